@@ -1,0 +1,3 @@
+from perfscore.cli.app import main
+
+main()

@@ -1,0 +1,63 @@
+"""The perfscore command line. Thin: each command lives in its own module."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from perfscore import __version__
+from perfscore.cli import audit_cmd, load_cmd, rubric_cmd, schema_cmd, score_cmd
+from perfscore.errors import ExitCode, PerfscoreError
+
+app = typer.Typer(
+    name="perfscore",
+    help="Audit a LoanFlow stack and score it: seven weighted categories and a gap-to-100 roadmap.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"perfscore {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+) -> None:
+    """Exit codes: 0 pass, 1 gate failed, 2 usage or input error, 3 nothing could be measured."""
+
+
+score_cmd.register(app)
+rubric_cmd.register(app)
+schema_cmd.register(app)
+audit_cmd.register(app)
+load_cmd.register(app)
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except PerfscoreError as exc:
+        sys.stderr.write(f"perfscore: error: {exc.message}\n")
+        sys.exit(int(exc.exit_code))
+    except KeyboardInterrupt:
+        sys.stderr.write("perfscore: interrupted\n")
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # click's usage errors and aborts
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(int(ExitCode.USAGE))
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(130)
+        raise
+    sys.exit(0)

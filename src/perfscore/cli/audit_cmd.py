@@ -1,0 +1,9 @@
+"""Placeholder registration; filled in by the audit issue."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    return None

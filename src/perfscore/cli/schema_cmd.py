@@ -1,0 +1,28 @@
+"""``perfscore schema run|result``: print the JSON Schema of saved runs and results."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from perfscore.errors import PerfscoreError
+
+
+def schema(kind: str = typer.Argument("run", help="run or result")) -> None:
+    """Print the JSON Schema of a saved run (or of the JSON result)."""
+    if kind == "run":
+        from perfscore.run import Run
+
+        doc = Run.model_json_schema()
+    elif kind == "result":
+        from perfscore.result import Result
+
+        doc = Result.model_json_schema()
+    else:
+        raise PerfscoreError(f"unknown schema {kind!r}; choose run or result.")
+    typer.echo(json.dumps(doc, indent=2, sort_keys=True))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("schema")(schema)

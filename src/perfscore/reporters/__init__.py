@@ -1,0 +1,23 @@
+"""Reporters turn a Result into text. One module per format, each with ``render``."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Protocol
+
+from perfscore.errors import PerfscoreError
+from perfscore.result import Result
+
+FORMATS = ("terminal", "json")
+
+
+class Reporter(Protocol):
+    def render(self, result: Result, *, color: bool = False) -> str: ...
+
+
+def render(result: Result, fmt: str, *, color: bool = False) -> str:
+    if fmt not in FORMATS:
+        raise PerfscoreError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}.")
+    module = importlib.import_module(f"perfscore.reporters.{fmt}_report")
+    text: str = module.render(result, color=color)
+    return text

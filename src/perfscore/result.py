@@ -1,0 +1,98 @@
+"""The scored result that reporters consume: scorecard, roadmap and phases.
+
+Field names are a contract with CI scripts (issue #3): keep them stable.
+Category scores are 0–100, metric scores 0–1 (as Lighthouse audits).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from perfscore.run import Status, TargetInfo, Value
+
+RESULT_SCHEMA_VERSION = 1
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class MetricResult(_Frozen):
+    id: str
+    title: str
+    category: str
+    weight: float
+    value: Value
+    unit: str
+    score: float | None = Field(description="0–1; null when the metric does not apply and is excluded")
+    status: Status
+    reason: str | None = None
+    target: bool | float
+    meets_target: bool
+    low_confidence: str | None = None
+    evidence: dict[str, Any] = Field(default_factory=dict)
+
+
+class CategoryResult(_Frozen):
+    id: str
+    title: str
+    weight: float = Field(description="percent of the overall score")
+    score: float
+    target: float = 100.0
+    points_needed: float
+    weighted_impact: float
+    priority: str
+    rank: int
+    measured: bool = Field(description="false when none of its metrics could be measured")
+    metrics: list[MetricResult]
+
+
+class RoadmapItem(_Frozen):
+    category: str
+    metric: str
+    gain: float = Field(description="overall points gained if the metric reached its target")
+    gain_per_effort: float
+    title: str
+    action: str
+    effort: str
+    phase: int
+    reference: str | None = None
+    value: Value = None
+    target: bool | float
+    unit: str = ""
+    status: Status = "measured"
+
+
+class PhaseResult(_Frozen):
+    phase: int
+    name: str
+    metrics: list[str]
+    gain: float
+    projected_score: float
+
+
+class NotMeasured(_Frozen):
+    metric: str
+    category: str
+    reason: str
+
+
+class Result(_Frozen):
+    schema_version: int = RESULT_SCHEMA_VERSION
+    score: float
+    rubric: str
+    rubric_version: str
+    tool_version: str
+    target: TargetInfo
+    run_started_at: datetime
+    run_duration_s: float
+    categories: list[CategoryResult]
+    roadmap: list[RoadmapItem]
+    phases: list[PhaseResult]
+    not_measured: list[NotMeasured]
+
+    def category(self, cid: str) -> CategoryResult:
+        return next(c for c in self.categories if c.id == cid)

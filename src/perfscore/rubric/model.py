@@ -1,0 +1,137 @@
+"""The rubric: categories with weights, metrics with curves, targets and remediation.
+
+A rubric is data (``rubrics/*.yaml``); this module only says what shape it has
+and checks that it is coherent before any probe runs.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+
+from perfscore.curves import Curve, Direction
+
+METRIC_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+CATEGORY_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+Weight = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=False)]
+Effort = Literal["S", "M", "L"]
+EFFORT_COST = {"S": 1.0, "M": 2.0, "L": 4.0}
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Category(_Frozen):
+    title: str
+    weight: Weight
+
+    @field_validator("weight", mode="before")
+    @classmethod
+    def _number(cls, v: object) -> object:
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            raise ValueError("weight must be a number")
+        return v
+
+
+class Remediation(_Frozen):
+    title: str
+    action: str
+    effort: Effort = "M"
+    phase: int = Field(2, ge=1, le=9)
+    reference: str | None = None
+
+
+class Metric(_Frozen):
+    title: str
+    category: str
+    weight: Weight = 1.0
+    unit: str = ""
+    direction: Direction | None = None
+    curve: Curve
+    target: StrictBool | float
+    allow_not_applicable: bool = False
+    source: str | None = Field(None, description="where the threshold comes from")
+    remediation: Remediation
+
+    @field_validator("weight", mode="before")
+    @classmethod
+    def _number(cls, v: object) -> object:
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            raise ValueError("weight must be a number")
+        return v
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Metric:
+        curve_dir = self.curve.direction()
+        if self.direction is not None and self.direction != curve_dir:
+            raise ValueError(f"direction {self.direction!r} contradicts its {self.curve.type} curve ({curve_dir})")
+        if curve_dir == "boolean" and not isinstance(self.target, bool):
+            raise ValueError("a boolean metric needs target: true or false")
+        if curve_dir != "boolean" and (isinstance(self.target, bool) or not math.isfinite(self.target)):
+            raise ValueError("target must be a finite number")
+        return self
+
+    @property
+    def effective_direction(self) -> Direction:
+        return self.curve.direction()
+
+    def meets_target(self, value: float | bool) -> bool:
+        d = self.effective_direction
+        if d == "boolean":
+            return bool(value) == bool(self.target)
+        v = float(value)
+        if math.isnan(v):
+            return False
+        return v <= float(self.target) if d == "lower" else v >= float(self.target)
+
+
+class Rubric(_Frozen):
+    name: str
+    version: str = "1"
+    description: str = ""
+    phases: dict[int, str] = Field(
+        default_factory=lambda: {1: "Quick wins", 2: "Infrastructure", 3: "Advanced optimization"}
+    )
+    categories: dict[str, Category] = Field(min_length=1)
+    metrics: dict[str, Metric] = Field(min_length=1)
+
+    @field_validator("categories")
+    @classmethod
+    def _category_ids(cls, v: dict[str, Category]) -> dict[str, Category]:
+        for key in v:
+            if not CATEGORY_ID.match(key):
+                raise ValueError(f"category id {key!r} must be lowercase letters, digits and _")
+        total = sum(c.weight for c in v.values())
+        if not math.isclose(total, 100.0, abs_tol=1e-6):
+            raise ValueError(f"category weights must sum to 100, they sum to {total:g}")
+        return v
+
+    @field_validator("metrics")
+    @classmethod
+    def _metric_ids(cls, v: dict[str, Metric]) -> dict[str, Metric]:
+        for key in v:
+            if not METRIC_ID.match(key):
+                raise ValueError(f"metric id {key!r} must be lowercase and dotted, like mysql.buffer_pool_hit_ratio")
+        return v
+
+    @model_validator(mode="after")
+    def _cross_check(self) -> Rubric:
+        for mid, m in self.metrics.items():
+            if m.category not in self.categories:
+                known = ", ".join(self.categories)
+                raise ValueError(f"metric {mid} names unknown category {m.category!r} (known: {known})")
+            if m.remediation.phase not in self.phases:
+                raise ValueError(f"metric {mid} names phase {m.remediation.phase}, not among {sorted(self.phases)}")
+        for cid, cat in self.categories.items():
+            members = [m for m in self.metrics.values() if m.category == cid]
+            if cat.weight > 0 and not any(m.weight > 0 for m in members):
+                raise ValueError(f"category {cid} has weight {cat.weight:g} but no metric with a positive weight")
+        return self
+
+    def metrics_of(self, category: str) -> dict[str, Metric]:
+        return {mid: m for mid, m in self.metrics.items() if m.category == category}

@@ -1,0 +1,114 @@
+"""The Run: the saved result of one collection, re-scorable later with any rubric.
+
+Versioned JSON (``schema_version``); unknown fields from newer tools are
+ignored so old and new runs stay readable. ``perfscore schema run`` prints
+its JSON Schema.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from perfscore import __version__
+from perfscore.errors import PerfscoreError
+
+RUN_SCHEMA_VERSION = 1
+
+Status = Literal["measured", "unavailable", "not_applicable"]
+Value = bool | float | None
+
+
+class Measurement(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    metric: str = Field(min_length=1, description="metric id, <source>.<noun>")
+    value: Value = None
+    unit: str = ""
+    status: Status = "measured"
+    reason: str | None = Field(None, description="why it is unavailable or not applicable")
+    probe: str | None = None
+    low_confidence: str | None = Field(None, description="why the figure deserves less trust, if it does")
+    evidence: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _value_matches_status(self) -> Measurement:
+        if self.status == "measured" and self.value is None:
+            raise ValueError(f"measurement {self.metric!r} is 'measured' but has no value")
+        return self
+
+
+def unavailable(metric: str, reason: str, probe: str | None = None, unit: str = "") -> Measurement:
+    return Measurement(metric=metric, status="unavailable", reason=reason, probe=probe, unit=unit)
+
+
+class TargetInfo(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    name: str = "unnamed"
+    base_url: str | None = None
+    hosts: dict[str, str] = Field(default_factory=dict, description="component -> host:port, no secrets")
+
+
+class ProbeReport(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    name: str
+    status: Literal["ok", "partial", "unavailable", "skipped"]
+    duration_s: float = 0.0
+    message: str | None = None
+
+
+class Run(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    schema_version: int = RUN_SCHEMA_VERSION
+    tool: str = "perfscore"
+    tool_version: str = __version__
+    started_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    duration_s: float = 0.0
+    target: TargetInfo = Field(default_factory=TargetInfo)
+    probes: list[ProbeReport] = Field(default_factory=list)
+    measurements: list[Measurement] = Field(default_factory=list)
+
+    def by_metric(self) -> dict[str, Measurement]:
+        # The last report of a metric wins (a rerun probe replaces its figure).
+        return {m.metric: m for m in self.measurements}
+
+
+def load_run(path: Path) -> Run:
+    from perfscore.yamlfile import read_text
+
+    text = read_text(path, "run file")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PerfscoreError(
+            f"run file {path}:{exc.lineno}: not valid JSON ({exc.msg}); is the file truncated?"
+        ) from None
+    if not isinstance(data, dict):
+        raise PerfscoreError(f"run file {path}: expected a JSON object, found {type(data).__name__}.")
+    version = data.get("schema_version", RUN_SCHEMA_VERSION)
+    if isinstance(version, int) and version > RUN_SCHEMA_VERSION:
+        raise PerfscoreError(
+            f"run file {path} has schema_version {version}; this perfscore reads up to {RUN_SCHEMA_VERSION}."
+        )
+    try:
+        return Run.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}" for e in exc.errors()[:5]
+        )
+        raise PerfscoreError(f"run file {path} is not a perfscore run: {problems}.") from None
+
+
+def save_run(run: Run, path: Path) -> None:
+    """Write atomically so an interrupted save never leaves half a run."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(run.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)

@@ -1,0 +1,102 @@
+"""Scoring: a pure, deterministic function of (Run, Rubric).
+
+Rules (documented in README, "How scoring works"):
+
+* A measured metric that meets its target scores 1; otherwise its curve says.
+* A metric that is ``unavailable`` or missing from the run scores 0 and is
+  listed under "not measured": failing to measure never raises a score.
+* A metric reported ``not_applicable`` is left out of its category's mean
+  only if the rubric allows it (``allow_not_applicable``); otherwise it is
+  treated as unavailable.
+* Category score = weighted mean of its metric scores × 100; overall =
+  Σ(category weight × category score) / Σ weights. Rounded once, at the end.
+"""
+
+from __future__ import annotations
+
+from perfscore import __version__
+from perfscore.result import CategoryResult, MetricResult, NotMeasured, Result
+from perfscore.rubric.model import Rubric
+from perfscore.run import Run
+from perfscore.scoring.core import overall_of, score_all
+from perfscore.scoring.roadmap import build_roadmap
+
+
+def priority_label(weighted_impact: float, measured: bool) -> str:
+    if not measured:
+        return "Not measured"
+    if weighted_impact >= 1.0:
+        return "High"
+    if weighted_impact >= 0.5:
+        return "Medium"
+    if weighted_impact > 0.005:
+        return "Low"
+    return "Done"
+
+
+def score_run(run: Run, rubric: Rubric) -> Result:
+    measurements = run.by_metric()
+    scored = score_all(rubric, measurements)
+    overall, cats = overall_of(rubric, scored)
+
+    impacts = {cid: (100.0 - s) * rubric.categories[cid].weight / 100.0 for cid, s in cats.items()}
+    order = sorted(rubric.categories, key=lambda c: (-round(impacts[c], 9), c))
+    rank = {cid: i + 1 for i, cid in enumerate(order)}
+
+    categories: list[CategoryResult] = []
+    not_measured: list[NotMeasured] = []
+    for cid, cat in rubric.categories.items():
+        metric_results = []
+        any_measured = False
+        for mid, m in rubric.metrics_of(cid).items():
+            s = scored[mid]
+            meas = measurements.get(mid)
+            any_measured |= s.status == "measured"
+            if s.status == "unavailable":
+                not_measured.append(NotMeasured(metric=mid, category=cid, reason=s.reason or "not measured"))
+            metric_results.append(
+                MetricResult(
+                    id=mid,
+                    title=m.title,
+                    category=cid,
+                    weight=m.weight,
+                    value=s.value,
+                    unit=(meas.unit if meas and meas.unit else m.unit),
+                    score=None if s.score is None else round(s.score, 4),
+                    status=s.status,
+                    reason=s.reason,
+                    target=m.target,
+                    meets_target=s.meets_target,
+                    low_confidence=meas.low_confidence if meas else None,
+                    evidence=meas.evidence if meas else {},
+                )
+            )
+        categories.append(
+            CategoryResult(
+                id=cid,
+                title=cat.title,
+                weight=cat.weight,
+                score=round(cats[cid], 2),
+                points_needed=round(100.0 - cats[cid], 2),
+                weighted_impact=round(impacts[cid], 2),
+                priority=priority_label(impacts[cid], any_measured),
+                rank=rank[cid],
+                measured=any_measured,
+                metrics=metric_results,
+            )
+        )
+
+    roadmap, phases = build_roadmap(rubric, scored, measurements)
+    return Result(
+        score=round(overall, 2),
+        rubric=rubric.name,
+        rubric_version=rubric.version,
+        tool_version=__version__,
+        target=run.target,
+        run_started_at=run.started_at,
+        run_duration_s=run.duration_s,
+        categories=categories,
+        roadmap=roadmap,
+        phases=phases,
+        not_measured=not_measured,
+    )

@@ -1,0 +1,102 @@
+"""Load YAML so that validation errors can name the file, the YAML path and the line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from perfscore.errors import PerfscoreError
+
+Loc = tuple[str | int, ...]
+
+MAX_BYTES = 8 * 1024 * 1024
+
+
+@dataclass
+class YamlDoc:
+    data: Any
+    path: Path
+    lines: dict[Loc, tuple[Path, int]] = field(default_factory=dict)
+
+    def where(self, loc: Iterable[str | int]) -> str:
+        """``file:line`` of the deepest part of ``loc`` that the document has."""
+        parts = tuple(loc)
+        for n in range(len(parts), -1, -1):
+            hit = self.lines.get(parts[:n])
+            if hit is not None:
+                return f"{hit[0]}:{hit[1]}"
+        return str(self.path)
+
+
+def _walk(node: yaml.Node, loc: Loc, path: Path, out: dict[Loc, tuple[Path, int]]) -> None:
+    out.setdefault(loc, (path, node.start_mark.line + 1))
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            k = key.value if isinstance(key, yaml.ScalarNode) else str(key.value)
+            out[loc + (k,)] = (path, key.start_mark.line + 1)
+            _walk(value, loc + (k,), path, out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _walk(item, loc + (i,), path, out)
+
+
+def read_text(path: Path, what: str) -> str:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise PerfscoreError(f"{what} {path} does not exist.") from None
+    except IsADirectoryError:
+        raise PerfscoreError(f"{what} {path} is a directory, not a file.") from None
+    except OSError as exc:
+        raise PerfscoreError(f"{what} {path} cannot be read: {exc.strerror}.") from None
+    if len(raw) > MAX_BYTES:
+        raise PerfscoreError(f"{what} {path} is larger than {MAX_BYTES // (1024 * 1024)} MiB.")
+    if b"\x00" in raw:
+        raise PerfscoreError(f"{what} {path} is binary, not text.")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PerfscoreError(f"{what} {path} is not UTF-8 text (bad byte at offset {exc.start}).") from None
+
+
+def load_yaml(path: Path, what: str) -> YamlDoc:
+    text = read_text(path, what)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f":{mark.line + 1}" if mark is not None else ""
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise PerfscoreError(f"{what} {path}{line}: not valid YAML: {problem}.") from None
+    except yaml.YAMLError as exc:
+        raise PerfscoreError(f"{what} {path}: not valid YAML: {exc}.") from None
+    if node is None or data is None:
+        raise PerfscoreError(f"{what} {path} is empty.")
+    if not isinstance(data, dict):
+        raise PerfscoreError(f"{what} {path} must be a mapping at the top level, not {type(data).__name__}.")
+    lines: dict[Loc, tuple[Path, int]] = {}
+    _walk(node, (), path, lines)
+    return YamlDoc(data=data, path=path, lines=lines)
+
+
+def format_validation_error(exc: ValidationError, doc: YamlDoc, what: str, limit: int = 5) -> str:
+    """One message naming, for each problem, its place as ``file:line`` and the YAML path."""
+    parts = []
+    for err in exc.errors()[:limit]:
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in _UNION_TAGS))
+        dotted = ".".join(str(p) for p in loc) or "(top level)"
+        msg = err["msg"].removeprefix("Value error, ")
+        parts.append(f"{doc.where(loc)}: {dotted}: {msg}")
+    more = len(exc.errors()) - limit
+    tail = f"\n  … and {more} more" if more > 0 else ""
+    return f"invalid {what}:\n  " + "\n  ".join(parts) + tail
+
+
+# pydantic puts the tag of a discriminated union in the error location.
+_UNION_TAGS = {"lognormal", "linear", "piecewise", "boolean"}
