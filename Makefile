@@ -1,0 +1,58 @@
+# perfscore — developer entry points. Quick start: `make demo`, `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: help venv install test lint typecheck pytest stack-up stack-down stack-status demo bench clean
+
+help:
+	@echo "make demo         create .venv, install perfscore, start the LoanFlow stack, audit it"
+	@echo "make test         install what the tests need, run ruff, mypy and pytest"
+	@echo "make stack-up     start MariaDB, Redis, PHP-FPM and nginx on loopback (idempotent)"
+	@echo "make stack-down   stop them;  make stack-status  show them"
+	@echo "make bench        scoring and load-engine benchmarks (prints figures)"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+venv install: $(STAMP)
+
+stack-up:
+	stack/stackctl up
+
+stack-down:
+	stack/stackctl down
+
+stack-status:
+	stack/stackctl status
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests stack/stackctl benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP) stack-up
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+demo: $(STAMP) stack-up
+	@mkdir -p reports/out
+	$(BIN)/perfscore audit --config stack/perfscore.yaml --save-run reports/out/latest-run.json \
+		--format json --output reports/out/latest.json
+	$(BIN)/perfscore score reports/out/latest-run.json
+	@if $(BIN)/perfscore --help | grep -q ' report '; then \
+		$(BIN)/perfscore score reports/out/latest-run.json --format html --output reports/out/latest.html; fi
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_scoring.py
+
+clean:
+	rm -rf $(VENV) dist build reports/out

@@ -1,0 +1,72 @@
+<?php
+// LoanFlow reference app: front controller and router.
+declare(strict_types=1);
+
+require __DIR__ . '/../src/bootstrap.php';
+require __DIR__ . '/../src/handlers.php';
+
+set_exception_handler(function (Throwable $e): void {
+    error_log('loanflow: ' . $e->getMessage());
+    if (!headers_sent()) {
+        json_response(500, ['error' => 'internal error']);
+    }
+});
+
+ob_start();
+$start = microtime(true);
+$method = $_SERVER['REQUEST_METHOD'] ?? 'GET';
+$path = parse_url($_SERVER['REQUEST_URI'] ?? '/', PHP_URL_PATH) ?: '/';
+$endpoint = 'other';
+$api = str_starts_with($path, '/api/');
+$monitoring = Knobs::get('monitoring') === 'on';
+
+leak_memory((int) Knobs::get('leak_kb'));
+
+if ($api) {
+    $delay = (int) Knobs::get('latency_ms');
+    if ($delay > 0) {
+        usleep(min($delay, 10000) * 1000);
+    }
+    $rate = (float) Knobs::get('error_rate');
+    if ($rate > 0 && mt_rand() / mt_getrandmax() < $rate) {
+        App::count('injected_error', 500);
+        json_response(500, ['error' => 'internal error']);
+        return;
+    }
+}
+
+if ($method === 'GET' && $path === '/') {
+    $endpoint = 'dashboard';
+    handle_dashboard();
+} elseif ($method === 'GET' && preg_match('#^/api/borrowers/(\d{1,9})/loans$#', $path, $m)) {
+    $endpoint = 'borrower_loans';
+    handle_borrower_loans((int) $m[1]);
+} elseif ($method === 'GET' && preg_match('#^/api/loans/(\d{1,9})$#', $path, $m)) {
+    $endpoint = 'loan';
+    handle_loan((int) $m[1]);
+} elseif ($method === 'GET' && $path === '/api/search') {
+    $endpoint = 'search';
+    handle_search();
+} elseif ($method === 'POST' && $path === '/api/applications') {
+    $endpoint = 'application';
+    handle_application();
+} elseif ($method === 'POST' && $path === '/login') {
+    $endpoint = 'login';
+    handle_login();
+} elseif ($method === 'GET' && $path === '/api/me') {
+    $endpoint = 'me';
+    handle_me();
+} elseif ($monitoring && $method === 'GET' && $path === '/health') {
+    $endpoint = 'health';
+    handle_health();
+} elseif ($monitoring && $method === 'GET' && $path === '/metrics') {
+    $endpoint = 'metrics';
+    handle_metrics();
+} else {
+    json_response(404, ['error' => 'not found']);
+}
+
+if ($monitoring && !headers_sent()) {
+    header(sprintf('Server-Timing: app;dur=%.2f', (microtime(true) - $start) * 1000));
+}
+App::count($endpoint, http_response_code() ?: 200);

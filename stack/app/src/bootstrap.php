@@ -1,0 +1,114 @@
+<?php
+// LoanFlow reference app: shared services (DB, Redis, knobs, responses).
+declare(strict_types=1);
+
+final class Knobs
+{
+    private static ?array $values = null;
+    private const DEFAULTS = [
+        'cache' => 'on', 'missing_index' => 'off', 'latency_ms' => 0, 'error_rate' => 0.0,
+        'fpm_workers' => 8, 'leak_kb' => 0, 'monitoring' => 'on',
+    ];
+
+    public static function get(string $name): mixed
+    {
+        if (self::$values === null) {
+            $file = getenv('LOANFLOW_KNOBS') ?: '';
+            $data = ($file !== '' && is_readable($file)) ? json_decode((string) file_get_contents($file), true) : [];
+            self::$values = array_merge(self::DEFAULTS, is_array($data) ? $data : []);
+        }
+        return self::$values[$name] ?? null;
+    }
+}
+
+final class App
+{
+    private static ?PDO $db = null;
+    private static ?Redis $redis = null;
+
+    public static function db(): PDO
+    {
+        if (self::$db === null) {
+            self::$db = new PDO(
+                (string) getenv('LOANFLOW_DB_DSN'),
+                (string) getenv('LOANFLOW_DB_USER'),
+                (string) getenv('LOANFLOW_DB_PASS'),
+                [PDO::ATTR_ERRMODE => PDO::ERRMODE_EXCEPTION, PDO::ATTR_PERSISTENT => true,
+                 PDO::ATTR_DEFAULT_FETCH_MODE => PDO::FETCH_ASSOC, PDO::ATTR_TIMEOUT => 2,
+                 PDO::ATTR_EMULATE_PREPARES => false]
+            );
+        }
+        return self::$db;
+    }
+
+    public static function redis(): Redis
+    {
+        if (self::$redis === null) {
+            $r = new Redis();
+            $r->pconnect((string) getenv('LOANFLOW_REDIS_HOST'), (int) getenv('LOANFLOW_REDIS_PORT'), 0.5);
+            $r->setOption(Redis::OPT_READ_TIMEOUT, 1.0);
+            $pass = (string) getenv('LOANFLOW_REDIS_PASS');
+            if ($pass !== '') {
+                $r->auth($pass);
+            }
+            self::$redis = $r;
+        }
+        return self::$redis;
+    }
+
+    /**
+     * Cache-aside: read Redis, fall back to the loader, store with a TTL.
+     * With the cache knob off the app still looks in Redis but never stores,
+     * like a cache with a broken key scheme: every read is a miss.
+     */
+    public static function cached(string $key, int $ttl, callable $loader): mixed
+    {
+        try {
+            $hit = self::redis()->get($key);
+            if ($hit !== false) {
+                return json_decode($hit, true);
+            }
+        } catch (RedisException $e) {
+            return $loader();
+        }
+        $value = $loader();
+        if (Knobs::get('cache') !== 'on') {
+            return $value;
+        }
+        try {
+            self::redis()->setex($key, $ttl, json_encode($value));
+        } catch (RedisException $e) {
+            // a cache that cannot be written is not an error for the reader
+        }
+        return $value;
+    }
+
+    public static function count(string $endpoint, int $status): void
+    {
+        try {
+            self::redis()->hIncrBy('loanflow:metrics:requests', $endpoint . '|' . $status, 1);
+        } catch (RedisException $e) {
+        }
+    }
+}
+
+function json_response(int $status, mixed $body, array $headers = []): void
+{
+    http_response_code($status);
+    header('Content-Type: application/json');
+    foreach ($headers as $name => $value) {
+        header("$name: $value");
+    }
+    echo json_encode($body, JSON_UNESCAPED_SLASHES);
+}
+
+/** A worker that leaks: persistent (malloc'd, never freed) memory per request, touched so RSS grows. */
+function leak_memory(int $kb): void
+{
+    if ($kb <= 0 || !class_exists('FFI')) {
+        return;
+    }
+    $bytes = $kb * 1024;
+    $block = FFI::new("char[$bytes]", false, true);
+    FFI::memset($block, 0x5a, $bytes);
+}
