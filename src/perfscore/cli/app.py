@@ -8,7 +8,7 @@ import typer
 
 from perfscore import __version__
 from perfscore.cli import audit_cmd, load_cmd, rubric_cmd, schema_cmd, score_cmd
-from perfscore.errors import ExitCode, PerfscoreError
+from perfscore.errors import PerfscoreError
 
 app = typer.Typer(
     name="perfscore",
@@ -41,23 +41,13 @@ load_cmd.register(app)
 
 
 def main() -> None:
+    # click handles its own usage errors (exit 2) in standalone mode; ours are
+    # PerfscoreError, shown as one paragraph with their exit code.
     try:
-        app(standalone_mode=False)
+        app(standalone_mode=True)
     except PerfscoreError as exc:
         sys.stderr.write(f"perfscore: error: {exc.message}\n")
         sys.exit(int(exc.exit_code))
     except KeyboardInterrupt:
         sys.stderr.write("perfscore: interrupted\n")
         sys.exit(130)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except Exception as exc:  # click's usage errors and aborts
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(int(ExitCode.USAGE))
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(130)
-        raise
-    sys.exit(0)

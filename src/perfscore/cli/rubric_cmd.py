@@ -15,8 +15,10 @@ def validate(file: Path = typer.Argument(..., help="Rubric YAML to check.")) -> 
     from perfscore.rubric import load_rubric
 
     rub = load_rubric(file)
-    typer.echo(f"{file}: valid rubric {rub.name!r} v{rub.version}: "
-               f"{len(rub.categories)} categories, {len(rub.metrics)} metrics")
+    typer.echo(
+        f"{file}: valid rubric {rub.name!r} v{rub.version}: "
+        f"{len(rub.categories)} categories, {len(rub.metrics)} metrics"
+    )
 
 
 @rubric_app.command("show")
@@ -29,7 +31,9 @@ def show(file: Path | None = typer.Argument(None, help="Rubric YAML (default: th
     from perfscore.rubric import load_rubric
 
     rub = load_rubric(file)
-    console = Console()
+    import sys
+
+    console = Console(width=None if sys.stdout.isatty() else 160)
     console.print(f"[bold]{escape(rub.name)}[/bold] v{escape(rub.version)}  {escape(rub.description)}")
     for cid, cat in rub.categories.items():
         table = Table(title=f"{cat.title} ({cid}) — weight {cat.weight:g}%", title_justify="left")
@@ -37,8 +41,14 @@ def show(file: Path | None = typer.Argument(None, help="Rubric YAML (default: th
             table.add_column(col)
         for mid, m in rub.metrics_of(cid).items():
             curve = m.curve.model_dump(exclude={"type"})
-            table.add_row(escape(mid), f"{m.weight:g}", escape(f"{m.curve.type} {curve}".strip()),
-                          escape(f"{m.target} {m.unit}".strip()), str(m.remediation.phase), m.remediation.effort)
+            table.add_row(
+                escape(mid),
+                f"{m.weight:g}",
+                escape(f"{m.curve.type} {curve}".strip()),
+                escape(f"{m.target} {m.unit}".strip()),
+                str(m.remediation.phase),
+                m.remediation.effort,
+            )
         console.print(table)
 
 

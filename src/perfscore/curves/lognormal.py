@@ -38,17 +38,20 @@ class LogNormalCurve(CurveBase):
         v = float(value)
         if math.isnan(v):
             return 0.0
+        # Ratios of extreme values can underflow to 0 (Lighthouse clamps to MIN_VALUE).
         if self.direction() == "lower":
-            if v <= 0:
+            r = v / self.median
+            if r <= 0:
                 return 1.0
-            ratio = math.log(v / self.median)
+            ratio = math.log(r)
             spread = math.log(self.median / self.p10)
         else:
-            if v <= 0:
+            r = v / self.median
+            if r <= 0:
                 return 0.0
-            if math.isinf(v):
+            if math.isinf(r):
                 return 1.0
-            ratio = math.log(self.median / v)
+            ratio = -math.log(r)
             spread = math.log(self.p10 / self.median)
         standardized = ratio * INVERSE_ERFC_ONE_FIFTH / spread
         return clamp01(0.5 * math.erfc(standardized))

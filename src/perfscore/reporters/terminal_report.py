@@ -12,7 +12,13 @@ from rich.text import Text
 
 from perfscore.result import Result
 
-PRIORITY_STYLE = {"High": "bold red", "Medium": "yellow", "Low": "cyan", "Done": "green", "Not measured": "magenta"}
+PRIORITY_STYLE = {
+    "High": "bold red",
+    "Medium": "yellow",
+    "Low": "cyan",
+    "Done": "green",
+    "Not measured": "magenta",
+}
 
 
 def score_style(score: float) -> str:
@@ -25,10 +31,9 @@ def fmt_value(value: object, unit: str) -> str:
         return "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    text = str(value)
     if isinstance(value, float):
         text = f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
-    else:
-        text = str(value)
     return f"{text} {unit}".strip()
 
 
@@ -73,19 +78,34 @@ def render(result: Result, *, color: bool = False) -> str:
         for col in ("Metric", "Value", "Target", "Score"):
             mt.add_column(col)
         for m in below:
-            mt.add_row(escape(m.id), escape(fmt_value(m.value, m.unit)), escape(fmt_value(m.target, m.unit)),
-                       f"{(m.score or 0):.2f}")
+            mt.add_row(
+                escape(m.id),
+                escape(fmt_value(m.value, m.unit)),
+                escape(fmt_value(m.target, m.unit)),
+                f"{(m.score or 0):.2f}",
+            )
         console.print(mt)
 
     if result.roadmap:
         rt = Table(box=box.SIMPLE, title="Gap-to-100 roadmap (by overall points gained)", title_justify="left")
-        for col, justify in (("#", "right"), ("Gain", "right"), ("Category", "left"), ("Fix", "left"),
-                             ("Effort", "left"), ("Phase", "right")):
+        for col, justify in (
+            ("#", "right"),
+            ("Gain", "right"),
+            ("Category", "left"),
+            ("Fix", "left"),
+            ("Effort", "left"),
+            ("Phase", "right"),
+        ):
             rt.add_column(col, justify=justify)  # type: ignore[arg-type]
         for i, item in enumerate(result.roadmap, 1):
-            rt.add_row(str(i), f"+{item.gain:.2f}", item.category,
-                       f"{escape(item.title)}\n[dim]{escape(item.metric)}: {escape(item.action)}[/dim]",
-                       item.effort, str(item.phase))
+            rt.add_row(
+                str(i),
+                f"+{item.gain:.2f}",
+                item.category,
+                f"{escape(item.title)}\n[dim]{escape(item.metric)}: {escape(item.action)}[/dim]",
+                item.effort,
+                str(item.phase),
+            )
         console.print(rt)
         steps = [f"Current {result.score:.2f}"] + [
             f"Phase {p.phase} ({escape(p.name)}) {p.projected_score:.2f}" for p in result.phases

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
@@ -133,5 +134,12 @@ class Rubric(_Frozen):
                 raise ValueError(f"category {cid} has weight {cat.weight:g} but no metric with a positive weight")
         return self
 
+    @cached_property
+    def _by_category(self) -> dict[str, dict[str, Metric]]:
+        groups: dict[str, dict[str, Metric]] = {cid: {} for cid in self.categories}
+        for mid, m in self.metrics.items():
+            groups.setdefault(m.category, {})[mid] = m
+        return groups
+
     def metrics_of(self, category: str) -> dict[str, Metric]:
-        return {mid: m for mid, m in self.metrics.items() if m.category == category}
+        return self._by_category.get(category, {})

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SEED = REPO / "examples" / "seed-scenario"
+
+
+@dataclass
+class Cli:
+    code: int
+    out: str
+    err: str
+
+
+def perfscore(*args: str, timeout: float = 120, env: dict[str, str] | None = None, cwd: Path | None = None) -> Cli:
+    """Run the real command line in a subprocess, as a user would."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "perfscore", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+    )
+    return Cli(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def cli():  # type: ignore[no-untyped-def]
+    return perfscore
+
+
+def assert_clean_error(res: Cli, code: int, *needles: str) -> None:
+    assert res.code == code, (res.code, res.out, res.err)
+    assert "Traceback" not in res.err and "Traceback" not in res.out, res.err
+    for n in needles:
+        assert n.lower() in (res.err + res.out).lower(), (n, res.err)
