@@ -53,6 +53,7 @@ demo: $(STAMP) stack-up
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_scoring.py
+	$(BIN)/python benchmarks/bench_startup.py
 
 clean:
 	rm -rf $(VENV) dist build reports/out

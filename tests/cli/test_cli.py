@@ -43,3 +43,15 @@ def test_rubric_show_lists_the_default_rubric() -> None:
     res = perfscore("rubric", "show")
     assert res.code == 0
     assert "mysql.innodb_read_efficiency" in res.out and "Database performance" in res.out
+
+
+def test_help_imports_no_heavy_clients() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from perfscore.cli.app import app; "
+        "print(sorted(m for m in ('pydantic', 'pymysql', 'redis', 'psutil', 'jinja2', 'uvloop') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

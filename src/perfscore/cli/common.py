@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from perfscore.errors import ExitCode, PerfscoreError
-from perfscore.result import Result
+
+if TYPE_CHECKING:  # the models import pydantic: keep `perfscore --help` fast
+    from perfscore.result import Result
 
 FORMAT_HELP = "Output format: terminal or json."
 

@@ -1,0 +1,88 @@
+"""Fixtures for tests against the real reference stack (started by `make stack-up`)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+STACKCTL = REPO / "stack" / "stackctl"
+STATE = REPO / ".stack"
+BASE = "http://127.0.0.1:8088"
+
+
+@dataclass
+class Http:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> object:
+        return json.loads(self.body)
+
+
+def http(path: str, method: str = "GET", data: bytes | None = None, headers: dict[str, str] | None = None,
+         timeout: float = 10) -> Http:
+    req = urllib.request.Request(BASE + path, method=method, data=data, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return Http(r.status, {k.lower(): v for k, v in r.headers.items()}, r.read())
+    except urllib.error.HTTPError as e:
+        return Http(e.code, {k.lower(): v for k, v in e.headers.items()}, e.read())
+
+
+def stackctl(*args: str, env: dict[str, str] | None = None, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    import os
+
+    return subprocess.run([str(STACKCTL), *args], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+
+
+def secret(name: str) -> str:
+    return (STATE / "secrets" / f"{name}.pw").read_text().strip()
+
+
+@pytest.fixture(scope="session")
+def stack() -> Path:
+    res = stackctl("up")
+    assert res.returncode == 0, res.stderr
+    return STATE
+
+
+@pytest.fixture
+def knob(stack: Path) -> Iterator[Callable[..., None]]:
+    def set_knobs(**values: object) -> None:
+        args = [str(x) for kv in values.items() for x in kv]
+        res = stackctl("knob", *args)
+        assert res.returncode == 0, res.stderr
+
+    yield set_knobs
+    res = stackctl("knob", "reset")
+    assert res.returncode == 0, res.stderr
+
+
+@pytest.fixture
+def redis_client(stack: Path):  # type: ignore[no-untyped-def]
+    import redis
+
+    client = redis.Redis(host="127.0.0.1", port=6380, password=secret("redis"), socket_timeout=5)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def mysql(stack: Path):  # type: ignore[no-untyped-def]
+    import pymysql
+
+    conn = pymysql.connect(host="127.0.0.1", port=3307, user="perfscore", password=secret("mysql-perfscore"),
+                           database="loanflow", connect_timeout=5, autocommit=True)
+    yield conn
+    conn.close()
