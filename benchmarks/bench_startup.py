@@ -23,8 +23,10 @@ def median_ms(cmd: list[str], n: int = 10) -> float:
 def main() -> None:
     bare = median_ms([sys.executable, "-c", "pass"])
     helped = median_ms([sys.executable, "-m", "perfscore", "--help"])
-    print(f"python -c pass: {bare:.0f} ms; perfscore --help: {helped:.0f} ms; "
-          f"overhead {helped - bare:.0f} ms (goal: < 250 ms)")
+    print(
+        f"python -c pass: {bare:.0f} ms; perfscore --help: {helped:.0f} ms; "
+        f"overhead {helped - bare:.0f} ms (goal: < 250 ms)"
+    )
 
 
 if __name__ == "__main__":

@@ -29,8 +29,13 @@ class Http:
         return json.loads(self.body)
 
 
-def http(path: str, method: str = "GET", data: bytes | None = None, headers: dict[str, str] | None = None,
-         timeout: float = 10) -> Http:
+def http(
+    path: str,
+    method: str = "GET",
+    data: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 10,
+) -> Http:
     req = urllib.request.Request(BASE + path, method=method, data=data, headers=headers or {})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as r:
@@ -42,8 +47,9 @@ def http(path: str, method: str = "GET", data: bytes | None = None, headers: dic
 def stackctl(*args: str, env: dict[str, str] | None = None, timeout: float = 180) -> subprocess.CompletedProcess[str]:
     import os
 
-    return subprocess.run([str(STACKCTL), *args], capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [str(STACKCTL), *args], capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})}
+    )
 
 
 def secret(name: str) -> str:
@@ -82,7 +88,14 @@ def redis_client(stack: Path):  # type: ignore[no-untyped-def]
 def mysql(stack: Path):  # type: ignore[no-untyped-def]
     import pymysql
 
-    conn = pymysql.connect(host="127.0.0.1", port=3307, user="perfscore", password=secret("mysql-perfscore"),
-                           database="loanflow", connect_timeout=5, autocommit=True)
+    conn = pymysql.connect(
+        host="127.0.0.1",
+        port=3307,
+        user="perfscore",
+        password=secret("mysql-perfscore"),
+        database="loanflow",
+        connect_timeout=5,
+        autocommit=True,
+    )
     yield conn
     conn.close()

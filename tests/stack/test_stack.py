@@ -43,8 +43,10 @@ def test_servers_answer_on_their_ports(stack: Path, redis_client, mysql) -> None
 
 def test_data_volume(mysql) -> None:  # type: ignore[no-untyped-def]
     with mysql.cursor() as cur:
-        cur.execute("SELECT (SELECT COUNT(*) FROM loans), (SELECT COUNT(*) FROM payments), "
-                    "(SELECT COUNT(*) FROM payment_schedules), (SELECT COUNT(*) FROM borrowers)")
+        cur.execute(
+            "SELECT (SELECT COUNT(*) FROM loans), (SELECT COUNT(*) FROM payments), "
+            "(SELECT COUNT(*) FROM payment_schedules), (SELECT COUNT(*) FROM borrowers)"
+        )
         loans, payments, schedules, borrowers = cur.fetchone()
     assert loans >= 50_000 and payments >= 500_000 and schedules >= 500_000 and borrowers >= 10_000
 
@@ -74,8 +76,12 @@ def test_login_session_lives_in_redis(stack: Path, redis_client) -> None:  # typ
     assert redis_client.exists(f"PHPREDIS_SESSION:{sid}")
     me = http("/api/me", headers={"Cookie": f"PHPSESSID={sid}"})
     assert me.status == 200 and me.json()["user_id"] == 7  # type: ignore[index]
-    wrong = http("/login", "POST", json.dumps({"username": "officer7", "password": "x"}).encode(),
-                 {"Content-Type": "application/json"})
+    wrong = http(
+        "/login",
+        "POST",
+        json.dumps({"username": "officer7", "password": "x"}).encode(),
+        {"Content-Type": "application/json"},
+    )
     assert wrong.status == 401
 
 
