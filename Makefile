@@ -51,9 +51,10 @@ demo: $(STAMP) stack-up
 	@if $(BIN)/perfscore --help | grep -q ' report '; then \
 		$(BIN)/perfscore score reports/out/latest-run.json --format html --output reports/out/latest.html; fi
 
-bench: $(STAMP)
+bench: $(STAMP) stack-up
 	$(BIN)/python benchmarks/bench_scoring.py
 	$(BIN)/python benchmarks/bench_startup.py
+	$(BIN)/python benchmarks/bench_load.py
 
 clean:
 	rm -rf $(VENV) dist build reports/out

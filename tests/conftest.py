@@ -42,3 +42,6 @@ def assert_clean_error(res: Cli, code: int, *needles: str) -> None:
     assert "Traceback" not in res.err and "Traceback" not in res.out, res.err
     for n in needles:
         assert n.lower() in (res.err + res.out).lower(), (n, res.err)
+
+
+pytest_plugins = ["tests.stack.fixtures"]

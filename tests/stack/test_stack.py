@@ -11,7 +11,7 @@ import psutil
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.stack.conftest import STATE, http, stackctl
+from tests.stack.fixtures import STATE, http, stackctl
 
 pytestmark = pytest.mark.stack
 

@@ -1,9 +1,100 @@
-"""Placeholder registration; filled in by the load issue."""
+"""``perfscore load URL``: a standalone load test, like wrk or hey."""
 
 from __future__ import annotations
 
+import os
+import resource
+import sys
+from pathlib import Path
+
 import typer
+
+from perfscore.errors import PerfscoreError
+
+
+def load(
+    url: str = typer.Argument(..., help="http:// URL to load (loopback unless --allow-remote)."),
+    connections: int = typer.Option(64, "-c", "--connections", help="Concurrent keep-alive connections (users)."),
+    duration: float = typer.Option(10.0, "-d", "--duration", help="Seconds to measure (after warm-up)."),
+    rate: float | None = typer.Option(None, "--rate", help="Open model: constant arrival rate in req/s."),
+    warmup: float = typer.Option(1.0, "--warmup", help="Seconds of warm-up excluded from the results."),
+    requests: int | None = typer.Option(None, "-n", "--requests", help="Stop after this many requests."),
+    timeout: float = typer.Option(10.0, "--timeout", help="Per-request timeout in seconds."),
+    method: str = typer.Option("GET", "-m", "--method", help="HTTP method."),
+    header: list[str] = typer.Option([], "-H", "--header", help="Extra header 'Name: value' (repeatable)."),
+    body: str | None = typer.Option(None, "--body", help="Request body (for POST/PUT)."),
+    think: float = typer.Option(0.0, "--think", help="Closed model: think time between requests (s)."),
+    workers: int | None = typer.Option(None, "--workers", help="Generator processes (default: CPU count)."),
+    allow_remote: bool = typer.Option(False, "--allow-remote", help="Allow a target that is not loopback."),
+    fmt: str = typer.Option("terminal", "--format", "-f", help="terminal or json."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the result here instead of stdout."),
+) -> None:
+    """Load one URL and report throughput, latency percentiles and errors."""
+    from pydantic import ValidationError
+
+    from perfscore.load.engine import run_load
+    from perfscore.load.model import Endpoint, LoadSpec
+    from perfscore.load.target import check_target, parse_url
+    from perfscore.reporters.load_report import render_json, render_terminal
+
+    if fmt not in ("terminal", "json"):
+        raise PerfscoreError(f"unknown format {fmt!r}; choose terminal or json.")
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if not 1 <= connections <= min(20000, max(1, soft - 64)):
+        raise PerfscoreError(
+            f"-c {connections} is out of range: 1 to {min(20000, soft - 64)} (open-file limit {soft})."
+        )
+    if rate is not None and not 0 < rate <= 1_000_000:
+        raise PerfscoreError(f"--rate {rate:g} is out of range: more than 0 and at most 1,000,000 req/s.")
+    if not 0 < duration <= 3600:
+        raise PerfscoreError(f"-d {duration:g} is out of range: more than 0 and at most 3600 seconds.")
+    headers = {}
+    for h in header:
+        name, sep, value = h.partition(":")
+        if not sep or not name.strip():
+            raise PerfscoreError(f"header {h!r} is not 'Name: value'.")
+        headers[name.strip()] = value.strip()
+    host, port, host_header, path = parse_url(url)
+    check_target(host, port, host_header, allow_remote)
+    try:
+        spec = LoadSpec(
+            host=host,
+            port=port,
+            host_header=host_header,
+            endpoints=[Endpoint(path=path, method=method.upper(), headers=headers, body=body)],  # type: ignore[arg-type]
+            connections=connections,
+            duration_s=duration,
+            warmup_s=warmup,
+            rate=rate,
+            max_requests=requests,
+            think_time_s=think,
+            timeout_s=timeout,
+            workers=workers or min(os.cpu_count() or 1, connections),
+        )
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise PerfscoreError(f"invalid load options: {problems}") from None
+
+    progress = None
+    if sys.stderr.isatty():
+        from rich.console import Console
+
+        console = Console(stderr=True)
+
+        def progress(done: int, errors: int) -> None:
+            console.print(f"\r  {done:,} responses, {errors:,} errors", end="")
+
+    result = run_load(spec, progress)
+    if progress is not None:
+        sys.stderr.write("\n")
+    text = (
+        render_json(result) if fmt == "json" else render_terminal(result, color=output is None and sys.stdout.isatty())
+    )
+    if output:
+        output.write_text(text)
+    else:
+        sys.stdout.write(text)
 
 
 def register(app: typer.Typer) -> None:
-    return None
+    app.command("load")(load)

@@ -1,0 +1,176 @@
+"""The load engine: split a LoadSpec over generator processes, run them, merge the results."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import queue
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from perfscore.load.model import EndpointResult, GeneratorHealth, LoadResult, LoadSpec, Percentiles
+from perfscore.load.worker import HDR_MAX_US, run_worker
+
+# A generator process above this share of one core is itself the bottleneck:
+# its latencies are its own, not the target's.
+SATURATED_CPU = 0.90
+# Timers firing this late mean the event loop could not keep its schedule.
+SATURATED_LAG_US = 20_000
+
+Progress = Callable[[int, int], None]
+
+
+def _split(total: int, parts: int) -> list[int]:
+    base, extra = divmod(total, parts)
+    return [base + (1 if i < extra else 0) for i in range(parts)]
+
+
+def _child(spec_json: str, conns: int, rate: float | None, seed: int, out: Any, wid: int) -> None:
+    spec = LoadSpec.model_validate_json(spec_json)
+
+    def progress(done: int, errors: int) -> None:
+        out.put(("progress", wid, done, errors))
+
+    try:
+        out.put(("result", wid, run_worker(spec, conns, rate, seed, progress)))
+    except BaseException as exc:  # report, never hang the parent
+        out.put(("error", wid, f"{type(exc).__name__}: {exc}"))
+
+
+def _percentiles(h: Any) -> Percentiles | None:
+    if h.get_total_count() == 0:
+        return None
+    ms = 1000.0
+    return Percentiles(
+        mean=round(h.get_mean_value() / ms, 3),
+        p50=round(h.get_value_at_percentile(50) / ms, 3),
+        p90=round(h.get_value_at_percentile(90) / ms, 3),
+        p95=round(h.get_value_at_percentile(95) / ms, 3),
+        p99=round(h.get_value_at_percentile(99) / ms, 3),
+        p999=round(h.get_value_at_percentile(99.9) / ms, 3),
+        max=round(h.get_max_value() / ms, 3),
+    )
+
+
+def merge(spec: LoadSpec, parts: list[dict[str, Any]]) -> LoadResult:
+    from hdrh.histogram import HdrHistogram
+
+    labels = [e.label for e in spec.endpoints]
+    overall = HdrHistogram(1, HDR_MAX_US, 3)
+    per: dict[str, Any] = {label: HdrHistogram(1, HDR_MAX_US, 3) for label in labels}
+    status: dict[str, Counter[int]] = {label: Counter() for label in labels}
+    errors: Counter[str] = Counter()
+    totals = Counter[str]()
+    cpu_max = 0.0
+    lag = 0
+    measured = 0.0
+    for p in parts:
+        for label, enc in p["hists"].items():
+            h = HdrHistogram.decode(enc)
+            per[label].add(h)
+            overall.add(h)
+        for label, counts in p["status"].items():
+            status[label].update({int(k): v for k, v in counts.items()})
+        errors.update(p["errors"])
+        for k in ("timeouts", "resets", "connect_errors", "protocol_errors", "dropped"):
+            totals[k] += p[k]
+        cpu_max = max(cpu_max, p["cpu_s"] / p["wall_s"] if p["wall_s"] > 0 else 0.0)
+        lag = max(lag, p["lag_p99_us"])
+        measured = max(measured, p["measured_s"])
+    responses = overall.get_total_count()
+    failures = totals["timeouts"] + totals["resets"] + totals["protocol_errors"] + totals["connect_errors"]
+    attempts = responses + failures
+    n_errors = sum(errors.values())
+    saturated = cpu_max >= SATURATED_CPU or lag >= SATURATED_LAG_US
+    notes = []
+    if saturated:
+        notes.append(
+            f"the load generator saturated (CPU {cpu_max:.0%} of a core, timer lag p99 {lag / 1000:.1f} ms): "
+            "figures may be limited by the generator, not the target"
+        )
+    if totals["dropped"]:
+        notes.append(f"{totals['dropped']} arrivals dropped: the target fell behind the arrival rate")
+    all_status: Counter[int] = Counter()
+    for c in status.values():
+        all_status.update(c)
+    endpoints = {
+        label: EndpointResult(
+            requests=per[label].get_total_count(),
+            errors=errors.get(label, 0),
+            latency_ms=_percentiles(per[label]),
+            status_counts={str(k): v for k, v in sorted(status[label].items())},
+        )
+        for label in labels
+    }
+    duration = measured or spec.duration_s
+    return LoadResult(
+        target=f"{spec.host}:{spec.port}",
+        model="open" if spec.rate else "closed",
+        connections=spec.connections,
+        rate=spec.rate,
+        duration_s=round(duration, 3),
+        requests=attempts,
+        errors=n_errors,
+        error_rate=(n_errors / attempts) if attempts else 1.0,
+        rps=round(responses / duration, 1) if duration > 0 else 0.0,
+        latency_ms=_percentiles(overall),
+        status_counts={str(k): v for k, v in sorted(all_status.items())},
+        timeouts=totals["timeouts"],
+        connect_errors=totals["connect_errors"],
+        resets=totals["resets"],
+        dropped=totals["dropped"],
+        endpoints=endpoints,
+        generator=GeneratorHealth(
+            cpu_percent=round(cpu_max * 100, 1),
+            send_lag_p99_ms=round(lag / 1000, 2),
+            saturated=saturated,
+            workers=len(parts),
+        ),
+        valid=not saturated,
+        notes=notes,
+    )
+
+
+def run_load(spec: LoadSpec, progress: Progress | None = None) -> LoadResult:
+    workers = min(spec.workers, spec.connections)
+    if workers == 1:
+        return merge(spec, [run_worker(spec, spec.connections, spec.rate, 1, progress)])
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    conns = _split(spec.connections, workers)
+    spec_json = spec.model_dump_json()
+    procs = []
+    for wid in range(workers):
+        rate = spec.rate * conns[wid] / spec.connections if spec.rate else None
+        p = ctx.Process(target=_child, args=(spec_json, conns[wid], rate, wid + 1, out, wid), daemon=True)
+        p.start()
+        procs.append(p)
+    results: dict[int, dict[str, Any]] = {}
+    done_by: dict[int, tuple[int, int]] = {}
+    errors: list[str] = []
+    deadline = time.monotonic() + spec.warmup_s + spec.duration_s + spec.timeout_s + 30
+    try:
+        while len(results) + len(errors) < workers and time.monotonic() < deadline:
+            try:
+                msg = out.get(timeout=0.5)
+            except queue.Empty:
+                if not any(p.is_alive() for p in procs) and out.empty():
+                    break
+                continue
+            if msg[0] == "progress":
+                done_by[msg[1]] = (msg[2], msg[3])
+                if progress is not None:
+                    progress(sum(d for d, _ in done_by.values()), sum(e for _, e in done_by.values()))
+            elif msg[0] == "result":
+                results[msg[1]] = msg[2]
+            else:
+                errors.append(msg[2])
+    finally:
+        for p in procs:
+            p.join(timeout=2)
+            if p.is_alive():
+                p.kill()
+    if not results:
+        raise RuntimeError("load generator processes failed: " + ("; ".join(errors) or "no result"))
+    return merge(spec, list(results.values()))

@@ -1,0 +1,100 @@
+"""Typed inputs and outputs of the load engine."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+
+class Endpoint(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = ""
+    path: str = "/"
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] = "GET"
+    weight: float = Field(1.0, gt=0)
+    headers: dict[str, str] = Field(default_factory=dict)
+    body: str | None = None
+    expect_status: list[int] = Field(default_factory=list, description="statuses that are not errors")
+
+    @property
+    def label(self) -> str:
+        return self.name or f"{self.method} {self.path}"
+
+
+class LoadSpec(BaseModel):
+    """One load run. Closed model when ``rate`` is None, open model otherwise."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    host: str
+    port: int = Field(ge=1, le=65535)
+    host_header: str
+    endpoints: list[Endpoint] = Field(min_length=1)
+    connections: int = Field(64, ge=1, le=20000)
+    duration_s: float = Field(10.0, gt=0, le=3600)
+    warmup_s: float = Field(0.0, ge=0, le=600)
+    rate: float | None = Field(None, gt=0, le=1_000_000, description="requests per second (open model)")
+    max_requests: int | None = Field(None, ge=1)
+    think_time_s: float = Field(0.0, ge=0, le=60)
+    timeout_s: float = Field(10.0, gt=0, le=300)
+    user_agent: str = "perfscore-load"
+    workers: int = Field(1, ge=1, le=64, description="generator processes")
+    max_backlog: int = Field(1000, ge=1, description="queued arrivals per connection before they are dropped")
+
+
+class Percentiles(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    mean: float
+    p50: float
+    p90: float
+    p95: float
+    p99: float
+    p999: float
+    max: float
+
+
+class EndpointResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    requests: int
+    errors: int
+    latency_ms: Percentiles | None
+    status_counts: dict[str, int]
+
+
+class GeneratorHealth(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    cpu_percent: float = Field(description="generator CPU per worker process, percent of one core (max of workers)")
+    send_lag_p99_ms: float = Field(description="how late the event loop ran timers (p99)")
+    saturated: bool
+    workers: int
+
+
+class LoadResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    target: str
+    model: Literal["closed", "open"]
+    connections: int
+    rate: float | None
+    duration_s: float
+    requests: int
+    errors: int
+    error_rate: float
+    rps: float
+    latency_ms: Percentiles | None
+    status_counts: dict[str, int]
+    timeouts: int
+    connect_errors: int
+    resets: int
+    dropped: int
+    endpoints: dict[str, EndpointResult]
+    generator: GeneratorHealth
+    valid: bool
+    notes: list[str] = Field(default_factory=list)

@@ -1,0 +1,63 @@
+"""Check a load target before any traffic: loopback only, reachable, speaks HTTP."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+from perfscore.errors import ExitCode, PerfscoreError
+
+
+def parse_url(url: str) -> tuple[str, int, str, str]:
+    """Return (host, port, host header, path+query) of an http:// URL."""
+    parts = urlsplit(url)
+    if parts.scheme != "http":
+        if parts.scheme == "https":
+            raise PerfscoreError("https is not supported by the load engine; point it at the plain-HTTP listener.")
+        raise PerfscoreError(f"{url!r} is not an http:// URL.")
+    if not parts.hostname:
+        raise PerfscoreError(f"{url!r} has no host.")
+    try:
+        port = parts.port or 80
+    except ValueError:
+        raise PerfscoreError(f"{url!r} has an invalid port.") from None
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    host_header = parts.netloc.rsplit("@", 1)[-1]
+    return parts.hostname, port, host_header, path
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        return False
+    return bool(infos) and all(ipaddress.ip_address(str(i[4][0]).split("%")[0]).is_loopback for i in infos)
+
+
+def check_target(host: str, port: int, host_header: str, allow_remote: bool, timeout: float = 3.0) -> None:
+    if not allow_remote and not is_loopback(host):
+        raise PerfscoreError(
+            f"{host} is not a loopback address. Load tests target this machine only unless you pass "
+            "--allow-remote (and own the target)."
+        )
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as s:
+            s.settimeout(timeout)
+            s.sendall(
+                f"GET / HTTP/1.1\r\nHost: {host_header}\r\nUser-Agent: perfscore-load\r\n"
+                "Connection: close\r\n\r\n".encode()
+            )
+            first = s.recv(16)
+    except TimeoutError:
+        raise PerfscoreError(
+            f"{host}:{port} accepted the connection but sent nothing within {timeout:g}s.", ExitCode.UNREACHABLE
+        ) from None
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise PerfscoreError(f"cannot connect to {host}:{port}: {reason}.", ExitCode.UNREACHABLE) from None
+    if not first.startswith(b"HTTP/1."):
+        said = f"it answered {first[:12]!r}" if first else "it closed the connection without an answer"
+        raise PerfscoreError(f"{host}:{port} does not speak HTTP/1.x ({said}).", ExitCode.UNREACHABLE)

@@ -1,0 +1,401 @@
+"""One generator process: an event loop driving virtual users over keep-alive connections.
+
+Closed model: each virtual user sends, waits for the answer (and its think
+time), sends again; latency is measured from the actual send.
+
+Open model (constant arrival rate): each connection owns a slice of the
+arrival schedule (wrk2's design). Latency is measured from the *intended*
+send time, so a server stall shows up as latency for every request that
+should have gone out meanwhile instead of being hidden (coordinated
+omission). Arrivals more than ``max_backlog`` behind on a connection are
+dropped and counted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import resource
+import time
+from array import array
+from collections import Counter
+from collections.abc import Callable
+from time import perf_counter
+from typing import Any
+
+from perfscore.load.model import Endpoint, LoadSpec
+from perfscore.load.protocol import ClientProtocol, ConnectionOwner
+
+HDR_MAX_US = 3_600_000_000  # one hour, in microseconds
+TICK_S = 0.01
+
+
+def build_request(spec: LoadSpec, ep: Endpoint, cookies: dict[bytes, bytes] | None = None) -> bytes:
+    lines = [f"{ep.method} {ep.path} HTTP/1.1", f"Host: {spec.host_header}", f"User-Agent: {spec.user_agent}"]
+    lines += [f"{k}: {v}" for k, v in ep.headers.items() if k.lower() not in ("host", "content-length")]
+    body = ep.body.encode() if ep.body is not None else b""
+    if body or ep.method in ("POST", "PUT", "PATCH"):
+        lines.append(f"Content-Length: {len(body)}")
+    head = ("\r\n".join(lines)).encode("latin-1", "replace")
+    if cookies:
+        head += b"\r\nCookie: " + b"; ".join(k + b"=" + v for k, v in cookies.items())
+    return head + b"\r\n\r\n" + body
+
+
+def weighted_cycle(endpoints: list[Endpoint], rng: random.Random, size: int = 100) -> list[int]:
+    total = sum(e.weight for e in endpoints)
+    raw = [e.weight / total * size for e in endpoints]
+    counts = [int(x) for x in raw]
+    for i in sorted(range(len(raw)), key=lambda i: raw[i] - counts[i], reverse=True)[: size - sum(counts)]:
+        counts[i] += 1
+    order = [i for i, c in enumerate(counts) for _ in range(max(c, 0))] or [0]
+    rng.shuffle(order)
+    return order
+
+
+class Stats:
+    def __init__(self, labels: list[str]) -> None:
+        self.lat: dict[str, array[int]] = {label: array("q") for label in labels}
+        self.status: dict[str, Counter[int]] = {label: Counter() for label in labels}
+        self.errors: Counter[str] = Counter()
+        self.timeouts = 0
+        self.resets = 0
+        self.connect_errors = 0
+        self.protocol_errors = 0
+        self.dropped = 0
+        self.completed = 0  # all responses, warm-up included (for progress and max_requests)
+
+
+class Worker:
+    def __init__(
+        self,
+        spec: LoadSpec,
+        connections: int,
+        rate: float | None,
+        seed: int,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        self.spec = spec
+        self.connections = connections
+        self.rate = rate
+        self.rng = random.Random(seed)
+        self.labels = [e.label for e in spec.endpoints]
+        self.requests = [build_request(spec, e) for e in spec.endpoints]
+        self.ok_status = [set(e.expect_status) for e in spec.endpoints]
+        self.stats = Stats(self.labels)
+        self.progress = progress
+        self.stopping = False
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.t0 = 0.0
+        self.measure_from = 0.0
+        self.deadline = 0.0
+        self.lags = array("q")
+        self.users: list[VirtualUser] = []
+        self.done: asyncio.Future[None] | None = None
+        self.max_requests = spec.max_requests
+        self.stopped_at = 0.0
+
+    def is_error(self, idx: int, status: int) -> bool:
+        ok = self.ok_status[idx]
+        if ok:
+            return status not in ok
+        return status >= 400
+
+    def record(self, idx: int, status: int, latency_s: float, now: float) -> None:
+        st = self.stats
+        st.completed += 1
+        if now >= self.measure_from:
+            label = self.labels[idx]
+            st.lat[label].append(int(latency_s * 1_000_000))
+            st.status[label][status] += 1
+            if self.is_error(idx, status):
+                st.errors[label] += 1
+        if self.max_requests is not None and st.completed >= self.max_requests:
+            self.stop()
+
+    def fail(self, idx: int | None, kind: str) -> None:
+        if self.stopping or perf_counter() < self.measure_from:
+            return
+        st = self.stats
+        if kind == "timeout":
+            st.timeouts += 1
+        elif kind == "reset":
+            st.resets += 1
+        elif kind == "connect":
+            st.connect_errors += 1
+        else:
+            st.protocol_errors += 1
+        if idx is not None:
+            st.errors[self.labels[idx]] += 1
+        else:
+            st.errors["(connect)"] += 1
+
+    def stop(self) -> None:
+        if self.stopping:
+            return
+        self.stopping = True
+        self.stopped_at = perf_counter()
+        for u in self.users:
+            u.close()
+        if self.done is not None and not self.done.done():
+            self.done.set_result(None)
+
+    async def _ticker(self) -> None:
+        next_tick = perf_counter() + TICK_S
+        last_progress = 0.0
+        while not self.stopping:
+            await asyncio.sleep(max(0.0, next_tick - perf_counter()))
+            now = perf_counter()
+            self.lags.append(int(max(0.0, now - next_tick) * 1_000_000))
+            next_tick += TICK_S
+            if next_tick < now:
+                next_tick = now + TICK_S
+            timeout = self.spec.timeout_s
+            for u in self.users:
+                if u.in_flight and now - u.sent_at > timeout:
+                    u.timed_out()
+            if self.progress is not None and now - last_progress >= 0.5:
+                last_progress = now
+                self.progress(self.stats.completed, sum(self.stats.errors.values()))
+            if now >= self.deadline:
+                self.stop()
+
+    async def run(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.done = self.loop.create_future()
+        self.t0 = perf_counter()
+        self.measure_from = self.t0 + self.spec.warmup_s
+        self.deadline = self.measure_from + self.spec.duration_s
+        interval = (self.connections / self.rate) if self.rate else 0.0
+        for i in range(self.connections):
+            first_due = self.t0 + (i / self.connections) * interval if interval else 0.0
+            self.users.append(VirtualUser(self, i, interval, first_due))
+        ticker = asyncio.ensure_future(self._ticker())
+        # Stagger connection set-up a little so thousands of connects don't all hit the backlog at once.
+        for n, u in enumerate(self.users):
+            u.connect()
+            if n % 256 == 255:
+                await asyncio.sleep(0.001)
+        await self.done
+        ticker.cancel()
+        await asyncio.sleep(0)
+
+
+class VirtualUser(ConnectionOwner):
+    __slots__ = (
+        "w",
+        "idx",
+        "proto",
+        "in_flight",
+        "sent_at",
+        "ep",
+        "cycle",
+        "pos",
+        "interval",
+        "next_due",
+        "cookies",
+        "backoff",
+        "closed",
+        "timer",
+    )
+
+    def __init__(self, w: Worker, idx: int, interval: float, first_due: float) -> None:
+        self.w = w
+        self.idx = idx
+        self.proto: ClientProtocol | None = None
+        self.in_flight = False
+        self.sent_at = 0.0
+        self.ep = 0
+        self.cycle = weighted_cycle(w.spec.endpoints, random.Random(w.rng.random()))
+        self.pos = idx % len(self.cycle)
+        self.interval = interval
+        self.next_due = first_due
+        self.cookies: dict[bytes, bytes] | None = None
+        self.backoff = 0.05
+        self.closed = False
+        self.timer: asyncio.TimerHandle | None = None
+
+    def connect(self) -> None:
+        if self.w.stopping:
+            return
+        loop = self.w.loop
+        assert loop is not None
+        task = loop.create_task(
+            loop.create_connection(lambda: ClientProtocol(self), self.w.spec.host, self.w.spec.port)
+        )
+        task.add_done_callback(self._connected)
+
+    def _connected(self, task: asyncio.Task[Any]) -> None:
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None:
+            self.w.fail(None, "connect")
+            if not self.w.stopping:
+                assert self.w.loop is not None
+                self.w.loop.call_later(self.backoff, self.connect)
+                self.backoff = min(self.backoff * 2, 1.0)
+        elif self.w.stopping:
+            transport, _ = task.result()
+            transport.close()
+
+    def on_connected(self, proto: ClientProtocol) -> None:
+        self.proto = proto
+        self.backoff = 0.05
+        self.schedule()
+
+    def schedule(self) -> None:
+        w = self.w
+        if w.stopping:
+            return
+        loop = w.loop
+        assert loop is not None
+        if self.interval:
+            now = perf_counter()
+            # Drop arrivals this connection cannot catch up with (the in-flight cap).
+            behind = (now - self.next_due) / self.interval
+            if behind > w.spec.max_backlog:
+                skip = int(behind - w.spec.max_backlog) + 1
+                self.next_due += skip * self.interval
+                if now >= w.measure_from:
+                    w.stats.dropped += skip
+            if self.next_due > now:
+                self.timer = loop.call_later(self.next_due - now, self.send, True)
+                return
+            self.send()
+        elif w.spec.think_time_s:
+            self.timer = loop.call_later(w.spec.think_time_s, self.send)
+        else:
+            self.send()
+
+    def send(self, on_time: bool = False) -> None:
+        self.timer = None
+        w = self.w
+        proto = self.proto
+        if w.stopping or proto is None or proto.transport is None:
+            return
+        ep = self.cycle[self.pos]
+        self.pos += 1
+        if self.pos == len(self.cycle):
+            self.pos = 0
+        self.ep = ep
+        if self.interval and not on_time:
+            # Behind schedule because the connection was busy: latency counts from the
+            # intended send time (coordinated-omission correction, as wrk2 does).
+            self.sent_at = self.next_due
+        else:
+            # Idle connection woken by its timer: the timer's own lateness (event-loop
+            # granularity) is the generator's, not the server's.
+            self.sent_at = perf_counter()
+        if self.interval:
+            self.next_due += self.interval
+        self.in_flight = True
+        proto.parser.head_request = w.spec.endpoints[ep].method == "HEAD"
+        if self.cookies:
+            proto.transport.write(build_request(w.spec, w.spec.endpoints[ep], self.cookies))
+        else:
+            proto.transport.write(w.requests[ep])
+
+    def on_response(self, status: int, close: bool, cookies: list[bytes] | None) -> None:
+        w = self.w
+        if not self.in_flight:
+            return
+        self.in_flight = False
+        now = perf_counter()
+        w.record(self.ep, status, now - self.sent_at, now)
+        if cookies:
+            jar = self.cookies if self.cookies is not None else {}
+            for c in cookies:
+                name, _, value = c.partition(b"=")
+                jar[name] = value
+            self.cookies = jar
+        if close:
+            if self.proto is not None and self.proto.transport is not None:
+                self.proto.transport.close()
+            return
+        self.schedule()
+
+    def timed_out(self) -> None:
+        self.in_flight = False
+        self.w.fail(self.ep, "timeout")
+        if self.proto is not None and self.proto.transport is not None:
+            self.proto.transport.abort()
+
+    def on_protocol_error(self, message: str) -> None:
+        if self.in_flight:
+            self.in_flight = False
+            self.w.fail(self.ep, "protocol")
+
+    def on_lost(self, proto: ClientProtocol, exc: Exception | None) -> None:
+        if proto.parser.eof() and self.in_flight:
+            pass  # a read-until-close body completed in eof()
+        if self.in_flight:
+            self.in_flight = False
+            if not self.w.stopping:
+                self.w.fail(self.ep, "reset")
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        self.proto = None
+        if not self.w.stopping and not self.closed:
+            assert self.w.loop is not None
+            self.w.loop.call_soon(self.connect)
+
+    def close(self) -> None:
+        self.closed = True
+        if self.timer is not None:
+            self.timer.cancel()
+        if self.proto is not None and self.proto.transport is not None:
+            self.proto.transport.close()
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
+    try:
+        import uvloop
+
+        return uvloop.new_event_loop  # type: ignore[no-any-return]
+    except ImportError:  # pragma: no cover - uvloop is a dependency on Linux
+        return asyncio.new_event_loop
+
+
+def run_worker(
+    spec: LoadSpec, connections: int, rate: float | None, seed: int, progress: Callable[[int, int], None] | None = None
+) -> dict[str, Any]:
+    """Run one generator on a fresh event loop; return picklable raw results."""
+    from hdrh.histogram import HdrHistogram
+
+    worker = Worker(spec, connections, rate, seed, progress)
+    loop = _loop_factory()()
+    ru0 = resource.getrusage(resource.RUSAGE_SELF)
+    wall0 = time.perf_counter()
+    try:
+        loop.run_until_complete(worker.run())
+        # Let closing transports finish.
+        loop.run_until_complete(asyncio.sleep(0.05))
+    finally:
+        loop.close()
+    wall = time.perf_counter() - wall0
+    ru1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
+    hists: dict[str, bytes] = {}
+    for label, values in worker.stats.lat.items():
+        h = HdrHistogram(1, HDR_MAX_US, 3)
+        for v in values:
+            h.record_value(min(max(v, 1), HDR_MAX_US))
+        hists[label] = h.encode()
+    lag = sorted(worker.lags)
+    st = worker.stats
+    return {
+        "hists": hists,
+        "status": {k: dict(v) for k, v in st.status.items()},
+        "errors": dict(st.errors),
+        "timeouts": st.timeouts,
+        "resets": st.resets,
+        "connect_errors": st.connect_errors,
+        "protocol_errors": st.protocol_errors,
+        "dropped": st.dropped,
+        "cpu_s": cpu,
+        "wall_s": wall,
+        "lag_p99_us": lag[int(len(lag) * 0.99)] if lag else 0,
+        "measured_s": max(0.0, min(worker.stopped_at, worker.deadline) - worker.measure_from),
+    }

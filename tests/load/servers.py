@@ -1,0 +1,70 @@
+"""HTTP servers with known behaviour, for checking the load engine's accuracy.
+
+Run as a separate process so the server never shares a core's GIL with the
+generator: ``python -m tests.load.servers MODE PORT [ARG]`` prints ``ready``.
+
+Modes: ``delay MS`` (every answer after MS ms), ``fail FRACTION`` (every
+n-th answer is a 500, so the fraction is exact), ``stall PERIOD_MS:STALL_MS``
+(the server stops answering for STALL_MS every PERIOD_MS), ``garbage``
+(answers something that is not HTTP), ``silent`` (accepts and never answers).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+
+OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok"
+ERR = b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 5\r\n\r\nerror"
+
+
+class State:
+    count = 0
+    stall_until = 0.0
+
+
+async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, mode: str, arg: str) -> None:
+    try:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            if b"content-length:" in head.lower():
+                n = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+                await reader.readexactly(n)
+            State.count += 1
+            if mode == "delay":
+                await asyncio.sleep(float(arg) / 1000)
+                writer.write(OK)
+            elif mode == "fail":
+                every = round(1 / float(arg))
+                writer.write(ERR if State.count % every == 0 else OK)
+            elif mode == "stall":
+                period, stall = (float(x) / 1000 for x in arg.split(":"))
+                now = time.monotonic()
+                phase = now % period
+                if phase < stall:
+                    await asyncio.sleep(stall - phase)
+                writer.write(OK)
+            elif mode == "garbage":
+                writer.write(b"SSH-2.0-OpenSSH_9.2\r\n")
+                await writer.drain()
+                writer.close()
+                return
+            elif mode == "silent":
+                await asyncio.sleep(3600)
+            await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
+        pass
+    finally:
+        writer.close()
+
+
+async def main(mode: str, port: int, arg: str) -> None:
+    server = await asyncio.start_server(lambda r, w: handle(r, w, mode, arg), "127.0.0.1", port, backlog=4096)
+    print("ready", flush=True)
+    async with server:
+        await server.serve_forever()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1], int(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else ""))

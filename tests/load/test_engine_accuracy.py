@@ -1,0 +1,92 @@
+"""The load engine against servers with known behaviour (tests/load/servers.py)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+
+from perfscore.load.engine import run_load
+from perfscore.load.model import Endpoint, LoadSpec
+from tests.conftest import assert_clean_error, perfscore
+
+pytestmark = pytest.mark.slow
+
+
+def spec(port: int, **kw: object) -> LoadSpec:
+    base: dict[str, object] = dict(
+        host="127.0.0.1",
+        port=port,
+        host_header=f"127.0.0.1:{port}",
+        endpoints=[Endpoint(path="/")],
+        connections=8,
+        duration_s=2.0,
+        warmup_s=0.3,
+    )
+    base.update(kw)
+    return LoadSpec(**base)  # type: ignore[arg-type]
+
+
+def test_fixed_delay_is_measured_at_p50(server: Callable[[str, str], int]) -> None:
+    port = server("delay", "20")
+    r = run_load(spec(port))
+    assert r.latency_ms is not None
+    assert 20 * 0.9 - 1 <= r.latency_ms.p50 <= 20 * 1.1 + 1, r.latency_ms
+    assert r.errors == 0 and r.requests > 100
+
+
+def test_known_failure_fraction(server: Callable[[str, str], int]) -> None:
+    port = server("fail", "0.2")
+    r = run_load(spec(port, duration_s=1.5))
+    assert 0.18 <= r.error_rate <= 0.22, r.error_rate
+    assert r.status_counts.get("500", 0) == r.errors
+
+
+def test_stalls_under_a_fixed_rate_show_in_p99(server: Callable[[str, str], int]) -> None:
+    # The server stops answering for 200 ms of every second. At a fixed arrival rate the
+    # requests due during a stall wait for it: measured from their intended send time
+    # the stall shows at p99, although most requests are fast.
+    port = server("stall", "1000:200")
+    r = run_load(spec(port, connections=4, rate=200, duration_s=3.0, warmup_s=0.0))
+    assert r.latency_ms is not None
+    assert r.latency_ms.p50 < 50, r.latency_ms
+    assert r.latency_ms.p99 >= 100, r.latency_ms
+    assert r.rps == pytest.approx(200, rel=0.15)
+
+
+def test_timeouts_are_counted_as_errors(server: Callable[[str, str], int]) -> None:
+    port = server("silent", "")
+    r = run_load(spec(port, connections=2, duration_s=1.5, timeout_s=0.5, warmup_s=0.0))
+    assert r.timeouts >= 2 and r.errors >= 2 and r.error_rate == 1.0
+
+
+def test_max_requests_bounds_the_run(server: Callable[[str, str], int]) -> None:
+    port = server("delay", "1")
+    r = run_load(spec(port, max_requests=200, duration_s=30, warmup_s=0.0))
+    assert 200 <= r.requests <= 200 + 8
+    assert r.duration_s < 10
+
+
+def test_cli_json_keys(server: Callable[[str, str], int]) -> None:
+    port = server("delay", "2")
+    res = perfscore("load", f"http://127.0.0.1:{port}/", "-c", "4", "-d", "1", "--warmup", "0", "--format", "json")
+    assert res.code == 0, res.err
+    doc = json.loads(res.out)
+    assert {"requests", "errors", "rps", "latency_ms", "status_counts"} <= set(doc)
+    assert {"mean", "p50", "p95", "p99", "max"} <= set(doc["latency_ms"])
+    assert doc["requests"] > 0 and doc["status_counts"]["200"] > 0
+
+
+def test_cli_bad_targets(server: Callable[[str, str], int]) -> None:
+    port = server("garbage", "")
+    assert_clean_error(perfscore("load", f"http://127.0.0.1:{port}/", "-d", "1"), 3, "does not speak HTTP")
+    silent = server("silent", "")
+    assert_clean_error(perfscore("load", f"http://127.0.0.1:{silent}/", "-d", "1"), 3, "sent nothing")
+    from tests.load.conftest import free_port
+
+    assert_clean_error(perfscore("load", f"http://127.0.0.1:{free_port()}/", "-d", "1"), 3, "cannot connect")
+    assert_clean_error(perfscore("load", "http://192.0.2.10/", "-d", "1"), 2, "not a loopback")
+    assert_clean_error(perfscore("load", "ftp://127.0.0.1/"), 2, "not an http")
+    assert_clean_error(perfscore("load", f"http://127.0.0.1:{port}/", "-c", "999999"), 2, "out of range")
+    assert_clean_error(perfscore("load", f"http://127.0.0.1:{port}/", "--rate", "0"), 2, "out of range")
