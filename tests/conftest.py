@@ -44,4 +44,4 @@ def assert_clean_error(res: Cli, code: int, *needles: str) -> None:
         assert n.lower() in (res.err + res.out).lower(), (n, res.err)
 
 
-pytest_plugins = ["tests.stack.fixtures"]
+pytest_plugins = ["tests.stack.fixtures", "tests.load.fixtures"]

@@ -60,6 +60,7 @@ class RoadmapItem(_Frozen):
     effort: str
     phase: int
     reference: str | None = None
+    detail: str | None = Field(None, description="what the probe found, e.g. the offending statement")
     value: Value = None
     target: bool | float
     unit: str = ""

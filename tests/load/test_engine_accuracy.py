@@ -83,7 +83,7 @@ def test_cli_bad_targets(server: Callable[[str, str], int]) -> None:
     assert_clean_error(perfscore("load", f"http://127.0.0.1:{port}/", "-d", "1"), 3, "does not speak HTTP")
     silent = server("silent", "")
     assert_clean_error(perfscore("load", f"http://127.0.0.1:{silent}/", "-d", "1"), 3, "sent nothing")
-    from tests.load.conftest import free_port
+    from tests.load.fixtures import free_port
 
     assert_clean_error(perfscore("load", f"http://127.0.0.1:{free_port()}/", "-d", "1"), 3, "cannot connect")
     assert_clean_error(perfscore("load", "http://192.0.2.10/", "-d", "1"), 2, "not a loopback")

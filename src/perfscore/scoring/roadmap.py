@@ -42,6 +42,15 @@ def _gains(rubric: Rubric, scored: Mapping[str, Scored]) -> dict[str, float]:
     return gains
 
 
+def _detail(meas: Measurement | None) -> str | None:
+    if meas is None:
+        return None
+    summary = meas.evidence.get("summary")
+    if isinstance(summary, str) and summary:
+        return summary
+    return meas.reason if meas.status != "measured" else None
+
+
 def build_roadmap(
     rubric: Rubric, scored: Mapping[str, Scored], measurements: Mapping[str, Measurement]
 ) -> tuple[list[RoadmapItem], list[PhaseResult]]:
@@ -62,6 +71,7 @@ def build_roadmap(
                 effort=r.effort,
                 phase=r.phase,
                 reference=r.reference,
+                detail=_detail(meas),
                 value=scored[mid].value,
                 target=m.target,
                 unit=(meas.unit if meas and meas.unit else m.unit),

@@ -1,0 +1,301 @@
+"""Target configuration (perfscore.yaml), validated before any probe runs.
+
+Passwords never live in the YAML: each connection names an environment
+variable (``password_env``) or a file (``password_file``) to read it from, or
+takes it from an ad-hoc DSN flag. Resolved passwords are ``SecretStr`` so they
+print as ``**********`` anywhere a model is shown.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import unquote, urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from perfscore.errors import PerfscoreError
+from perfscore.load.model import Endpoint
+from perfscore.yamlfile import format_validation_error, load_yaml
+
+DEFAULT_USER_AGENT = "Mozilla/5.0 (compatible; perfscore/0.1; +https://github.com/perfscore/perfscore)"
+
+_COMMENTS = re.compile(r"/\*.*?\*/|--[^\n]*|#[^\n]*", re.S)
+_FORBIDDEN = re.compile(r"\b(INTO|FOR\s+UPDATE|LOCK\s+IN\s+SHARE\s+MODE|FOR\s+SHARE)\b", re.I)
+
+
+def read_only_problem(sql: str) -> str | None:
+    """Why ``sql`` is not a plain read, or None. Only SELECT statements may be timed."""
+    text = _COMMENTS.sub(" ", sql).strip().rstrip(";").strip()
+    if ";" in text:
+        return "contains more than one statement"
+    if not re.match(r"^\(?\s*SELECT\b", text, re.I):
+        return "is not a SELECT"
+    m = _FORBIDDEN.search(text)
+    if m:
+        return f"uses {m.group(0).upper()}, which is not a plain read"
+    return None
+
+
+def _check_read_only(sql: str) -> str:
+    problem = read_only_problem(sql)
+    if problem:
+        raise ValueError(f"this query {problem}; perfscore only sends SELECT, SHOW and EXPLAIN")
+    return sql
+
+
+ReadOnlySQL = Annotated[str, AfterValidator(_check_read_only)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Secretive(_Model):
+    password_env: str | None = None
+    password_file: Path | None = None
+    password: SecretStr | None = Field(None, exclude=True, description="set from a DSN flag, never from YAML")
+
+
+class MySQLConfig(Secretive):
+    host: str = "127.0.0.1"
+    port: int = Field(3306, ge=1, le=65535)
+    user: str = "perfscore"
+    database: str | None = None
+    queries: dict[str, ReadOnlySQL] = Field(default_factory=dict, description="name -> read-only SELECT to time")
+    replicas_expected: bool = Field(True, description="false: no replicas on purpose (metric not applicable)")
+    connect_timeout_s: float = Field(5.0, gt=0, le=60)
+
+
+class RedisConfig(Secretive):
+    url: str = "redis://127.0.0.1:6379/0"
+    timeout_s: float = Field(5.0, gt=0, le=60)
+
+    @field_validator("url")
+    @classmethod
+    def _no_password_in_url(cls, v: str) -> str:
+        parts = urlsplit(v)
+        if parts.scheme not in ("redis", "rediss"):
+            raise ValueError("url must start with redis:// or rediss://")
+        if parts.password:
+            raise ValueError("put the Redis password in password_env or password_file, not in the url")
+        return v
+
+
+class ProcessesConfig(_Model):
+    app: list[str] = Field(default_factory=lambda: ["php-fpm: pool"], description="command-line patterns (regex)")
+    database: list[str] = Field(default_factory=lambda: ["mariadbd", "mysqld"])
+    cache: list[str] = Field(default_factory=lambda: ["redis-server"])
+    pid_files: list[Path] = Field(default_factory=list, description="pids whose children are app workers")
+
+
+class MonitoringConfig(_Model):
+    health: str | None = "/health"
+    metrics: str | None = "/metrics"
+    fpm_status: str | None = "/fpm-status?json"
+    nginx_status: str | None = "/nginx-status"
+
+
+class LoadConfig(_Model):
+    connections: int = Field(8, ge=1, le=20000, description="users during the audit window (nominal load)")
+    slo_p95_ms: float = Field(200.0, gt=0)
+    slo_error_rate: float = Field(0.001, ge=0, le=1)
+    ramp: list[int] = Field(default_factory=lambda: [1, 4, 16, 64, 256, 1024], description="concurrency steps")
+    step_s: float = Field(2.0, gt=0, le=60)
+    scalability: bool = True
+
+
+class AuditConfig(_Model):
+    duration_s: float = Field(10.0, gt=0, le=3600, description="the window between counter samples")
+    probe_timeout_s: float = Field(20.0, gt=0, le=600)
+    load: LoadConfig = Field(default_factory=LoadConfig)
+
+
+class TargetConfig(_Model):
+    name: str = "LoanFlow"
+    base_url: str | None = None
+    user_agent: str = DEFAULT_USER_AGENT
+    allow_remote: bool = False
+
+    @field_validator("base_url")
+    @classmethod
+    def _http(cls, v: str | None) -> str | None:
+        if v is not None and urlsplit(v).scheme not in ("http", "https"):
+            raise ValueError("base_url must be an http:// or https:// URL")
+        return v.rstrip("/") if v else v
+
+
+class Config(_Model):
+    target: TargetConfig = Field(default_factory=TargetConfig)
+    endpoints: list[Endpoint] = Field(default_factory=list)
+    mysql: MySQLConfig | None = None
+    redis: RedisConfig | None = None
+    processes: ProcessesConfig | None = Field(default_factory=ProcessesConfig)
+    monitoring: MonitoringConfig | None = Field(default_factory=MonitoringConfig)
+    audit: AuditConfig = Field(default_factory=AuditConfig)
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    @model_validator(mode="after")
+    def _default_endpoint(self) -> Config:
+        if self.target.base_url and not self.endpoints:
+            object.__setattr__(self, "endpoints", [Endpoint(name="home", path="/")])
+        return self
+
+
+def resolve_password(section: Secretive, base_dir: Path, what: str) -> str | None:
+    if section.password is not None:
+        return section.password.get_secret_value()
+    if section.password_env:
+        value = os.environ.get(section.password_env)
+        if value is None:
+            raise PerfscoreError(f"{what}: environment variable {section.password_env} is not set.")
+        return value
+    if section.password_file:
+        path = section.password_file if section.password_file.is_absolute() else base_dir / section.password_file
+        try:
+            return path.read_text().strip()
+        except OSError as exc:
+            raise PerfscoreError(f"{what}: cannot read password file {path}: {exc.strerror}.") from None
+    return None
+
+
+def load_config(path: Path) -> Config:
+    doc = load_yaml(path, "config")
+    try:
+        return Config.model_validate({**doc.data, "base_dir": path.resolve().parent})
+    except ValidationError as exc:
+        raise PerfscoreError(format_validation_error(exc, doc, "config")) from None
+
+
+def parse_mysql_dsn(dsn: str) -> MySQLConfig:
+    parts = urlsplit(dsn)
+    if parts.scheme not in ("mysql", "mariadb") or not parts.hostname:
+        raise PerfscoreError("--mysql must look like mysql://user[:password]@host:port/database.")
+    try:
+        port = parts.port or 3306
+    except ValueError:
+        raise PerfscoreError("--mysql has an invalid port.") from None
+    return MySQLConfig(
+        host=parts.hostname,
+        port=port,
+        user=unquote(parts.username or "root"),
+        database=(parts.path.lstrip("/") or None),
+        password=SecretStr(unquote(parts.password)) if parts.password else None,
+    )
+
+
+def parse_redis_url(url: str) -> RedisConfig:
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        raise PerfscoreError("--redis must look like redis://[:password@]host:port/db.")
+    try:
+        port = parts.port or 6379
+    except ValueError:
+        raise PerfscoreError("--redis has an invalid port.") from None
+    clean = f"{parts.scheme}://{parts.hostname}:{port}{parts.path or '/0'}"
+    return RedisConfig(url=clean, password=SecretStr(unquote(parts.password)) if parts.password else None)
+
+
+def with_overrides(
+    cfg: Config,
+    url: str | None = None,
+    mysql: str | None = None,
+    redis: str | None = None,
+    processes: list[str] | None = None,
+    duration: float | None = None,
+) -> Config:
+    update: dict[str, object] = {}
+    if url:
+        update["target"] = cfg.target.model_copy(update={"base_url": TargetConfig(base_url=url).base_url})
+        if not cfg.endpoints:
+            update["endpoints"] = [Endpoint(name="home", path="/")]
+    if mysql:
+        m = parse_mysql_dsn(mysql)
+        if cfg.mysql is not None:
+            m = cfg.mysql.model_copy(
+                update={k: getattr(m, k) for k in ("host", "port", "user", "password")}
+                | ({"database": m.database} if m.database else {})
+            )
+        update["mysql"] = m
+    if redis:
+        r = parse_redis_url(redis)
+        update["redis"] = (
+            cfg.redis.model_copy(update={"url": r.url, "password": r.password}) if cfg.redis is not None else r
+        )
+    if processes:
+        base = cfg.processes or ProcessesConfig()
+        update["processes"] = base.model_copy(update={"app": processes})
+    if duration is not None:
+        update["audit"] = cfg.audit.model_copy(update={"duration_s": duration})
+    return cfg.model_copy(update=update)
+
+
+EXAMPLE = """\
+# perfscore target configuration. Validate with: perfscore audit --config perfscore.yaml
+target:
+  name: LoanFlow production-like
+  base_url: http://127.0.0.1:8088
+  # Real LoanFlow installs block empty and curl-like agents.
+  user_agent: "Mozilla/5.0 (compatible; perfscore/0.1)"
+  allow_remote: false          # load tests go to loopback only unless this is true
+
+# Endpoints for the audit window's traffic and the load tests (weights = mix).
+endpoints:
+  - {name: dashboard, path: /, weight: 1}
+  - {name: loan, path: /api/loans/4242, weight: 4}
+  - {name: borrower_loans, path: "/api/borrowers/7919/loans?page=1", weight: 3}
+  - {name: search, path: "/api/search?q=Smith", weight: 2}
+  - name: apply
+    path: /api/applications
+    method: POST
+    weight: 1
+    headers: {Content-Type: application/json}
+    body: '{"borrower_id": 42, "amount": 5000, "term_months": 24, "purpose": "car"}'
+    expect_status: [201]
+
+mysql:
+  host: 127.0.0.1
+  port: 3306
+  user: perfscore               # needs SELECT and PROCESS (and REPLICATION CLIENT for replicas)
+  database: loanflow
+  password_env: PERFSCORE_MYSQL_PASSWORD    # or password_file: secrets/mysql.pw
+  replicas_expected: true       # false if you run without replicas on purpose
+  queries:                      # read-only SELECTs to time (anything else is refused)
+    loan_schedule: SELECT installment_no, due_date FROM payment_schedules WHERE loan_id = 4242
+
+redis:
+  url: redis://127.0.0.1:6379/0
+  password_env: PERFSCORE_REDIS_PASSWORD
+
+processes:
+  app: ["php-fpm: pool"]        # regexes matched against command lines
+  database: [mariadbd, mysqld]
+  cache: [redis-server]
+
+monitoring:
+  health: /health
+  metrics: /metrics
+  fpm_status: /fpm-status?json
+  nginx_status: /nginx-status
+
+audit:
+  duration_s: 10                # window between counter samples, with nominal traffic
+  probe_timeout_s: 20
+  load:
+    connections: 8              # users during the window
+    slo_p95_ms: 200             # seed KPI
+    slo_error_rate: 0.001       # seed KPI: < 0.1 %
+    ramp: [1, 4, 16, 64, 256, 1024]
+    step_s: 2
+"""

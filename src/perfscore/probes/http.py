@@ -1,0 +1,96 @@
+"""A small HTTP client for probes: bounded in time and size, errors as reasons."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import ssl
+import time
+import zlib
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+from perfscore.probes.base import ProbeUnavailable
+
+MAX_BODY = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Response:
+    url: str
+    status: int
+    headers: dict[str, str]  # lower-case names; repeated headers joined with ", "
+    body: bytes
+    ttfb_ms: float
+    total_ms: float
+
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+
+def reason_of(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return "timeout: no answer in time"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, ConnectionResetError):
+        return "connection reset"
+    if isinstance(exc, socket.gaierror):
+        return "host name does not resolve"
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS error: {exc.reason}"
+    if isinstance(exc, http.client.HTTPException):
+        return f"not a valid HTTP answer ({type(exc).__name__})"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower()
+    return type(exc).__name__
+
+
+def fetch(
+    url: str,
+    *,
+    method: str = "GET",
+    headers: dict[str, str] | None = None,
+    body: bytes | None = None,
+    timeout: float = 5.0,
+    user_agent: str = "perfscore",
+) -> Response:
+    parts = urlsplit(url)
+    conn_cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    hdrs = {"User-Agent": user_agent, "Accept-Encoding": "gzip", **(headers or {})}
+    t0 = time.perf_counter()
+    conn = conn_cls(parts.hostname or "", parts.port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=hdrs)
+        resp = conn.getresponse()
+        ttfb = time.perf_counter() - t0
+        data = resp.read(MAX_BODY)
+        total = time.perf_counter() - t0
+        merged: dict[str, str] = {}
+        for k, v in resp.getheaders():
+            k = k.lower()
+            merged[k] = f"{merged[k]}, {v}" if k in merged else v
+        return Response(
+            url, resp.status, merged, _decoded(data, merged.get("content-encoding", "")), ttfb * 1000, total * 1000
+        )
+    except (OSError, http.client.HTTPException) as exc:
+        raise ProbeUnavailable(f"{url}: {reason_of(exc)}") from None
+    finally:
+        conn.close()
+
+
+def _decoded(data: bytes, encoding: str) -> bytes:
+    """Undo gzip/deflate, bounded: a hostile server's zip bomb stops at MAX_BODY."""
+    enc = encoding.lower().strip()
+    if enc not in ("gzip", "x-gzip", "deflate"):
+        return data
+    try:
+        d = zlib.decompressobj(wbits=(16 + zlib.MAX_WBITS) if "gzip" in enc else zlib.MAX_WBITS)
+        return d.decompress(data, MAX_BODY)
+    except zlib.error:
+        return data
+
+
+def join(base: str, path: str) -> str:
+    return urljoin(base.rstrip("/") + "/", path.lstrip("/"))

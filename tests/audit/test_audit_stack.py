@@ -1,0 +1,141 @@
+"""`perfscore audit` against the real reference stack: each knob moves its category."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import REPO, perfscore
+
+pytestmark = [pytest.mark.stack, pytest.mark.slow]
+
+
+def _config(tmp: Path, *, scalability: bool = False, duration: float = 3, **audit_load: Any) -> Path:
+    cfg = yaml.safe_load((REPO / "stack" / "perfscore.yaml").read_text())
+    cfg["mysql"]["password_file"] = str(REPO / ".stack" / "secrets" / "mysql-perfscore.pw")
+    cfg["redis"]["password_file"] = str(REPO / ".stack" / "secrets" / "redis.pw")
+    cfg["audit"]["duration_s"] = duration
+    cfg["audit"]["load"]["scalability"] = scalability
+    cfg["audit"]["load"].update(audit_load)
+    path = tmp / "perfscore.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+def audit(cfg: Path, *extra: str) -> dict[str, Any]:
+    res = perfscore("audit", "--config", str(cfg), "--format", "json", *extra, timeout=240)
+    assert res.code in (0, 1), res.err
+    assert "Traceback" not in res.err
+    doc: dict[str, Any] = json.loads(res.out)
+    return doc
+
+
+def cats(doc: dict[str, Any]) -> dict[str, float]:
+    return {c["id"]: c["score"] for c in doc["categories"]}
+
+
+def metric(doc: dict[str, Any], mid: str) -> dict[str, Any]:
+    return next(m for c in doc["categories"] for m in c["metrics"] if m["id"] == mid)
+
+
+@pytest.fixture(scope="module")
+def cfg(tmp_path_factory: pytest.TempPathFactory, stack: Path) -> Path:
+    return _config(tmp_path_factory.mktemp("audit"))
+
+
+@pytest.fixture(scope="module")
+def baseline(cfg: Path) -> dict[str, Any]:
+    return audit(cfg)
+
+
+def test_baseline_measures_every_configured_category(baseline: dict[str, Any]) -> None:
+    c = cats(baseline)
+    assert c["caching"] >= 90 and c["monitoring"] >= 90 and c["error_handling"] >= 90
+    assert c["response_time"] >= 90
+    measured = {m["id"] for cat in baseline["categories"] for m in cat["metrics"] if m["status"] == "measured"}
+    assert {
+        "mysql.innodb_read_efficiency",
+        "redis.hit_ratio",
+        "php.worker_rss_mean",
+        "http.p95_latency",
+        "monitoring.health_endpoint",
+        "http.static_cache_headers",
+    } <= measured
+    not_measured = {n["metric"] for n in baseline["not_measured"]}
+    assert {"load.max_throughput", "load.max_concurrency"} <= not_measured  # ramp off in this config
+
+
+def test_cache_off_lowers_caching_and_names_the_hit_ratio(cfg: Path, baseline: dict[str, Any], knob) -> None:  # type: ignore[no-untyped-def]
+    knob(cache="off")
+    doc = audit(cfg)
+    assert cats(doc)["caching"] < cats(baseline)["caching"] - 20
+    assert metric(doc, "redis.hit_ratio")["value"] < 0.2
+    assert doc["roadmap"][0]["metric"] == "redis.hit_ratio"
+
+
+def test_missing_index_lowers_database_and_names_the_statement(cfg: Path, baseline: dict[str, Any], knob) -> None:  # type: ignore[no-untyped-def]
+    knob(missing_index="on")
+    doc = audit(cfg)
+    assert cats(doc)["database"] < cats(baseline)["database"] - 5
+    item = next(i for i in doc["roadmap"] if i["metric"] == "mysql.full_scan_statements")
+    assert "payment_schedules" in item["detail"] and "loan_id = 4242" in item["detail"]
+
+
+def test_leaking_worker_lowers_memory(cfg: Path, baseline: dict[str, Any], knob) -> None:  # type: ignore[no-untyped-def]
+    knob(leak_kb=512)
+    doc = audit(cfg)
+    assert cats(doc)["memory"] < cats(baseline)["memory"] - 15
+    assert metric(doc, "php.worker_memory_growth")["value"] > 1.2
+
+
+def test_monitoring_off_lowers_monitoring(cfg: Path, baseline: dict[str, Any], knob) -> None:  # type: ignore[no-untyped-def]
+    knob(monitoring="off")
+    doc = audit(cfg)
+    assert cats(doc)["monitoring"] < cats(baseline)["monitoring"] - 50
+    assert metric(doc, "monitoring.health_endpoint")["value"] is False
+
+
+def test_added_latency_lowers_response_time(cfg: Path, baseline: dict[str, Any], knob) -> None:  # type: ignore[no-untyped-def]
+    knob(latency_ms=400)
+    doc = audit(cfg)
+    assert cats(doc)["response_time"] < cats(baseline)["response_time"] - 20
+    assert metric(doc, "http.p95_latency")["value"] >= 400
+
+
+def test_error_injection_lowers_error_handling(cfg: Path, baseline: dict[str, Any], knob) -> None:  # type: ignore[no-untyped-def]
+    knob(error_rate=0.05)
+    doc = audit(cfg)
+    assert cats(doc)["error_handling"] < cats(baseline)["error_handling"] - 30
+    assert 0.02 <= metric(doc, "http.error_rate")["value"] <= 0.08
+
+
+def test_too_few_workers_lowers_scalability(tmp_path: Path, stack: Path, knob) -> None:  # type: ignore[no-untyped-def]
+    cfg = _config(tmp_path, scalability=True, duration=2, ramp=[1, 4, 16, 64, 256], step_s=1.5)
+    healthy = audit(cfg)
+    knob(fpm_workers=1, latency_ms=20)
+    starved = audit(cfg)
+    assert metric(starved, "load.max_throughput")["status"] == "measured", starved["not_measured"]
+    assert cats(starved)["scalability"] < cats(healthy)["scalability"] - 10
+    assert metric(starved, "load.max_throughput")["value"] < metric(healthy, "load.max_throughput")["value"] / 2
+
+
+def test_server_reported_figures_agree(baseline: dict[str, Any], mysql) -> None:  # type: ignore[no-untyped-def]
+    with mysql.cursor() as cur:
+        cur.execute("SELECT @@max_connections, @@slow_query_log")
+        max_conn, slow_log = cur.fetchone()
+        cur.execute("SHOW GLOBAL STATUS LIKE 'Max_used_connections'")
+        max_used = int(cur.fetchone()[1])
+    conn = metric(baseline, "mysql.connections_used_ratio")
+    assert conn["evidence"]["max_connections"] == max_conn
+    assert conn["evidence"]["max_used_connections"] <= max_used
+    assert conn["value"] == pytest.approx(conn["evidence"]["max_used_connections"] / max_conn, abs=1e-6)
+    assert metric(baseline, "mysql.slow_query_log")["value"] is bool(slow_log)
+    eff = metric(baseline, "mysql.innodb_read_efficiency")
+    counters = eff["evidence"]["counters"]
+    req = counters["Innodb_buffer_pool_read_requests"]
+    total = counters["Innodb_buffer_pool_read_requests+Innodb_buffer_pool_reads"]
+    assert eff["value"] == pytest.approx(req / total, abs=1e-6)

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from perfscore.config import load_config, parse_mysql_dsn, parse_redis_url, read_only_problem
+from tests.conftest import REPO, assert_clean_error, perfscore
+
+
+@pytest.mark.parametrize(
+    ("sql", "ok"),
+    [
+        ("SELECT 1", True),
+        ("  select id from loans where id = 1;", True),
+        ("/* hint */ SELECT * FROM t", True),
+        ("(SELECT 1) UNION (SELECT 2)", True),
+        ("DELETE FROM loans", False),
+        ("SELECT 1; DROP TABLE loans", False),
+        ("UPDATE loans SET status='x'", False),
+        ("SELECT * FROM loans FOR UPDATE", False),
+        ("SELECT * INTO OUTFILE '/tmp/x' FROM loans", False),
+        ("-- SELECT\nINSERT INTO t VALUES (1)", False),
+    ],
+)
+def test_only_plain_reads_are_accepted(sql: str, ok: bool) -> None:
+    assert (read_only_problem(sql) is None) is ok
+
+
+def test_a_write_in_the_config_is_refused_at_load(tmp_path: Path) -> None:
+    cfg = tmp_path / "perfscore.yaml"
+    cfg.write_text("mysql:\n  host: 127.0.0.1\n  queries:\n    bad: DELETE FROM loans\n")
+    res = perfscore("audit", "--config", str(cfg))
+    assert_clean_error(res, 2, "perfscore.yaml:4", "mysql.queries.bad", "is not a SELECT")
+
+
+def test_config_errors_name_the_line(tmp_path: Path) -> None:
+    cfg = tmp_path / "perfscore.yaml"
+    cfg.write_text("target:\n  base_url: http://127.0.0.1:8088\naudit:\n  duration_s: -3\n")
+    assert_clean_error(perfscore("audit", "--config", str(cfg)), 2, "perfscore.yaml:4", "audit.duration_s")
+    cfg.write_text("target: [unclosed\n")
+    assert_clean_error(perfscore("audit", "--config", str(cfg)), 2, "not valid YAML")
+    cfg.write_text("redis:\n  url: redis://:hunter2@127.0.0.1:6379/0\n")
+    res = perfscore("audit", "--config", str(cfg))
+    assert_clean_error(res, 2, "password_env")
+    assert "hunter2" not in res.err
+
+
+def test_missing_password_env_is_a_config_error(tmp_path: Path) -> None:
+    cfg = tmp_path / "perfscore.yaml"
+    cfg.write_text("mysql:\n  host: 127.0.0.1\n  password_env: PERFSCORE_TEST_UNSET_VAR\n")
+    assert_clean_error(perfscore("audit", "--config", str(cfg)), 2, "PERFSCORE_TEST_UNSET_VAR")
+
+
+def test_dsn_flags_keep_the_password_secret() -> None:
+    m = parse_mysql_dsn("mysql://mon:s3cr%40t@db.local:3307/loanflow")
+    assert (m.host, m.port, m.user, m.database) == ("db.local", 3307, "mon", "loanflow")
+    assert m.password is not None and m.password.get_secret_value() == "s3cr@t"
+    assert "s3cr" not in repr(m) and "s3cr" not in m.model_dump_json()
+    r = parse_redis_url("redis://:pw123@127.0.0.1:6380/2")
+    assert r.url == "redis://127.0.0.1:6380/2" and "pw123" not in repr(r)
+
+
+def test_init_writes_a_valid_example(tmp_path: Path) -> None:
+    path = tmp_path / "perfscore.yaml"
+    res = perfscore("init", str(path))
+    assert res.code == 0
+    cfg = load_config(path)
+    assert cfg.mysql is not None and cfg.mysql.queries and cfg.endpoints
+    assert_clean_error(perfscore("init", str(path)), 2, "exists")
+
+
+def test_reference_stack_config_is_valid() -> None:
+    cfg = load_config(REPO / "stack" / "perfscore.yaml")
+    assert cfg.target.base_url == "http://127.0.0.1:8088"
+    assert cfg.mysql is not None and cfg.mysql.port == 3307
