@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv install test lint typecheck pytest stack-up stack-down stack-status demo bench clean
+.PHONY: help venv install test test-deps lint typecheck pytest stack-up stack-down stack-status demo bench clean
 
 help:
 	@echo "make demo         create .venv, install perfscore, start the LoanFlow stack, audit it"
@@ -38,7 +38,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) stack-up
+# Headless Chromium renders the HTML report in a test (Debian's package).
+test-deps:
+	@command -v chromium >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q chromium; } || { echo "cannot install chromium" >&2; exit 1; }
+
+pytest: $(STAMP) stack-up test-deps
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 test: lint typecheck pytest
@@ -46,10 +51,9 @@ test: lint typecheck pytest
 demo: $(STAMP) stack-up
 	@mkdir -p reports/out
 	$(BIN)/perfscore audit --config stack/perfscore.yaml --save-run reports/out/latest-run.json \
-		--format json --output reports/out/latest.json
+		--history reports/out/history.sqlite --format html --output reports/out/latest.html
+	$(BIN)/perfscore score reports/out/latest-run.json --format json --output reports/out/latest.json
 	$(BIN)/perfscore score reports/out/latest-run.json
-	@if $(BIN)/perfscore --help | grep -q ' report '; then \
-		$(BIN)/perfscore score reports/out/latest-run.json --format html --output reports/out/latest.html; fi
 
 bench: $(STAMP) stack-up
 	$(BIN)/python benchmarks/bench_scoring.py

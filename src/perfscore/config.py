@@ -122,6 +122,13 @@ class AuditConfig(_Model):
     load: LoadConfig = Field(default_factory=LoadConfig)
 
 
+class GateConfig(_Model):
+    fail_under: float | None = Field(None, ge=0, le=100)
+    categories: dict[str, float] = Field(default_factory=dict, description="category id -> floor")
+    max_drop: float | None = Field(None, ge=0)
+    history: Path | None = None
+
+
 class TargetConfig(_Model):
     name: str = "LoanFlow"
     base_url: str | None = None
@@ -144,6 +151,7 @@ class Config(_Model):
     processes: ProcessesConfig | None = Field(default_factory=ProcessesConfig)
     monitoring: MonitoringConfig | None = Field(default_factory=MonitoringConfig)
     audit: AuditConfig = Field(default_factory=AuditConfig)
+    gate: GateConfig = Field(default_factory=GateConfig)
     base_dir: Path = Field(default=Path("."), exclude=True)
 
     @model_validator(mode="after")
@@ -288,6 +296,11 @@ monitoring:
   metrics: /metrics
   fpm_status: /fpm-status?json
   nginx_status: /nginx-status
+
+gate:                           # CI gate (flags override): exit 1 when a check fails
+  fail_under: 90
+  categories: {database: 85}
+  max_drop: 2                   # with --baseline: points the score may fall
 
 audit:
   duration_s: 10                # window between counter samples, with nominal traffic

@@ -205,3 +205,13 @@ def test_known_hit_ratio_is_measured_within_1_5_points(own_redis, tmp_path: Path
     hit = next(m for c in doc["categories"] for m in c["metrics"] if m["id"] == "redis.hit_ratio")
     assert hit["status"] == "measured" and hit["evidence"]["scope"] == "window"
     assert abs(hit["value"] * 100 - 70.0) <= 1.5, hit["value"]
+
+
+def test_repeated_runs_keep_the_median(own_redis) -> None:  # type: ignore[no-untyped-def]
+    port, _ = own_redis()
+    res = perfscore("audit", "--redis", f"redis://127.0.0.1:{port}/0", "--duration", "0.5", "--runs", "3",
+                    "--aggregate", "median", "--format", "json")
+    assert res.code in (0, 1), res.err
+    assert "kept the median of 3 runs" in res.err
+    assert_clean = perfscore("audit", "--redis", f"redis://127.0.0.1:{port}/0", "--aggregate", "mean")
+    assert assert_clean.code == 2 and "median, best or worst" in assert_clean.err

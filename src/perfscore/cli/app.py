@@ -7,7 +7,7 @@ import sys
 import typer
 
 from perfscore import __version__
-from perfscore.cli import audit_cmd, load_cmd, rubric_cmd, schema_cmd, score_cmd
+from perfscore.cli import audit_cmd, compare_cmd, history_cmd, load_cmd, rubric_cmd, schema_cmd, score_cmd
 from perfscore.errors import PerfscoreError
 
 app = typer.Typer(
@@ -38,6 +38,8 @@ rubric_cmd.register(app)
 schema_cmd.register(app)
 audit_cmd.register(app)
 load_cmd.register(app)
+compare_cmd.register(app)
+history_cmd.register(app)
 
 
 def main() -> None:

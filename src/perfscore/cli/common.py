@@ -1,7 +1,8 @@
-"""What the result-printing commands share: output, formats and the score gate."""
+"""What the result-printing commands share: loading inputs, the gate, history, output."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,34 +12,97 @@ import typer
 from perfscore.errors import ExitCode, PerfscoreError
 
 if TYPE_CHECKING:  # the models import pydantic: keep `perfscore --help` fast
+    from perfscore.reporters.context import ReportContext
     from perfscore.result import Result
+    from perfscore.rubric.model import Rubric
 
-FORMAT_HELP = "Output format: terminal or json."
+FORMAT_HELP = "Output format: terminal, json, html, markdown, junit or prometheus."
+FAIL_UNDER_HELP = "Exit 1 below this score; CATEGORY=SCORE sets a category floor (repeatable)."
 
 
-def emit(result: Result, fmt: str, output: Path | None) -> None:
+def write_text(output: Path, text: str) -> None:
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        tmp = output.with_name(output.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(output)
+    except OSError as exc:
+        raise PerfscoreError(f"cannot write {output}: {exc.strerror}.") from None
+
+
+def emit(result: Result, fmt: str, output: Path | None, ctx: ReportContext | None = None) -> None:
     from perfscore.reporters import render
 
     if output is not None:
-        text = render(result, fmt, color=False)
-        try:
-            output.parent.mkdir(parents=True, exist_ok=True)
-            tmp = output.with_name(output.name + ".tmp")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(output)
-        except OSError as exc:
-            raise PerfscoreError(f"cannot write {output}: {exc.strerror}.") from None
+        write_text(output, render(result, fmt, color=False, ctx=ctx))
         sys.stderr.write(f"wrote {output}\n")
     else:
         color = fmt == "terminal" and sys.stdout.isatty()
-        sys.stdout.write(render(result, fmt, color=color))
+        sys.stdout.write(render(result, fmt, color=color, ctx=ctx))
 
 
-def gate(result: Result, fail_under: float | None) -> ExitCode:
-    if fail_under is not None and result.score < fail_under:
-        sys.stderr.write(f"perfscore: gate failed: score {result.score:.2f} is below --fail-under {fail_under:g}\n")
-        return ExitCode.GATE_FAILED
-    return ExitCode.OK
+def load_result(path: Path, rubric: Rubric) -> Result:
+    """A saved run (re-scored with ``rubric``) or a JSON result, whichever the file holds."""
+    from pydantic import ValidationError
+
+    from perfscore.result import Result
+    from perfscore.run import load_run
+    from perfscore.scoring import score_run
+    from perfscore.yamlfile import read_text
+
+    text = read_text(path, "input file")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PerfscoreError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg}).") from None
+    if isinstance(data, dict) and "measurements" in data:
+        return score_run(load_run(path), rubric)
+    if isinstance(data, dict) and "categories" in data and "score" in data:
+        try:
+            return Result.model_validate({k: v for k, v in data.items() if k not in ("gate", "comparison")})
+        except ValidationError as exc:
+            raise PerfscoreError(
+                f"{path} looks like a perfscore result but does not parse: {exc.errors()[0]['msg']}."
+            ) from None
+    raise PerfscoreError(f"{path} is neither a perfscore run nor a perfscore result.")
+
+
+def finish(
+    result: Result,
+    rubric: Rubric,
+    *,
+    fmt: str,
+    output: Path | None,
+    fail_under: list[str],
+    baseline: Path | None = None,
+    max_drop: float | None = None,
+    history: Path | None = None,
+    config_floors: dict[str, float] | None = None,
+    config_fail_under: float | None = None,
+) -> ExitCode:
+    """Record history, evaluate the gate, print the report; return the exit code."""
+    from perfscore import gate as gating
+    from perfscore import history as hist
+    from perfscore.reporters.context import ReportContext
+
+    overall, floors = gating.parse_thresholds(fail_under, list(rubric.categories))
+    if overall is None:
+        overall = config_fail_under
+    floors = {**(config_floors or {}), **floors}
+    base = load_result(baseline, rubric) if baseline else None
+    if max_drop is not None and max_drop < 0:
+        raise PerfscoreError("--max-drop must not be negative.")
+    points = []
+    if history is not None:
+        hist.record(history, result)
+        points = hist.load(history, target=result.target.name)
+    checks = gating.evaluate(result, overall, floors, base, max_drop)
+    comparison = gating.compare(base, result) if base else None
+    emit(result, fmt, output, ReportContext(gate=checks, comparison=comparison, history=points))
+    failed = [c for c in checks if not c.passed]
+    for c in failed:
+        sys.stderr.write(f"perfscore: gate failed: {c.name}: {c.message}\n")
+    return ExitCode.GATE_FAILED if failed else ExitCode.OK
 
 
 def check_fail_under(value: float | None) -> float | None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from perfscore.cli.common import FORMAT_HELP, check_fail_under
+from perfscore.cli.common import FAIL_UNDER_HELP, FORMAT_HELP
 
 
 def score(
@@ -14,21 +14,34 @@ def score(
     rubric: Path | None = typer.Option(None, "--rubric", "-r", help="Rubric YAML (default: bundled loanflow)."),
     fmt: str = typer.Option("terminal", "--format", "-f", help=FORMAT_HELP),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
-    fail_under: float | None = typer.Option(
-        None, "--fail-under", callback=check_fail_under, help="Exit 1 if the score is below this."
-    ),
+    fail_under: list[str] = typer.Option([], "--fail-under", help=FAIL_UNDER_HELP),
+    baseline: Path | None = typer.Option(None, "--baseline", help="Run or result to compare against."),
+    max_drop: float | None = typer.Option(None, "--max-drop", help="Points the score may fall below the baseline."),
+    history: Path | None = typer.Option(None, "--history", help="SQLite history to append this result to."),
 ) -> None:
     """Score a saved run against a rubric and print the scorecard and roadmap."""
-    from perfscore.cli.common import emit, gate
+    from perfscore.cli.common import finish
+    from perfscore.errors import PerfscoreError
+    from perfscore.reporters import FORMATS
     from perfscore.rubric import load_rubric
     from perfscore.run import load_run
     from perfscore.scoring import score_run
 
+    if fmt not in FORMATS:
+        raise PerfscoreError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}.")
     rub = load_rubric(rubric)
-    run = load_run(run_file)
-    result = score_run(run, rub)
-    emit(result, fmt, output)
-    raise typer.Exit(int(gate(result, fail_under)))
+    result = score_run(load_run(run_file), rub)
+    code = finish(
+        result,
+        rub,
+        fmt=fmt,
+        output=output,
+        fail_under=fail_under,
+        baseline=baseline,
+        max_drop=max_drop,
+        history=history,
+    )
+    raise typer.Exit(int(code))
 
 
 def register(app: typer.Typer) -> None:

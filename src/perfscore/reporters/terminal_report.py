@@ -6,10 +6,12 @@ import io
 
 from rich import box
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _escape
 from rich.table import Table
 from rich.text import Text
 
+from perfscore.reporters.context import ReportContext
+from perfscore.reporters.values import band_class, fmt
 from perfscore.result import Result
 
 PRIORITY_STYLE = {
@@ -21,23 +23,16 @@ PRIORITY_STYLE = {
 }
 
 
+def escape(text: str) -> str:
+    """Rich markup and terminal control sequences from the target are shown, never obeyed."""
+    return _escape("".join(ch if ch.isprintable() or ch == "\n" else " " for ch in text))
+
+
 def score_style(score: float) -> str:
-    # Lighthouse's bands: 90–100 good, 50–89 needs improvement, 0–49 poor.
-    return "green" if score >= 90 else "yellow" if score >= 50 else "red"
+    return {"good": "green", "avg": "yellow", "poor": "red"}[band_class(score)]
 
 
-def fmt_value(value: object, unit: str) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    text = str(value)
-    if isinstance(value, float):
-        text = f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
-    return f"{text} {unit}".strip()
-
-
-def render(result: Result, *, color: bool = False) -> str:
+def render(result: Result, *, color: bool = False, ctx: ReportContext | None = None) -> str:
     buf = io.StringIO()
     console = Console(file=buf, width=120, force_terminal=color, color_system="standard" if color else None)
     title = Text.assemble(
@@ -80,8 +75,8 @@ def render(result: Result, *, color: bool = False) -> str:
         for m in below:
             mt.add_row(
                 escape(m.id),
-                escape(fmt_value(m.value, m.unit)),
-                escape(fmt_value(m.target, m.unit)),
+                escape(fmt(m.value, m.unit)),
+                escape(fmt(m.target, m.unit)),
                 f"{(m.score or 0):.2f}",
             )
         console.print(mt)
@@ -98,11 +93,12 @@ def render(result: Result, *, color: bool = False) -> str:
         ):
             rt.add_column(col, justify=justify)  # type: ignore[arg-type]
         for i, item in enumerate(result.roadmap, 1):
+            found = f"\n[yellow]found: {escape(item.detail[:240])}[/yellow]" if item.detail else ""
             rt.add_row(
                 str(i),
                 f"+{item.gain:.2f}",
                 item.category,
-                f"{escape(item.title)}\n[dim]{escape(item.metric)}: {escape(item.action)}[/dim]",
+                f"{escape(item.title)}\n[dim]{escape(item.metric)}: {escape(item.action)}[/dim]{found}",
                 item.effort,
                 str(item.phase),
             )
@@ -114,6 +110,25 @@ def render(result: Result, *, color: bool = False) -> str:
     else:
         console.print("[green]Every metric meets its target.[/green]")
 
+    if ctx is not None and ctx.comparison is not None and ctx.comparison.regressed:
+        cmp = ctx.comparison
+        console.print()
+        console.print(f"Against the baseline: {cmp.before:.2f} → {cmp.after:.2f} ({cmp.delta:+.2f}); regressed:")
+        for r in cmp.regressed[:10]:
+            console.print(
+                f"  {escape(r.metric)}: {escape(fmt(r.before_value, r.unit))} → "
+                f"{escape(fmt(r.after_value, r.unit))} (−{r.points:.2f} points)"
+            )
+    if ctx is not None and len(ctx.history) > 1:
+        from perfscore.history import sparkline
+
+        scores = [p.score for p in ctx.history]
+        console.print(f"Trend over {len(scores)} audits: {sparkline(scores)} {scores[0]:.2f} → {scores[-1]:.2f}")
+    if ctx is not None and ctx.gate:
+        console.print()
+        for g in ctx.gate:
+            mark = "[green]pass[/green]" if g.passed else "[bold red]FAIL[/bold red]"
+            console.print(f"Gate {escape(g.name)}: {mark} — {escape(g.message)}")
     if result.not_measured:
         console.print()
         console.print(f"[magenta]Not measured ({len(result.not_measured)} metrics, scored 0):[/magenta]")

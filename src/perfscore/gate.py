@@ -1,0 +1,141 @@
+"""The CI gate: score floors, category floors and regressions against a baseline. Pure functions."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from perfscore.errors import PerfscoreError
+from perfscore.result import Result
+
+# A metric whose score fell by less than this is noise, not a regression.
+METRIC_EPSILON = 0.005
+
+
+class GateCheck(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    passed: bool
+    message: str
+
+
+class Regression(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    metric: str
+    category: str
+    before_score: float | None
+    after_score: float | None
+    before_value: bool | float | None
+    after_value: bool | float | None
+    unit: str
+    points: float  # overall points lost
+
+
+class Comparison(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    before: float
+    after: float
+    delta: float
+    categories: dict[str, tuple[float, float]]
+    regressed: list[Regression]
+    improved: list[str]
+
+
+def parse_thresholds(values: list[str], categories: list[str]) -> tuple[float | None, dict[str, float]]:
+    """``--fail-under 90`` and ``--fail-under database=85`` (repeatable)."""
+    overall: float | None = None
+    floors: dict[str, float] = {}
+    for raw in values:
+        name, sep, num = raw.partition("=")
+        text = num if sep else name
+        try:
+            value = float(text)
+        except ValueError:
+            raise PerfscoreError(f"--fail-under {raw!r}: expected a score or CATEGORY=SCORE.") from None
+        if not 0 <= value <= 100:
+            raise PerfscoreError(f"--fail-under {raw!r}: a score is between 0 and 100.")
+        if sep:
+            if name not in categories:
+                raise PerfscoreError(
+                    f"--fail-under {raw!r}: unknown category {name!r} (known: {', '.join(categories)})."
+                )
+            floors[name] = value
+        else:
+            overall = value
+    return overall, floors
+
+
+def compare(before: Result, after: Result) -> Comparison:
+    b_metrics = {m.id: (c, m) for c in before.categories for m in c.metrics}
+    total_w = sum(c.weight for c in after.categories) or 1.0
+    regressed, improved = [], []
+    for c in after.categories:
+        active = sum(m.weight for m in c.metrics if m.score is not None) or 1.0
+        for m in c.metrics:
+            if m.id not in b_metrics:
+                continue
+            _, bm = b_metrics[m.id]
+            bs, as_ = bm.score, m.score
+            if bs is None or as_ is None:
+                continue
+            if as_ < bs - METRIC_EPSILON:
+                points = (bs - as_) * m.weight / active * 100 * c.weight / total_w
+                regressed.append(
+                    Regression(
+                        metric=m.id,
+                        category=c.id,
+                        before_score=bs,
+                        after_score=as_,
+                        before_value=bm.value,
+                        after_value=m.value,
+                        unit=m.unit,
+                        points=round(points, 2),
+                    )
+                )
+            elif as_ > bs + METRIC_EPSILON:
+                improved.append(m.id)
+    regressed.sort(key=lambda r: -r.points)
+    b_cats = {c.id: c.score for c in before.categories}
+    return Comparison(
+        before=before.score,
+        after=after.score,
+        delta=round(after.score - before.score, 2),
+        categories={c.id: (b_cats.get(c.id, 0.0), c.score) for c in after.categories},
+        regressed=regressed,
+        improved=improved,
+    )
+
+
+def evaluate(
+    result: Result,
+    fail_under: float | None = None,
+    floors: dict[str, float] | None = None,
+    baseline: Result | None = None,
+    max_drop: float | None = None,
+) -> list[GateCheck]:
+    checks: list[GateCheck] = []
+    if fail_under is not None:
+        ok = result.score >= fail_under
+        checks.append(
+            GateCheck(
+                name="overall", passed=ok, message=f"score {result.score:.2f} {'≥' if ok else '<'} {fail_under:g}"
+            )
+        )
+    for cid, floor in (floors or {}).items():
+        score = result.category(cid).score
+        ok = score >= floor
+        checks.append(
+            GateCheck(name=f"category {cid}", passed=ok, message=f"{cid} {score:.2f} {'≥' if ok else '<'} {floor:g}")
+        )
+    if baseline is not None:
+        cmp = compare(baseline, result)
+        allowed = max_drop if max_drop is not None else 0.0
+        ok = -cmp.delta <= allowed + 1e-9
+        names = ", ".join(f"{r.metric} (−{r.points:.2f})" for r in cmp.regressed[:10])
+        msg = f"score {cmp.before:.2f} → {cmp.after:.2f} ({cmp.delta:+.2f}; allowed drop {allowed:g})" + (
+            f"; regressed: {names}" if cmp.regressed else ""
+        )
+        checks.append(GateCheck(name="regression", passed=ok, message=msg))
+    return checks

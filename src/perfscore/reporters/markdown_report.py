@@ -1,0 +1,76 @@
+"""Markdown: for a pull-request comment or a CI job summary."""
+
+from __future__ import annotations
+
+from perfscore.reporters.context import ReportContext
+from perfscore.reporters.values import band_name, fmt
+from perfscore.result import Result
+
+
+def md(text: object) -> str:
+    """Neutralise Markdown and HTML in target-supplied text (tables, links, tags)."""
+    s = "".join(ch if ch.isprintable() else " " for ch in str(text))
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for ch in ("\\", "|", "`", "*", "_", "[", "]", "#"):
+        s = s.replace(ch, "\\" + ch)
+    return s
+
+
+def render(result: Result, *, color: bool = False, ctx: ReportContext | None = None) -> str:
+    ctx = ctx or ReportContext()
+    out = [
+        f"## Performance score: {result.score:.2f}/100 ({band_name(result.score)})",
+        "",
+        f"Target **{md(result.target.name)}** · rubric {md(result.rubric)} v{md(result.rubric_version)} · "
+        f"gap to 100: {100 - result.score:.2f} points",
+        "",
+    ]
+    if ctx.gate:
+        out += ["| Gate | Result | Detail |", "|---|---|---|"]
+        out += [f"| {md(g.name)} | {'✅ pass' if g.passed else '❌ FAIL'} | {md(g.message)} |" for g in ctx.gate]
+        out.append("")
+    out += [
+        "| Category | Weight | Score | Target | Points needed | Weighted impact | Priority |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for c in result.categories:
+        score = f"{c.score:.2f}" if c.measured else "not measured"
+        out.append(
+            f"| {md(c.title)} | {c.weight:g}% | {score} | {c.target:.0f} | +{c.points_needed:.2f} | "
+            f"+{c.weighted_impact:.2f} | #{c.rank} {c.priority} |"
+        )
+    out.append("")
+    if result.roadmap:
+        steps = " → ".join(
+            [f"{result.score:.2f}"] + [f"{p.projected_score:.2f} (phase {p.phase})" for p in result.phases]
+        )
+        out += [
+            "### Roadmap",
+            "",
+            f"Projected: {steps}",
+            "",
+            "| # | Gain | Fix | Category | Effort | Phase |",
+            "|---:|---:|---|---|---|---:|",
+        ]
+        for i, item in enumerate(result.roadmap[:15], 1):
+            found = f" — found: {md(item.detail[:160])}" if item.detail else ""
+            out.append(
+                f"| {i} | +{item.gain:.2f} | **{md(item.title)}** ({md(item.metric)}){found} | "
+                f"{md(item.category)} | {item.effort} | {item.phase} |"
+            )
+        if len(result.roadmap) > 15:
+            out.append(f"\n…and {len(result.roadmap) - 15} more.")
+        out.append("")
+    if ctx.comparison and ctx.comparison.regressed:
+        out += ["### Regressions", "", "| Metric | Before | After | Points lost |", "|---|---:|---:|---:|"]
+        for r in ctx.comparison.regressed[:15]:
+            out.append(
+                f"| {md(r.metric)} | {md(fmt(r.before_value, r.unit))} | {md(fmt(r.after_value, r.unit))} | "
+                f"−{r.points:.2f} |"
+            )
+        out.append("")
+    if result.not_measured:
+        out += [f"<details><summary>Not measured ({len(result.not_measured)} metrics, scored 0)</summary>", ""]
+        out += [f"- {md(n.metric)}: {md(n.reason)}" for n in result.not_measured]
+        out += ["", "</details>", ""]
+    return "\n".join(out) + "\n"

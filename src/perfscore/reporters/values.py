@@ -1,0 +1,25 @@
+"""Formatting shared by the reporters: values with units, and Lighthouse's score bands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def fmt(value: Any, unit: str = "") -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    text = str(value)
+    if isinstance(value, float):
+        text = f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
+    return f"{text} {unit}".strip()
+
+
+def band_class(score: float) -> str:
+    # Lighthouse's bands: 90–100 good, 50–89 needs improvement, 0–49 poor.
+    return "good" if score >= 90 else "avg" if score >= 50 else "poor"
+
+
+def band_name(score: float) -> str:
+    return {"good": "Good", "avg": "Needs improvement", "poor": "Poor"}[band_class(score)]
