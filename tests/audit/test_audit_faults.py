@@ -209,8 +209,19 @@ def test_known_hit_ratio_is_measured_within_1_5_points(own_redis, tmp_path: Path
 
 def test_repeated_runs_keep_the_median(own_redis) -> None:  # type: ignore[no-untyped-def]
     port, _ = own_redis()
-    res = perfscore("audit", "--redis", f"redis://127.0.0.1:{port}/0", "--duration", "0.5", "--runs", "3",
-                    "--aggregate", "median", "--format", "json")
+    res = perfscore(
+        "audit",
+        "--redis",
+        f"redis://127.0.0.1:{port}/0",
+        "--duration",
+        "0.5",
+        "--runs",
+        "3",
+        "--aggregate",
+        "median",
+        "--format",
+        "json",
+    )
     assert res.code in (0, 1), res.err
     assert "kept the median of 3 runs" in res.err
     assert_clean = perfscore("audit", "--redis", f"redis://127.0.0.1:{port}/0", "--aggregate", "mean")
