@@ -11,14 +11,22 @@ import re
 from functools import cached_property
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from perfscore.curves import Curve, Direction
 
 METRIC_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 CATEGORY_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
-Weight = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=False)]
+
+def _number(v: object) -> object:
+    # YAML "yes" or "lots" must not pass as a weight through float coercion.
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        raise ValueError("weight must be a number")
+    return v
+
+
+Weight = Annotated[float, BeforeValidator(_number), Field(ge=0, allow_inf_nan=False)]
 Effort = Literal["S", "M", "L"]
 EFFORT_COST = {"S": 1.0, "M": 2.0, "L": 4.0}
 
@@ -30,13 +38,6 @@ class _Frozen(BaseModel):
 class Category(_Frozen):
     title: str
     weight: Weight
-
-    @field_validator("weight", mode="before")
-    @classmethod
-    def _number(cls, v: object) -> object:
-        if isinstance(v, bool) or not isinstance(v, int | float):
-            raise ValueError("weight must be a number")
-        return v
 
 
 class Remediation(_Frozen):
@@ -58,13 +59,6 @@ class Metric(_Frozen):
     allow_not_applicable: bool = False
     source: str | None = Field(None, description="where the threshold comes from")
     remediation: Remediation
-
-    @field_validator("weight", mode="before")
-    @classmethod
-    def _number(cls, v: object) -> object:
-        if isinstance(v, bool) or not isinstance(v, int | float):
-            raise ValueError("weight must be a number")
-        return v
 
     @model_validator(mode="after")
     def _coherent(self) -> Metric:
