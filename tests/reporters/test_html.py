@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -13,7 +14,7 @@ from perfscore.reporters import render
 from perfscore.rubric import load_rubric
 from perfscore.run import load_run
 from perfscore.scoring import score_run
-from tests.conftest import SEED, perfscore
+from tests.conftest import REPO, SEED, perfscore
 from tests.reporters.hostile import hostile_result
 
 SEED_RESULT = score_run(load_run(SEED / "run.json"), load_rubric(SEED / "rubric.yaml"))
@@ -69,38 +70,62 @@ def test_hostile_strings_cannot_inject() -> None:
     assert "49" not in html.split("{{7*7}}")[0][-3:]
 
 
-@pytest.mark.slow
-def test_renders_in_headless_chromium(tmp_path: Path) -> None:
+CHROMIUM_OWN = re.compile(r"\b(clients\d*\.google\.com|accounts\.google\.com|[\w.-]+\.googleapis\.com|"
+                          r"[\w.-]+\.gvt1\.com)(:\d+)?[/ ]")
+
+
+class ProxySpy:
+    """A TCP listener posing as Chromium's proxy: any network fetch the page attempts lands here."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self.requests: list[str] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            conn.settimeout(2)
+            try:
+                self.requests.append(conn.recv(300).split(b"\r\n", 1)[0].decode("latin-1"))
+            except OSError:
+                self.requests.append("?")
+            conn.close()
+
+    def page_requests(self) -> list[str]:
+        # Chromium's own background calls (clock sync, sign-in, component updates) are not the page's.
+        return [r for r in self.requests if not CHROMIUM_OWN.search(r)]
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def screenshot(page: Path, shot: Path, spy: ProxySpy, tmp_path: Path) -> None:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         pytest.skip("chromium is not installed (make test installs it)")
-    page = tmp_path / "report.html"
-    shot = tmp_path / "shot.png"
-    res = perfscore(
-        "score", str(SEED / "run.json"), "--rubric", str(SEED / "rubric.yaml"), "-f", "html", "-o", str(page)
-    )
-    assert res.code == 0, res.err
     subprocess.run(
-        [
-            chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--proxy-server=127.0.0.1:9",
-            "--window-size=1200,1600",
-            f"--screenshot={shot}",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        timeout=120,
-        check=False,
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'profile'}", f"--proxy-server=http://127.0.0.1:{spy.port}",
+         "--proxy-bypass-list=<-loopback>", "--window-size=1200,1600", "--virtual-time-budget=3000",
+         f"--screenshot={shot}", page.as_uri()],
+        capture_output=True, timeout=120, check=False,
     )
+
+
+def check_screenshot(shot: Path) -> None:
     from PIL import Image
 
     img = Image.open(shot).convert("RGB")
@@ -108,5 +133,54 @@ def test_renders_in_headless_chromium(tmp_path: Path) -> None:
     pixels = list(img.get_flattened_data() if hasattr(img, "get_flattened_data") else img.getdata())
     non_white = sum(1 for r, g, b in pixels if r + g + b < 700) / len(pixels)
     assert non_white > 0.03, "the screenshot is blank"
-    greens = sum(1 for r, g, b in pixels if g > 100 and r < 60 and b < 90)
-    assert greens > 500, "the score gauge and bars (green for 90+) are not drawn"
+    colored = sum(1 for r, g, b in pixels if max(r, g, b) - min(r, g, b) > 80)
+    assert colored > 500, "the score gauge and bars are not drawn"
+
+
+@pytest.mark.slow
+def test_the_spy_sees_a_page_that_loads_from_the_network(tmp_path: Path) -> None:
+    page = tmp_path / "leaky.html"
+    page.write_text('<html><body><img src="http://perfscore.invalid/x.png">hi</body></html>')
+    spy = ProxySpy()
+    try:
+        screenshot(page, tmp_path / "leaky.png", spy, tmp_path)
+    finally:
+        spy.close()
+    assert any("perfscore.invalid" in r for r in spy.page_requests())  # the detector works
+
+
+@pytest.mark.slow
+def test_renders_in_headless_chromium_without_network(tmp_path: Path) -> None:
+    page = tmp_path / "report.html"
+    shot = tmp_path / "shot.png"
+    res = perfscore("score", str(SEED / "run.json"), "--rubric", str(SEED / "rubric.yaml"), "-f", "html",
+                    "-o", str(page))
+    assert res.code == 0, res.err
+    spy = ProxySpy()
+    try:
+        screenshot(page, shot, spy, tmp_path)
+    finally:
+        spy.close()
+    assert spy.page_requests() == []
+    check_screenshot(shot)
+
+
+@pytest.mark.slow
+@pytest.mark.stack
+def test_audit_report_of_the_reference_stack_renders(tmp_path: Path, stack: Path) -> None:
+    page = tmp_path / "latest.html"
+    res = perfscore("audit", "--config", str(REPO / "stack" / "perfscore.yaml"), "--duration", "2",
+                    "--format", "html", "--output", str(page), timeout=240)
+    assert res.code in (0, 1), res.err
+    html = page.read_text()
+    for title in ("Database performance", "Caching implementation", "Memory management", "Response time",
+                  "Error handling", "Scalability", "Monitoring", "Gap-to-100 roadmap"):
+        assert title in html
+    assert parse(html).urls == []
+    spy = ProxySpy()
+    try:
+        screenshot(page, tmp_path / "shot.png", spy, tmp_path)
+    finally:
+        spy.close()
+    assert spy.page_requests() == []
+    check_screenshot(tmp_path / "shot.png")

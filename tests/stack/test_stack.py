@@ -11,7 +11,7 @@ import psutil
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.stack.fixtures import STATE, http, stackctl
+from tests.stack.fixtures import STACKCTL, STATE, http, stackctl
 
 pytestmark = pytest.mark.stack
 
@@ -223,3 +223,58 @@ def test_half_started_stack_is_completed(stack: Path) -> None:
     assert res.returncode == 0, res.stderr
     assert "starting nginx" in res.stderr and "starting mariadb" not in res.stderr
     assert http("/health").status == 200
+
+
+def test_failed_completion_leaves_nothing_half_running(stack: Path) -> None:
+    # Our nginx is down and a foreign process holds its port: `up` cannot complete the
+    # stack, so it says why, exits non-zero and stops the parts that were running.
+    pid = int((STATE / "run" / "nginx.pid").read_text())
+    psutil.Process(pid).terminate()
+    psutil.Process(pid).wait(10)
+    squatter = socket.socket()
+    squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    squatter.bind(("127.0.0.1", 8088))
+    squatter.listen()
+    try:
+        res = stackctl("up")
+        assert res.returncode == 1
+        assert "8088 is already in use" in res.stderr and "Traceback" not in res.stderr
+        status = stackctl("status")
+        assert status.returncode == 1
+        assert "running" not in status.stdout.split("health")[0]
+    finally:
+        squatter.close()
+    res = stackctl("up")
+    assert res.returncode == 0, res.stderr
+    assert http("/health").status == 200
+
+
+def test_a_package_that_fails_to_install_is_a_clear_error(tmp_path: Path) -> None:
+    # apt-get is replaced by one that fails as apt does for an unknown package; the
+    # binaries are made to look missing so stackctl must install.
+    import importlib.machinery
+    import importlib.util
+    import os
+
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "apt-get").write_text(
+        '#!/bin/sh\n[ "$1" = update ] && exit 0\necho "E: Unable to locate package mariadb-server" >&2\nexit 100\n'
+    )
+    (fake / "apt-get").chmod(0o755)
+    loader = importlib.machinery.SourceFileLoader("stackctl_under_test", str(STACKCTL))
+    spec = importlib.util.spec_from_loader(loader.name, loader)
+    assert spec is not None
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    mod.binaries = lambda: {"mariadbd": None, "redis": "/usr/bin/redis-server"}
+    old_path = os.environ["PATH"]
+    os.environ["PATH"] = f"{fake}:{old_path}"
+    try:
+        with pytest.raises(mod.StackError) as err:
+            mod.ensure_packages()
+    finally:
+        os.environ["PATH"] = old_path
+    msg = str(err.value)
+    assert "installing Debian packages failed" in msg and "apt-get install" in msg
+    assert "Unable to locate package" in msg
