@@ -101,7 +101,7 @@ def target_info(cfg: Config) -> TargetInfo:
     return TargetInfo(name=cfg.target.name, base_url=base, hosts=hosts)
 
 
-def _window_traffic(ctx: AuditContext, say: Say) -> None:
+def _window_traffic(ctx: AuditContext, say: Say, progress: Callable[[int, int], None] | None) -> None:
     from perfscore.audit.traffic import load_spec, preflight
     from perfscore.load.engine import run_load
 
@@ -121,12 +121,12 @@ def _window_traffic(ctx: AuditContext, say: Say) -> None:
     users = cfg.audit.load.connections
     say(f"window: {ctx.window_s:g}s of nominal traffic, {users} users over {len(cfg.endpoints)} endpoints")
     try:
-        ctx.window_load = run_load(load_spec(cfg, connections=users, duration_s=ctx.window_s, warmup_s=0.5))
+        ctx.window_load = run_load(load_spec(cfg, connections=users, duration_s=ctx.window_s, warmup_s=0.5), progress)
     except (RuntimeError, ValueError) as exc:
         ctx.window_error = f"load engine failed: {exc}"
 
 
-def run_audit(cfg: Config, say: Say) -> Run:
+def run_audit(cfg: Config, say: Say, progress: Callable[[int, int], None] | None = None) -> Run:
     secrets = secrets_of(cfg)  # resolves passwords now: a missing env var is a config error (exit 2)
     started = datetime.now(UTC)
     t0 = time.monotonic()
@@ -170,7 +170,7 @@ def run_audit(cfg: Config, say: Say) -> Run:
         else:
             alive.append(p)
 
-    _window_traffic(ctx, say)
+    _window_traffic(ctx, say, progress)
 
     ended = _concurrently({p: p.end for p in alive}, timeout + 10)
     after = [p for p in active if p.after_window]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import sys
 from pathlib import Path
@@ -69,17 +70,26 @@ def audit(
         err.print(f"[dim]perfscore:[/dim] {escape(line)}")
 
     collected = []
-    for i in range(runs):
-        prefix = f"run {i + 1}/{runs}: " if runs > 1 else ""
-        say(f"{prefix}auditing {cfg.target.name} (window {cfg.audit.duration_s:g}s)")
+    with contextlib.ExitStack() as stack:
+        status = stack.enter_context(err.status("auditing…")) if err.is_terminal else None
 
-        def say_run(line: str, p: str = prefix) -> None:
-            say(p + line)
+        def progress(done: int, errors: int) -> None:
+            if status is not None:
+                status.update(f"window traffic: {done:,} responses, {errors:,} errors")
 
-        run = run_audit(cfg, say_run)
-        collected.append((score_run(run, rub), run))
-        if runs > 1:
-            say(f"{prefix}score {collected[-1][0].score:.2f}")
+        for i in range(runs):
+            prefix = f"run {i + 1}/{runs}: " if runs > 1 else ""
+            say(f"{prefix}auditing {cfg.target.name} (window {cfg.audit.duration_s:g}s)")
+
+            def say_run(line: str, p: str = prefix) -> None:
+                say(p + line)
+                if status is not None:
+                    status.update(p + line)
+
+            run = run_audit(cfg, say_run, progress)
+            collected.append((score_run(run, rub), run))
+            if runs > 1:
+                say(f"{prefix}score {collected[-1][0].score:.2f}")
     ordered = sorted(collected, key=lambda rr: rr[0].score)
     if aggregate == "best":
         result, run = ordered[-1]
