@@ -27,3 +27,44 @@ def test_holds_5000_connections(stack: Path) -> None:
     assert r.error_rate < 0.01, (r.errors, r.timeouts, r.connect_errors, r.resets)
     assert r.requests > 5000
     assert r.connections == 5000
+
+
+def test_sessions_carry_across_requests(stack: Path) -> None:
+    # Each virtual user logs in once (POST with a body) and its cookie jar carries the
+    # PHP session (stored in Redis) to the following requests.
+    login = Endpoint(
+        name="login",
+        path="/login",
+        method="POST",
+        weight=1,
+        headers={"Content-Type": "application/json"},
+        body='{"username": "officer3", "password": "loanflow-demo"}',
+    )
+    me = Endpoint(name="me", path="/api/me", weight=20)
+    spec = LoadSpec(
+        host="127.0.0.1",
+        port=8088,
+        host_header="127.0.0.1:8088",
+        endpoints=[login, me],
+        connections=4,
+        duration_s=2,
+        warmup_s=0.5,
+    )
+    r = run_load(spec)
+    me_codes = r.endpoints["me"].status_counts
+    assert r.endpoints["login"].status_counts.get("200", 0) > 0
+    assert me_codes.get("200", 0) > 0.9 * sum(me_codes.values()), me_codes
+
+
+def test_config_endpoint_mix_from_the_cli(stack: Path) -> None:
+    import json
+
+    from tests.conftest import REPO, perfscore
+
+    res = perfscore(
+        "load", "--config", str(REPO / "stack" / "perfscore.yaml"), "-c", "4", "-d", "1", "--warmup", "0", "-f", "json"
+    )
+    assert res.code == 0, res.err
+    doc = json.loads(res.out)
+    assert set(doc["endpoints"]) >= {"dashboard", "loan", "search", "apply"}
+    assert doc["endpoints"]["apply"]["status_counts"].get("201", 0) > 0

@@ -70,8 +70,10 @@ def test_hostile_strings_cannot_inject() -> None:
     assert "49" not in html.split("{{7*7}}")[0][-3:]
 
 
-CHROMIUM_OWN = re.compile(r"\b(clients\d*\.google\.com|accounts\.google\.com|[\w.-]+\.googleapis\.com|"
-                          r"[\w.-]+\.gvt1\.com)(:\d+)?[/ ]")
+CHROMIUM_OWN = re.compile(
+    r"\b(clients\d*\.google\.com|accounts\.google\.com|[\w.-]+\.googleapis\.com|"
+    r"[\w.-]+\.gvt1\.com)(:\d+)?[/ ]"
+)
 
 
 class ProxySpy:
@@ -116,12 +118,27 @@ def screenshot(page: Path, shot: Path, spy: ProxySpy, tmp_path: Path) -> None:
     if chromium is None:
         pytest.skip("chromium is not installed (make test installs it)")
     subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", f"--proxy-server=http://127.0.0.1:{spy.port}",
-         "--proxy-bypass-list=<-loopback>", "--window-size=1200,1600", "--virtual-time-budget=3000",
-         f"--screenshot={shot}", page.as_uri()],
-        capture_output=True, timeout=120, check=False,
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--proxy-server=http://127.0.0.1:{spy.port}",
+            "--proxy-bypass-list=<-loopback>",
+            "--window-size=1200,1600",
+            "--virtual-time-budget=3000",
+            f"--screenshot={shot}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -153,8 +170,9 @@ def test_the_spy_sees_a_page_that_loads_from_the_network(tmp_path: Path) -> None
 def test_renders_in_headless_chromium_without_network(tmp_path: Path) -> None:
     page = tmp_path / "report.html"
     shot = tmp_path / "shot.png"
-    res = perfscore("score", str(SEED / "run.json"), "--rubric", str(SEED / "rubric.yaml"), "-f", "html",
-                    "-o", str(page))
+    res = perfscore(
+        "score", str(SEED / "run.json"), "--rubric", str(SEED / "rubric.yaml"), "-f", "html", "-o", str(page)
+    )
     assert res.code == 0, res.err
     spy = ProxySpy()
     try:
@@ -169,12 +187,30 @@ def test_renders_in_headless_chromium_without_network(tmp_path: Path) -> None:
 @pytest.mark.stack
 def test_audit_report_of_the_reference_stack_renders(tmp_path: Path, stack: Path) -> None:
     page = tmp_path / "latest.html"
-    res = perfscore("audit", "--config", str(REPO / "stack" / "perfscore.yaml"), "--duration", "2",
-                    "--format", "html", "--output", str(page), timeout=240)
+    res = perfscore(
+        "audit",
+        "--config",
+        str(REPO / "stack" / "perfscore.yaml"),
+        "--duration",
+        "2",
+        "--format",
+        "html",
+        "--output",
+        str(page),
+        timeout=240,
+    )
     assert res.code in (0, 1), res.err
     html = page.read_text()
-    for title in ("Database performance", "Caching implementation", "Memory management", "Response time",
-                  "Error handling", "Scalability", "Monitoring", "Gap-to-100 roadmap"):
+    for title in (
+        "Database performance",
+        "Caching implementation",
+        "Memory management",
+        "Response time",
+        "Error handling",
+        "Scalability",
+        "Monitoring",
+        "Gap-to-100 roadmap",
+    ):
         assert title in html
     assert parse(html).urls == []
     spy = ProxySpy()

@@ -13,7 +13,8 @@ from perfscore.errors import PerfscoreError
 
 
 def load(
-    url: str = typer.Argument(..., help="http:// URL to load (loopback unless --allow-remote)."),
+    url: str | None = typer.Argument(None, help="http:// URL to load (loopback unless --allow-remote)."),
+    config: Path | None = typer.Option(None, "--config", help="Use the endpoint mix of this target config."),
     connections: int = typer.Option(64, "-c", "--connections", help="Concurrent keep-alive connections (users)."),
     duration: float = typer.Option(10.0, "-d", "--duration", help="Seconds to measure (after warm-up)."),
     rate: float | None = typer.Option(None, "--rate", help="Open model: constant arrival rate in req/s."),
@@ -29,7 +30,7 @@ def load(
     fmt: str = typer.Option("terminal", "--format", "-f", help="terminal or json."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the result here instead of stdout."),
 ) -> None:
-    """Load one URL and report throughput, latency percentiles and errors."""
+    """Load one URL (or a config's endpoint mix) and report throughput, latency percentiles and errors."""
     from pydantic import ValidationError
 
     from perfscore.load.engine import run_load
@@ -54,14 +55,31 @@ def load(
         if not sep or not name.strip():
             raise PerfscoreError(f"header {h!r} is not 'Name: value'.")
         headers[name.strip()] = value.strip()
-    host, port, host_header, path = parse_url(url)
+    endpoints: list[Endpoint] = []
+    if config is not None:
+        from urllib.parse import urlsplit
+
+        from perfscore.config import load_config
+
+        cfg = load_config(config)
+        base = url or cfg.target.base_url
+        if not base or not cfg.endpoints:
+            raise PerfscoreError(f"{config} has no target.base_url or no endpoints; give a URL.")
+        prefix = urlsplit(base).path.rstrip("/")
+        endpoints = [e.model_copy(update={"path": prefix + e.path}) for e in cfg.endpoints]
+        allow_remote = allow_remote or cfg.target.allow_remote
+    elif url is None:
+        raise PerfscoreError("give a URL, or --config with a target and endpoints.")
+    else:
+        base = url
+    host, port, host_header, path = parse_url(base)
     check_target(host, port, host_header, allow_remote)
     try:
         spec = LoadSpec(
             host=host,
             port=port,
             host_header=host_header,
-            endpoints=[Endpoint(path=path, method=method.upper(), headers=headers, body=body)],  # type: ignore[arg-type]
+            endpoints=endpoints or [Endpoint(path=path, method=method.upper(), headers=headers, body=body)],  # type: ignore[arg-type]
             connections=connections,
             duration_s=duration,
             warmup_s=warmup,
