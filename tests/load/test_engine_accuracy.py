@@ -90,3 +90,9 @@ def test_cli_bad_targets(server: Callable[[str, str], int]) -> None:
     assert_clean_error(perfscore("load", "ftp://127.0.0.1/"), 2, "not an http")
     assert_clean_error(perfscore("load", f"http://127.0.0.1:{port}/", "-c", "999999"), 2, "out of range")
     assert_clean_error(perfscore("load", f"http://127.0.0.1:{port}/", "--rate", "0"), 2, "out of range")
+
+
+def test_request_budget_is_shared_between_processes(server: Callable[[str, str], int]) -> None:
+    port = server("delay", "1")
+    r = run_load(spec(port, max_requests=300, duration_s=30, warmup_s=0.0, workers=2))
+    assert 300 <= r.requests <= 300 + 8

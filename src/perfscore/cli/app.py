@@ -33,13 +33,14 @@ def _root(
     """Exit codes: 0 pass, 1 gate failed, 2 usage or input error, 3 nothing could be measured."""
 
 
+# Help lists commands in this order: the everyday ones first.
+audit_cmd.register(app)
 score_cmd.register(app)
+compare_cmd.register(app)
+load_cmd.register(app)
+history_cmd.register(app)
 rubric_cmd.register(app)
 schema_cmd.register(app)
-audit_cmd.register(app)
-load_cmd.register(app)
-compare_cmd.register(app)
-history_cmd.register(app)
 
 
 def main() -> None:

@@ -139,11 +139,14 @@ def run_load(spec: LoadSpec, progress: Progress | None = None) -> LoadResult:
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
     conns = _split(spec.connections, workers)
-    spec_json = spec.model_dump_json()
+    # A request budget is shared: each process stops at its part of it.
+    budgets: list[int | None] = list(_split(spec.max_requests, workers)) if spec.max_requests else [None] * workers
     procs = []
     for wid in range(workers):
         rate = spec.rate * conns[wid] / spec.connections if spec.rate else None
-        p = ctx.Process(target=_child, args=(spec_json, conns[wid], rate, wid + 1, out, wid), daemon=True)
+        budget = budgets[wid]
+        share = spec.model_copy(update={"max_requests": max(budget, 1) if budget is not None else None})
+        p = ctx.Process(target=_child, args=(share.model_dump_json(), conns[wid], rate, wid + 1, out, wid), daemon=True)
         p.start()
         procs.append(p)
     results: dict[int, dict[str, Any]] = {}
