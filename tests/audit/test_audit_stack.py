@@ -139,3 +139,22 @@ def test_server_reported_figures_agree(baseline: dict[str, Any], mysql) -> None:
     req = counters["Innodb_buffer_pool_read_requests"]
     total = counters["Innodb_buffer_pool_read_requests+Innodb_buffer_pool_reads"]
     assert eff["value"] == pytest.approx(req / total, abs=1e-6)
+
+
+def test_slow_log_finds_full_scans_the_app_runs(tmp_path: Path, stack: Path, knob) -> None:  # type: ignore[no-untyped-def]
+    # No configured queries: only what the app itself ran during the window (cache off, so
+    # reads reach MariaDB) can show the scan the missing index causes. PDO's server-side
+    # prepared statements leave no digest in MariaDB, so the slow log (log_output=TABLE)
+    # plus EXPLAIN is what finds it here.
+    cfg_path = _config(tmp_path)
+    cfg = yaml.safe_load(cfg_path.read_text())
+    cfg["mysql"]["queries"] = {}
+    cfg_path.write_text(yaml.safe_dump(cfg))
+    knob(cache="off", missing_index="on")
+    doc = audit(cfg_path)
+    full = metric(doc, "mysql.full_scan_statements")
+    assert "EXPLAIN" not in full["evidence"]["sources"] and "slow_log" in full["evidence"]["sources"]
+    assert full["value"] >= 1
+    found = full["evidence"]["statements"][0]
+    assert found["table"] == "payment_schedules" and "loan_id" in found["statement"]
+    assert found["rows"] >= 100_000

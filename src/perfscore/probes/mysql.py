@@ -13,7 +13,7 @@ import time
 from collections import defaultdict
 from typing import Any
 
-from perfscore.config import MySQLConfig, resolve_password
+from perfscore.config import MySQLConfig, read_only_problem, resolve_password
 from perfscore.probes.base import Probe, ProbeUnavailable
 from perfscore.run import Measurement
 
@@ -60,6 +60,8 @@ class MySQLProbe(Probe):
 
     conn: Any = None
     status0: dict[str, str] = {}
+    digests0: dict[str, dict[str, Any]] | None = None
+    server_t0: Any = None
     t0 = 0.0
 
     @property
@@ -110,6 +112,8 @@ class MySQLProbe(Probe):
     def begin(self) -> None:
         self.conn = self._connect()
         self.status0 = self._status()
+        self.digests0 = self._digest_snapshot()
+        self.server_t0 = self._query("SELECT NOW(6) AS t")[0]["t"]
         self.t0 = time.monotonic()
 
     def end(self) -> list[Measurement]:
@@ -236,43 +240,121 @@ class MySQLProbe(Probe):
 
     def _statement_metrics(self) -> list[Measurement]:
         queries = self.cfg.queries
-        scans = self._full_scans_from_digests()
-        if scans is None:
-            scans = self._full_scans_from_explain(queries)
-        if scans is None:
+        digests = self._full_scans_from_digests()
+        slow = self._full_scans_from_slow_log()
+        if digests is not None or slow is not None:
+            digests = (digests or []) + (slow or [])
+        explained = self._full_scans_from_explain(queries)
+        if digests is None and explained is None:
             full = self.unavailable(
                 "mysql.full_scan_statements", "performance_schema is off and no queries are configured to EXPLAIN"
             )
         else:
+            # Digests catch what the app ran during the window; EXPLAIN covers the configured
+            # queries even when a cache kept them from reaching the server.
+            scans: list[dict[str, Any]] = []
+            for found in (explained or []) + (digests or []):
+                if not _same_statement(found, scans):
+                    scans.append(found)
             summary = "; ".join(
-                f"{s['table']}: full scan of ~{s['rows']:,} rows in {s['statement'][:160]}" for s in scans[:3]
+                f"{s['table']}: full scan of ~{s['rows']:,} rows in {' '.join(s['statement'].split())[:160]}"
+                for s in scans[:3]
             )
+            sources = [
+                name
+                for name, used in (("performance_schema", self.digests0), ("slow_log", slow), ("EXPLAIN", explained))
+                if used is not None
+            ]
             full = self.measured(
-                "mysql.full_scan_statements", float(len(scans)), "statements", statements=scans, summary=summary or None
+                "mysql.full_scan_statements",
+                float(len(scans)),
+                "statements",
+                statements=scans,
+                sources=sources,
+                summary=summary or None,
             )
         return [full, self._query_latency(queries)]
 
-    def _full_scans_from_digests(self) -> list[dict[str, Any]] | None:
+    def _digest_snapshot(self) -> dict[str, dict[str, Any]] | None:
         enabled = self._query("SHOW GLOBAL VARIABLES LIKE 'performance_schema'")
         if not enabled or enabled[0]["Value"] != "ON":
             return None
         rows = self._query(
-            "SELECT DIGEST_TEXT, COUNT_STAR, SUM_NO_INDEX_USED, SUM_ROWS_EXAMINED FROM "
-            "performance_schema.events_statements_summary_by_digest WHERE SUM_NO_INDEX_USED > 0 "
-            "AND SCHEMA_NAME = %s AND SUM_NO_INDEX_USED / COUNT_STAR > 0.5 AND COUNT_STAR >= 10 "
-            "ORDER BY SUM_TIMER_WAIT DESC LIMIT 20",
+            "SELECT DIGEST, DIGEST_TEXT, COUNT_STAR, SUM_NO_INDEX_USED, SUM_ROWS_EXAMINED FROM "
+            "performance_schema.events_statements_summary_by_digest WHERE SCHEMA_NAME = %s",
             (self.cfg.database or "",),
         )
-        return [
-            {
-                "statement": r["DIGEST_TEXT"],
-                "table": "?",
-                "rows": int(r["SUM_ROWS_EXAMINED"] / max(r["COUNT_STAR"], 1)),
-                "source": "performance_schema digest",
-                "executions": int(r["COUNT_STAR"]),
-            }
-            for r in rows
-        ]
+        return {str(r["DIGEST"]): r for r in rows}
+
+    def _full_scans_from_digests(self) -> list[dict[str, Any]] | None:
+        """Statements that ran during the window mostly without an index over many rows (sys schema's check)."""
+        if self.digests0 is None:
+            return None
+        now = self._digest_snapshot() or {}
+        found = []
+        for digest, r in now.items():
+            before = self.digests0.get(digest, {})
+            runs = int(r["COUNT_STAR"]) - int(before.get("COUNT_STAR", 0))
+            no_index = int(r["SUM_NO_INDEX_USED"]) - int(before.get("SUM_NO_INDEX_USED", 0))
+            examined = int(r["SUM_ROWS_EXAMINED"]) - int(before.get("SUM_ROWS_EXAMINED", 0))
+            text = str(r["DIGEST_TEXT"] or "")
+            if runs <= 0 or no_index / runs <= 0.5 or examined / runs < FULL_SCAN_MIN_ROWS:
+                continue
+            if re.search(r"\b(information_schema|performance_schema)\b", text, re.I):
+                continue  # perfscore's own catalogue reads
+            table = re.search(r"\bFROM\s+`?(\w+)`?", text, re.I)
+            found.append(
+                {
+                    "statement": text,
+                    "table": table.group(1) if table else "?",
+                    "rows": examined // runs,
+                    "executions": runs,
+                    "source": "performance_schema digest",
+                }
+            )
+        found.sort(key=lambda f: -int(f["rows"]) * int(f["executions"]))
+        return found
+
+    def _full_scans_from_slow_log(self) -> list[dict[str, Any]] | None:
+        """The slow log's statements of the window (log_output=TABLE), each EXPLAINed.
+
+        Apps on server-side prepared statements (PDO by default) leave no digest in
+        MariaDB's performance_schema, but their slow statements reach the slow log
+        with the values filled in, so EXPLAIN can say why they were slow.
+        """
+        if self.server_t0 is None:
+            return None
+        out = self._query("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('log_output', 'slow_query_log')")
+        v = {r["Variable_name"]: r["Value"] for r in out}
+        if v.get("slow_query_log") != "ON" or "TABLE" not in v.get("log_output", ""):
+            return None
+        rows = self._query(
+            "SELECT sql_text, COUNT(*) AS n, MAX(rows_examined) AS examined FROM mysql.slow_log "
+            "WHERE start_time >= %s AND db = %s GROUP BY sql_text ORDER BY SUM(query_time) DESC LIMIT 10",
+            (self.server_t0, self.cfg.database or ""),
+        )
+        found = []
+        for r in rows:
+            sql = r["sql_text"].decode("utf-8", "replace") if isinstance(r["sql_text"], bytes) else str(r["sql_text"])
+            if read_only_problem(sql) is not None:
+                continue  # only plain SELECTs are EXPLAINed
+            try:
+                plan = self._query("EXPLAIN " + sql)
+            except ProbeUnavailable:
+                continue
+            for row in plan:
+                rows_est = int(row.get("rows") or 0)
+                if str(row.get("type", "")).upper() == "ALL" and rows_est >= FULL_SCAN_MIN_ROWS:
+                    found.append(
+                        {
+                            "statement": sql.strip()[:2000],
+                            "table": row.get("table"),
+                            "rows": rows_est,
+                            "executions": int(r["n"]),
+                            "source": "slow_log + EXPLAIN",
+                        }
+                    )
+        return found
 
     def _full_scans_from_explain(self, queries: dict[str, str]) -> list[dict[str, Any]] | None:
         if not queries:
@@ -384,6 +466,15 @@ class MySQLProbe(Probe):
                 probe=self.name,
             )
         return self.measured("mysql.replicas", float(count), "replicas", this_server_replicates=replica_of)
+
+
+def _same_statement(digest: dict[str, Any], explained: list[dict[str, Any]]) -> bool:
+    """A digest of a configured query is the same finding as its EXPLAIN: count it once."""
+    norm = re.sub(r"[`\s]+", " ", str(digest["statement"])).lower()
+    return any(
+        e["table"] == digest["table"] and re.sub(r"\s+", " ", e["statement"]).lower().split(" where")[0] in norm
+        for e in explained
+    )
 
 
 def _p95(values: list[float]) -> float:
