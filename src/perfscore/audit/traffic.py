@@ -5,19 +5,24 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from perfscore.config import Config
-from perfscore.load.model import LoadSpec
+from perfscore.load.model import Endpoint, LoadSpec
 from perfscore.load.target import check_target, parse_url
 
 # One generator process keeps up with a PHP app at audit concurrencies; two for large steps.
 SECOND_WORKER_AT = 256
 
 
+def config_endpoints(cfg: Config, base: str) -> list[Endpoint]:
+    """The config's endpoint mix, with paths under the base URL's own path."""
+    prefix = urlsplit(base).path.rstrip("/")
+    return [e.model_copy(update={"path": prefix + e.path}) for e in cfg.endpoints]
+
+
 def load_spec(cfg: Config, *, connections: int, duration_s: float, warmup_s: float = 0.5) -> LoadSpec:
     base = cfg.target.base_url
     assert base is not None
     host, port, host_header, _ = parse_url(base)
-    prefix = urlsplit(base).path.rstrip("/")
-    endpoints = [e.model_copy(update={"path": prefix + e.path}) for e in cfg.endpoints]
+    endpoints = config_endpoints(cfg, base)
     return LoadSpec(
         host=host,
         port=port,

@@ -56,18 +56,18 @@ def load(
             raise PerfscoreError(f"header {h!r} is not 'Name: value'.")
         headers[name.strip()] = value.strip()
     endpoints: list[Endpoint] = []
+    user_agent = "perfscore-load"
     if config is not None:
-        from urllib.parse import urlsplit
-
+        from perfscore.audit.traffic import config_endpoints
         from perfscore.config import load_config
 
         cfg = load_config(config)
         base = url or cfg.target.base_url
         if not base or not cfg.endpoints:
             raise PerfscoreError(f"{config} has no target.base_url or no endpoints; give a URL.")
-        prefix = urlsplit(base).path.rstrip("/")
-        endpoints = [e.model_copy(update={"path": prefix + e.path}) for e in cfg.endpoints]
+        endpoints = config_endpoints(cfg, base)
         allow_remote = allow_remote or cfg.target.allow_remote
+        user_agent = cfg.target.user_agent
     elif url is None:
         raise PerfscoreError("give a URL, or --config with a target and endpoints.")
     else:
@@ -88,6 +88,7 @@ def load(
             think_time_s=think,
             timeout_s=timeout,
             workers=workers or min(os.cpu_count() or 1, connections),
+            user_agent=user_agent,
         )
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
