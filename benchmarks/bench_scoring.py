@@ -10,19 +10,13 @@ from __future__ import annotations
 import statistics
 import time
 
+from perfscore.rubric import load_rubric
 from perfscore.rubric.model import Rubric
 from perfscore.run import Measurement, Run
 from perfscore.scoring import score_run
 
-CATEGORIES = {
-    "database": 25,
-    "caching": 20,
-    "memory": 15,
-    "response_time": 15,
-    "error_handling": 10,
-    "scalability": 10,
-    "monitoring": 5,
-}
+# The seven categories and weights of the bundled rubric.
+CATEGORIES = {cid: c.weight for cid, c in load_rubric().categories.items()}
 
 
 def build(n: int = 1000) -> tuple[Rubric, Run]:

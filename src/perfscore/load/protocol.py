@@ -75,14 +75,18 @@ class ResponseParser:
                 if state == 1 and self.remaining == 0:
                     self._done()
                     continue
-            if state == 1:
+            if state == 1 or state == 3:
+                # A length-framed body, or one chunk's data and CRLF: consume `remaining` bytes.
                 n = len(buf)
                 if n < self.remaining:
                     self.remaining -= n
                     self.buf = b""
                     return
                 buf = buf[self.remaining :]
-                self._done()
+                if state == 1:
+                    self._done()
+                else:
+                    self.state = 2
                 continue
             if state == 2:
                 i = buf.find(b"\r\n")
@@ -100,15 +104,6 @@ class ResponseParser:
                 else:
                     self.remaining = size + 2
                     self.state = 3
-                continue
-            if state == 3:
-                n = len(buf)
-                if n < self.remaining:
-                    self.remaining -= n
-                    self.buf = b""
-                    return
-                buf = buf[self.remaining :]
-                self.state = 2
                 continue
             if state == 4:
                 i = buf.find(b"\r\n")
