@@ -7,13 +7,17 @@ Category scores are 0–100, metric scores 0–1 (as Lighthouse audits).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from perfscore.run import Status, TargetInfo, Value
 
-RESULT_SCHEMA_VERSION = 1
+# 2: typed summary on metrics (no longer inside evidence), category weights and titles for reporters,
+# metrics the rubric does not score.
+RESULT_SCHEMA_VERSION = 2
+
+Priority = Literal["High", "Medium", "Low", "Done", "Not measured"]
 
 
 class _Frozen(BaseModel):
@@ -33,6 +37,7 @@ class MetricResult(_Frozen):
     target: bool | float
     meets_target: bool
     low_confidence: str | None = None
+    summary: str | None = Field(None, description="one line on what was found")
     evidence: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -44,7 +49,7 @@ class CategoryResult(_Frozen):
     target: float = 100.0
     points_needed: float
     weighted_impact: float
-    priority: str
+    priority: Priority
     rank: int
     measured: bool = Field(description="false when none of its metrics could be measured")
     metrics: list[MetricResult]
@@ -94,6 +99,9 @@ class Result(_Frozen):
     roadmap: list[RoadmapItem]
     phases: list[PhaseResult]
     not_measured: list[NotMeasured]
+    unscored: list[str] = Field(
+        default_factory=list, description="metrics the run measured that this rubric does not score"
+    )
 
     def category(self, cid: str) -> CategoryResult:
         return next(c for c in self.categories if c.id == cid)

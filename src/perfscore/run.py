@@ -15,9 +15,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from perfscore import __version__
+from perfscore.artifacts import Artifacts
 from perfscore.errors import PerfscoreError
 
-RUN_SCHEMA_VERSION = 1
+# 2: artifacts (the gatherers' snapshots) and a typed summary; version-1 runs still load and score.
+RUN_SCHEMA_VERSION = 2
 
 Status = Literal["measured", "unavailable", "not_applicable"]
 Value = bool | float | None
@@ -33,7 +35,20 @@ class Measurement(BaseModel):
     reason: str | None = Field(None, description="why it is unavailable or not applicable")
     probe: str | None = None
     low_confidence: str | None = Field(None, description="why the figure deserves less trust, if it does")
+    summary: str | None = Field(None, description="one line on what was found, e.g. the offending statement")
     evidence: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _summary_from_evidence(cls, data: Any) -> Any:
+        # Version-1 runs kept the summary inside the evidence.
+        if isinstance(data, dict) and data.get("summary") is None and isinstance(data.get("evidence"), dict):
+            ev = data["evidence"]
+            if "summary" in ev:
+                rest = {k: v for k, v in ev.items() if k != "summary"}
+                found = ev["summary"]
+                return {**data, "evidence": rest, "summary": found if isinstance(found, str) and found else None}
+        return data
 
     @model_validator(mode="after")
     def _value_matches_status(self) -> Measurement:
@@ -72,12 +87,13 @@ class Run(BaseModel):
     started_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     duration_s: float = 0.0
     target: TargetInfo = Field(default_factory=TargetInfo)
-    probes: list[ProbeReport] = Field(default_factory=list)
-    measurements: list[Measurement] = Field(default_factory=list)
-
-    def by_metric(self) -> dict[str, Measurement]:
-        # The last report of a metric wins (a rerun probe replaces its figure).
-        return {m.metric: m for m in self.measurements}
+    probes: list[ProbeReport] = Field(default_factory=list, description="one report per gatherer or phase")
+    artifacts: Artifacts | None = Field(
+        None, description="what each gatherer saw; measurements are re-derived from these when present"
+    )
+    measurements: list[Measurement] = Field(
+        default_factory=list, description="as derived when the run was saved (the only source in version-1 runs)"
+    )
 
 
 def load_run(path: Path) -> Run:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import statistics
 import sys
 from pathlib import Path
 
@@ -11,8 +10,6 @@ import typer
 
 from perfscore.cli.common import FAIL_UNDER_HELP, FORMAT_HELP
 from perfscore.errors import ExitCode, PerfscoreError
-
-AGGREGATES = ("median", "best", "worst")
 
 
 def audit(
@@ -37,15 +34,15 @@ def audit(
     from rich.console import Console
     from rich.markup import escape
 
-    from perfscore.audit.runner import run_audit
     from perfscore.cli.common import finish
     from perfscore.config import Config, load_config, with_overrides
     from perfscore.gate import parse_thresholds
-    from perfscore.probes import PROBES
     from perfscore.reporters import FORMATS
     from perfscore.rubric import load_rubric
     from perfscore.run import save_run as save
     from perfscore.scoring import score_run
+    from perfscore.scoring.aggregate import AGGREGATES, select
+    from perfscore.session.runner import nothing_reachable, run_audit
 
     if fmt not in FORMATS:
         raise PerfscoreError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}.")
@@ -90,14 +87,7 @@ def audit(
             collected.append((score_run(run, rub), run))
             if runs > 1:
                 say(f"{prefix}score {collected[-1][0].score:.2f}")
-    ordered = sorted(collected, key=lambda rr: rr[0].score)
-    if aggregate == "best":
-        result, run = ordered[-1]
-    elif aggregate == "worst":
-        result, run = ordered[0]
-    else:  # Lighthouse CI's choice: the run whose score is the median, so its evidence is consistent
-        median = statistics.median_low([r.score for r, _ in collected])
-        result, run = next(rr for rr in ordered if rr[0].score == median)
+    result, run = select(collected, aggregate)  # narrowed to an Aggregate by the check above
     if runs > 1:
         say(
             f"kept the {aggregate} of {runs} runs: {result.score:.2f} "
@@ -106,6 +96,8 @@ def audit(
     if save_run:
         save(run, save_run)
         say(f"saved run to {save_run}")
+    # Decided before history or the gate: an audit that reached nothing must not enter the trend.
+    unreachable = nothing_reachable(run)
     hist_path = history or (cfg.base_dir / cfg.gate.history if cfg.gate.history else None)
     code = finish(
         result,
@@ -115,14 +107,14 @@ def audit(
         fail_under=fail_under,
         baseline=baseline,
         max_drop=max_drop if max_drop is not None else cfg.gate.max_drop,
-        history=hist_path,
+        history=None if unreachable else hist_path,
         config_floors=cfg.gate.categories,
         config_fail_under=cfg.gate.fail_under,
     )
-    remote = {m for p in PROBES if not p.local for m in p.metrics}
-    if not any(m.status == "measured" and m.metric in remote for m in run.measurements):
+    if unreachable:
         sys.stderr.write(
-            "perfscore: nothing could be measured on the target: every probe was unreachable or not configured\n"
+            "perfscore: nothing could be measured on the target: every probe was unreachable or not configured"
+            + (" (not recorded in the history)\n" if hist_path else "\n")
         )
         raise typer.Exit(int(ExitCode.UNREACHABLE))
     raise typer.Exit(int(code))

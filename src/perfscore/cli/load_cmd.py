@@ -58,8 +58,8 @@ def load(
     endpoints: list[Endpoint] = []
     user_agent = "perfscore-load"
     if config is not None:
-        from perfscore.audit.traffic import config_endpoints
         from perfscore.config import load_config
+        from perfscore.session.traffic import config_endpoints
 
         cfg = load_config(config)
         base = url or cfg.target.base_url

@@ -11,14 +11,29 @@ rubric_app = typer.Typer(help="Validate and show rubrics.", no_args_is_help=True
 
 @rubric_app.command("validate")
 def validate(file: Path = typer.Argument(..., help="Rubric YAML to check.")) -> None:
-    """Check a rubric; exit 2 with the file, YAML path and line of each problem."""
+    """Check a rubric; exit 2 with the file, YAML path and line of each problem.
+
+    Also compares it with the audits perfscore has: rubric metrics no audit
+    produces (they will always be "not measured") and audits it ignores.
+    """
     from perfscore.rubric import load_rubric
+    from perfscore.rubric.registry_check import check
 
     rub = load_rubric(file)
     typer.echo(
         f"{file}: valid rubric {rub.name!r} v{rub.version}: "
         f"{len(rub.categories)} categories, {len(rub.metrics)} metrics"
     )
+    found = check(rub)
+    if found.no_audit:
+        typer.echo(
+            f"warning: {len(found.no_audit)} metrics no audit produces (always 'not measured' in an audit; "
+            f"a saved run may still carry them): {', '.join(found.no_audit)}"
+        )
+    if found.unscored:
+        typer.echo(
+            f"note: {len(found.unscored)} audited metrics this rubric does not score: {', '.join(found.unscored)}"
+        )
 
 
 @rubric_app.command("show")

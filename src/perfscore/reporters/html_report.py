@@ -12,7 +12,7 @@ import math
 from typing import Any
 
 from perfscore.reporters.context import ReportContext
-from perfscore.reporters.values import band_class, band_name, fmt
+from perfscore.reporters.values import band_class, band_name, fmt, priority_class
 from perfscore.result import Result
 
 MAX_EVIDENCE = 6000
@@ -133,6 +133,7 @@ def render(result: Result, *, color: bool = False, ctx: ReportContext | None = N
         trend=trend(ctx),
         band_class=band_class,
         band_name=band_name,
+        priority_class=priority_class,
         fmt=fmt,
         evidence=evidence,
     )

@@ -37,8 +37,7 @@ def render(result: Result, *, color: bool = False, ctx: ReportContext | None = N
                 fails += 1
                 msg = f"{fmt(m.value, m.unit)} does not meet target {fmt(m.target, m.unit)} (score {m.score:.2f})"
                 f = ET.SubElement(case, "failure", type="below_target", message=_clean(msg))
-                summary = m.evidence.get("summary")
-                f.text = _clean(f"{m.title}: {msg}" + (f"\nfound: {summary}" if isinstance(summary, str) else ""))
+                f.text = _clean(f"{m.title}: {msg}" + (f"\nfound: {m.summary}" if m.summary else ""))
         suite.set("tests", str(tests))
         suite.set("failures", str(fails))
         suite.set("skipped", str(skips))

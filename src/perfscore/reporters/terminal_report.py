@@ -12,9 +12,9 @@ from rich.text import Text
 
 from perfscore.reporters.context import ReportContext
 from perfscore.reporters.values import band_class, fmt
-from perfscore.result import Result
+from perfscore.result import Priority, Result
 
-PRIORITY_STYLE = {
+PRIORITY_STYLE: dict[Priority, str] = {
     "High": "bold red",
     "Medium": "yellow",
     "Low": "cyan",
@@ -63,7 +63,7 @@ def render(result: Result, *, color: bool = False, ctx: ReportContext | None = N
             f"{c.target:.0f}",
             f"+{c.points_needed:.2f}",
             f"+{c.weighted_impact:.2f}",
-            Text(f"#{c.rank} {c.priority}", style=PRIORITY_STYLE.get(c.priority, "")),
+            Text(f"#{c.rank} {c.priority}", style=PRIORITY_STYLE[c.priority]),
         )
     console.print(table)
 
@@ -134,4 +134,7 @@ def render(result: Result, *, color: bool = False, ctx: ReportContext | None = N
         console.print(f"[magenta]Not measured ({len(result.not_measured)} metrics, scored 0):[/magenta]")
         for nm in result.not_measured:
             console.print(f"  {escape(nm.metric)}: {escape(nm.reason)}")
+    if result.unscored:
+        console.print()
+        console.print(f"[dim]Measured but not scored by this rubric: {escape(', '.join(result.unscored))}[/dim]")
     return buf.getvalue()

@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from perfscore.result import Priority
+
+PRIORITY_CLASS: dict[Priority, str] = {
+    "High": "high",
+    "Medium": "medium",
+    "Low": "low",
+    "Done": "done",
+    "Not measured": "unmeasured",
+}
+
+
+def priority_class(priority: Priority) -> str:
+    """The CSS class of a priority (a fixed table, never text from the result)."""
+    return PRIORITY_CLASS[priority]
 
 
 def fmt(value: Any, unit: str = "") -> str:

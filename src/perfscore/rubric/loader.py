@@ -57,8 +57,18 @@ def _load_chain(path: Path, seen: tuple[Path, ...]) -> YamlDoc:
 
 
 def load_rubric(path: Path | None = None) -> Rubric:
+    from perfscore.rubric.registry_check import check
+
     doc = _load_chain(path or default_rubric(), ())
     try:
-        return Rubric.model_validate(doc.data)
+        rubric = Rubric.model_validate(doc.data)
     except ValidationError as exc:
         raise PerfscoreError(format_validation_error(exc, doc, "rubric")) from None
+    wrong = check(rubric).unit_errors
+    if wrong:
+        problems = "; ".join(
+            f"{doc.where(('metrics', mid, 'unit'))}: metrics.{mid}.unit is {unit!r} but its audit measures {audit!r}"
+            for mid, unit, audit in wrong[:5]
+        )
+        raise PerfscoreError(f"rubric {doc.path}: {problems}.")
+    return rubric

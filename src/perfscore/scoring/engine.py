@@ -15,14 +15,15 @@ Rules (documented in README, "How scoring works"):
 from __future__ import annotations
 
 from perfscore import __version__
-from perfscore.result import CategoryResult, MetricResult, NotMeasured, Result
+from perfscore.audits import derive
+from perfscore.result import CategoryResult, MetricResult, NotMeasured, Priority, Result
 from perfscore.rubric.model import Rubric
 from perfscore.run import Run
 from perfscore.scoring.core import overall_of, score_all
 from perfscore.scoring.roadmap import build_roadmap
 
 
-def priority_label(weighted_impact: float, measured: bool) -> str:
+def priority_label(weighted_impact: float, measured: bool) -> Priority:
     if not measured:
         return "Not measured"
     if weighted_impact >= 1.0:
@@ -35,7 +36,8 @@ def priority_label(weighted_impact: float, measured: bool) -> str:
 
 
 def score_run(run: Run, rubric: Rubric) -> Result:
-    measurements = run.by_metric()
+    """Re-derive the run's measurements from its artifacts (when it has them), then score them."""
+    measurements = {m.metric: m for m in derive(run)}
     scored = score_all(rubric, measurements)
     overall, cats = overall_of(rubric, scored)
 
@@ -68,6 +70,7 @@ def score_run(run: Run, rubric: Rubric) -> Result:
                     target=m.target,
                     meets_target=s.meets_target,
                     low_confidence=meas.low_confidence if meas else None,
+                    summary=meas.summary if meas else None,
                     evidence=meas.evidence if meas else {},
                 )
             )
@@ -99,4 +102,5 @@ def score_run(run: Run, rubric: Rubric) -> Result:
         roadmap=roadmap,
         phases=phases,
         not_measured=not_measured,
+        unscored=sorted(mid for mid, m in measurements.items() if mid not in rubric.metrics and m.status == "measured"),
     )

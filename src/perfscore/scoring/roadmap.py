@@ -45,9 +45,8 @@ def _gains(rubric: Rubric, scored: Mapping[str, Scored]) -> dict[str, float]:
 def _detail(meas: Measurement | None) -> str | None:
     if meas is None:
         return None
-    summary = meas.evidence.get("summary")
-    if isinstance(summary, str) and summary:
-        return summary
+    if meas.summary:
+        return meas.summary
     return meas.reason if meas.status != "measured" else None
 
 

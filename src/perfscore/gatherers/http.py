@@ -1,4 +1,4 @@
-"""A small HTTP client for probes: bounded in time and size, errors as reasons."""
+"""A small HTTP client for gatherers: bounded in time and size, errors as reasons."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import zlib
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from perfscore.probes.base import ProbeUnavailable
+from perfscore.artifacts.http import BODY_LIMIT, HttpAnswer
+from perfscore.gatherers.base import ProbeUnavailable
 
 MAX_BODY = 2 * 1024 * 1024
 
@@ -26,6 +27,17 @@ class Response:
 
     def text(self) -> str:
         return self.body.decode("utf-8", errors="replace")
+
+    def answer(self, *, keep_body: bool = True) -> HttpAnswer:
+        """The snapshot form: the body cut at BODY_LIMIT (or dropped), timings rounded."""
+        return HttpAnswer(
+            url=self.url,
+            status=self.status,
+            headers=self.headers,
+            body=self.body[:BODY_LIMIT].decode("utf-8", errors="replace") if keep_body else "",
+            ttfb_ms=round(self.ttfb_ms, 3),
+            total_ms=round(self.total_ms, 3),
+        )
 
 
 def reason_of(exc: BaseException) -> str:

@@ -1,0 +1,19 @@
+"""One HTTP answer as a gatherer saw it (bounded: bodies are cut at BODY_LIMIT)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+BODY_LIMIT = 64 * 1024
+
+
+class HttpAnswer(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    url: str
+    status: int = Field(description="HTTP status; 0 when no answer came (see error)")
+    headers: dict[str, str] = Field(default_factory=dict, description="lower-case names")
+    body: str = Field("", description=f"decoded text, at most {BODY_LIMIT} bytes")
+    ttfb_ms: float = 0.0
+    total_ms: float = 0.0
+    error: str | None = Field(None, description="why no answer came")

@@ -1,0 +1,24 @@
+"""What the process gatherer saw on this machine: worker RSS around the window, system memory."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field
+
+from perfscore.artifacts.base import Snapshot
+
+
+class ProcessSnapshot(Snapshot):
+    artifact: ClassVar[str] = "memory"
+
+    patterns: list[str] = Field(default_factory=list, description="command-line patterns of the app workers")
+    settle_s: float = Field(0.0, description="when, into the window, the 'before' sample was taken")
+    rss_before: dict[int, int] = Field(default_factory=dict, description="pid -> RSS bytes, settled sample")
+    rss_after: dict[int, int] = Field(default_factory=dict, description="pid -> RSS bytes at the window end")
+    pss_mb: list[float] = Field(default_factory=list, description="worker PSS, where the OS reports it")
+    database_rss_mb: int = 0
+    cache_rss_mb: int = 0
+    memory_total_mb: int = 0
+    memory_available_mb: int = 0
+    swap_used_mb: int = 0

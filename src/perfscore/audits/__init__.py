@@ -1,0 +1,15 @@
+"""Audits: pure functions from artifacts to measurements, one module per gatherer, one function per metric.
+
+Find a metric's code by its id: ``grep -rn '"mysql.thread_cache_hit_ratio"' src/perfscore/audits``.
+``derive(run)`` recomputes every measurement of a saved run from its artifacts.
+"""
+
+from __future__ import annotations
+
+from perfscore.audits import assets, errors, memory, monitoring, mysql, redis, response, scalability
+from perfscore.audits.base import REGISTRY, AuditSpec, Outcome
+from perfscore.audits.derive import derive
+
+MODULES = (mysql, redis, memory, monitoring, assets, errors, response, scalability)
+
+__all__ = ["MODULES", "REGISTRY", "AuditSpec", "Outcome", "derive"]

@@ -1,0 +1,108 @@
+"""The audit registry: every metric perfscore can produce is declared here, once, by its audit.
+
+An audit is a pure function from one artifact (a gatherer's snapshot) to an
+``Outcome``. The decorator binds it to its metric id, title, unit, category
+hint and what its evidence means; the artifact it reads comes from the type
+of its argument. Nothing else may produce a measurement, so the rubric, the
+reports and the tests can be checked against one list (``REGISTRY``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from perfscore.artifacts.base import Snapshot
+from perfscore.run import Measurement, Status, Value
+
+METRIC_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an audit found; the registry adds the id, unit and source."""
+
+    status: Status
+    value: Value = None
+    reason: str | None = None
+    low_confidence: str | None = None
+    summary: str | None = None
+    evidence: dict[str, Any] | None = None
+
+
+def measured(
+    value: float | bool, *, low_confidence: str | None = None, summary: str | None = None, **evidence: Any
+) -> Outcome:
+    return Outcome("measured", value, None, low_confidence, summary, evidence)
+
+
+def unavailable(reason: str, **evidence: Any) -> Outcome:
+    return Outcome("unavailable", None, reason, evidence=evidence)
+
+
+def not_applicable(reason: str, value: Value = None, **evidence: Any) -> Outcome:
+    return Outcome("not_applicable", value, reason, evidence=evidence)
+
+
+S = TypeVar("S", bound=Snapshot)
+AuditFn = Callable[[Any], Outcome]
+
+
+@dataclass(frozen=True)
+class AuditSpec:
+    id: str
+    title: str
+    unit: str
+    category: str  # the rubric category it belongs to by default
+    evidence: str  # what its evidence means
+    reads: str  # the artifact it is computed from
+    fn: AuditFn
+
+    def run(self, snapshot: Snapshot) -> Measurement:
+        try:
+            out = self.fn(snapshot)
+        except Exception as exc:  # an audit bug costs its metric, not the whole score
+            if os.environ.get("PERFSCORE_DEBUG"):
+                raise
+            out = unavailable(f"audit failed: {type(exc).__name__}: {str(exc)[:200]}")
+        return Measurement(
+            metric=self.id,
+            value=out.value,
+            unit=self.unit,
+            status=out.status,
+            reason=out.reason,
+            probe=self.reads,
+            low_confidence=out.low_confidence,
+            summary=out.summary,
+            evidence=out.evidence or {},
+        )
+
+    def missing(self, reason: str) -> Measurement:
+        return Measurement(metric=self.id, status="unavailable", reason=reason, unit=self.unit, probe=self.reads)
+
+
+REGISTRY: dict[str, AuditSpec] = {}
+
+
+def audit(
+    metric: str, *, title: str, unit: str = "", category: str, evidence: str = ""
+) -> Callable[[Callable[[S], Outcome]], Callable[[S], Outcome]]:
+    """Declare the audit of ``metric``. A second audit of the same id is a programming error."""
+    if not METRIC_ID.match(metric):
+        raise ValueError(f"audit id {metric!r} must be lowercase and dotted")
+
+    def register(fn: Callable[[S], Outcome]) -> Callable[[S], Outcome]:
+        if metric in REGISTRY:
+            raise ValueError(f"metric {metric} is declared twice ({REGISTRY[metric].fn} and {fn})")
+        hints = typing.get_type_hints(fn)
+        arg = next(iter(v for k, v in hints.items() if k != "return"), None)
+        if not (isinstance(arg, type) and issubclass(arg, Snapshot)):
+            raise TypeError(f"audit {metric}: its argument must be annotated with a Snapshot type")
+        REGISTRY[metric] = AuditSpec(metric, title, unit, category, evidence, arg.artifact, fn)
+        return fn
+
+    return register

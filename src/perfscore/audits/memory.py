@@ -1,0 +1,85 @@
+"""Memory audits (processes on this machine): app worker RSS, its growth under steady traffic, system memory."""
+
+from __future__ import annotations
+
+import statistics
+
+from perfscore.artifacts.memory import ProcessSnapshot
+from perfscore.audits.base import Outcome, audit, measured, unavailable
+
+MB = 1024 * 1024
+LEAK_GROWTH = 1.1  # named as a leak in the summary above this
+
+
+def _no_workers(s: ProcessSnapshot) -> str:
+    return f"no process on this machine matches {', '.join(s.patterns)!r}"
+
+
+@audit(
+    "system.memory_used_ratio",
+    title="System memory in use",
+    unit="ratio",
+    category="memory",
+    evidence="(total - available) / total at the window end, with swap in use",
+)
+def memory_used_ratio(s: ProcessSnapshot) -> Outcome:
+    if s.memory_total_mb <= 0:
+        return unavailable("the system reported no memory total")
+    return measured(
+        round((s.memory_total_mb - s.memory_available_mb) / s.memory_total_mb, 4),
+        total_mb=s.memory_total_mb,
+        available_mb=s.memory_available_mb,
+        swap_used_mb=s.swap_used_mb,
+    )
+
+
+@audit(
+    "php.worker_rss_mean",
+    title="Mean PHP worker memory (RSS)",
+    unit="MB",
+    category="memory",
+    evidence="mean RSS of the matching worker processes at the window end; PSS where the OS reports it",
+)
+def worker_rss_mean(s: ProcessSnapshot) -> Outcome:
+    if not s.rss_after:
+        return unavailable(_no_workers(s))
+    rss_mb = [v / MB for v in s.rss_after.values()]
+    return measured(
+        round(statistics.mean(rss_mb), 2),
+        workers=len(rss_mb),
+        max_mb=round(max(rss_mb), 2),
+        pss_mean_mb=round(statistics.mean(s.pss_mb), 2) if s.pss_mb else None,
+        database_rss_mb=s.database_rss_mb,
+        cache_rss_mb=s.cache_rss_mb,
+    )
+
+
+@audit(
+    "php.worker_memory_growth",
+    title="PHP worker memory growth over the window",
+    unit="ratio",
+    category="memory",
+    evidence="RSS at the window end / RSS a quarter into it, summed over the workers alive at both samples",
+)
+def worker_memory_growth(s: ProcessSnapshot) -> Outcome:
+    if not s.rss_after:
+        return unavailable(_no_workers(s))
+    common = set(s.rss_before) & set(s.rss_after)
+    if not common:
+        return unavailable("no worker lived through the whole window (all were recycled or restarted)")
+    before = sum(s.rss_before[p] for p in common)
+    after = sum(s.rss_after[p] for p in common)
+    growth = round(after / before, 4) if before else 1.0
+    leak = (
+        f"worker memory grew {growth:.2f}x ({before / MB:.0f} -> {after / MB:.0f} MB) under steady traffic: a leak"
+        if growth > LEAK_GROWTH
+        else None
+    )
+    return measured(
+        growth,
+        summary=leak,
+        workers_compared=len(common),
+        before_mb=round(before / MB, 2),
+        after_mb=round(after / MB, 2),
+        from_s=round(s.settle_s, 1),
+    )

@@ -1,0 +1,156 @@
+"""Monitoring audits: health and metrics endpoints, PHP-FPM and nginx status pages, trace headers."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from perfscore.artifacts.http import HttpAnswer
+from perfscore.artifacts.monitoring import MonitoringSnapshot
+from perfscore.audits.base import Outcome, audit, measured, unavailable
+
+TRACE_HEADERS = ("server-timing", "traceparent", "x-request-id", "x-trace-id", "x-correlation-id")
+STUB = re.compile(r"Active connections:\s*(\d+).*?\n\s*(\d+)\s+(\d+)\s+(\d+)", re.S)
+FPM_FIELDS = (
+    "pool",
+    "process manager",
+    "total processes",
+    "active processes",
+    "max children reached",
+    "listen queue",
+    "max listen queue",
+    "slow requests",
+)
+CATEGORY = "monitoring"
+
+
+def _absent(what: str) -> Outcome:
+    return measured(False, configured=False, note=f"no {what} configured")
+
+
+def _fpm(answer: HttpAnswer | None) -> dict[str, Any] | None:
+    """The PHP-FPM status document (?json), or None when the page is not one."""
+    if answer is None or answer.status != 200:
+        return None
+    try:
+        doc = json.loads(answer.body)
+    except ValueError:
+        return None
+    return doc if isinstance(doc, dict) and "pool" in doc else None
+
+
+def _int(doc: dict[str, Any], key: str) -> int:
+    try:
+        return int(doc.get(key, 0) or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+@audit(
+    "monitoring.health_endpoint",
+    title="Health endpoint answers 200",
+    category=CATEGORY,
+    evidence="status, latency and the start of the body of the configured health path",
+)
+def health_endpoint(s: MonitoringSnapshot) -> Outcome:
+    r = s.health
+    if r is None:
+        return _absent("health endpoint")
+    return measured(r.status == 200, status=r.status, latency_ms=round(r.total_ms, 2), body=r.body[:300])
+
+
+@audit(
+    "monitoring.metrics_endpoint",
+    title="Prometheus metrics endpoint",
+    category=CATEGORY,
+    evidence="status and metric families of the configured path, parsed by prometheus_client",
+)
+def metrics_endpoint(s: MonitoringSnapshot) -> Outcome:
+    r = s.metrics
+    if r is None:
+        return _absent("metrics endpoint")
+    from prometheus_client.parser import text_string_to_metric_families
+
+    families: list[str] = []
+    error = None
+    if r.status == 200:
+        try:
+            families = [f.name for f in text_string_to_metric_families(r.body)]
+        except (ValueError, TypeError, IndexError) as exc:
+            error = f"not valid Prometheus text: {str(exc)[:200]}"
+    ok = r.status == 200 and bool(families) and error is None
+    return measured(ok, status=r.status, families=len(families), sample=families[:10], error=error)
+
+
+@audit(
+    "monitoring.nginx_status",
+    title="nginx stub_status",
+    category=CATEGORY,
+    evidence="the stub_status page's connection and request counters",
+)
+def nginx_status(s: MonitoringSnapshot) -> Outcome:
+    r = s.nginx_status
+    if r is None:
+        return _absent("nginx stub_status")
+    m = STUB.search(r.body) if r.status == 200 else None
+    if not m:
+        return measured(False, status=r.status)
+    active, accepts, handled, requests = (int(x) for x in m.groups())
+    return measured(True, active=active, accepts=accepts, handled=handled, requests=requests, dropped=accepts - handled)
+
+
+@audit(
+    "monitoring.fpm_status",
+    title="PHP-FPM status page",
+    category=CATEGORY,
+    evidence="the pool's status document (?json) at the window end",
+)
+def fpm_status(s: MonitoringSnapshot) -> Outcome:
+    if not s.fpm_status_path:
+        return _absent("PHP-FPM status page")
+    doc = _fpm(s.fpm_after)
+    if doc is None:
+        return measured(False, path=s.fpm_status_path)
+    return measured(True, fpm={k: doc.get(k) for k in FPM_FIELDS})
+
+
+@audit(
+    "php.fpm_not_saturated",
+    title="PHP-FPM never ran out of workers",
+    category="scalability",
+    evidence="'max children reached' delta over the window and the listen queue at its end",
+)
+def fpm_not_saturated(s: MonitoringSnapshot) -> Outcome:
+    if not s.fpm_status_path:
+        return unavailable("no PHP-FPM status page to read saturation from")
+    doc = _fpm(s.fpm_after)
+    if doc is None:
+        return unavailable("the PHP-FPM status page is not reachable")
+    before = _fpm(s.fpm_before)
+    reached = _int(doc, "max children reached") - (_int(before, "max children reached") if before else 0)
+    restarted = before is not None and _int(doc, "start since") < _int(before, "start since")
+    if restarted or reached < 0:
+        reached = _int(doc, "max children reached")  # the pool restarted: its counter starts again
+    queue = _int(doc, "listen queue")
+    ok = reached <= 0 and queue <= 0
+    return measured(
+        ok,
+        low_confidence="PHP-FPM restarted during the window: counted since its restart" if restarted else None,
+        summary=None if ok else f"PHP-FPM ran out of workers {reached} time(s) during the window; listen queue {queue}",
+        max_children_reached_in_window=reached,
+        listen_queue=queue,
+    )
+
+
+@audit(
+    "http.server_timing",
+    title="Trace or timing headers on responses",
+    category=CATEGORY,
+    evidence="which of Server-Timing, traceparent, X-Request-Id, X-Trace-Id, X-Correlation-Id a page sends",
+)
+def server_timing(s: MonitoringSnapshot) -> Outcome:
+    if s.page is None:
+        return unavailable("no page was fetched")
+    present = [h for h in TRACE_HEADERS if h in s.page.headers]
+    return measured(bool(present), headers=present, path=s.page.url)

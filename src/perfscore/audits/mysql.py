@@ -1,0 +1,413 @@
+"""MySQL/MariaDB audits: MySQLTuner's checks on counter deltas over the audit window, plans, schema, topology.
+
+Counters are deltas between two ``SHOW GLOBAL STATUS`` samples. A counter that
+went down (``FLUSH STATUS``) or a lower ``Uptime`` (a restart) means the
+server reset: its figure since the reset is the window's figure, flagged.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from perfscore.artifacts.mysql import DigestRow, MySQLSnapshot, PlanRow
+from perfscore.audits.base import Outcome, audit, measured, not_applicable, unavailable
+
+DAY = 86400
+FULL_SCAN_MIN_ROWS = 1000  # scanning a tiny lookup table is fine
+CATEGORY = "database"
+
+
+def _int(d: dict[str, str], key: str) -> int:
+    try:
+        return int(d.get(key, "0"))
+    except ValueError:
+        return 0
+
+
+@dataclass(frozen=True)
+class Counters:
+    s: MySQLSnapshot
+
+    @property
+    def uptime(self) -> int:
+        return _int(self.s.status_after, "Uptime")
+
+    @property
+    def restarted(self) -> bool:
+        return self.uptime < _int(self.s.status_before, "Uptime")
+
+    def now(self, key: str) -> int:
+        return _int(self.s.status_after, key)
+
+    def reset(self, key: str) -> bool:
+        return self.restarted or self.now(key) < _int(self.s.status_before, key)
+
+    def delta(self, key: str) -> int:
+        after = self.now(key)
+        return after if self.reset(key) else after - _int(self.s.status_before, key)
+
+    def caveat(self, *keys: str) -> str | None:
+        notes = []
+        if self.restarted:
+            notes.append("the server restarted during the window: counters since its restart")
+        elif any(self.reset(k) for k in keys):
+            notes.append("counters were reset (FLUSH STATUS) during the window: figures since the reset")
+        if self.uptime < DAY:
+            notes.append(f"server up {self.uptime / 3600:.1f} h (< 1 day): counters may not be representative")
+        return "; ".join(notes) or None
+
+
+def _ratio(s: MySQLSnapshot, num_key: str, den_keys: tuple[str, ...], *, empty: float, invert: bool = False) -> Outcome:
+    c = Counters(s)
+    num = c.delta(num_key)
+    den = sum(c.delta(k) for k in den_keys)
+    scope, low = "window", c.caveat(num_key, *den_keys)
+    if den <= 0:
+        num, den, scope = c.now(num_key), sum(c.now(k) for k in den_keys), "lifetime"
+        young = c.caveat()
+        low = "no activity during the audit window: lifetime counters" + (f"; {young}" if young else "")
+    value = empty if den <= 0 else num / den
+    if invert and den > 0:
+        value = 1.0 - value
+    return measured(
+        round(value, 6),
+        low_confidence=low,
+        scope=scope,
+        counters={num_key: num, "+".join(den_keys): den},
+        window_s=round(s.window_s, 2),
+    )
+
+
+@audit(
+    "mysql.innodb_read_efficiency",
+    title="InnoDB buffer pool read efficiency",
+    unit="ratio",
+    category=CATEGORY,
+    evidence="read requests served from the buffer pool / all read requests, over the window",
+)
+def innodb_read_efficiency(s: MySQLSnapshot) -> Outcome:
+    return _ratio(
+        s, "Innodb_buffer_pool_read_requests", ("Innodb_buffer_pool_read_requests", "Innodb_buffer_pool_reads"), empty=1
+    )
+
+
+@audit(
+    "mysql.tmp_disk_table_ratio",
+    title="Temporary tables created on disk",
+    unit="ratio",
+    category=CATEGORY,
+    evidence="Created_tmp_disk_tables / Created_tmp_tables over the window",
+)
+def tmp_disk_table_ratio(s: MySQLSnapshot) -> Outcome:
+    return _ratio(s, "Created_tmp_disk_tables", ("Created_tmp_tables",), empty=0.0)
+
+
+@audit(
+    "mysql.thread_cache_hit_ratio",
+    title="Thread cache hit ratio",
+    unit="ratio",
+    category=CATEGORY,
+    evidence="1 - Threads_created / Connections over the window",
+)
+def thread_cache_hit_ratio(s: MySQLSnapshot) -> Outcome:
+    return _ratio(s, "Threads_created", ("Connections",), empty=1.0, invert=True)
+
+
+@audit(
+    "mysql.aborted_connects_ratio",
+    title="Aborted connection attempts",
+    unit="ratio",
+    category=CATEGORY,
+    evidence="Aborted_connects / Connections over the window",
+)
+def aborted_connects_ratio(s: MySQLSnapshot) -> Outcome:
+    return _ratio(s, "Aborted_connects", ("Connections",), empty=0.0)
+
+
+@audit(
+    "mysql.slow_query_ratio",
+    title="Slow queries",
+    unit="ratio",
+    category=CATEGORY,
+    evidence="Slow_queries / Questions over the window",
+)
+def slow_query_ratio(s: MySQLSnapshot) -> Outcome:
+    return _ratio(s, "Slow_queries", ("Questions",), empty=0.0)
+
+
+@audit(
+    "mysql.connections_used_ratio",
+    title="Peak connections used",
+    unit="ratio",
+    category=CATEGORY,
+    evidence="Max_used_connections / max_connections (since the server started)",
+)
+def connections_used_ratio(s: MySQLSnapshot) -> Outcome:
+    c = Counters(s)
+    max_conn = _int(s.variables, "max_connections")
+    if not max_conn:
+        return unavailable("max_connections is not readable (SHOW GLOBAL VARIABLES gave nothing)")
+    used = c.now("Max_used_connections")
+    return measured(
+        round(used / max_conn, 6),
+        low_confidence=c.caveat(),
+        max_used_connections=used,
+        max_connections=max_conn,
+    )
+
+
+@audit(
+    "mysql.joins_without_index_per_day",
+    title="Joins without an index",
+    unit="joins/day",
+    category=CATEGORY,
+    evidence="Select_full_join + Select_range_check over the window, per day",
+)
+def joins_without_index_per_day(s: MySQLSnapshot) -> Outcome:
+    c = Counters(s)
+    keys = ("Select_range_check", "Select_full_join")
+    if s.window_s <= 0:
+        return unavailable("the window has no duration: no rate can be computed")
+    joins = sum(c.delta(k) for k in keys)
+    lifetime = sum(c.now(k) for k in keys)
+    return measured(
+        round(joins / s.window_s * DAY, 1),
+        low_confidence=c.caveat(*keys),
+        window_joins=joins,
+        window_s=round(s.window_s, 2),
+        lifetime_per_day=round(lifetime / max(c.uptime, 1) * DAY, 1),
+    )
+
+
+@audit(
+    "mysql.durability",
+    title="Durable commits (InnoDB log flush, binlog sync)",
+    category=CATEGORY,
+    evidence="innodb_flush_log_at_trx_commit = 1 and, with a binlog, sync_binlog = 1",
+)
+def durability(s: MySQLSnapshot) -> Outcome:
+    v = s.variables
+    if "innodb_flush_log_at_trx_commit" not in v:
+        return unavailable("innodb_flush_log_at_trx_commit is not readable")
+    flush = v.get("innodb_flush_log_at_trx_commit")
+    durable = flush == "1" and (v.get("log_bin", "OFF") == "OFF" or v.get("sync_binlog") == "1")
+    return measured(
+        durable,
+        innodb_flush_log_at_trx_commit=flush,
+        log_bin=v.get("log_bin"),
+        sync_binlog=v.get("sync_binlog"),
+    )
+
+
+@audit(
+    "mysql.slow_query_log",
+    title="Slow query log enabled",
+    category="monitoring",
+    evidence="slow_query_log = ON, with its threshold and file",
+)
+def slow_query_log(s: MySQLSnapshot) -> Outcome:
+    v = s.variables
+    if "slow_query_log" not in v:
+        return unavailable("slow_query_log is not readable")
+    return measured(
+        v["slow_query_log"] == "ON",
+        long_query_time=v.get("long_query_time"),
+        slow_query_log_file=v.get("slow_query_log_file"),
+    )
+
+
+# ---------------------------------------------------------------------------- statements
+
+
+def _scans_in(plan: list[PlanRow]) -> list[PlanRow]:
+    return [r for r in plan if (r.type or "").upper() == "ALL" and r.rows >= FULL_SCAN_MIN_ROWS]
+
+
+def _from_digests(before: list[DigestRow], after: list[DigestRow]) -> list[dict[str, Any]]:
+    """Statements that ran during the window mostly without an index over many rows (sys schema's check)."""
+    earlier = {d.digest: d for d in before}
+    found = []
+    for d in after:
+        b = earlier.get(d.digest, DigestRow(digest=d.digest))
+        runs = d.count_star - b.count_star
+        if runs <= 0:
+            continue
+        no_index = d.sum_no_index_used - b.sum_no_index_used
+        examined = d.sum_rows_examined - b.sum_rows_examined
+        if no_index / runs <= 0.5 or examined / runs < FULL_SCAN_MIN_ROWS:
+            continue
+        if re.search(r"\b(information_schema|performance_schema)\b", d.text, re.I):
+            continue  # perfscore's own catalogue reads
+        table = re.search(r"\bFROM\s+`?(\w+)`?", d.text, re.I)
+        found.append(
+            {
+                "statement": d.text,
+                "table": table.group(1) if table else "?",
+                "rows": examined // runs,
+                "executions": runs,
+                "source": "performance_schema digest",
+            }
+        )
+    found.sort(key=lambda f: -int(f["rows"]) * int(f["executions"]))
+    return found
+
+
+def _from_slow_log(s: MySQLSnapshot) -> list[dict[str, Any]]:
+    return [
+        {
+            "statement": st.sql.strip()[:2000],
+            "table": row.table,
+            "rows": row.rows,
+            "executions": st.executions,
+            "source": "slow_log + EXPLAIN",
+        }
+        for st in s.slow_log or []
+        for row in _scans_in(st.plan or [])
+    ]
+
+
+def _from_explain(s: MySQLSnapshot) -> list[dict[str, Any]]:
+    return [
+        {
+            "query": q.name,
+            "statement": q.sql.strip(),
+            "table": row.table,
+            "rows": row.rows,
+            "source": "EXPLAIN",
+            "extra": row.extra,
+        }
+        for q in s.queries
+        for row in _scans_in(q.plan)
+    ]
+
+
+def _same_statement(found: dict[str, Any], kept: list[dict[str, Any]]) -> bool:
+    """A digest of a configured query is the same finding as its EXPLAIN: count it once."""
+    norm = re.sub(r"[`\s]+", " ", str(found["statement"])).lower()
+    return any(
+        e["table"] == found["table"] and re.sub(r"\s+", " ", str(e["statement"])).lower().split(" where")[0] in norm
+        for e in kept
+    )
+
+
+@audit(
+    "mysql.full_scan_statements",
+    title="Hot statements that scan a whole table",
+    unit="statements",
+    category=CATEGORY,
+    evidence="statements of the window (digests, slow log) and configured queries whose plan scans ≥ 1,000 rows",
+)
+def full_scan_statements(s: MySQLSnapshot) -> Outcome:
+    digests = None
+    if s.digests_after is not None:
+        digests = _from_digests(s.digests_before or [], s.digests_after)
+    slow = _from_slow_log(s) if s.slow_log is not None else None
+    if digests is None and slow is None and not s.queries:
+        return unavailable("performance_schema is off, the slow log is not in a table and no queries are configured")
+    # Digests catch what the app ran during the window; EXPLAIN covers the configured
+    # queries even when a cache kept them from reaching the server.
+    scans: list[dict[str, Any]] = []
+    for found in _from_explain(s) + (digests or []) + (slow or []):
+        if not _same_statement(found, scans):
+            scans.append(found)
+    summary = "; ".join(
+        f"{f['table']}: full scan of ~{f['rows']:,} rows in {' '.join(str(f['statement']).split())[:160]}"
+        for f in scans[:3]
+    )
+    sources = [
+        name
+        for name, used in (("performance_schema", digests), ("slow_log", slow), ("EXPLAIN", s.queries or None))
+        if used is not None
+    ]
+    return measured(float(len(scans)), summary=summary or None, statements=scans, sources=sources)
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+
+@audit(
+    "mysql.query_p95_latency",
+    title="p95 latency of the configured read queries",
+    unit="ms",
+    category=CATEGORY,
+    evidence="each configured SELECT timed up to 20 times (2 s budget each); p95 over all runs",
+)
+def query_p95_latency(s: MySQLSnapshot) -> Outcome:
+    if not s.queries:
+        return unavailable("no read-only queries configured to time")
+    timed = [q for q in s.queries if q.timings_ms]
+    failed = {q.name: q.error for q in s.queries if q.error}
+    if not timed:
+        first = next(iter(failed.items()), ("", "no timing"))
+        return unavailable(f"no configured query could be timed ({first[0]}: {first[1]})")
+    per_query = {
+        q.name: {
+            "runs": len(q.timings_ms),
+            "p50_ms": round(statistics.median(q.timings_ms), 3),
+            "p95_ms": round(_p95(q.timings_ms), 3),
+        }
+        for q in timed
+    }
+    samples = [t for q in timed for t in q.timings_ms]
+    slowest = max(timed, key=lambda q: per_query[q.name]["p95_ms"])
+    return measured(
+        round(_p95(samples), 3),
+        low_confidence=f"{len(failed)} configured queries failed: {', '.join(failed)}" if failed else None,
+        summary=f"slowest: {slowest.name} (p95 {per_query[slowest.name]['p95_ms']:.1f} ms): "
+        f"{slowest.sql.strip()[:160]}",
+        p50_ms=round(statistics.median(samples), 3),
+        queries=per_query,
+        failed=failed,
+    )
+
+
+# ---------------------------------------------------------------------------- schema and topology
+
+
+@audit(
+    "mysql.redundant_indexes",
+    title="Redundant indexes",
+    unit="indexes",
+    category=CATEGORY,
+    evidence="non-unique indexes whose columns are a left prefix of another index on the same table",
+)
+def redundant_indexes(s: MySQLSnapshot) -> Outcome:
+    if s.indexes is None:
+        return unavailable("no database configured")
+    tables: dict[str, dict[str, tuple[list[str], bool]]] = defaultdict(dict)
+    for r in s.indexes:
+        cols, unique = tables[r.table].get(r.index, ([], not r.non_unique))
+        cols.append(r.column)
+        tables[r.table][r.index] = (cols, unique)
+    found = []
+    for table, idx in tables.items():
+        for name, (cols, unique) in idx.items():
+            if name == "PRIMARY" or unique:
+                continue
+            for other, (ocols, _) in idx.items():
+                if other != name and ocols[: len(cols)] == cols and (len(ocols) > len(cols) or other < name):
+                    found.append({"table": table, "index": name, "columns": cols, "covered_by": other})
+                    break
+    summary = "; ".join(f"{f['table']}.{f['index']} is covered by {f['covered_by']}" for f in found[:3])
+    return measured(float(len(found)), summary=summary or None, indexes=found)
+
+
+@audit(
+    "mysql.replicas",
+    title="Read replicas",
+    unit="replicas",
+    category=CATEGORY,
+    evidence="rows of SHOW REPLICA HOSTS; when the server is itself a replica, its source and lag",
+)
+def replicas(s: MySQLSnapshot) -> Outcome:
+    if s.replica_hosts is None:
+        return unavailable(f"cannot list replicas: {(s.replica_hosts_error or 'no statement worked')[:240]}")
+    if s.replica_hosts == 0 and not s.replicas_expected:
+        return not_applicable("no replicas, on purpose (replicas_expected: false)", 0.0)
+    return measured(float(s.replica_hosts), this_server_replicates=s.replica_of)

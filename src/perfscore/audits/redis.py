@@ -1,0 +1,177 @@
+"""Redis audits: hit ratio and evictions over the audit window, memory health, latency monitoring.
+
+``INFO`` counters are compared between the window's start and end; a lower
+``uptime_in_seconds`` (a restart) or a counter that went down (``CONFIG
+RESETSTAT``) means the end figures cover the window since the reset.
+"""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+from perfscore.artifacts.redis import RedisSnapshot
+from perfscore.audits.base import Outcome, audit, measured, not_applicable, unavailable
+
+# Redis docs (eviction policies): for a cache, evict across all keys by recency or frequency.
+CACHE_POLICIES = {"allkeys-lru", "allkeys-lfu", "volatile-lru", "volatile-lfu", "allkeys-random", "volatile-ttl"}
+# Redis MEMORY DOCTOR ignores fragmentation below this much used memory: the ratio means little there.
+SMALL_DATASET = 5 * 1024 * 1024
+
+
+def _int(info: dict[str, Any], key: str) -> int:
+    try:
+        return int(info.get(key, 0) or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _end(s: RedisSnapshot) -> tuple[dict[str, Any], str | None]:
+    """The end-of-window INFO, or the start's with the reason when Redis went away."""
+    if s.info_after is None:
+        return s.info_before, f"Redis unavailable at the end of the window ({s.after_error}); start figures"
+    return s.info_after, None
+
+
+def _restarted(s: RedisSnapshot) -> bool:
+    return s.info_after is not None and _int(s.info_after, "uptime_in_seconds") < _int(
+        s.info_before, "uptime_in_seconds"
+    )
+
+
+def _delta(s: RedisSnapshot, key: str) -> int:
+    after = _int(s.info_after or s.info_before, key)
+    before = _int(s.info_before, key)
+    return after if _restarted(s) or after < before else after - before
+
+
+def _extras(s: RedisSnapshot, end: dict[str, Any]) -> dict[str, Any]:
+    """Evidence that does not score on its own: RTT, slowlog, rejected connections, persistence."""
+    extras: dict[str, Any] = {
+        "rejected_connections": _delta(s, "rejected_connections"),
+        "rdb_last_bgsave_status": end.get("rdb_last_bgsave_status"),
+        "aof_enabled": end.get("aof_enabled"),
+        "uptime_s": end.get("uptime_in_seconds"),
+        "version": end.get("redis_version"),
+    }
+    if s.ping_ms:
+        rtts = sorted(s.ping_ms)
+        extras["ping_ms"] = {
+            "p50": round(statistics.median(rtts), 3),
+            "p99": round(rtts[max(0, int(len(rtts) * 0.99) - 1)], 3),
+            "max": round(rtts[-1], 3),
+        }
+    if s.slowlog_len is not None:
+        extras["slowlog_len"] = s.slowlog_len
+    if s.extras_error:
+        extras["extras_error"] = s.extras_error
+    return extras
+
+
+@audit(
+    "redis.hit_ratio",
+    title="Cache hit ratio",
+    unit="ratio",
+    category="caching",
+    evidence="keyspace_hits / (hits + misses) over the window; lifetime counters only when the window had no reads",
+)
+def hit_ratio(s: RedisSnapshot) -> Outcome:
+    end, gone = _end(s)
+    dh, dm = _delta(s, "keyspace_hits"), _delta(s, "keyspace_misses")
+    hits, misses = _int(end, "keyspace_hits"), _int(end, "keyspace_misses")
+    lifetime = hits / (hits + misses) if hits + misses else None
+    extras = _extras(s, end)
+    if dh + dm > 0 and gone is None:
+        restarted = "Redis restarted during the window: counters since its restart" if _restarted(s) else None
+        return measured(
+            round(dh / (dh + dm), 6),
+            low_confidence=restarted,
+            scope="window",
+            hits=dh,
+            misses=dm,
+            lifetime_hit_ratio=lifetime,
+            redis=extras,
+        )
+    if lifetime is not None:
+        why = gone or "no cache reads during the audit window: lifetime ratio"
+        return measured(
+            round(lifetime, 6), low_confidence=why, scope="lifetime", hits=hits, misses=misses, redis=extras
+        )
+    return unavailable("Redis has served no reads at all", redis=extras)
+
+
+@audit(
+    "redis.evicted_keys",
+    title="Keys evicted during the window",
+    unit="keys",
+    category="caching",
+    evidence="evicted_keys delta over the window",
+)
+def evicted_keys(s: RedisSnapshot) -> Outcome:
+    end, gone = _end(s)
+    return measured(
+        float(max(_delta(s, "evicted_keys"), 0)), low_confidence=gone, lifetime_evicted=_int(end, "evicted_keys")
+    )
+
+
+@audit(
+    "redis.eviction_policy_ok",
+    title="Eviction policy suits a cache",
+    category="caching",
+    evidence="maxmemory is set and maxmemory_policy evicts by recency, frequency, TTL or at random",
+)
+def eviction_policy_ok(s: RedisSnapshot) -> Outcome:
+    end, _ = _end(s)
+    policy = str(end.get("maxmemory_policy", ""))
+    maxmemory = _int(end, "maxmemory")
+    return measured(maxmemory > 0 and policy in CACHE_POLICIES, maxmemory_policy=policy, maxmemory=maxmemory)
+
+
+@audit(
+    "redis.fragmentation_ratio",
+    title="Memory fragmentation ratio",
+    unit="ratio",
+    category="memory",
+    evidence="mem_fragmentation_ratio; not applicable below 5 MB used (Redis MEMORY DOCTOR)",
+)
+def fragmentation_ratio(s: RedisSnapshot) -> Outcome:
+    end, _ = _end(s)
+    used = _int(end, "used_memory")
+    try:
+        frag = float(end.get("mem_fragmentation_ratio", 0) or 0)
+    except (TypeError, ValueError):
+        return unavailable("mem_fragmentation_ratio is not a number")
+    if used < SMALL_DATASET:
+        why = f"dataset is small ({used / 2**20:.1f} MB): the ratio says nothing (Redis MEMORY DOCTOR)"
+        return not_applicable(why, round(frag, 3))
+    return measured(round(frag, 3), used_memory=used, used_memory_rss=_int(end, "used_memory_rss"))
+
+
+@audit(
+    "redis.maxmemory_used_ratio",
+    title="Memory used of maxmemory",
+    unit="ratio",
+    category="memory",
+    evidence="used_memory / maxmemory; not applicable without maxmemory",
+)
+def maxmemory_used_ratio(s: RedisSnapshot) -> Outcome:
+    end, _ = _end(s)
+    used, maxmemory = _int(end, "used_memory"), _int(end, "maxmemory")
+    if maxmemory <= 0:
+        return not_applicable("no maxmemory set")
+    return measured(round(used / maxmemory, 6), used_memory=used, maxmemory=maxmemory)
+
+
+@audit(
+    "redis.latency_monitor",
+    title="Redis latency monitor enabled",
+    category="monitoring",
+    evidence="CONFIG GET latency-monitor-threshold > 0",
+)
+def latency_monitor(s: RedisSnapshot) -> Outcome:
+    _, gone = _end(s)
+    if gone:
+        return unavailable(gone)
+    if s.latency_monitor_threshold_ms is None:
+        return unavailable(f"CONFIG GET refused: {s.latency_monitor_error or 'no answer'}")
+    return measured(s.latency_monitor_threshold_ms > 0, threshold_ms=s.latency_monitor_threshold_ms)

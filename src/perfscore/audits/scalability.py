@@ -1,0 +1,72 @@
+"""Scalability audits: the highest throughput and concurrency of the ramp that met the SLO; a USL fit."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from perfscore.artifacts.ramp import RampSnapshot, RampStep
+from perfscore.audits.base import Outcome, audit, measured, unavailable
+from perfscore.load.usl import fit_usl
+
+CATEGORY = "scalability"
+
+
+def meets_slo(step: RampStep, slo_p95_ms: float, slo_error_rate: float) -> bool:
+    """The ramp phase uses this too, to stop after two steps in a row break the SLO."""
+    return step.p95_ms is not None and step.p95_ms < slo_p95_ms and step.error_rate < slo_error_rate and step.valid
+
+
+def _usl(steps: list[RampStep]) -> dict[str, Any] | None:
+    usl = fit_usl([(s.concurrency, s.rps) for s in steps if s.error_rate < 0.5])
+    if usl is None:
+        return None
+    return {
+        "sigma": round(usl.sigma, 6),
+        "kappa": round(usl.kappa, 9),
+        "lambda": round(usl.lam, 2),
+        "peak_concurrency": usl.peak_concurrency,
+        "peak_throughput": usl.peak_throughput if math.isfinite(usl.peak_throughput) else None,
+        "note": "no peak: coherency cost ≈ 0" if usl.peak_concurrency is None else None,
+    }
+
+
+def _ramp(s: RampSnapshot) -> tuple[RampStep | None, list[RampStep], str, dict[str, Any]]:
+    good = [st for st in s.steps if meets_slo(st, s.slo_p95_ms, s.slo_error_rate)]
+    slo = f"p95 < {s.slo_p95_ms:g} ms and errors < {s.slo_error_rate:.2%}"
+    best = max(good, key=lambda st: st.rps) if good else None
+    summary = (
+        f"highest throughput meeting {slo}: {best.rps:,.0f} req/s at {best.concurrency} users"
+        if best
+        else f"no step met the SLO ({slo})"
+    )
+    steps = [{**st.model_dump(), "meets_slo": st in good} for st in s.steps]
+    return best, good, summary, {"steps": steps, "slo": slo, "usl": _usl(s.steps)}
+
+
+@audit(
+    "load.max_throughput",
+    title="Highest throughput meeting the SLO",
+    unit="req/s",
+    category=CATEGORY,
+    evidence="each ramp step's rps, p95 and error rate against the SLO; a Universal Scalability Law fit",
+)
+def max_throughput(s: RampSnapshot) -> Outcome:
+    if not s.steps:
+        return unavailable("the ramp ran no step")
+    best, _, summary, evidence = _ramp(s)
+    return measured(float(best.rps) if best else 0.0, summary=summary, **evidence)
+
+
+@audit(
+    "load.max_concurrency",
+    title="Most concurrent users meeting the SLO",
+    unit="users",
+    category=CATEGORY,
+    evidence="the highest ramp step whose p95 and error rate met the SLO",
+)
+def max_concurrency(s: RampSnapshot) -> Outcome:
+    if not s.steps:
+        return unavailable("the ramp ran no step")
+    _, good, summary, evidence = _ramp(s)
+    return measured(float(max(st.concurrency for st in good)) if good else 0.0, summary=summary, **evidence)

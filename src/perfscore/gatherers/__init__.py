@@ -1,0 +1,23 @@
+"""The gatherers an audit runs around its window, in report order. Add one: write a module, list it here,
+and give its snapshot a field in ``perfscore.artifacts.Artifacts``."""
+
+from __future__ import annotations
+
+from perfscore.gatherers.assets import AssetsGatherer
+from perfscore.gatherers.base import GatherContext, Gatherer, ProbeUnavailable
+from perfscore.gatherers.errors import ErrorPagesGatherer
+from perfscore.gatherers.memory import MemoryGatherer
+from perfscore.gatherers.monitoring import MonitoringGatherer
+from perfscore.gatherers.mysql import MySQLGatherer
+from perfscore.gatherers.redis import RedisGatherer
+
+GATHERERS: tuple[type[Gatherer], ...] = (
+    MySQLGatherer,
+    RedisGatherer,
+    MemoryGatherer,
+    MonitoringGatherer,
+    AssetsGatherer,
+    ErrorPagesGatherer,
+)
+
+__all__ = ["GATHERERS", "GatherContext", "Gatherer", "ProbeUnavailable"]

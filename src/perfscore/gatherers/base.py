@@ -1,0 +1,50 @@
+"""What every gatherer is: I/O only. It samples at the window's start, again at its end, and returns a snapshot.
+
+A gatherer knows nothing of metrics, thresholds or scores: it returns a typed,
+JSON-serialisable snapshot (``perfscore.artifacts``) and the audits compute
+the metrics from it. Failing to gather is reported with the reason
+(``ProbeUnavailable``), never a crash and never a silent 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from perfscore.artifacts.base import Snapshot
+    from perfscore.config import Config
+
+
+class ProbeUnavailable(Exception):
+    """The gatherer cannot gather at all; the message is the reason shown to the user."""
+
+
+@dataclass(frozen=True)
+class GatherContext:
+    config: Config
+    base_dir: Path
+    window_s: float
+
+
+class Gatherer:
+    name: ClassVar[str]  # the Artifacts field it fills
+    local: ClassVar[bool] = False  # reads this machine, not the target: cannot prove the target reachable
+
+    def __init__(self, ctx: GatherContext) -> None:
+        self.ctx = ctx
+
+    def not_configured(self) -> str | None:
+        """A reason when the config gives this gatherer nothing to gather."""
+        return None
+
+    def begin(self) -> None:
+        """Sample at the start of the window. May raise ProbeUnavailable."""
+
+    def end(self) -> Snapshot:
+        raise NotImplementedError
+
+    @property
+    def http_timeout(self) -> float:
+        return min(10.0, self.ctx.config.audit.probe_timeout_s)

@@ -1,0 +1,112 @@
+"""Process gatherer (psutil): app worker RSS a quarter into the window and at its end, system memory.
+
+Processes are found on this machine by command-line patterns, so the figures
+are meaningful when perfscore runs on the host it audits.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+from typing import Any
+
+from perfscore.artifacts.memory import ProcessSnapshot
+from perfscore.gatherers.base import Gatherer, ProbeUnavailable
+
+MB = 1024 * 1024
+# Fresh PHP workers grow on their first requests (opcode cache, persistent
+# connections): growth is measured from a quarter into the window, not its start.
+SETTLE_FRACTION = 0.25
+
+
+def _matching(patterns: list[str], pid_files: list[Path], base_dir: Path) -> dict[int, Any]:
+    import psutil
+
+    regexes = [re.compile(p) for p in patterns]
+    found: dict[int, Any] = {}
+    for proc in psutil.process_iter(["pid", "cmdline", "name"]):
+        try:
+            cmd = " ".join(proc.info["cmdline"] or []) or (proc.info["name"] or "")
+        except (psutil.Error, TypeError):
+            continue
+        if any(r.search(cmd) for r in regexes):
+            found[proc.pid] = proc
+    for pf in pid_files:
+        path = pf if pf.is_absolute() else base_dir / pf
+        try:
+            parent = psutil.Process(int(path.read_text().strip()))
+            for child in parent.children():
+                found[child.pid] = child
+        except (OSError, ValueError, psutil.Error):
+            continue
+    return found
+
+
+def _rss(procs: dict[int, Any]) -> dict[int, int]:
+    import psutil
+
+    out = {}
+    for pid, p in procs.items():
+        try:
+            out[pid] = int(p.memory_info().rss)
+        except psutil.Error:
+            continue
+    return out
+
+
+class MemoryGatherer(Gatherer):
+    name = "memory"
+    local = True
+    before: dict[int, int]
+
+    def not_configured(self) -> str | None:
+        return None if self.ctx.config.processes else "no processes section in the config"
+
+    def _workers(self) -> dict[int, Any]:
+        cfg = self.ctx.config.processes
+        assert cfg is not None
+        return _matching(cfg.app, cfg.pid_files, self.ctx.base_dir)
+
+    def begin(self) -> None:
+        try:
+            self.before = _rss(self._workers())
+        except re.error as exc:
+            raise ProbeUnavailable(f"bad process pattern: {exc}") from None
+        self._sampler = threading.Timer(self.ctx.window_s * SETTLE_FRACTION, self._settled)
+        self._sampler.daemon = True
+        self._sampler.start()
+
+    def _settled(self) -> None:
+        settled = _rss(self._workers())
+        if settled:
+            self.before = settled
+
+    def end(self) -> ProcessSnapshot:
+        import psutil
+
+        cfg = self.ctx.config.processes
+        assert cfg is not None
+        self._sampler.cancel()
+        workers = self._workers()
+        after = _rss(workers)
+        pss = []
+        for p in workers.values():
+            try:
+                pss.append(round(p.memory_full_info().pss / MB, 3))
+            except (psutil.Error, AttributeError):
+                pss = []
+                break
+        vm, swap = psutil.virtual_memory(), psutil.swap_memory()
+        return ProcessSnapshot(
+            patterns=list(cfg.app),
+            settle_s=self.ctx.window_s * SETTLE_FRACTION,
+            rss_before=self.before,
+            rss_after=after,
+            pss_mb=pss,
+            database_rss_mb=sum(_rss(_matching(cfg.database, [], self.ctx.base_dir)).values()) // MB,
+            cache_rss_mb=sum(_rss(_matching(cfg.cache, [], self.ctx.base_dir)).values()) // MB,
+            memory_total_mb=vm.total // MB,
+            memory_available_mb=vm.available // MB,
+            swap_used_mb=swap.used // MB,
+        )

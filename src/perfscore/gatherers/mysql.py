@@ -1,0 +1,239 @@
+"""MySQL/MariaDB gatherer: status around the window, variables, digests, the slow log, plans, timings, indexes.
+
+Strictly read-only: every statement goes through ``_query``, which refuses
+anything but SELECT, SHOW and EXPLAIN. Runs with autocommit so it never holds
+a metadata lock on the target's tables.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from perfscore.artifacts.mysql import ConfiguredQuery, DigestRow, IndexColumn, MySQLSnapshot, PlanRow, SlowStatement
+from perfscore.config import MySQLConfig, read_only_problem, resolve_password
+from perfscore.gatherers.base import Gatherer, ProbeUnavailable
+
+_READ = re.compile(r"^\s*(SELECT|SHOW|EXPLAIN)\b", re.I)
+QUERY_BUDGET_S = 2.0  # per configured query
+QUERY_RUNS = 20
+SLOW_LOG_STATEMENTS = 10
+
+# Error codes: https://mariadb.com/kb/en/mariadb-error-codes/
+_REASONS = {
+    1045: "access denied",
+    1044: "access denied to the database",
+    1049: "unknown database",
+    2003: "cannot connect (refused or unreachable)",
+    2013: "lost connection: the server did not answer in time",
+}
+
+
+def _reason(exc: Exception) -> str:
+    code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else None
+    if code in _REASONS:
+        return _REASONS[code]
+    return f"{type(exc).__name__}: {exc.args[1] if len(exc.args) > 1 else exc}"
+
+
+def _text(v: Any) -> str:
+    return v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v if v is not None else "")
+
+
+def _plan(rows: list[dict[str, Any]]) -> list[PlanRow]:
+    return [
+        PlanRow(
+            table=_text(r.get("table")) or None,
+            type=_text(r.get("type")) or None,
+            rows=int(r.get("rows") or 0),
+            extra=_text(r.get("Extra")) or None,
+        )
+        for r in rows
+    ]
+
+
+class MySQLGatherer(Gatherer):
+    name = "mysql"
+
+    conn: Any = None
+    status0: dict[str, str]
+    digests0: list[DigestRow] | None = None
+    server_t0: Any = None
+    t0 = 0.0
+
+    @property
+    def cfg(self) -> MySQLConfig:
+        assert self.ctx.config.mysql is not None
+        return self.ctx.config.mysql
+
+    def not_configured(self) -> str | None:
+        return None if self.ctx.config.mysql else "no mysql section in the config (or --mysql flag)"
+
+    def _connect(self) -> Any:
+        import pymysql
+
+        cfg = self.cfg
+        try:
+            return pymysql.connect(
+                host=cfg.host,
+                port=cfg.port,
+                user=cfg.user,
+                password=resolve_password(cfg, self.ctx.base_dir, "mysql") or "",
+                database=cfg.database,
+                connect_timeout=cfg.connect_timeout_s,
+                read_timeout=self.ctx.config.audit.probe_timeout_s,
+                write_timeout=cfg.connect_timeout_s,
+                autocommit=True,
+                charset="utf8mb4",
+            )
+        except pymysql.MySQLError as exc:
+            raise ProbeUnavailable(f"{cfg.host}:{cfg.port}: {_reason(exc)}") from None
+        except OSError as exc:
+            raise ProbeUnavailable(f"{cfg.host}:{cfg.port}: {exc.strerror or exc}") from None
+
+    def _query(self, sql: str, args: tuple[Any, ...] | None = None) -> list[dict[str, Any]]:
+        if not _READ.match(sql):
+            raise RuntimeError(f"refusing to send a statement that is not a read: {sql[:40]!r}")
+        import pymysql
+
+        try:
+            with self.conn.cursor(pymysql.cursors.DictCursor) as cur:
+                cur.execute(sql, args)
+                return list(cur.fetchall())
+        except pymysql.MySQLError as exc:
+            raise ProbeUnavailable(_reason(exc)) from None
+
+    def _pairs(self, sql: str) -> dict[str, str]:
+        return {_text(r["Variable_name"]): _text(r["Value"]) for r in self._query(sql)}
+
+    def begin(self) -> None:
+        self.conn = self._connect()
+        self.status0 = self._pairs("SHOW GLOBAL STATUS")
+        self.digests0 = self._digests()
+        self.server_t0 = self._query("SELECT NOW(6) AS t")[0]["t"]
+        self.t0 = time.monotonic()
+
+    def end(self) -> MySQLSnapshot:
+        try:
+            status1 = self._pairs("SHOW GLOBAL STATUS")
+            window = max(time.monotonic() - self.t0, 1e-6)
+            variables = self._pairs("SHOW GLOBAL VARIABLES")
+            hosts, hosts_error = self._replica_hosts()
+            return MySQLSnapshot(
+                database=self.cfg.database,
+                replicas_expected=self.cfg.replicas_expected,
+                window_s=round(window, 3),
+                status_before=self.status0,
+                status_after=status1,
+                variables=variables,
+                digests_before=self.digests0,
+                digests_after=self._digests() if self.digests0 is not None else None,
+                slow_log=self._slow_log(variables),
+                queries=[self._configured(name, sql) for name, sql in self.cfg.queries.items()],
+                indexes=self._indexes(),
+                replica_hosts=hosts,
+                replica_hosts_error=hosts_error,
+                replica_of=self._replica_of(),
+            )
+        finally:
+            self.conn.close()
+
+    def _digests(self) -> list[DigestRow] | None:
+        enabled = self._query("SHOW GLOBAL VARIABLES LIKE 'performance_schema'")
+        if not enabled or enabled[0]["Value"] != "ON":
+            return None
+        rows = self._query(
+            "SELECT DIGEST, DIGEST_TEXT, COUNT_STAR, SUM_NO_INDEX_USED, SUM_ROWS_EXAMINED FROM "
+            "performance_schema.events_statements_summary_by_digest WHERE SCHEMA_NAME = %s",
+            (self.cfg.database or "",),
+        )
+        return [
+            DigestRow(
+                digest=_text(r["DIGEST"]),
+                text=_text(r["DIGEST_TEXT"]),
+                count_star=int(r["COUNT_STAR"] or 0),
+                sum_no_index_used=int(r["SUM_NO_INDEX_USED"] or 0),
+                sum_rows_examined=int(r["SUM_ROWS_EXAMINED"] or 0),
+            )
+            for r in rows
+        ]
+
+    def _slow_log(self, variables: dict[str, str]) -> list[SlowStatement] | None:
+        """The slow log's statements of the window (log_output=TABLE), each EXPLAINed.
+
+        Apps on server-side prepared statements (PDO by default) leave no digest in
+        MariaDB's performance_schema, but their slow statements reach the slow log
+        with the values filled in, so EXPLAIN can say why they were slow.
+        """
+        if variables.get("slow_query_log") != "ON" or "TABLE" not in variables.get("log_output", ""):
+            return None
+        rows = self._query(
+            "SELECT sql_text, COUNT(*) AS n FROM mysql.slow_log WHERE start_time >= %s AND db = %s "
+            f"GROUP BY sql_text ORDER BY SUM(query_time) DESC LIMIT {SLOW_LOG_STATEMENTS}",
+            (self.server_t0, self.cfg.database or ""),
+        )
+        found = []
+        for r in rows:
+            sql = _text(r["sql_text"])
+            plan = None
+            if read_only_problem(sql) is None:  # only plain SELECTs are EXPLAINed
+                try:
+                    plan = _plan(self._query("EXPLAIN " + sql))
+                except ProbeUnavailable:
+                    plan = None
+            found.append(SlowStatement(sql=sql[:4000], executions=int(r["n"]), plan=plan))
+        return found
+
+    def _configured(self, name: str, sql: str) -> ConfiguredQuery:
+        try:
+            plan = _plan(self._query("EXPLAIN " + sql))
+            times: list[float] = []
+            start = time.monotonic()
+            while len(times) < QUERY_RUNS and time.monotonic() - start < QUERY_BUDGET_S:
+                t0 = time.perf_counter()
+                self._query(sql)
+                times.append(round((time.perf_counter() - t0) * 1000, 4))
+        except ProbeUnavailable as exc:
+            return ConfiguredQuery(name=name, sql=sql, error=str(exc))
+        return ConfiguredQuery(name=name, sql=sql, plan=plan, timings_ms=times)
+
+    def _indexes(self) -> list[IndexColumn] | None:
+        if not self.cfg.database:
+            return None
+        rows = self._query(
+            "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME FROM information_schema.STATISTICS "
+            "WHERE TABLE_SCHEMA = %s ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
+            (self.cfg.database,),
+        )
+        return [
+            IndexColumn(
+                table=_text(r["TABLE_NAME"]),
+                index=_text(r["INDEX_NAME"]),
+                non_unique=bool(int(r["NON_UNIQUE"])),
+                column=_text(r["COLUMN_NAME"]),
+            )
+            for r in rows
+        ]
+
+    def _replica_hosts(self) -> tuple[int | None, str | None]:
+        errors = []
+        for stmt in ("SHOW REPLICA HOSTS", "SHOW REPLICAS", "SHOW SLAVE HOSTS"):
+            try:
+                return len(self._query(stmt)), None
+            except ProbeUnavailable as exc:
+                errors.append(f"{stmt}: {exc}")
+        return None, next((e for e in errors if "denied" in e.lower()), errors[0])
+
+    def _replica_of(self) -> dict[str, str | int | None] | None:
+        for stmt in ("SHOW REPLICA STATUS", "SHOW SLAVE STATUS"):
+            try:
+                rows = self._query(stmt)
+            except ProbeUnavailable:
+                continue
+            if not rows:
+                return None
+            r = rows[0]
+            lag = r.get("Seconds_Behind_Master", r.get("Seconds_Behind_Source"))
+            return {"source": _text(r.get("Master_Host", r.get("Source_Host"))), "lag_s": lag}
+        return None

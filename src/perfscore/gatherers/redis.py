@@ -1,0 +1,94 @@
+"""Redis gatherer: INFO at the window's start and end, CONFIG GET, PING round trips, SLOWLOG LEN."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from perfscore.artifacts.redis import RedisSnapshot
+from perfscore.config import RedisConfig, resolve_password
+from perfscore.gatherers.base import Gatherer, ProbeUnavailable
+
+PINGS = 50
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc)
+    low = text.lower()
+    if (
+        "noauth" in low
+        or "wrongpass" in low
+        or "invalid password" in low
+        or "authentication" in low
+        or ("username-password" in low or type(exc).__name__ == "AuthenticationError")
+    ):
+        return "access denied (authentication failed)"
+    if "timeout" in low or "timed out" in low:
+        return "timeout: no answer in time"
+    if "refused" in low:
+        return "connection refused"
+    return f"{type(exc).__name__}: {text[:200]}"
+
+
+class RedisGatherer(Gatherer):
+    name = "redis"
+    client: Any = None
+    info0: dict[str, Any]
+
+    @property
+    def cfg(self) -> RedisConfig:
+        assert self.ctx.config.redis is not None
+        return self.ctx.config.redis
+
+    def not_configured(self) -> str | None:
+        return None if self.ctx.config.redis else "no redis section in the config (or --redis flag)"
+
+    def _call(self, fn: str, *args: Any) -> Any:
+        import redis
+
+        try:
+            return getattr(self.client, fn)(*args)
+        except (redis.RedisError, OSError) as exc:
+            raise ProbeUnavailable(_reason(exc)) from None
+
+    def begin(self) -> None:
+        import redis
+
+        cfg = self.cfg
+        self.client = redis.Redis.from_url(
+            cfg.url,
+            password=resolve_password(cfg, self.ctx.base_dir, "redis"),
+            socket_timeout=cfg.timeout_s,
+            socket_connect_timeout=cfg.timeout_s,
+            retry_on_timeout=False,
+        )
+        self.info0 = self._call("info", "all")
+
+    def end(self) -> RedisSnapshot:
+        try:
+            try:
+                info1 = self._call("info", "all")
+            except ProbeUnavailable as exc:  # Redis went away during the window: the audits use the start
+                return RedisSnapshot(info_before=self.info0, after_error=str(exc))
+            return RedisSnapshot(info_before=self.info0, info_after=info1, **self._extras())
+        finally:
+            self.client.close()
+
+    def _extras(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        try:
+            got = self._call("config_get", "latency-monitor-threshold")
+            out["latency_monitor_threshold_ms"] = int(got.get("latency-monitor-threshold", 0))
+        except ProbeUnavailable as exc:
+            out["latency_monitor_error"] = str(exc)
+        try:
+            rtts = []
+            for _ in range(PINGS):
+                t0 = time.perf_counter()
+                self._call("ping")
+                rtts.append(round((time.perf_counter() - t0) * 1000, 4))
+            out["ping_ms"] = rtts
+            out["slowlog_len"] = self._call("slowlog_len")
+        except ProbeUnavailable as exc:
+            out["extras_error"] = str(exc)
+        return out

@@ -1,0 +1,58 @@
+"""The scalability ramp, a phase of the audit session after the window: stepped concurrency until the SLO breaks.
+
+Each step is a closed-model run; the ramp stops after two steps in a row
+break the SLO (or a step fails more than half its requests). The audits in
+``perfscore.audits.scalability`` judge the steps.
+"""
+
+from __future__ import annotations
+
+from perfscore.artifacts.ramp import RampSnapshot, RampStep
+from perfscore.audits.scalability import meets_slo
+from perfscore.config import Config
+from perfscore.errors import PerfscoreError
+from perfscore.gatherers.base import ProbeUnavailable
+from perfscore.session.traffic import load_spec, preflight
+
+STOP_AFTER_BROKEN = 2
+STOP_ERROR_RATE = 0.5
+
+
+def not_configured(cfg: Config) -> str | None:
+    if not cfg.target.base_url:
+        return "no base_url in the config (or --url flag)"
+    if not cfg.audit.load.scalability:
+        return "the scalability ramp is off (audit.load.scalability: false)"
+    return None
+
+
+def run_ramp(cfg: Config) -> RampSnapshot:
+    from perfscore.load.engine import run_load
+
+    try:
+        preflight(cfg)
+    except PerfscoreError as exc:
+        raise ProbeUnavailable(exc.message) from None
+    load = cfg.audit.load
+    snap = RampSnapshot(slo_p95_ms=load.slo_p95_ms, slo_error_rate=load.slo_error_rate)
+    steps: list[RampStep] = []
+    broken = 0
+    for c in sorted(set(load.ramp)):
+        spec = load_spec(cfg, connections=c, duration_s=load.step_s, warmup_s=min(0.5, load.step_s))
+        try:
+            r = run_load(spec)
+        except RuntimeError as exc:
+            raise ProbeUnavailable(str(exc)) from None
+        step = RampStep(
+            concurrency=c,
+            rps=r.rps,
+            p95_ms=r.latency_ms.p95 if r.latency_ms else None,
+            error_rate=round(r.error_rate, 6),
+            valid=r.valid,
+            generator_saturated=r.generator.saturated,
+        )
+        steps.append(step)
+        broken = 0 if meets_slo(step, snap.slo_p95_ms, snap.slo_error_rate) else broken + 1
+        if broken >= STOP_AFTER_BROKEN or r.error_rate > STOP_ERROR_RATE:
+            break
+    return snap.model_copy(update={"steps": steps})

@@ -1,0 +1,227 @@
+"""Run an audit: gatherers begin, nominal traffic for the window, gatherers end, the ramp; build the Run.
+
+Each gatherer runs in its own daemon thread with a deadline, so one that
+hangs (a server that accepts and never answers) costs its own artifact, not
+the audit. The Run keeps every snapshot; its measurements are derived from
+them by the audits, exactly as ``perfscore score`` will re-derive them later.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from perfscore.artifacts import Artifacts
+from perfscore.artifacts.base import Snapshot
+from perfscore.artifacts.window import WindowSnapshot
+from perfscore.audits import derive
+from perfscore.config import Config, resolve_password
+from perfscore.errors import PerfscoreError
+from perfscore.gatherers import GATHERERS, GatherContext, Gatherer, ProbeUnavailable
+from perfscore.run import ProbeReport, Run, TargetInfo
+from perfscore.session import ramp
+
+Say = Callable[[str], None]
+Progress = Callable[[int, int], None]
+REDACTED = "***"
+RAMP_TIMEOUT_FACTOR = 6  # the ramp may take this many probe timeouts
+
+
+def _call(fn: Callable[[], Any], timeout: float) -> tuple[Any, str | None]:
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn()
+        except ProbeUnavailable as exc:
+            box["error"] = str(exc)
+        except PerfscoreError as exc:
+            box["error"] = exc.message
+        except Exception as exc:  # a gatherer bug must not end the audit
+            box["error"] = f"probe failed: {type(exc).__name__}: {str(exc)[:300]}"
+            if os.environ.get("PERFSCORE_DEBUG"):
+                traceback.print_exc()
+
+    t = threading.Thread(target=target, daemon=True)
+    t.start()
+    t.join(timeout)
+    if t.is_alive():
+        return None, f"timeout: no result within {timeout:g}s"
+    return box.get("value"), box.get("error")
+
+
+def _concurrently(calls: dict[str, Callable[[], Any]], timeout: float) -> dict[str, tuple[Any, str | None]]:
+    results: dict[str, tuple[Any, str | None]] = {}
+    threads = []
+    for name, fn in calls.items():
+
+        def run(n: str = name, f: Callable[[], Any] = fn) -> None:
+            results[n] = _call(f, timeout)
+
+        th = threading.Thread(target=run, daemon=True)
+        th.start()
+        threads.append(th)
+    deadline = time.monotonic() + timeout + 1
+    for th in threads:
+        th.join(max(0.0, deadline - time.monotonic()))
+    return {name: results.get(name, (None, f"timeout: no result within {timeout:g}s")) for name in calls}
+
+
+def secrets_of(cfg: Config) -> list[str]:
+    found = []
+    for section, what in ((cfg.mysql, "mysql"), (cfg.redis, "redis")):
+        if section is not None:
+            pw = resolve_password(section, cfg.base_dir, what)
+            if pw:
+                found.append(pw)
+    return found
+
+
+def redact(run: Run, secrets: list[str]) -> Run:
+    """Defence in depth: no secret survives in a saved run, whatever a server echoed back."""
+    text = run.model_dump_json()
+    for s in sorted(secrets, key=len, reverse=True):
+        if len(s) >= 3:
+            text = text.replace(json.dumps(s)[1:-1], REDACTED)
+    return Run.model_validate_json(text)
+
+
+def target_info(cfg: Config) -> TargetInfo:
+    hosts: dict[str, str] = {}
+    if cfg.mysql:
+        hosts["mysql"] = f"{cfg.mysql.host}:{cfg.mysql.port}"
+    if cfg.redis:
+        p = urlsplit(cfg.redis.url)
+        hosts["redis"] = f"{p.hostname}:{p.port or 6379}"
+    base = cfg.target.base_url
+    if base:
+        p = urlsplit(base)
+        base = f"{p.scheme}://{p.hostname}{':' + str(p.port) if p.port else ''}{p.path}"
+    return TargetInfo(name=cfg.target.name, base_url=base, hosts=hosts)
+
+
+def nothing_reachable(run: Run) -> bool:
+    """True when no measurement came from the target itself (only this machine's processes, or nothing)."""
+    local = {g.name for g in GATHERERS if g.local}
+    return not any(m.status == "measured" and m.probe not in local for m in run.measurements)
+
+
+def _window_traffic(cfg: Config, say: Say, progress: Progress | None) -> WindowSnapshot:
+    from perfscore.load.engine import run_load
+    from perfscore.session.traffic import load_spec, preflight
+
+    window_s = cfg.audit.duration_s
+    if not cfg.target.base_url or not cfg.endpoints:
+        say(f"window: no HTTP target; waiting {window_s:g}s between counter samples")
+        time.sleep(window_s)
+        return WindowSnapshot(error="no base_url in the config (or --url flag)", skipped=True)
+    try:
+        preflight(cfg)
+    except PerfscoreError as exc:
+        say(f"window: no traffic ({exc.message}); waiting {window_s:g}s")
+        time.sleep(window_s)
+        return WindowSnapshot(error=exc.message)
+    users = cfg.audit.load.connections
+    say(f"window: {window_s:g}s of nominal traffic, {users} users over {len(cfg.endpoints)} endpoints")
+    try:
+        return WindowSnapshot(
+            load=run_load(load_spec(cfg, connections=users, duration_s=window_s, warmup_s=0.5), progress)
+        )
+    except (RuntimeError, ValueError) as exc:
+        return WindowSnapshot(error=f"load engine failed: {exc}")
+
+
+class _Session:
+    """The bookkeeping of one audit: which artifact each gatherer or phase left, and how it went."""
+
+    def __init__(self, say: Say) -> None:
+        self.say = say
+        self.snapshots: dict[str, Snapshot] = {}
+        self.reports: dict[str, ProbeReport] = {}
+        self.started: dict[str, float] = {}
+
+    def skip(self, name: str, reason: str) -> None:
+        self.reports[name] = ProbeReport(name=name, status="skipped", message=reason)
+        self.say(f"{name}: skipped ({reason})")
+
+    def outcome(self, name: str, value: Any, error: str | None) -> None:
+        took = round(time.monotonic() - self.started.get(name, time.monotonic()), 3)
+        if error or not isinstance(value, Snapshot):
+            why = error or "gathered nothing"
+            self.reports[name] = ProbeReport(name=name, status="unavailable", message=why, duration_s=took)
+            self.say(f"{name}: unavailable: {why}")
+            return
+        self.snapshots[name] = value
+        self.reports[name] = ProbeReport(name=name, status="ok", duration_s=took)
+
+    def gather(self, gatherers: list[Gatherer], timeout: float, window: Callable[[], WindowSnapshot]) -> None:
+        for g in gatherers:
+            self.started[g.name] = time.monotonic()
+        begun = _concurrently({g.name: g.begin for g in gatherers}, timeout)
+        alive = [g for g in gatherers if not begun[g.name][1]]
+        for g in gatherers:
+            if begun[g.name][1]:
+                self.outcome(g.name, None, begun[g.name][1])
+        self.started["window"] = time.monotonic()
+        win = window()
+        if win.skipped:
+            self.skip("window", win.error or "no traffic")
+        else:
+            self.outcome("window", win, None)
+        ended = _concurrently({g.name: g.end for g in alive}, timeout + 10)
+        for g in alive:
+            self.outcome(g.name, *ended[g.name])
+
+    def finish(self, run: Run) -> Run:
+        """Derive the measurements; each report says how many of its metrics were measured."""
+        run = run.model_copy(update={"measurements": derive(run)})
+        reports = []
+        for name, rep in self.reports.items():
+            mine = [m for m in run.measurements if m.probe == name]
+            if rep.status == "ok" and mine:
+                n_ok = sum(1 for m in mine if m.status == "measured")
+                first = next((m.reason for m in mine if m.status == "unavailable" and m.reason), None)
+                status = "ok" if n_ok == len(mine) else ("partial" if n_ok else "unavailable")
+                rep = rep.model_copy(update={"status": status, "message": first})
+                self.say(f"{name}: {n_ok}/{len(mine)} measured" + (f" ({first})" if first else ""))
+            reports.append(rep)
+        return run.model_copy(update={"probes": reports})
+
+
+def run_audit(cfg: Config, say: Say, progress: Progress | None = None) -> Run:
+    secrets = secrets_of(cfg)  # resolves passwords now: a missing env var is a config error (exit 2)
+    started = datetime.now(UTC)
+    t0 = time.monotonic()
+    timeout = cfg.audit.probe_timeout_s
+    ctx = GatherContext(config=cfg, base_dir=cfg.base_dir, window_s=cfg.audit.duration_s)
+    session = _Session(say)
+    active = []
+    for cls in GATHERERS:
+        g = cls(ctx)
+        reason = g.not_configured()
+        if reason:
+            session.skip(g.name, reason)
+        else:
+            active.append(g)
+    session.gather(active, timeout, lambda: _window_traffic(cfg, say, progress))
+    no_ramp = ramp.not_configured(cfg)
+    if no_ramp:
+        session.skip("ramp", no_ramp)
+    else:
+        say("ramp: running")
+        session.started["ramp"] = time.monotonic()
+        session.outcome("ramp", *_call(lambda: ramp.run_ramp(cfg), timeout * RAMP_TIMEOUT_FACTOR))
+    run = Run(
+        started_at=started,
+        target=target_info(cfg),
+        artifacts=Artifacts.model_validate(session.snapshots),
+    )
+    run = session.finish(run).model_copy(update={"duration_s": round(time.monotonic() - t0, 3)})
+    return redact(run, secrets)
