@@ -1,6 +1,6 @@
 """Audits: pure functions from artifacts to measurements, one module per gatherer, one function per metric.
 
-Find a metric's code by its id: ``grep -rn '"mysql.thread_cache_hit_ratio"' src/perfscore/audits``.
+Find a metric's code by its id: ``grep -rn '"<metric id>"' src/perfscore`` has one hit, its ``@audit``.
 ``derive(run)`` recomputes every measurement of a saved run from its artifacts.
 """
 

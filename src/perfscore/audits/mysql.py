@@ -233,6 +233,8 @@ def _from_digests(before: list[DigestRow], after: list[DigestRow]) -> list[dict[
     found = []
     for d in after:
         b = earlier.get(d.digest, DigestRow(digest=d.digest))
+        if d.count_star < b.count_star:  # the digest table was truncated during the window
+            b = DigestRow(digest=d.digest)
         runs = d.count_star - b.count_star
         if runs <= 0:
             continue
