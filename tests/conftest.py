@@ -45,3 +45,20 @@ def assert_clean_error(res: Cli, code: int, *needles: str) -> None:
 
 
 pytest_plugins = ["tests.stack.fixtures", "tests.load.fixtures"]
+
+# Tests that need a server say so: `-m "not stack and not server"` runs everything that needs none.
+NEEDS = {
+    "stack": {"stack", "knob", "mysql", "redis_client"},  # the reference LoanFlow stack
+    "server": {"server", "own_redis"},  # servers the test starts itself
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    unmarked = []
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        for marker, fixtures in NEEDS.items():
+            if used & fixtures and item.get_closest_marker(marker) is None:
+                unmarked.append(f"{item.nodeid} uses {sorted(used & fixtures)} but is not marked {marker}")
+    if unmarked:
+        raise pytest.UsageError("tests that need a server must be marked:\n" + "\n".join(unmarked))

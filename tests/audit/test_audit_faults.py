@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -42,6 +43,7 @@ def test_nothing_reachable_exits_3_quickly() -> None:
     assert "refused" in res.err
 
 
+@pytest.mark.server
 def test_servers_that_never_answer_cost_bounded_time(server: Callable[[str, str], int], tmp_path: Path) -> None:
     http, db, cache = (server("silent", "") for _ in range(3))
     cfg = tmp_path / "p.yaml"
@@ -141,19 +143,27 @@ def own_redis() -> Callable[[], tuple[int, subprocess.Popen[bytes]]]:
         p.wait()
 
 
+@pytest.mark.server
 def test_redis_stopped_mid_audit_completes(own_redis, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import redis
+
     port, proc = own_redis()
+    client = redis.Redis(port=port)
+    client.set("k", "v")
+    for key in ("k", "k", "missing"):  # lifetime counters: 2 hits, 1 miss
+        client.get(key)
+    client.close()
     out = tmp_path / "r.json"
     audit = subprocess.Popen(
         [
-            str(REPO / ".venv" / "bin" / "python"),
+            sys.executable,
             "-m",
             "perfscore",
             "audit",
             "--redis",
             f"redis://127.0.0.1:{port}/0",
             "--duration",
-            "3",
+            "4",
             "--format",
             "json",
             "--output",
@@ -163,19 +173,28 @@ def test_redis_stopped_mid_audit_completes(own_redis, tmp_path: Path) -> None:  
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(1.5)
-    proc.kill()
-    _, err = audit.communicate(timeout=60)
-    assert audit.returncode in (0, 1, 3), err
+    assert audit.stderr is not None
+    seen = []
+    for line in audit.stderr:  # the window starts once every gatherer has taken its first sample
+        seen.append(line)
+        if "window:" in line:
+            break
+    assert any("window:" in line for line in seen), seen
+    proc.kill()  # mid-window: the start sample exists, the end sample cannot be taken
+    proc.wait()
+    _, rest = audit.communicate(timeout=60)
+    err = "".join(seen) + rest
+    assert audit.returncode in (0, 1), err
     assert "Traceback" not in err
     doc = json.loads(out.read_text())
-    hit = next(m for c in doc["categories"] for m in c["metrics"] if m["id"] == "redis.hit_ratio")
-    # Either the start snapshot's figure, flagged, or unavailable with the reason: never a crash.
-    assert hit["status"] in ("measured", "unavailable")
-    if hit["status"] == "measured":
-        assert hit["low_confidence"]
+    metrics = {m["id"]: m for c in doc["categories"] for m in c["metrics"]}
+    hit = metrics["redis.hit_ratio"]
+    assert hit["status"] == "measured" and hit["value"] == pytest.approx(2 / 3, abs=1e-4), hit
+    assert "Redis unavailable at the end of the window" in hit["low_confidence"]
+    assert metrics["redis.latency_monitor"]["status"] == "unavailable"
 
 
+@pytest.mark.server
 def test_known_hit_ratio_is_measured_within_1_5_points(own_redis, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     import threading
 
@@ -207,6 +226,7 @@ def test_known_hit_ratio_is_measured_within_1_5_points(own_redis, tmp_path: Path
     assert abs(hit["value"] * 100 - 70.0) <= 1.5, hit["value"]
 
 
+@pytest.mark.server
 def test_repeated_runs_keep_the_median(own_redis) -> None:  # type: ignore[no-untyped-def]
     port, _ = own_redis()
     res = perfscore(

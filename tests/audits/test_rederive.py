@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import REPO, perfscore
 
 from perfscore.audits import REGISTRY, derive
 from perfscore.audits.base import measured
 from perfscore.rubric import load_rubric
 from perfscore.run import RUN_SCHEMA_VERSION, load_run
 from perfscore.scoring import score_run
+from tests.conftest import REPO, perfscore
 
 V1 = REPO / "tests" / "fixtures" / "run-v1-reference-stack.json"  # saved by perfscore before artifacts
 V2 = REPO / "tests" / "fixtures" / "run-v2-reference-stack.json"  # saved with artifacts

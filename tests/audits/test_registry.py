@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.conftest import REPO, perfscore
 
 from perfscore.artifacts.mysql import MySQLSnapshot
 from perfscore.audits import REGISTRY
@@ -16,6 +15,7 @@ from perfscore.audits.base import Outcome, audit, measured
 from perfscore.errors import PerfscoreError
 from perfscore.rubric import load_rubric
 from perfscore.rubric.registry_check import check
+from tests.conftest import REPO, perfscore
 
 SRC = REPO / "src" / "perfscore"
 

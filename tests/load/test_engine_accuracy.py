@@ -11,7 +11,7 @@ from perfscore.load.engine import run_load
 from perfscore.load.model import Endpoint, LoadSpec
 from tests.conftest import assert_clean_error, perfscore
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.server]
 
 
 def spec(port: int, **kw: object) -> LoadSpec:
@@ -29,11 +29,15 @@ def spec(port: int, **kw: object) -> LoadSpec:
 
 
 def test_fixed_delay_is_measured_at_p50(server: Callable[[str, str], int]) -> None:
-    port = server("delay", "20")
-    r = run_load(spec(port))
-    assert r.latency_ms is not None
-    assert 20 * 0.9 - 1 <= r.latency_ms.p50 <= 20 * 1.1 + 1, r.latency_ms
-    assert r.errors == 0 and r.requests > 100
+    # Compared with the same server undelayed, in the same test, so machine load cancels out:
+    # the server cannot answer before its 20 ms sleep (1 ms of timer slack allowed), and what
+    # the engine adds on top is bounded by the undelayed p50 plus 5 ms of scheduling on 2 cores.
+    fast = run_load(spec(server("delay", "0")))
+    slow = run_load(spec(server("delay", "20")))
+    assert fast.latency_ms is not None and slow.latency_ms is not None
+    extra = slow.latency_ms.p50 - 20
+    assert -1 <= extra <= fast.latency_ms.p50 + 5, (fast.latency_ms, slow.latency_ms)
+    assert slow.errors == 0 and slow.requests > 100
 
 
 def test_known_failure_fraction(server: Callable[[str, str], int]) -> None:
@@ -52,7 +56,10 @@ def test_stalls_under_a_fixed_rate_show_in_p99(server: Callable[[str, str], int]
     assert r.latency_ms is not None
     assert r.latency_ms.p50 < 50, r.latency_ms
     assert r.latency_ms.p99 >= 100, r.latency_ms
-    assert r.rps == pytest.approx(200, rel=0.15)
+    # An open model never sends ahead of its schedule (a hard bound); stalls only delay answers,
+    # so even on a loaded machine at least half of the scheduled requests complete.
+    scheduled = 200 * r.duration_s
+    assert 0.5 * scheduled <= r.requests <= scheduled * 1.02 + 4, (r.requests, r.duration_s)
 
 
 def test_timeouts_are_counted_as_errors(server: Callable[[str, str], int]) -> None:
@@ -65,7 +72,8 @@ def test_max_requests_bounds_the_run(server: Callable[[str, str], int]) -> None:
     port = server("delay", "1")
     r = run_load(spec(port, max_requests=200, duration_s=30, warmup_s=0.0))
     assert 200 <= r.requests <= 200 + 8
-    assert r.duration_s < 10
+    # The budget, not the 30 s duration, ends the run: 200 requests of 1 ms over 8 connections.
+    assert r.duration_s < 30 / 2
 
 
 def test_cli_json_keys(server: Callable[[str, str], int]) -> None:
