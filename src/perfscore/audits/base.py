@@ -34,6 +34,10 @@ class Outcome:
     evidence: dict[str, Any] | None = None
 
 
+class Unmeasurable(Exception):
+    """Raised by an audit's helper when the artifact holds no figure; the message is the reason."""
+
+
 def measured(
     value: float | bool, *, low_confidence: str | None = None, summary: str | None = None, **evidence: Any
 ) -> Outcome:
@@ -65,6 +69,8 @@ class AuditSpec:
     def run(self, snapshot: Snapshot) -> Measurement:
         try:
             out = self.fn(snapshot)
+        except Unmeasurable as exc:
+            out = unavailable(str(exc))
         except Exception as exc:  # an audit bug costs its metric, not the whole score
             if os.environ.get("PERFSCORE_DEBUG"):
                 raise

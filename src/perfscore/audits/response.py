@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from perfscore.artifacts.window import WindowSnapshot
-from perfscore.audits.base import Outcome, audit, measured, unavailable
+from perfscore.audits.base import Outcome, Unmeasurable, audit, measured
 from perfscore.load.model import LoadResult, Percentiles
 
 CATEGORY = "response_time"
@@ -33,12 +33,17 @@ def _low(load: LoadResult) -> str | None:
     return "; ".join(load.notes) if not load.valid else None
 
 
-def _latency(s: WindowSnapshot) -> tuple[LoadResult, Percentiles] | Outcome:
+def _load(s: WindowSnapshot) -> LoadResult:
     if s.load is None:
-        return unavailable(s.error or "no traffic was driven during the window")
-    if s.load.latency_ms is None:
-        return unavailable(f"no successful response during the window ({s.load.errors} errors)")
-    return s.load, s.load.latency_ms
+        raise Unmeasurable(s.error or "no traffic was driven during the window")
+    return s.load
+
+
+def _latency(s: WindowSnapshot) -> tuple[LoadResult, Percentiles]:
+    load = _load(s)
+    if load.latency_ms is None:
+        raise Unmeasurable(f"no successful response during the window ({load.errors} errors)")
+    return load, load.latency_ms
 
 
 @audit(
@@ -49,10 +54,7 @@ def _latency(s: WindowSnapshot) -> tuple[LoadResult, Percentiles] | Outcome:
     evidence="mean latency of successful responses in the window (HDR histogram), per endpoint",
 )
 def mean_latency(s: WindowSnapshot) -> Outcome:
-    got = _latency(s)
-    if isinstance(got, Outcome):
-        return got
-    load, lat = got
+    load, lat = _latency(s)
     return measured(lat.mean, low_confidence=_low(load), **_common(load))
 
 
@@ -64,10 +66,7 @@ def mean_latency(s: WindowSnapshot) -> Outcome:
     evidence="95th percentile of successful responses in the window, per endpoint",
 )
 def p95_latency(s: WindowSnapshot) -> Outcome:
-    got = _latency(s)
-    if isinstance(got, Outcome):
-        return got
-    load, lat = got
+    load, lat = _latency(s)
     common = _common(load)
     eps = common["endpoints"]
     slowest = max(eps, key=lambda k: float(eps[k]["p95_ms"] or 0.0))
@@ -88,10 +87,7 @@ def p95_latency(s: WindowSnapshot) -> Outcome:
     evidence="99th percentile of successful responses in the window, and the maximum",
 )
 def p99_latency(s: WindowSnapshot) -> Outcome:
-    got = _latency(s)
-    if isinstance(got, Outcome):
-        return got
-    load, lat = got
+    load, lat = _latency(s)
     return measured(lat.p99, low_confidence=_low(load), max_ms=lat.max, **_common(load))
 
 
@@ -103,9 +99,7 @@ def p99_latency(s: WindowSnapshot) -> Outcome:
     evidence="failed / all requests in the window: 5xx, unexpected statuses, timeouts, resets, refused connections",
 )
 def error_rate(s: WindowSnapshot) -> Outcome:
-    load = s.load
-    if load is None:
-        return unavailable(s.error or "no traffic was driven during the window")
+    load = _load(s)
     common = _common(load)
     eps = common["endpoints"]
     worst = max(eps, key=lambda k: eps[k]["errors"]) if eps else "?"

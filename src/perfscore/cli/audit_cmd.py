@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from perfscore.cli.common import FAIL_UNDER_HELP, FORMAT_HELP
 from perfscore.errors import ExitCode, PerfscoreError
+
+if TYPE_CHECKING:  # the models import pydantic: keep `perfscore --help` fast
+    from rich.console import Console
+
+    from perfscore.config import Config
+    from perfscore.result import Result
+    from perfscore.rubric.model import Rubric
+    from perfscore.run import Run
 
 
 def audit(
@@ -31,18 +41,14 @@ def audit(
     aggregate: str = typer.Option("median", "--aggregate", help="Which of the runs to keep: median, best, worst."),
 ) -> None:
     """Probe a live stack (database, cache, memory, HTTP, monitoring), score it and print the roadmap."""
-    from rich.console import Console
-    from rich.markup import escape
-
     from perfscore.cli.common import finish
     from perfscore.config import Config, load_config, with_overrides
     from perfscore.gate import parse_thresholds
     from perfscore.reporters import FORMATS
     from perfscore.rubric import load_rubric
     from perfscore.run import save_run as save
-    from perfscore.scoring import score_run
     from perfscore.scoring.aggregate import AGGREGATES, select
-    from perfscore.session.runner import nothing_reachable, run_audit
+    from perfscore.session.runner import nothing_reachable
 
     if fmt not in FORMATS:
         raise PerfscoreError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}.")
@@ -61,32 +67,7 @@ def audit(
     if not (cfg.target.base_url or cfg.mysql or cfg.redis):
         raise PerfscoreError("nothing to audit: give --config, or at least one of --url, --mysql, --redis.")
 
-    err = Console(stderr=True, highlight=False)
-
-    def say(line: str) -> None:
-        err.print(f"[dim]perfscore:[/dim] {escape(line)}")
-
-    collected = []
-    with contextlib.ExitStack() as stack:
-        status = stack.enter_context(err.status("auditing…")) if err.is_terminal else None
-
-        def progress(done: int, errors: int) -> None:
-            if status is not None:
-                status.update(f"window traffic: {done:,} responses, {errors:,} errors")
-
-        for i in range(runs):
-            prefix = f"run {i + 1}/{runs}: " if runs > 1 else ""
-            say(f"{prefix}auditing {cfg.target.name} (window {cfg.audit.duration_s:g}s)")
-
-            def say_run(line: str, p: str = prefix) -> None:
-                say(p + line)
-                if status is not None:
-                    status.update(p + line)
-
-            run = run_audit(cfg, say_run, progress)
-            collected.append((score_run(run, rub), run))
-            if runs > 1:
-                say(f"{prefix}score {collected[-1][0].score:.2f}")
+    collected = _collect(cfg, rub, runs)
     result, run = select(collected, aggregate)  # narrowed to an Aggregate by the check above
     if runs > 1:
         say(
@@ -118,6 +99,49 @@ def audit(
         )
         raise typer.Exit(int(ExitCode.UNREACHABLE))
     raise typer.Exit(int(code))
+
+
+@functools.cache
+def _stderr() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def say(line: str) -> None:
+    from rich.markup import escape
+
+    _stderr().print(f"[dim]perfscore:[/dim] {escape(line)}")
+
+
+def _collect(cfg: Config, rub: Rubric, runs: int) -> list[tuple[Result, Run]]:
+    """Audit ``runs`` times, with a live status line on a terminal and plain progress lines otherwise."""
+    from perfscore.scoring import score_run
+    from perfscore.session.runner import run_audit
+
+    err = _stderr()
+    collected = []
+    with contextlib.ExitStack() as stack:
+        status = stack.enter_context(err.status("auditing…")) if err.is_terminal else None
+
+        def progress(done: int, errors: int) -> None:
+            if status is not None:
+                status.update(f"window traffic: {done:,} responses, {errors:,} errors")
+
+        for i in range(runs):
+            prefix = f"run {i + 1}/{runs}: " if runs > 1 else ""
+            say(f"{prefix}auditing {cfg.target.name} (window {cfg.audit.duration_s:g}s)")
+
+            def say_run(line: str, p: str = prefix) -> None:
+                say(p + line)
+                if status is not None:
+                    status.update(p + line)
+
+            run = run_audit(cfg, say_run, progress)
+            collected.append((score_run(run, rub), run))
+            if runs > 1:
+                say(f"{prefix}score {collected[-1][0].score:.2f}")
+    return collected
 
 
 def init(

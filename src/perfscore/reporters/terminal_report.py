@@ -32,9 +32,7 @@ def score_style(score: float) -> str:
     return {"good": "green", "avg": "yellow", "poor": "red"}[band_class(score)]
 
 
-def render(result: Result, *, color: bool = False, ctx: ReportContext | None = None) -> str:
-    buf = io.StringIO()
-    console = Console(file=buf, width=120, force_terminal=color, color_system="standard" if color else None)
+def _header(console: Console, result: Result) -> None:
     title = Text.assemble(
         "Performance score ",
         (f"{result.score:.2f}/100", f"bold {score_style(result.score)}"),
@@ -44,6 +42,8 @@ def render(result: Result, *, color: bool = False, ctx: ReportContext | None = N
     console.print(f"Gap to close: {100 - result.score:.2f} points")
     console.print()
 
+
+def _categories(console: Console, result: Result) -> None:
     table = Table(box=box.SIMPLE_HEAVY, title="Score breakdown by category", title_justify="left")
     for col, justify in (
         ("Category", "left"),
@@ -67,50 +67,52 @@ def render(result: Result, *, color: bool = False, ctx: ReportContext | None = N
         )
     console.print(table)
 
+
+def _below_target(console: Console, result: Result) -> None:
     below = [m for c in result.categories for m in c.metrics if m.status == "measured" and not m.meets_target]
-    if below:
-        mt = Table(box=box.SIMPLE, title="Metrics below target", title_justify="left")
-        for col in ("Metric", "Value", "Target", "Score"):
-            mt.add_column(col)
-        for m in below:
-            mt.add_row(
-                escape(m.id),
-                escape(fmt(m.value, m.unit)),
-                escape(fmt(m.target, m.unit)),
-                f"{(m.score or 0):.2f}",
-            )
-        console.print(mt)
+    if not below:
+        return
+    mt = Table(box=box.SIMPLE, title="Metrics below target", title_justify="left")
+    for col in ("Metric", "Value", "Target", "Score"):
+        mt.add_column(col)
+    for m in below:
+        mt.add_row(escape(m.id), escape(fmt(m.value, m.unit)), escape(fmt(m.target, m.unit)), f"{(m.score or 0):.2f}")
+    console.print(mt)
 
-    if result.roadmap:
-        rt = Table(box=box.SIMPLE, title="Gap-to-100 roadmap (by overall points gained)", title_justify="left")
-        for col, justify in (
-            ("#", "right"),
-            ("Gain", "right"),
-            ("Category", "left"),
-            ("Fix", "left"),
-            ("Effort", "left"),
-            ("Phase", "right"),
-        ):
-            rt.add_column(col, justify=justify)  # type: ignore[arg-type]
-        for i, item in enumerate(result.roadmap, 1):
-            found = f"\n[yellow]found: {escape(item.detail[:240])}[/yellow]" if item.detail else ""
-            rt.add_row(
-                str(i),
-                f"+{item.gain:.2f}",
-                item.category,
-                f"{escape(item.title)}\n[dim]{escape(item.metric)}: {escape(item.action)}[/dim]{found}",
-                item.effort,
-                str(item.phase),
-            )
-        console.print(rt)
-        steps = [f"Current {result.score:.2f}"] + [
-            f"Phase {p.phase} ({escape(p.name)}) {p.projected_score:.2f}" for p in result.phases
-        ]
-        console.print("Score progression: " + " → ".join(steps))
-    else:
+
+def _roadmap(console: Console, result: Result) -> None:
+    if not result.roadmap:
         console.print("[green]Every metric meets its target.[/green]")
+        return
+    rt = Table(box=box.SIMPLE, title="Gap-to-100 roadmap (by overall points gained)", title_justify="left")
+    for col, justify in (
+        ("#", "right"),
+        ("Gain", "right"),
+        ("Category", "left"),
+        ("Fix", "left"),
+        ("Effort", "left"),
+        ("Phase", "right"),
+    ):
+        rt.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for i, item in enumerate(result.roadmap, 1):
+        found = f"\n[yellow]found: {escape(item.detail[:240])}[/yellow]" if item.detail else ""
+        rt.add_row(
+            str(i),
+            f"+{item.gain:.2f}",
+            item.category,
+            f"{escape(item.title)}\n[dim]{escape(item.metric)}: {escape(item.action)}[/dim]{found}",
+            item.effort,
+            str(item.phase),
+        )
+    console.print(rt)
+    steps = [f"Current {result.score:.2f}"] + [
+        f"Phase {p.phase} ({escape(p.name)}) {p.projected_score:.2f}" for p in result.phases
+    ]
+    console.print("Score progression: " + " → ".join(steps))
 
-    if ctx is not None and ctx.comparison is not None and ctx.comparison.regressed:
+
+def _context(console: Console, ctx: ReportContext) -> None:
+    if ctx.comparison is not None and ctx.comparison.regressed:
         cmp = ctx.comparison
         console.print()
         console.print(f"Against the baseline: {cmp.before:.2f} → {cmp.after:.2f} ({cmp.delta:+.2f}); regressed:")
@@ -119,16 +121,19 @@ def render(result: Result, *, color: bool = False, ctx: ReportContext | None = N
                 f"  {escape(r.metric)}: {escape(fmt(r.before_value, r.unit))} → "
                 f"{escape(fmt(r.after_value, r.unit))} (−{r.points:.2f} points)"
             )
-    if ctx is not None and len(ctx.history) > 1:
+    if len(ctx.history) > 1:
         from perfscore.history import sparkline
 
         scores = [p.score for p in ctx.history]
         console.print(f"Trend over {len(scores)} audits: {sparkline(scores)} {scores[0]:.2f} → {scores[-1]:.2f}")
-    if ctx is not None and ctx.gate:
+    if ctx.gate:
         console.print()
         for g in ctx.gate:
             mark = "[green]pass[/green]" if g.passed else "[bold red]FAIL[/bold red]"
             console.print(f"Gate {escape(g.name)}: {mark} — {escape(g.message)}")
+
+
+def _unmeasured(console: Console, result: Result) -> None:
     if result.not_measured:
         console.print()
         console.print(f"[magenta]Not measured ({len(result.not_measured)} metrics, scored 0):[/magenta]")
@@ -137,4 +142,15 @@ def render(result: Result, *, color: bool = False, ctx: ReportContext | None = N
     if result.unscored:
         console.print()
         console.print(f"[dim]Measured but not scored by this rubric: {escape(', '.join(result.unscored))}[/dim]")
+
+
+def render(result: Result, *, color: bool = False, ctx: ReportContext | None = None) -> str:
+    buf = io.StringIO()
+    console = Console(file=buf, width=120, force_terminal=color, color_system="standard" if color else None)
+    _header(console, result)
+    _categories(console, result)
+    _below_target(console, result)
+    _roadmap(console, result)
+    _context(console, ctx or ReportContext())
+    _unmeasured(console, result)
     return buf.getvalue()

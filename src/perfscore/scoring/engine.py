@@ -18,8 +18,8 @@ from perfscore import __version__
 from perfscore.audits import derive
 from perfscore.result import CategoryResult, MetricResult, NotMeasured, Priority, Result
 from perfscore.rubric.model import Rubric
-from perfscore.run import Run
-from perfscore.scoring.core import overall_of, score_all
+from perfscore.run import Measurement, Run
+from perfscore.scoring.core import Scored, overall_of, score_all
 from perfscore.scoring.roadmap import build_roadmap
 
 
@@ -35,6 +35,26 @@ def priority_label(weighted_impact: float, measured: bool) -> Priority:
     return "Done"
 
 
+def _metric_result(rubric: Rubric, mid: str, s: Scored, meas: Measurement | None) -> MetricResult:
+    m = rubric.metrics[mid]
+    return MetricResult(
+        id=mid,
+        title=m.title,
+        category=m.category,
+        weight=m.weight,
+        value=s.value,
+        unit=(meas.unit if meas and meas.unit else m.unit),
+        score=None if s.score is None else round(s.score, 4),
+        status=s.status,
+        reason=s.reason,
+        target=m.target,
+        meets_target=s.meets_target,
+        low_confidence=meas.low_confidence if meas else None,
+        summary=meas.summary if meas else None,
+        evidence=meas.evidence if meas else {},
+    )
+
+
 def score_run(run: Run, rubric: Rubric) -> Result:
     """Re-derive the run's measurements from its artifacts (when it has them), then score them."""
     measurements = {m.metric: m for m in derive(run)}
@@ -46,34 +66,11 @@ def score_run(run: Run, rubric: Rubric) -> Result:
     rank = {cid: i + 1 for i, cid in enumerate(order)}
 
     categories: list[CategoryResult] = []
-    not_measured: list[NotMeasured] = []
     for cid, cat in rubric.categories.items():
-        metric_results = []
-        any_measured = False
-        for mid, m in rubric.metrics_of(cid).items():
-            s = scored[mid]
-            meas = measurements.get(mid)
-            any_measured |= s.status == "measured"
-            if s.status == "unavailable":
-                not_measured.append(NotMeasured(metric=mid, category=cid, reason=s.reason or "not measured"))
-            metric_results.append(
-                MetricResult(
-                    id=mid,
-                    title=m.title,
-                    category=cid,
-                    weight=m.weight,
-                    value=s.value,
-                    unit=(meas.unit if meas and meas.unit else m.unit),
-                    score=None if s.score is None else round(s.score, 4),
-                    status=s.status,
-                    reason=s.reason,
-                    target=m.target,
-                    meets_target=s.meets_target,
-                    low_confidence=meas.low_confidence if meas else None,
-                    summary=meas.summary if meas else None,
-                    evidence=meas.evidence if meas else {},
-                )
-            )
+        metric_results = [
+            _metric_result(rubric, mid, scored[mid], measurements.get(mid)) for mid in rubric.metrics_of(cid)
+        ]
+        any_measured = any(r.status == "measured" for r in metric_results)
         categories.append(
             CategoryResult(
                 id=cid,
@@ -101,6 +98,11 @@ def score_run(run: Run, rubric: Rubric) -> Result:
         categories=categories,
         roadmap=roadmap,
         phases=phases,
-        not_measured=not_measured,
+        not_measured=[
+            NotMeasured(metric=r.id, category=c.id, reason=r.reason or "not measured")
+            for c in categories
+            for r in c.metrics
+            if r.status == "unavailable"
+        ],
         unscored=sorted(mid for mid, m in measurements.items() if mid not in rubric.metrics and m.status == "measured"),
     )
