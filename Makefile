@@ -33,10 +33,11 @@ stack-status:
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests stack/stackctl benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks stack/stackctl
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+	$(BIN)/mypy --strict --scripts-are-modules stack/stackctl
 
 # Headless Chromium renders the HTML report in a test (Debian's package).
 test-deps:
@@ -50,7 +51,7 @@ test: lint typecheck pytest
 
 demo: $(STAMP) stack-up
 	@mkdir -p reports/out
-	$(BIN)/perfscore audit --config stack/perfscore.yaml --save-run reports/out/latest-run.json \
+	$(BIN)/perfscore audit --config .stack/perfscore.yaml --save-run reports/out/latest-run.json \
 		--history reports/out/history.sqlite --format html --output reports/out/latest.html
 	$(BIN)/perfscore score reports/out/latest-run.json --format json --output reports/out/latest.json
 	$(BIN)/perfscore score reports/out/latest-run.json

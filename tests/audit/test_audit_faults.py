@@ -14,6 +14,7 @@ import pytest
 
 from tests.conftest import REPO, perfscore
 from tests.load.fixtures import free_port
+from tests.stack.fixtures import BASE, PORTS
 
 pytestmark = pytest.mark.slow
 
@@ -66,9 +67,9 @@ def test_wrong_passwords_are_access_denied(stack: Path) -> None:
     res = perfscore(
         "audit",
         "--mysql",
-        "mysql://perfscore:wrong-password@127.0.0.1:3307/loanflow",
+        f"mysql://perfscore:wrong-password@127.0.0.1:{PORTS['mysql']}/loanflow",
         "--redis",
-        "redis://:wrong-password@127.0.0.1:6380/0",
+        f"redis://:wrong-password@127.0.0.1:{PORTS['redis']}/0",
         "--duration",
         "1",
         "--format",
@@ -90,11 +91,11 @@ def test_secrets_appear_nowhere(stack: Path, tmp_path: Path) -> None:
     res = perfscore(
         "audit",
         "--url",
-        "http://127.0.0.1:8088",
+        BASE,
         "--mysql",
-        f"mysql://perfscore:{mysql_pw}@127.0.0.1:3307/loanflow",
+        f"mysql://perfscore:{mysql_pw}@127.0.0.1:{PORTS['mysql']}/loanflow",
         "--redis",
-        f"redis://:{redis_pw}@127.0.0.1:6380/0",
+        f"redis://:{redis_pw}@127.0.0.1:{PORTS['redis']}/0",
         "--duration",
         "2",
         "--save-run",

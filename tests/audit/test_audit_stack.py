@@ -9,15 +9,14 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import REPO, perfscore
+from tests.conftest import perfscore
+from tests.stack.fixtures import AUDIT_CONFIG
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow]
 
 
 def _config(tmp: Path, *, scalability: bool = False, duration: float = 3, **audit_load: Any) -> Path:
-    cfg = yaml.safe_load((REPO / "stack" / "perfscore.yaml").read_text())
-    cfg["mysql"]["password_file"] = str(REPO / ".stack" / "secrets" / "mysql-perfscore.pw")
-    cfg["redis"]["password_file"] = str(REPO / ".stack" / "secrets" / "redis.pw")
+    cfg = yaml.safe_load(AUDIT_CONFIG.read_text())
     cfg["audit"]["duration_s"] = duration
     cfg["audit"]["load"]["scalability"] = scalability
     cfg["audit"]["load"].update(audit_load)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from perfscore.config import load_config, parse_mysql_dsn, parse_redis_url, read_only_problem
-from tests.conftest import REPO, assert_clean_error, perfscore
+from tests.conftest import assert_clean_error, perfscore
 
 
 @pytest.mark.parametrize(
@@ -70,7 +70,12 @@ def test_init_writes_a_valid_example(tmp_path: Path) -> None:
     assert_clean_error(perfscore("init", str(path)), 2, "exists")
 
 
-def test_reference_stack_config_is_valid() -> None:
-    cfg = load_config(REPO / "stack" / "perfscore.yaml")
-    assert cfg.target.base_url == "http://127.0.0.1:8088"
-    assert cfg.mysql is not None and cfg.mysql.port == 3307
+@pytest.mark.stack
+def test_reference_stack_config_is_valid(stack: Path) -> None:
+    from tests.stack.fixtures import AUDIT_CONFIG, PORTS
+
+    cfg = load_config(AUDIT_CONFIG)
+    assert cfg.target.base_url == f"http://127.0.0.1:{PORTS['http']}"
+    assert cfg.mysql is not None and cfg.mysql.port == PORTS["mysql"]
+    assert cfg.redis is not None and cfg.redis.url.endswith(f":{PORTS['redis']}/0")
+    assert "@@" not in AUDIT_CONFIG.read_text()

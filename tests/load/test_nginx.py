@@ -8,6 +8,7 @@ import pytest
 
 from perfscore.load.engine import run_load
 from perfscore.load.model import Endpoint, LoadSpec
+from tests.stack.fixtures import AUDIT_CONFIG, PORTS
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow]
 
@@ -15,8 +16,8 @@ pytestmark = [pytest.mark.stack, pytest.mark.slow]
 def test_holds_5000_connections(stack: Path) -> None:
     spec = LoadSpec(
         host="127.0.0.1",
-        port=8088,
-        host_header="127.0.0.1:8088",
+        port=PORTS["http"],
+        host_header=f"127.0.0.1:{PORTS['http']}",
         endpoints=[Endpoint(path="/static/app.css")],
         connections=5000,
         duration_s=3,
@@ -43,8 +44,8 @@ def test_sessions_carry_across_requests(stack: Path) -> None:
     me = Endpoint(name="me", path="/api/me", weight=20)
     spec = LoadSpec(
         host="127.0.0.1",
-        port=8088,
-        host_header="127.0.0.1:8088",
+        port=PORTS["http"],
+        host_header=f"127.0.0.1:{PORTS['http']}",
         endpoints=[login, me],
         connections=4,
         duration_s=2,
@@ -59,11 +60,9 @@ def test_sessions_carry_across_requests(stack: Path) -> None:
 def test_config_endpoint_mix_from_the_cli(stack: Path) -> None:
     import json
 
-    from tests.conftest import REPO, perfscore
+    from tests.conftest import perfscore
 
-    res = perfscore(
-        "load", "--config", str(REPO / "stack" / "perfscore.yaml"), "-c", "4", "-d", "1", "--warmup", "0", "-f", "json"
-    )
+    res = perfscore("load", "--config", str(AUDIT_CONFIG), "-c", "4", "-d", "1", "--warmup", "0", "-f", "json")
     assert res.code == 0, res.err
     doc = json.loads(res.out)
     assert set(doc["endpoints"]) >= {"dashboard", "loan", "search", "apply"}

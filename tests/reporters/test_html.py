@@ -15,7 +15,7 @@ from perfscore.reporters import render
 from perfscore.rubric import load_rubric
 from perfscore.run import load_run
 from perfscore.scoring import score_run
-from tests.conftest import REPO, SEED, perfscore
+from tests.conftest import SEED, perfscore
 from tests.reporters.hostile import hostile_result
 
 CATEGORY_TITLES = (
@@ -194,7 +194,7 @@ def test_audit_report_of_the_reference_stack_renders(tmp_path: Path, stack: Path
     res = perfscore(
         "audit",
         "--config",
-        str(REPO / "stack" / "perfscore.yaml"),
+        str(stack / "perfscore.yaml"),
         "--duration",
         "2",
         "--format",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import tomllib
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -16,7 +17,10 @@ from tests.conftest import REPO
 
 STACKCTL = REPO / "stack" / "stackctl"
 STATE = REPO / ".stack"
-BASE = "http://127.0.0.1:8088"
+SETTINGS = tomllib.loads((REPO / "stack" / "settings.toml").read_text())  # ports and knob defaults
+PORTS: dict[str, int] = SETTINGS["ports"]
+BASE = f"http://127.0.0.1:{PORTS['http']}"
+AUDIT_CONFIG = STATE / "perfscore.yaml"  # rendered by `stackctl up` from stack/conf/perfscore.yaml
 
 
 @dataclass

@@ -11,7 +11,7 @@ import psutil
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.stack.fixtures import STACKCTL, STATE, http, stackctl
+from tests.stack.fixtures import PORTS, STACKCTL, STATE, http, stackctl
 
 pytestmark = pytest.mark.stack
 
@@ -35,10 +35,10 @@ def test_metrics_is_valid_prometheus_text(stack: Path) -> None:
 
 def test_servers_answer_on_their_ports(stack: Path, redis_client, mysql) -> None:  # type: ignore[no-untyped-def]
     assert redis_client.ping() is True
-    assert redis_client.config_get("port")["port"] == "6380"
+    assert redis_client.config_get("port")["port"] == str(PORTS["redis"])
     with mysql.cursor() as cur:
         cur.execute("SELECT @@port")
-        assert cur.fetchone()[0] == 3307
+        assert cur.fetchone()[0] == PORTS["mysql"]
 
 
 def test_data_volume(mysql) -> None:  # type: ignore[no-untyped-def]
@@ -210,7 +210,7 @@ def test_taken_port_gives_a_clear_error_and_starts_nothing(stack: Path, tmp_path
     # A second stack in another state directory finds the first one's ports taken.
     res = stackctl("up", env={"LOANFLOW_STACK_STATE": str(tmp_path)})
     assert res.returncode == 1
-    assert "3307 is already in use" in res.stderr
+    assert f"{PORTS['mysql']} is already in use" in res.stderr
     assert not list((tmp_path / "run").glob("*.pid")) if (tmp_path / "run").exists() else True
     assert http("/health").status == 200  # the running stack is untouched
 
@@ -220,7 +220,7 @@ def test_half_started_stack_is_completed(stack: Path) -> None:
     psutil.Process(pid).terminate()
     psutil.Process(pid).wait(10)
     with socket.socket() as s:
-        assert s.connect_ex(("127.0.0.1", 8088)) != 0
+        assert s.connect_ex(("127.0.0.1", PORTS["http"])) != 0
     res = stackctl("up")
     assert res.returncode == 0, res.stderr
     assert "starting nginx" in res.stderr and "starting mariadb" not in res.stderr
@@ -235,12 +235,12 @@ def test_failed_completion_leaves_nothing_half_running(stack: Path) -> None:
     psutil.Process(pid).wait(10)
     squatter = socket.socket()
     squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    squatter.bind(("127.0.0.1", 8088))
+    squatter.bind(("127.0.0.1", PORTS["http"]))
     squatter.listen()
     try:
         res = stackctl("up")
         assert res.returncode == 1
-        assert "8088 is already in use" in res.stderr and "Traceback" not in res.stderr
+        assert f"{PORTS['http']} is already in use" in res.stderr and "Traceback" not in res.stderr
         status = stackctl("status")
         assert status.returncode == 1
         assert "running" not in status.stdout.split("health")[0]

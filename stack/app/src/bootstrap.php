@@ -5,19 +5,22 @@ declare(strict_types=1);
 final class Knobs
 {
     private static ?array $values = null;
-    private const DEFAULTS = [
-        'cache' => 'on', 'missing_index' => 'off', 'latency_ms' => 0, 'error_rate' => 0.0,
-        'fpm_workers' => 8, 'leak_kb' => 0, 'monitoring' => 'on',
-    ];
 
     public static function get(string $name): mixed
     {
+        // stackctl writes every knob to this file (defaults from stack/settings.toml): no defaults here.
         if (self::$values === null) {
             $file = getenv('LOANFLOW_KNOBS') ?: '';
-            $data = ($file !== '' && is_readable($file)) ? json_decode((string) file_get_contents($file), true) : [];
-            self::$values = array_merge(self::DEFAULTS, is_array($data) ? $data : []);
+            $data = ($file !== '' && is_readable($file)) ? json_decode((string) file_get_contents($file), true) : null;
+            if (!is_array($data)) {
+                throw new RuntimeException('knobs file missing or unreadable: run stack/stackctl up');
+            }
+            self::$values = $data;
         }
-        return self::$values[$name] ?? null;
+        if (!array_key_exists($name, self::$values)) {
+            throw new RuntimeException("unknown knob $name");
+        }
+        return self::$values[$name];
     }
 }
 
