@@ -17,8 +17,11 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
 
-URL = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8088/static/app.css"
+HTTP_PORT = tomllib.loads((Path(__file__).parent.parent / "stack" / "settings.toml").read_text())["ports"]["http"]
+URL = sys.argv[1] if len(sys.argv) > 1 else f"http://127.0.0.1:{HTTP_PORT}/static/app.css"
 SECONDS = int(sys.argv[2]) if len(sys.argv) > 2 else 5
 CONNECTIONS = 64
 ROUNDS = 3

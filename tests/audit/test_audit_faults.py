@@ -21,11 +21,14 @@ pytestmark = pytest.mark.slow
 SECRETS = REPO / ".stack" / "secrets"
 
 
-def test_nothing_reachable_exits_3_quickly() -> None:
+def test_nothing_reachable_exits_3_quickly(tmp_path: Path) -> None:
     ports = [free_port() for _ in range(3)]
+    history = tmp_path / "history.sqlite"
     t0 = time.monotonic()
     res = perfscore(
         "audit",
+        "--history",
+        str(history),
         "--url",
         f"http://127.0.0.1:{ports[0]}",
         "--mysql",
@@ -42,6 +45,9 @@ def test_nothing_reachable_exits_3_quickly() -> None:
     for probe in ("mysql", "redis", "monitoring", "assets", "errors"):
         assert f"{probe}: unavailable" in res.err, probe
     assert "refused" in res.err
+    # Decided before the history is written: an audit that reached nothing is not a point on the trend.
+    assert "not recorded in the history" in res.err
+    assert not history.exists()
 
 
 @pytest.mark.server

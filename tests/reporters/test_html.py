@@ -215,3 +215,17 @@ def test_audit_report_of_the_reference_stack_renders(tmp_path: Path, stack: Path
         spy.close()
     assert spy.page_requests() == []
     check_screenshot(tmp_path / "shot.png")
+
+
+def test_the_report_explains_the_rubric_it_was_scored_with(tmp_path: Path) -> None:
+    rubric = tmp_path / "r.yaml"
+    rubric.write_text(
+        "extends: default\n"
+        "categories:\n"
+        "  database: {title: Data tier, weight: 40}\n"
+        "  caching: {title: Caching implementation, weight: 5}\n"
+    )
+    html = render(score_run(load_run(SEED / "run.json"), load_rubric(rubric)), "html")
+    how = html[html.index("How to read this") :]
+    assert "data tier 40, caching implementation 5, memory management 15" in how, how[:400]
+    assert "database 25" not in how

@@ -18,10 +18,10 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from perfscore.artifacts import Artifacts
+from perfscore.artifacts import ARTIFACT_NAMES, Artifacts
 from perfscore.artifacts.base import Snapshot
 from perfscore.artifacts.window import WindowSnapshot
-from perfscore.audits import derive
+from perfscore.audits import REGISTRY, derive
 from perfscore.config import Config, resolve_password
 from perfscore.errors import PerfscoreError
 from perfscore.gatherers import GATHERERS, GatherContext, Gatherer, ProbeUnavailable
@@ -159,7 +159,12 @@ class _Session:
             self.say(f"{name}: unavailable: {why}")
             return
         self.snapshots[name] = value
-        self.reports[name] = ProbeReport(name=name, status="ok", duration_s=took)
+        got = [spec.run(value) for spec in REGISTRY.values() if spec.reads == name]
+        n_ok = sum(1 for m in got if m.status == "measured")
+        first = next((m.reason for m in got if m.status == "unavailable" and m.reason), None)
+        status = "ok" if n_ok == len(got) else ("partial" if n_ok else "unavailable")
+        self.reports[name] = ProbeReport(name=name, status=status, duration_s=took, message=first)
+        self.say(f"{name}: {n_ok}/{len(got)} measured" + (f" ({first})" if first else ""))
 
     def gather(self, gatherers: list[Gatherer], timeout: float, window: Callable[[], WindowSnapshot]) -> None:
         for g in gatherers:
@@ -180,19 +185,11 @@ class _Session:
             self.outcome(g.name, *ended[g.name])
 
     def finish(self, run: Run) -> Run:
-        """Derive the measurements; each report says how many of its metrics were measured."""
-        run = run.model_copy(update={"measurements": derive(run)})
-        reports = []
-        for name, rep in self.reports.items():
-            mine = [m for m in run.measurements if m.probe == name]
-            if rep.status == "ok" and mine:
-                n_ok = sum(1 for m in mine if m.status == "measured")
-                first = next((m.reason for m in mine if m.status == "unavailable" and m.reason), None)
-                status = "ok" if n_ok == len(mine) else ("partial" if n_ok else "unavailable")
-                rep = rep.model_copy(update={"status": status, "message": first})
-                self.say(f"{name}: {n_ok}/{len(mine)} measured" + (f" ({first})" if first else ""))
-            reports.append(rep)
-        return run.model_copy(update={"probes": reports})
+        """The reports and the measurements, derived from the artifacts as ``perfscore score`` will."""
+        order = {name: i for i, name in enumerate(ARTIFACT_NAMES)}
+        reports = sorted(self.reports.values(), key=lambda r: order.get(r.name, len(order)))
+        run = run.model_copy(update={"probes": reports})
+        return run.model_copy(update={"measurements": derive(run)})
 
 
 def run_audit(cfg: Config, say: Say, progress: Progress | None = None) -> Run:
