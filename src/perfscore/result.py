@@ -99,6 +99,9 @@ class Result(_Frozen):
     roadmap: list[RoadmapItem]
     phases: list[PhaseResult]
     not_measured: list[NotMeasured]
+    insufficient: list[NotMeasured] = Field(
+        default_factory=list, description="measured on too few events to judge: left out of the score, no fix"
+    )
     unscored: list[str] = Field(
         default_factory=list, description="metrics the run measured that this rubric does not score"
     )

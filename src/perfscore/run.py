@@ -21,7 +21,9 @@ from perfscore.errors import PerfscoreError
 # 2: artifacts (the gatherers' snapshots) and a typed summary; version-1 runs still load and score.
 RUN_SCHEMA_VERSION = 2
 
-Status = Literal["measured", "unavailable", "not_applicable"]
+# insufficient_data: measured, but on too few events to judge (7 connections in the window); left out
+# of its category's mean, never a roadmap fix, gate failure or regression.
+Status = Literal["measured", "unavailable", "not_applicable", "insufficient_data"]
 Value = bool | float | None
 
 

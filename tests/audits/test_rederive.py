@@ -17,7 +17,7 @@ from tests.conftest import REPO, perfscore
 
 V1 = REPO / "tests" / "fixtures" / "run-v1-reference-stack.json"  # saved by perfscore before artifacts
 V2 = REPO / "tests" / "fixtures" / "run-v2-reference-stack.json"  # saved with artifacts
-METRIC = "mysql.thread_cache_hit_ratio"
+METRIC = "mysql.innodb_read_efficiency"
 
 
 def _metric(doc: dict[str, Any], mid: str) -> dict[str, Any]:

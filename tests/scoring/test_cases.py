@@ -37,6 +37,8 @@ def test_case(path: Path) -> None:
             assert metrics[mid].score == pytest.approx(score, abs=1e-4), mid
     if "not_measured" in exp:
         assert [n.metric for n in result.not_measured] == exp["not_measured"]
+    if "insufficient" in exp:
+        assert [n.metric for n in result.insufficient] == exp["insufficient"]
     if "roadmap_order" in exp:
         assert [i.metric for i in result.roadmap] == exp["roadmap_order"]
     if exp.get("roadmap") == []:

@@ -52,6 +52,11 @@ def not_applicable(reason: str, value: Value = None, **evidence: Any) -> Outcome
     return Outcome("not_applicable", value, reason, evidence=evidence)
 
 
+def insufficient(reason: str, value: Value = None, **evidence: Any) -> Outcome:
+    """Too few events behind the figure to judge it: say how many, and what would give more."""
+    return Outcome("insufficient_data", value, reason, evidence=evidence)
+
+
 S = TypeVar("S", bound=Snapshot)
 AuditFn = Callable[[Any], Outcome]
 

@@ -14,10 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from perfscore.artifacts.mysql import DigestRow, MySQLSnapshot, PlanRow
-from perfscore.audits.base import Outcome, audit, measured, not_applicable, unavailable
+from perfscore.audits.base import Outcome, audit, insufficient, measured, not_applicable, unavailable
 
 DAY = 86400
 FULL_SCAN_MIN_ROWS = 1000  # scanning a tiny lookup table is fine
+# Fewest new connections in the window for a thread-cache or aborted-connect verdict: with
+# persistent connections an app opens a handful, and 2 aborted of 19 says nothing.
+CONNECTIONS = 50
 CATEGORY = "database"
 
 
@@ -61,20 +64,47 @@ class Counters:
         return "; ".join(notes) or None
 
 
-def _ratio(s: MySQLSnapshot, num_key: str, den_keys: tuple[str, ...], *, empty: float, invert: bool = False) -> Outcome:
+def _ratio(
+    s: MySQLSnapshot,
+    num_key: str,
+    den_keys: tuple[str, ...],
+    *,
+    events: tuple[int, str],
+    empty: float,
+    invert: bool = False,
+) -> Outcome:
+    """num/den over the window, when the window has enough events behind it.
+
+    ``events`` is (the fewest denominator events that make a verdict, their name). With fewer in
+    the window, the server's lifetime counters stand in only when they have enough events and
+    the server has been up a day; otherwise the metric is insufficient_data, with the count.
+    """
+    minimum, noun = events
     c = Counters(s)
     num = c.delta(num_key)
     den = sum(c.delta(k) for k in den_keys)
     scope, low = "window", c.caveat(num_key, *den_keys)
-    if den <= 0:
-        num, den, scope = c.now(num_key), sum(c.now(k) for k in den_keys), "lifetime"
-        young = c.caveat()
-        low = "no activity during the audit window: lifetime counters" + (f"; {young}" if young else "")
-    value = empty if den <= 0 else num / den
-    if invert and den > 0:
-        value = 1.0 - value
+
+    def ratio(n: int, d: int) -> float:
+        value = empty if d <= 0 else n / d
+        return round(1.0 - value if invert and d > 0 else value, 6)
+
+    if den < minimum:
+        life_num, life_den = c.now(num_key), sum(c.now(k) for k in den_keys)
+        if life_den < minimum or c.uptime < DAY:
+            return insufficient(
+                f"{den:,} {noun} in the window, {minimum:,} needed for a verdict "
+                f"({life_den:,} since the server started {c.uptime / 3600:.1f} h ago): "
+                "audit for longer or under more traffic",
+                ratio(num, den) if den > 0 else None,
+                events=den,
+                needed=minimum,
+                window_s=round(s.window_s, 2),
+            )
+        num, den, scope = life_num, life_den, "lifetime"
+        low = f"only {c.delta(den_keys[0]):,} {noun} in the audit window: lifetime counters"
     return measured(
-        round(value, 6),
+        ratio(num, den),
         low_confidence=low,
         scope=scope,
         counters={num_key: num, "+".join(den_keys): den},
@@ -91,7 +121,11 @@ def _ratio(s: MySQLSnapshot, num_key: str, den_keys: tuple[str, ...], *, empty: 
 )
 def innodb_read_efficiency(s: MySQLSnapshot) -> Outcome:
     return _ratio(
-        s, "Innodb_buffer_pool_read_requests", ("Innodb_buffer_pool_read_requests", "Innodb_buffer_pool_reads"), empty=1
+        s,
+        "Innodb_buffer_pool_read_requests",
+        ("Innodb_buffer_pool_read_requests", "Innodb_buffer_pool_reads"),
+        events=(1000, "buffer pool reads"),
+        empty=1.0,
     )
 
 
@@ -103,7 +137,7 @@ def innodb_read_efficiency(s: MySQLSnapshot) -> Outcome:
     evidence="Created_tmp_disk_tables / Created_tmp_tables over the window",
 )
 def tmp_disk_table_ratio(s: MySQLSnapshot) -> Outcome:
-    return _ratio(s, "Created_tmp_disk_tables", ("Created_tmp_tables",), empty=0.0)
+    return _ratio(s, "Created_tmp_disk_tables", ("Created_tmp_tables",), events=(20, "temporary tables"), empty=0.0)
 
 
 @audit(
@@ -114,7 +148,7 @@ def tmp_disk_table_ratio(s: MySQLSnapshot) -> Outcome:
     evidence="1 - Threads_created / Connections over the window",
 )
 def thread_cache_hit_ratio(s: MySQLSnapshot) -> Outcome:
-    return _ratio(s, "Threads_created", ("Connections",), empty=1.0, invert=True)
+    return _ratio(s, "Threads_created", ("Connections",), events=(CONNECTIONS, "connections"), empty=1.0, invert=True)
 
 
 @audit(
@@ -125,7 +159,7 @@ def thread_cache_hit_ratio(s: MySQLSnapshot) -> Outcome:
     evidence="Aborted_connects / Connections over the window",
 )
 def aborted_connects_ratio(s: MySQLSnapshot) -> Outcome:
-    return _ratio(s, "Aborted_connects", ("Connections",), empty=0.0)
+    return _ratio(s, "Aborted_connects", ("Connections",), events=(CONNECTIONS, "connections"), empty=0.0)
 
 
 @audit(
@@ -136,7 +170,7 @@ def aborted_connects_ratio(s: MySQLSnapshot) -> Outcome:
     evidence="Slow_queries / Questions over the window",
 )
 def slow_query_ratio(s: MySQLSnapshot) -> Outcome:
-    return _ratio(s, "Slow_queries", ("Questions",), empty=0.0)
+    return _ratio(s, "Slow_queries", ("Questions",), events=(1000, "questions"), empty=0.0)
 
 
 @audit(

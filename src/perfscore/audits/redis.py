@@ -11,12 +11,14 @@ import statistics
 from typing import Any
 
 from perfscore.artifacts.redis import RedisSnapshot
-from perfscore.audits.base import Outcome, audit, measured, not_applicable, unavailable
+from perfscore.audits.base import Outcome, audit, insufficient, measured, not_applicable, unavailable
 
 # Redis docs (eviction policies): for a cache, evict across all keys by recency or frequency.
 CACHE_POLICIES = {"allkeys-lru", "allkeys-lfu", "volatile-lru", "volatile-lfu", "allkeys-random", "volatile-ttl"}
 # Redis MEMORY DOCTOR ignores fragmentation below this much used memory: the ratio means little there.
 SMALL_DATASET = 5 * 1024 * 1024
+MIN_READS = 100  # fewest cache reads (hits + misses) behind a hit-ratio verdict
+DAY = 86400
 
 
 def _int(info: dict[str, Any], key: str) -> int:
@@ -81,7 +83,19 @@ def hit_ratio(s: RedisSnapshot) -> Outcome:
     hits, misses = _int(end, "keyspace_hits"), _int(end, "keyspace_misses")
     lifetime = hits / (hits + misses) if hits + misses else None
     extras = _extras(s, end)
-    if dh + dm > 0 and gone is None:
+    uptime = _int(end, "uptime_in_seconds")
+    if gone is None and dh + dm < MIN_READS and (hits + misses < MIN_READS or uptime < DAY):
+        # Too few reads in the window, and the server's lifetime says too little (or too briefly).
+        return insufficient(
+            f"{dh + dm:,} cache reads in the window, {MIN_READS:,} needed for a verdict "
+            f"({hits + misses:,} since Redis started {uptime / 3600:.1f} h ago): "
+            "audit for longer or under more traffic",
+            round(dh / (dh + dm), 6) if dh + dm else None,
+            events=dh + dm,
+            needed=MIN_READS,
+            redis=extras,
+        )
+    if dh + dm >= MIN_READS and gone is None:
         restarted = "Redis restarted during the window: counters since its restart" if _restarted(s) else None
         return measured(
             round(dh / (dh + dm), 6),
@@ -93,7 +107,7 @@ def hit_ratio(s: RedisSnapshot) -> Outcome:
             redis=extras,
         )
     if lifetime is not None:
-        why = gone or "no cache reads during the audit window: lifetime ratio"
+        why = gone or f"only {dh + dm:,} cache reads in the audit window: lifetime ratio"
         return measured(
             round(lifetime, 6), low_confidence=why, scope="lifetime", hits=hits, misses=misses, redis=extras
         )

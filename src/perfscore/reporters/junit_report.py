@@ -24,9 +24,9 @@ def render(result: Result, *, color: bool = False, ctx: ReportContext | None = N
         for m in c.metrics:
             tests += 1
             case = ET.SubElement(suite, "testcase", classname=f"perfscore.{c.id}", name=m.id, time="0")
-            if m.status == "not_applicable":
+            if m.status in ("not_applicable", "insufficient_data"):
                 skips += 1
-                ET.SubElement(case, "skipped", message=_clean(m.reason or "not applicable"))
+                ET.SubElement(case, "skipped", message=_clean(m.reason or m.status.replace("_", " ")))
             elif m.status == "unavailable":
                 fails += 1
                 f = ET.SubElement(

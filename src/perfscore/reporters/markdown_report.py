@@ -73,4 +73,8 @@ def render(result: Result, *, color: bool = False, ctx: ReportContext | None = N
         out += [f"<details><summary>Not measured ({len(result.not_measured)} metrics, scored 0)</summary>", ""]
         out += [f"- {md(n.metric)}: {md(n.reason)}" for n in result.not_measured]
         out += ["", "</details>", ""]
+    if result.insufficient:
+        out += [f"<details><summary>Not enough data ({len(result.insufficient)} metrics, left out)</summary>", ""]
+        out += [f"- {md(n.metric)}: {md(n.reason)}" for n in result.insufficient]
+        out += ["", "</details>", ""]
     return "\n".join(out) + "\n"

@@ -139,6 +139,11 @@ def _unmeasured(console: Console, result: Result) -> None:
         console.print(f"[magenta]Not measured ({len(result.not_measured)} metrics, scored 0):[/magenta]")
         for nm in result.not_measured:
             console.print(f"  {escape(nm.metric)}: {escape(nm.reason)}")
+    if result.insufficient:
+        console.print()
+        console.print(f"[cyan]Not enough data ({len(result.insufficient)} metrics, left out of the score):[/cyan]")
+        for nm in result.insufficient:
+            console.print(f"  {escape(nm.metric)}: {escape(nm.reason)}")
     if result.unscored:
         console.print()
         console.print(f"[dim]Measured but not scored by this rubric: {escape(', '.join(result.unscored))}[/dim]")

@@ -26,6 +26,8 @@ class Scored:
 def score_metric(metric: Metric, meas: Measurement | None) -> Scored:
     if meas is None:
         return Scored(0.0, "unavailable", None, NO_PROBE, False)
+    if meas.status == "insufficient_data":
+        return Scored(None, "insufficient_data", meas.value, meas.reason or "too few events to judge", False)
     if meas.status == "not_applicable":
         if metric.allow_not_applicable:
             return Scored(None, "not_applicable", meas.value, meas.reason, True)

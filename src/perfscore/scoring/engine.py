@@ -104,5 +104,11 @@ def score_run(run: Run, rubric: Rubric) -> Result:
             for r in c.metrics
             if r.status == "unavailable"
         ],
+        insufficient=[
+            NotMeasured(metric=r.id, category=c.id, reason=r.reason or "too few events")
+            for c in categories
+            for r in c.metrics
+            if r.status == "insufficient_data"
+        ],
         unscored=sorted(mid for mid, m in measurements.items() if mid not in rubric.metrics and m.status == "measured"),
     )
