@@ -426,8 +426,11 @@ def redundant_indexes(s: MySQLSnapshot) -> Outcome:
         for name, (cols, unique) in idx.items():
             if name == "PRIMARY" or unique:
                 continue
-            for other, (ocols, _) in idx.items():
-                if other != name and ocols[: len(cols)] == cols and (len(ocols) > len(cols) or other < name):
+            for other, (ocols, ounique) in idx.items():
+                # Covered by a longer index, by a unique key (or PRIMARY) on the same columns whatever
+                # its name, or by an identical non-unique index whose name sorts first (counted once).
+                wider = len(ocols) > len(cols) or ounique or other == "PRIMARY" or other < name
+                if other != name and ocols[: len(cols)] == cols and wider:
                     found.append({"table": table, "index": name, "columns": cols, "covered_by": other})
                     break
     summary = "; ".join(f"{f['table']}.{f['index']} is covered by {f['covered_by']}" for f in found[:3])

@@ -6,13 +6,20 @@ are meaningful when perfscore runs on the host it audits.
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import socket
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from perfscore.artifacts.memory import ProcessSnapshot
 from perfscore.gatherers.base import Gatherer, ProbeUnavailable
+
+if TYPE_CHECKING:
+    from perfscore.config import Config
 
 MB = 1024 * 1024
 # Fresh PHP workers grow on their first requests (opcode cache, persistent
@@ -43,6 +50,44 @@ def _matching(patterns: list[str], pid_files: list[Path], base_dir: Path) -> dic
     return found
 
 
+def app_host(cfg: Config) -> str | None:
+    """The host the app's processes run on: the base URL's, else the database's, else the cache's."""
+    if cfg.target.base_url:
+        return urlsplit(cfg.target.base_url).hostname
+    if cfg.mysql:
+        return cfg.mysql.host
+    if cfg.redis:
+        return urlsplit(cfg.redis.url).hostname
+    return None
+
+
+def is_this_machine(host: str, timeout: float = 2.0) -> bool:
+    """Loopback, or an address of one of this machine's interfaces; a name that does not resolve
+    in ``timeout`` seconds counts as another machine (its processes are not ours to score)."""
+    import psutil
+
+    if host.lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        addrs = {ipaddress.ip_address(host)}
+    except ValueError:
+        pool = ThreadPoolExecutor(1)
+        try:
+            infos = pool.submit(socket.getaddrinfo, host, None).result(timeout)
+            addrs = {ipaddress.ip_address(str(i[4][0]).split("%")[0]) for i in infos}
+        except (OSError, TimeoutError, ValueError):
+            return False
+        finally:
+            pool.shutdown(wait=False)
+    local = {
+        ipaddress.ip_address(a.address.split("%")[0])
+        for nics in psutil.net_if_addrs().values()
+        for a in nics
+        if a.family in (socket.AF_INET, socket.AF_INET6)
+    }
+    return all(a.is_loopback or a in local for a in addrs)
+
+
 def _rss(procs: dict[int, Any]) -> dict[int, int]:
     import psutil
 
@@ -61,7 +106,16 @@ class MemoryGatherer(Gatherer):
     before: dict[int, int]
 
     def not_configured(self) -> str | None:
-        return None if self.ctx.config.processes else "no processes section in the config"
+        cfg = self.ctx.config
+        if not cfg.processes:
+            return "no processes section in the config"
+        host = app_host(cfg)
+        if host is not None and not is_this_machine(host):
+            return (
+                f"the app runs on another host ({host}): this machine's processes say nothing about it "
+                "(run perfscore on the app host for memory figures)"
+            )
+        return None
 
     def _workers(self) -> dict[int, Any]:
         cfg = self.ctx.config.processes

@@ -1,0 +1,35 @@
+"""The process gatherer scores this machine only when the app runs here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from perfscore.config import Config
+from perfscore.gatherers import GatherContext
+from perfscore.gatherers.memory import MemoryGatherer, is_this_machine
+
+
+def _gatherer(base_url: str) -> MemoryGatherer:
+    cfg = Config.model_validate({"target": {"base_url": base_url}, "processes": {"app": ["php-fpm"]}})
+    return MemoryGatherer(GatherContext(config=cfg, base_dir=Path("."), window_s=1.0))
+
+
+@pytest.mark.parametrize("url", ["http://192.0.2.10/", "http://no-such-host.invalid:8080/"])
+def test_an_app_on_another_host_is_not_scored_by_this_machines_processes(url: str) -> None:
+    why = _gatherer(url).not_configured()
+    assert why is not None and "the app runs on another host" in why
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8088/", "http://localhost/", "http://[::1]:8088/"])
+def test_a_local_app_is(url: str) -> None:
+    assert _gatherer(url).not_configured() is None
+
+
+def test_this_machines_own_interface_address_is_local() -> None:
+    import psutil
+
+    mine = next(a.address for nics in psutil.net_if_addrs().values() for a in nics if a.family.name == "AF_INET")
+    assert is_this_machine(mine)
+    assert not is_this_machine("198.51.100.7")
