@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from perfscore.run import Status, TargetInfo, Value
+from perfscore.run import MetricStatus, TargetInfo, Value
 
 # 2: typed summary on metrics (no longer inside evidence), category weights and titles for reporters,
 # metrics the rubric does not score.
@@ -32,7 +32,7 @@ class MetricResult(_Frozen):
     value: Value
     unit: str
     score: float | None = Field(description="0–1; null when the metric does not apply and is excluded")
-    status: Status
+    status: MetricStatus
     reason: str | None = None
     target: bool | float
     meets_target: bool
@@ -66,10 +66,13 @@ class RoadmapItem(_Frozen):
     phase: int
     reference: str | None = None
     detail: str | None = Field(None, description="what the probe found, e.g. the offending statement")
+    critical: bool = Field(
+        False, description="a validity rule or cap rests on it: leads the roadmap, whatever its gain"
+    )
     value: Value = None
     target: bool | float
     unit: str = ""
-    status: Status = "measured"
+    status: MetricStatus = "measured"
 
 
 class PhaseResult(_Frozen):
@@ -84,11 +87,17 @@ class NotMeasured(_Frozen):
     metric: str
     category: str
     reason: str
+    points: float = Field(0.0, description="overall points at stake: what measuring it at its target would add")
 
 
 class Result(_Frozen):
     schema_version: int = RESULT_SCHEMA_VERSION
     score: float
+    verdict: list[str] = Field(
+        default_factory=list,
+        description="why the score cannot be taken as is (caps, invalid figures): reports open with it",
+    )
+    capped_at: float | None = Field(None, description="the cap the rubric put on the score, when one applied")
     rubric: str
     rubric_version: str
     tool_version: str

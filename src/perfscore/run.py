@@ -24,6 +24,9 @@ RUN_SCHEMA_VERSION = 2
 # insufficient_data: measured, but on too few events to judge (7 connections in the window); left out
 # of its category's mean, never a roadmap fix, gate failure or regression.
 Status = Literal["measured", "unavailable", "not_applicable", "insufficient_data"]
+# invalid (scoring only): measured, but a validity rule of the rubric says the figure means something
+# else (the latency of failures); scores 0 and is never a fix of its own.
+MetricStatus = Literal["measured", "unavailable", "not_applicable", "insufficient_data", "invalid"]
 Value = bool | float | None
 
 

@@ -115,6 +115,24 @@ def test_error_injection_lowers_error_handling(cfg: Path, baseline: dict[str, An
     assert 0.02 <= metric(doc, "http.error_rate")["value"] <= 0.08
 
 
+def test_a_mostly_failing_app_gets_a_failing_verdict(cfg: Path, knob, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Every /api/ request answers 500: with the dashboard still served, about 11 of 12 requests fail.
+    knob(error_rate=1.0)
+    run = tmp_path / "run.json"
+    doc = audit(cfg, "--save-run", str(run))
+    assert metric(doc, "http.error_rate")["value"] > 0.5
+    assert doc["score"] <= 20 and doc["verdict"] and "capped at 20" in doc["verdict"][0], doc["verdict"]
+    first = doc["roadmap"][0]
+    assert first["metric"] == "http.error_rate" and first["critical"] and first["phase"] == 0, first
+    for mid in ("http.p95_latency", "http.mean_latency", "php.worker_rss_mean"):
+        assert metric(doc, mid)["status"] == "invalid", metric(doc, mid)
+    response = next(c for c in doc["categories"] if c["id"] == "response_time")
+    assert response["priority"] != "Done" and response["score"] < 50
+    for fmt, opener in (("terminal", "✖ The app failed"), ("markdown", "> 🛑 **The app failed")):
+        text = perfscore("score", str(run), "--format", fmt).out
+        assert opener in "\n".join(text.splitlines()[:4]), text[:500]
+
+
 def test_too_few_workers_lowers_scalability(tmp_path: Path, stack: Path, knob) -> None:  # type: ignore[no-untyped-def]
     cfg = _config(tmp_path, scalability=True, duration=2, ramp=[1, 4, 16, 64, 256], step_s=1.5)
     healthy = audit(cfg)

@@ -24,12 +24,22 @@ def _cases() -> list[Any]:
 def test_case(path: Path) -> None:
     case = yaml.safe_load(path.read_text())
     run = Run(measurements=[Measurement(**m) for m in case["measurements"]])
-    result = score_run(run, RUBRIC)
+    result = score_run(run, load_rubric(CASES / case["rubric"]) if "rubric" in case else RUBRIC)
     exp = case["expect"]
-    assert result.score == pytest.approx(exp["score"], abs=0.005)
+    if "score" in exp:
+        assert result.score == pytest.approx(exp["score"], abs=0.005)
+    for key in ("capped_at", "verdict"):
+        if key in exp:
+            assert getattr(result, key) == exp[key], key
+    if "critical" in exp:
+        assert [i.metric for i in result.roadmap if i.critical] == exp["critical"]
+    if "phases" in exp:
+        assert [[p.phase, p.name] for p in result.phases] == exp["phases"]
     for cid, score in exp.get("categories", {}).items():
         assert result.category(cid).score == pytest.approx(score, abs=0.005), cid
     metrics = {m.id: m for c in result.categories for m in c.metrics}
+    for mid, status in exp.get("statuses", {}).items():
+        assert metrics[mid].status == status, mid
     for mid, score in exp.get("metrics", {}).items():
         if score is None:
             assert metrics[mid].score is None

@@ -103,6 +103,12 @@ def test_scaling_category_weights_changes_nothing(cats: dict[str, float], factor
 @given(runs())
 def test_roadmap_gain_equals_a_full_rescore(run: Run) -> None:
     base = score_run(run, RUBRIC)
+    if base.verdict:
+        # A cap or invalid figures: the critical items lead, and the others' gains assume them fixed
+        # (invalid figures stay at 0 until re-measured), so a plain re-score is not the yardstick.
+        crit = [i.critical for i in base.roadmap]
+        assert crit == sorted(crit, reverse=True)
+        return
     for item in base.roadmap[:5]:
         m = RUBRIC.metrics[item.metric]
         others = [x for x in run.measurements if x.metric != item.metric]

@@ -18,9 +18,9 @@ def md(text: object) -> str:
 
 def render(result: Result, *, color: bool = False, ctx: ReportContext | None = None) -> str:
     ctx = ctx or ReportContext()
-    out = [
-        f"## Performance score: {result.score:.2f}/100 ({band_name(result.score)})",
-        "",
+    out = [f"## Performance score: {result.score:.2f}/100 ({band_name(result.score)})", ""]
+    out += [f"> 🛑 **{md(v)}**" for v in result.verdict] + ([""] if result.verdict else [])
+    out += [
         f"Target **{md(result.target.name)}** · rubric {md(result.rubric)} v{md(result.rubric_version)} · "
         f"gap to 100: {100 - result.score:.2f} points",
         "",
@@ -70,8 +70,8 @@ def render(result: Result, *, color: bool = False, ctx: ReportContext | None = N
             )
         out.append("")
     if result.not_measured:
-        out += [f"<details><summary>Not measured ({len(result.not_measured)} metrics, scored 0)</summary>", ""]
-        out += [f"- {md(n.metric)}: {md(n.reason)}" for n in result.not_measured]
+        out += [f"<details><summary>Measure first ({len(result.not_measured)} metrics, scored 0)</summary>", ""]
+        out += [f"- {md(n.metric)} (+{n.points:.2f} at stake): {md(n.reason)}" for n in result.not_measured]
         out += ["", "</details>", ""]
     if result.insufficient:
         out += [f"<details><summary>Not enough data ({len(result.insufficient)} metrics, left out)</summary>", ""]

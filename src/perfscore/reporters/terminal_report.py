@@ -39,6 +39,8 @@ def _header(console: Console, result: Result) -> None:
         f"   target {escape(result.target.name)} · rubric {escape(result.rubric)} v{escape(result.rubric_version)}",
     )
     console.print(title)
+    for line in result.verdict:
+        console.print(Text(f"✖ {line}", style="bold red"))
     console.print(f"Gap to close: {100 - result.score:.2f} points")
     console.print()
 
@@ -96,11 +98,12 @@ def _roadmap(console: Console, result: Result) -> None:
         rt.add_column(col, justify=justify)  # type: ignore[arg-type]
     for i, item in enumerate(result.roadmap, 1):
         found = f"\n[yellow]found: {escape(item.detail[:240])}[/yellow]" if item.detail else ""
+        first = "[bold red]FIX FIRST[/bold red] " if item.critical else ""
         rt.add_row(
             str(i),
             f"+{item.gain:.2f}",
             item.category,
-            f"{escape(item.title)}\n[dim]{escape(item.metric)}: {escape(item.action)}[/dim]{found}",
+            f"{first}{escape(item.title)}\n[dim]{escape(item.metric)}: {escape(item.action)}[/dim]{found}",
             item.effort,
             str(item.phase),
         )
@@ -136,9 +139,9 @@ def _context(console: Console, ctx: ReportContext) -> None:
 def _unmeasured(console: Console, result: Result) -> None:
     if result.not_measured:
         console.print()
-        console.print(f"[magenta]Not measured ({len(result.not_measured)} metrics, scored 0):[/magenta]")
+        console.print(f"[magenta]Measure first ({len(result.not_measured)} metrics, scored 0):[/magenta]")
         for nm in result.not_measured:
-            console.print(f"  {escape(nm.metric)}: {escape(nm.reason)}")
+            console.print(f"  {escape(nm.metric)} (+{nm.points:.2f} at stake): {escape(nm.reason)}")
     if result.insufficient:
         console.print()
         console.print(f"[cyan]Not enough data ({len(result.insufficient)} metrics, left out of the score):[/cyan]")

@@ -85,6 +85,48 @@ class Metric(_Frozen):
         return v <= float(self.target) if d == "lower" else v >= float(self.target)
 
 
+class Condition(_Frozen):
+    """A test on one measured metric: ``above``, ``below`` (strict) or ``equals``; exactly one."""
+
+    metric: str
+    above: float | None = None
+    below: float | None = None
+    equals: StrictBool | float | None = None
+
+    @model_validator(mode="after")
+    def _one_test(self) -> Condition:
+        if sum(x is not None for x in (self.above, self.below, self.equals)) != 1:
+            raise ValueError("a condition needs exactly one of above, below or equals")
+        return self
+
+    def holds(self, value: float | bool | None) -> bool:
+        if value is None:
+            return False
+        if self.equals is not None:
+            return bool(value == self.equals)
+        v = float(value)
+        if math.isnan(v):
+            return False
+        return v > self.above if self.above is not None else v < float(self.below)  # type: ignore[arg-type]
+
+
+class Validity(_Frozen):
+    """When ``when`` holds, the listed metrics measured something else than they claim (latency of
+    failures, memory of crashing workers): they are invalid, score 0 and are never a fix of their own."""
+
+    when: Condition
+    invalidates: list[str] = Field(min_length=1)
+    reason: str = Field(description="why, shown with each invalid metric; {value} is the condition's value")
+
+
+class Cap(_Frozen):
+    """When ``when`` holds, the overall score is at most ``max_score`` and every report opens with ``verdict``."""
+
+    when: Condition
+    max_score: float = Field(ge=0, le=100)
+    verdict: str = Field(description="one line; {value} is the condition's value")
+
+
 class Rubric(_Frozen):
     name: str
     version: str = "1"
@@ -94,6 +136,8 @@ class Rubric(_Frozen):
     )
     categories: dict[str, Category] = Field(min_length=1)
     metrics: dict[str, Metric] = Field(min_length=1)
+    validity: list[Validity] = Field(default_factory=list)
+    caps: list[Cap] = Field(default_factory=list)
 
     @field_validator("categories")
     @classmethod
@@ -122,6 +166,13 @@ class Rubric(_Frozen):
                 raise ValueError(f"metric {mid} names unknown category {m.category!r} (known: {known})")
             if m.remediation.phase not in self.phases:
                 raise ValueError(f"metric {mid} names phase {m.remediation.phase}, not among {sorted(self.phases)}")
+        for when in [r.when for r in self.validity] + [c.when for c in self.caps]:
+            if when.metric not in self.metrics:
+                raise ValueError(f"a validity rule or cap tests {when.metric}, which this rubric does not score")
+        for rule in self.validity:
+            unknown = [m for m in rule.invalidates if m not in self.metrics]
+            if unknown:
+                raise ValueError(f"validity rule invalidates metrics this rubric does not score: {', '.join(unknown)}")
         for cid, cat in self.categories.items():
             members = [m for m in self.metrics.values() if m.category == cid]
             if cat.weight > 0 and not any(m.weight > 0 for m in members):

@@ -6,8 +6,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from perfscore.rubric.model import Metric, Rubric
-from perfscore.run import Measurement, Status, Value
+from perfscore.rubric.model import Condition, Metric, Rubric
+from perfscore.run import Measurement, MetricStatus, Value
 
 NO_PROBE = "no probe reported this metric"
 
@@ -17,7 +17,7 @@ class Scored:
     """One metric's score before rounding; ``score`` None means excluded."""
 
     score: float | None
-    status: Status
+    status: MetricStatus
     value: Value
     reason: str | None
     meets_target: bool
@@ -70,3 +70,52 @@ def overall_of(rubric: Rubric, scored: Mapping[str, Scored]) -> tuple[float, dic
     cats = {cid: category_score(rubric, cid, scored) for cid in rubric.categories}
     weights = {cid: c.weight for cid, c in rubric.categories.items()}
     return overall_score(cats, weights), cats
+
+
+def _text(template: str, value: Value) -> str:
+    shown = f"{value:.0%}" if isinstance(value, float) and 0 <= value <= 1 else str(value)
+    return template.replace("{value}", shown)
+
+
+def _holds(when: Condition, scored: Mapping[str, Scored]) -> Value:
+    """The condition's value when it holds on a measured figure, else None."""
+    s = scored.get(when.metric)
+    if s is None or s.status != "measured" or not when.holds(s.value):
+        return None
+    return s.value if s.value is not None else True
+
+
+def apply_validity(rubric: Rubric, scored: Mapping[str, Scored]) -> tuple[dict[str, Scored], list[str], set[str]]:
+    """Invalidate what the rubric's validity rules say; the reasons, and the metrics behind them."""
+    out = dict(scored)
+    reasons: list[str] = []
+    causes: set[str] = set()
+    for rule in rubric.validity:
+        value = _holds(rule.when, scored)
+        if value is None:
+            continue
+        why = _text(rule.reason, value)
+        reasons.append(why)
+        causes.add(rule.when.metric)
+        for mid in rule.invalidates:
+            s = out[mid]
+            if s.status in ("measured", "insufficient_data"):
+                out[mid] = Scored(0.0, "invalid", s.value, why, False)
+    return out, reasons, causes
+
+
+def fired_caps(rubric: Rubric, scored: Mapping[str, Scored]) -> list[tuple[float, str, str]]:
+    """(max score, verdict, metric) of every cap whose condition holds."""
+    out = []
+    for cap in rubric.caps:
+        value = _holds(cap.when, scored)
+        if value is not None:
+            out.append((cap.max_score, _text(cap.verdict, value), cap.when.metric))
+    return out
+
+
+def capped_overall(rubric: Rubric, scored: Mapping[str, Scored]) -> tuple[float, dict[str, float]]:
+    """The overall score with the rubric's caps applied, and the (uncapped) category scores."""
+    overall, cats = overall_of(rubric, scored)
+    caps = fired_caps(rubric, scored)
+    return (min([overall] + [c[0] for c in caps]), cats)

@@ -19,8 +19,8 @@ from perfscore.audits import derive
 from perfscore.result import CategoryResult, MetricResult, NotMeasured, Priority, Result
 from perfscore.rubric.model import Rubric
 from perfscore.run import Measurement, Run
-from perfscore.scoring.core import Scored, overall_of, score_all
-from perfscore.scoring.roadmap import build_roadmap
+from perfscore.scoring.core import Scored, apply_validity, fired_caps, overall_of, score_all
+from perfscore.scoring.roadmap import build_roadmap, points_at_stake
 
 
 def priority_label(weighted_impact: float, measured: bool) -> Priority:
@@ -55,11 +55,24 @@ def _metric_result(rubric: Rubric, mid: str, s: Scored, meas: Measurement | None
     )
 
 
+def _verdict(caps: list[tuple[float, str, str]], invalid_because: list[str], scored: dict[str, Scored]) -> list[str]:
+    """The lines every report opens with: the tightest cap that applied, and what made figures invalid."""
+    lines = [min(caps)[1]] if caps else []
+    invalid = sum(1 for s in scored.values() if s.status == "invalid")
+    lines += [f"{invalid} figures are invalid: {why}." for why in dict.fromkeys(invalid_because)]
+    return lines
+
+
 def score_run(run: Run, rubric: Rubric) -> Result:
     """Re-derive the run's measurements from its artifacts (when it has them), then score them."""
     measurements = {m.metric: m for m in derive(run)}
-    scored = score_all(rubric, measurements)
+    scored, invalid_because, causes = apply_validity(rubric, score_all(rubric, measurements))
     overall, cats = overall_of(rubric, scored)
+    caps = fired_caps(rubric, scored)
+    capped_at = min(c[0] for c in caps) if caps and min(c[0] for c in caps) < overall else None
+    if capped_at is not None:
+        overall = capped_at
+    causes |= {c[2] for c in caps}
 
     impacts = {cid: (100.0 - s) * rubric.categories[cid].weight / 100.0 for cid, s in cats.items()}
     order = sorted(rubric.categories, key=lambda c: (-round(impacts[c], 9), c))
@@ -86,9 +99,12 @@ def score_run(run: Run, rubric: Rubric) -> Result:
             )
         )
 
-    roadmap, phases = build_roadmap(rubric, scored, measurements)
+    roadmap, phases = build_roadmap(rubric, scored, measurements, critical=causes)
+    stake = points_at_stake(rubric, scored)
     return Result(
         score=round(overall, 2),
+        verdict=_verdict(caps, invalid_because, scored),
+        capped_at=capped_at,
         rubric=rubric.name,
         rubric_version=rubric.version,
         tool_version=__version__,
@@ -98,12 +114,17 @@ def score_run(run: Run, rubric: Rubric) -> Result:
         categories=categories,
         roadmap=roadmap,
         phases=phases,
-        not_measured=[
-            NotMeasured(metric=r.id, category=c.id, reason=r.reason or "not measured")
-            for c in categories
-            for r in c.metrics
-            if r.status == "unavailable"
-        ],
+        not_measured=sorted(
+            (
+                NotMeasured(
+                    metric=r.id, category=c.id, reason=r.reason or "not measured", points=round(stake.get(r.id, 0), 2)
+                )
+                for c in categories
+                for r in c.metrics
+                if r.status == "unavailable"
+            ),
+            key=lambda n: -n.points,
+        ),
         insufficient=[
             NotMeasured(metric=r.id, category=c.id, reason=r.reason or "too few events")
             for c in categories

@@ -3,7 +3,14 @@
 A recommendation's worth is the overall score with that metric at its target
 minus the score without (Lighthouse prices an opportunity the same way).
 Phases are cumulative: the projected score after phase k re-scores with every
-metric of phases 1..k at its target.
+metric of phases 1..k at its target, with the rubric's caps applied to the
+projected figures.
+
+Critical items (a metric behind a validity rule or cap that fired, such as
+the error rate of a failing app) lead the roadmap whatever their gain, in a
+phase 0 of their own ("Fix first"); the other items' gains assume them fixed.
+Invalid metrics and metrics not measured are never items: the first are
+fixed by the critical items, the second need measuring, not fixing.
 """
 
 from __future__ import annotations
@@ -13,9 +20,13 @@ from collections.abc import Mapping
 from perfscore.result import PhaseResult, RoadmapItem
 from perfscore.rubric.model import EFFORT_COST, Rubric
 from perfscore.run import Measurement
-from perfscore.scoring.core import Scored, overall_of
+from perfscore.scoring.core import Scored, capped_overall
 
-AT_TARGET = Scored(1.0, "measured", None, None, True)
+FIX_FIRST = (0, "Fix first")
+
+
+def _at_target(rubric: Rubric, mid: str) -> Scored:
+    return Scored(1.0, "measured", rubric.metrics[mid].target, None, True)
 
 
 def _gains(rubric: Rubric, scored: Mapping[str, Scored]) -> dict[str, float]:
@@ -32,7 +43,7 @@ def _gains(rubric: Rubric, scored: Mapping[str, Scored]) -> dict[str, float]:
     gains: dict[str, float] = {}
     for mid, m in rubric.metrics.items():
         s = scored[mid]
-        if s.score is None or s.meets_target:
+        if s.score is None or s.meets_target or s.status == "invalid":
             continue
         denom = metric_w_total[m.category]
         if denom <= 0 or cat_w_total <= 0:
@@ -40,6 +51,11 @@ def _gains(rubric: Rubric, scored: Mapping[str, Scored]) -> dict[str, float]:
         delta_cat = 100.0 * m.weight * (1.0 - s.score) / denom
         gains[mid] = delta_cat * rubric.categories[m.category].weight / cat_w_total
     return gains
+
+
+def points_at_stake(rubric: Rubric, scored: Mapping[str, Scored]) -> dict[str, float]:
+    """Overall points each metric not measured would add if it were measured at its target."""
+    return {mid: g for mid, g in _gains(rubric, scored).items() if scored[mid].status == "unavailable"}
 
 
 def _detail(meas: Measurement | None) -> str | None:
@@ -51,9 +67,15 @@ def _detail(meas: Measurement | None) -> str | None:
 
 
 def build_roadmap(
-    rubric: Rubric, scored: Mapping[str, Scored], measurements: Mapping[str, Measurement]
+    rubric: Rubric,
+    scored: Mapping[str, Scored],
+    measurements: Mapping[str, Measurement],
+    critical: set[str] | frozenset[str] = frozenset(),
 ) -> tuple[list[RoadmapItem], list[PhaseResult]]:
-    gains = _gains(rubric, scored)
+    gains = {mid: g for mid, g in _gains(rubric, scored).items() if scored[mid].status != "unavailable"}
+    now, _ = capped_overall(rubric, scored)
+    for mid in critical & gains.keys():  # a critical fix also lifts the caps resting on it: re-score in full
+        gains[mid] = capped_overall(rubric, {**scored, mid: _at_target(rubric, mid)})[0] - now
     items: list[RoadmapItem] = []
     for mid, gain in gains.items():
         m = rubric.metrics[mid]
@@ -68,7 +90,8 @@ def build_roadmap(
                 title=r.title,
                 action=r.action,
                 effort=r.effort,
-                phase=r.phase,
+                phase=FIX_FIRST[0] if mid in critical else r.phase,
+                critical=mid in critical,
                 reference=r.reference,
                 detail=_detail(meas),
                 value=scored[mid].value,
@@ -77,21 +100,22 @@ def build_roadmap(
                 status=scored[mid].status,
             )
         )
-    items.sort(key=lambda i: (-gains[i.metric], -i.gain_per_effort, i.metric))
+    items.sort(key=lambda i: (not i.critical, -gains[i.metric], -i.gain_per_effort, i.metric))
 
     phases: list[PhaseResult] = []
     current = dict(scored)
-    before, _ = overall_of(rubric, current)
-    for phase in sorted(rubric.phases):
+    before, _ = capped_overall(rubric, current)
+    names = {FIX_FIRST[0]: FIX_FIRST[1], **rubric.phases}
+    for phase in sorted(names):
         in_phase = [i.metric for i in items if i.phase == phase]
         for mid in in_phase:
-            current[mid] = AT_TARGET
-        after, _ = overall_of(rubric, current)
+            current[mid] = _at_target(rubric, mid)
+        after, _ = capped_overall(rubric, current)
         if in_phase:
             phases.append(
                 PhaseResult(
                     phase=phase,
-                    name=rubric.phases[phase],
+                    name=names[phase],
                     metrics=in_phase,
                     gain=round(after - before, 2),
                     projected_score=round(after, 2),
