@@ -67,6 +67,10 @@ def test_baseline_measures_every_configured_category(baseline: dict[str, Any]) -
         "monitoring.health_endpoint",
         "http.static_cache_headers",
     } <= measured
+    # Persistent connections: no connection churn to advise on, and too few new connections for a
+    # thread-cache verdict (issue: "Reuse server threads" from 7 connections in 25,000 requests).
+    assert metric(baseline, "mysql.connections_per_request")["value"] < 0.01
+    assert "mysql.thread_cache_hit_ratio" not in {i["metric"] for i in baseline["roadmap"]}
     not_measured = {n["metric"] for n in baseline["not_measured"]}
     assert {"load.max_throughput", "load.max_concurrency"} <= not_measured  # ramp off in this config
 
@@ -131,6 +135,15 @@ def test_a_mostly_failing_app_gets_a_failing_verdict(cfg: Path, knob, tmp_path: 
     for fmt, opener in (("terminal", "✖ The app failed"), ("markdown", "> 🛑 **The app failed")):
         text = perfscore("score", str(run), "--format", fmt).out
         assert opener in "\n".join(text.splitlines()[:4]), text[:500]
+
+
+def test_a_connection_per_page_is_named(cfg: Path, knob) -> None:  # type: ignore[no-untyped-def]
+    knob(persistent_db="off", cache="off")  # every page reads the database, each over a new connection
+    doc = audit(cfg)
+    per = metric(doc, "mysql.connections_per_request")
+    assert per["status"] == "measured" and per["value"] >= 0.5, per
+    item = next(i for i in doc["roadmap"] if i["metric"] == "mysql.connections_per_request")
+    assert "the app connects per page" in item["detail"] and item["title"] == "Reuse database connections"
 
 
 def test_too_few_workers_lowers_scalability(tmp_path: Path, stack: Path, knob) -> None:  # type: ignore[no-untyped-def]

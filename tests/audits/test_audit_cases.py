@@ -1,7 +1,7 @@
 """Table-driven audits: a snapshot in, the measurement out (tests/audits/cases/*.yaml). No server needed.
 
 Each case file is a list of cases; a case names the artifact it holds (``artifact``, a snapshot as saved
-in a Run) and, per metric, what its audit must say: status, value, reason/low_confidence/summary
+in a Run; ``with`` holds the further artifacts an audit of several reads) and, per metric, what its audit must say: status, value, reason/low_confidence/summary
 (substring, or null for none) and a subset of the evidence (strings there match as substrings).
 """
 
@@ -80,10 +80,11 @@ def check(m: Measurement, exp: dict[str, Any]) -> None:
 @pytest.mark.parametrize(("name", "case"), ALL, ids=[n for n, _ in ALL])
 def test_case(name: str, case: dict[str, Any]) -> None:
     snapshot = _snapshot_type(case["artifact"]).model_validate(case["snapshot"])
+    more = {name: _snapshot_type(name).model_validate(doc) for name, doc in case.get("with", {}).items()}
     for metric, exp in case["expect"].items():
         spec = REGISTRY[metric]
         assert spec.reads == case["artifact"], f"{metric} reads {spec.reads}, not {case['artifact']}"
-        m = spec.run(snapshot)
+        m = spec.run(snapshot, *(more[name] for name in spec.also))
         assert not (m.reason or "").startswith("audit failed"), m.reason
         try:
             check(m, exp)

@@ -57,8 +57,7 @@ def insufficient(reason: str, value: Value = None, **evidence: Any) -> Outcome:
     return Outcome("insufficient_data", value, reason, evidence=evidence)
 
 
-S = TypeVar("S", bound=Snapshot)
-AuditFn = Callable[[Any], Outcome]
+AuditFn = Callable[..., Outcome]
 
 
 @dataclass(frozen=True)
@@ -68,12 +67,13 @@ class AuditSpec:
     unit: str
     category: str  # the rubric category it belongs to by default
     evidence: str  # what its evidence means
-    reads: str  # the artifact it is computed from
+    reads: str  # the artifact it is computed from (its first argument)
     fn: AuditFn
+    also: tuple[str, ...] = ()  # further artifacts it needs (further arguments), e.g. the window's traffic
 
-    def run(self, snapshot: Snapshot) -> Measurement:
+    def run(self, snapshot: Snapshot, *more: Snapshot) -> Measurement:
         try:
-            out = self.fn(snapshot)
+            out = self.fn(snapshot, *more)
         except Unmeasurable as exc:
             out = unavailable(str(exc))
         except Exception as exc:  # an audit bug costs its metric, not the whole score
@@ -99,21 +99,25 @@ class AuditSpec:
 REGISTRY: dict[str, AuditSpec] = {}
 
 
-def audit(
-    metric: str, *, title: str, unit: str = "", category: str, evidence: str = ""
-) -> Callable[[Callable[[S], Outcome]], Callable[[S], Outcome]]:
-    """Declare the audit of ``metric``. A second audit of the same id is a programming error."""
+F = TypeVar("F", bound=Callable[..., Outcome])
+
+
+def audit(metric: str, *, title: str, unit: str = "", category: str, evidence: str = "") -> Callable[[F], F]:
+    """Declare the audit of ``metric``. A second audit of the same id is a programming error.
+
+    The artifacts it reads are the Snapshot types of its arguments, in order.
+    """
     if not METRIC_ID.match(metric):
         raise ValueError(f"audit id {metric!r} must be lowercase and dotted")
 
-    def register(fn: Callable[[S], Outcome]) -> Callable[[S], Outcome]:
+    def register(fn: F) -> F:
         if metric in REGISTRY:
             raise ValueError(f"metric {metric} is declared twice ({REGISTRY[metric].fn} and {fn})")
-        hints = typing.get_type_hints(fn)
-        arg = next(iter(v for k, v in hints.items() if k != "return"), None)
-        if not (isinstance(arg, type) and issubclass(arg, Snapshot)):
-            raise TypeError(f"audit {metric}: its argument must be annotated with a Snapshot type")
-        REGISTRY[metric] = AuditSpec(metric, title, unit, category, evidence, arg.artifact, fn)
+        args = [v for k, v in typing.get_type_hints(fn).items() if k != "return"]
+        if not args or not all(isinstance(a, type) and issubclass(a, Snapshot) for a in args):
+            raise TypeError(f"audit {metric}: each argument must be annotated with a Snapshot type")
+        names = [a.artifact for a in args]
+        REGISTRY[metric] = AuditSpec(metric, title, unit, category, evidence, names[0], fn, tuple(names[1:]))
         return fn
 
     return register

@@ -21,9 +21,11 @@ def derive(run: Run) -> list[Measurement]:
     reports = {p.name: p for p in run.probes}
     out = []
     for spec in REGISTRY.values():
-        snapshot = getattr(run.artifacts, spec.reads)
-        if snapshot is None:
-            out.append(spec.missing(_why_missing(spec.reads, reports.get(spec.reads))))
+        names = (spec.reads, *spec.also)
+        snapshots = [getattr(run.artifacts, name) for name in names]
+        missing = next((name for name, snap in zip(names, snapshots, strict=True) if snap is None), None)
+        if missing is not None:
+            out.append(spec.missing(_why_missing(missing, reports.get(missing))))
         else:
-            out.append(spec.run(snapshot))
+            out.append(spec.run(*snapshots))
     return out

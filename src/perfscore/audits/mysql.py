@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from perfscore.artifacts.mysql import DigestRow, MySQLSnapshot, PlanRow
+from perfscore.artifacts.window import WindowSnapshot
 from perfscore.audits.base import Outcome, audit, insufficient, measured, not_applicable, unavailable
 
 DAY = 86400
@@ -450,3 +451,43 @@ def replicas(s: MySQLSnapshot) -> Outcome:
     if s.replica_hosts == 0 and not s.replicas_expected:
         return not_applicable("no replicas, on purpose (replicas_expected: false)", 0.0)
     return measured(float(s.replica_hosts), this_server_replicates=s.replica_of)
+
+
+MIN_REQUESTS = 100  # fewest HTTP requests in the window behind a connections-per-request verdict
+CHURN = 0.05  # new connections per request above which the summary names the churn
+
+
+@audit(
+    "mysql.connections_per_request",
+    title="New database connections per HTTP request",
+    unit="connections/request",
+    category=CATEGORY,
+    evidence="Connections opened during the window / HTTP requests the audit sent in it (≈ 0 when persistent)",
+)
+def connections_per_request(s: MySQLSnapshot, w: WindowSnapshot) -> Outcome:
+    if w.load is None:
+        return unavailable(w.error or "no traffic was driven during the window")
+    c = Counters(s)
+    connections, requests = c.delta("Connections"), w.load.requests
+    if requests < MIN_REQUESTS:
+        return insufficient(
+            f"{requests:,} HTTP requests in the window, {MIN_REQUESTS:,} needed for a verdict: audit for longer",
+            events=requests,
+            needed=MIN_REQUESTS,
+        )
+    per = round(connections / requests, 4)
+    churn = (
+        f"{connections:,} new database connections for {requests:,} requests ({per:g} per request, "
+        f"{connections / max(s.window_s, 1e-6):,.0f}/s): the app connects per page"
+        if per >= CHURN
+        else None
+    )
+    return measured(
+        per,
+        low_confidence=c.caveat("Connections"),
+        summary=churn,
+        connections=connections,
+        requests=requests,
+        threads_created=c.delta("Threads_created"),
+        window_s=round(s.window_s, 2),
+    )

@@ -159,7 +159,7 @@ class _Session:
             self.say(f"{name}: unavailable: {why}")
             return
         self.snapshots[name] = value
-        got = [spec.run(value) for spec in REGISTRY.values() if spec.reads == name]
+        got = [spec.run(value) for spec in REGISTRY.values() if spec.reads == name and not spec.also]
         n_ok = sum(1 for m in got if m.status == "measured")
         first = next((m.reason for m in got if m.status == "unavailable" and m.reason), None)
         status = "ok" if n_ok == len(got) else ("partial" if n_ok else "unavailable")

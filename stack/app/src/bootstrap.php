@@ -36,7 +36,7 @@ final class App
                 (string) getenv('LOANFLOW_DB_DSN'),
                 (string) getenv('LOANFLOW_DB_USER'),
                 (string) getenv('LOANFLOW_DB_PASS'),
-                [PDO::ATTR_ERRMODE => PDO::ERRMODE_EXCEPTION, PDO::ATTR_PERSISTENT => true,
+                [PDO::ATTR_ERRMODE => PDO::ERRMODE_EXCEPTION, PDO::ATTR_PERSISTENT => Knobs::get('persistent_db') === 'on',
                  PDO::ATTR_DEFAULT_FETCH_MODE => PDO::FETCH_ASSOC, PDO::ATTR_TIMEOUT => 2,
                  PDO::ATTR_EMULATE_PREPARES => false]
             );
