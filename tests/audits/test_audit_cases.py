@@ -1,8 +1,9 @@
 """Table-driven audits: a snapshot in, the measurement out (tests/audits/cases/*.yaml). No server needed.
 
-Each case file is a list of cases; a case names the artifact it holds (``artifact``, a snapshot as saved
-in a Run; ``with`` holds the further artifacts an audit of several reads) and, per metric, what its audit must say: status, value, reason/low_confidence/summary
-(substring, or null for none) and a subset of the evidence (strings there match as substrings).
+Each case file is a list of cases. A case names the artifact it holds (``artifact``, with ``snapshot``
+as saved in a Run; ``with`` holds the further artifacts an audit of several reads) and, per metric,
+what its audit must say: status, value, reason/low_confidence/summary (substring, or null for none)
+and a subset of the evidence (strings there match as substrings).
 """
 
 from __future__ import annotations
