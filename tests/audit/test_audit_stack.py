@@ -71,6 +71,7 @@ def test_baseline_measures_every_configured_category(baseline: dict[str, Any]) -
     # thread-cache verdict (issue: "Reuse server threads" from 7 connections in 25,000 requests).
     assert metric(baseline, "mysql.connections_per_request")["value"] < 0.01
     assert "mysql.thread_cache_hit_ratio" not in {i["metric"] for i in baseline["roadmap"]}
+    assert metric(baseline, "redis.reads_per_request")["value"] > 0.3  # the reference app caches its reads
     not_measured = {n["metric"] for n in baseline["not_measured"]}
     assert {"load.max_throughput", "load.max_concurrency"} <= not_measured  # ramp off in this config
 
@@ -144,6 +145,21 @@ def test_a_connection_per_page_is_named(cfg: Path, knob) -> None:  # type: ignor
     assert per["status"] == "measured" and per["value"] >= 0.5, per
     item = next(i for i in doc["roadmap"] if i["metric"] == "mysql.connections_per_request")
     assert "the app connects per page" in item["detail"] and item["title"] == "Reuse database connections"
+
+
+def test_an_app_without_cache_code_is_told_to_cache_not_to_tune_redis(cfg: Path, knob) -> None:  # type: ignore[no-untyped-def]
+    knob(use_redis="off")
+    doc = audit(cfg)
+    per = metric(doc, "redis.reads_per_request")
+    assert per["status"] == "measured" and per["value"] < 0.01, per
+    assert "caches nothing" in per["summary"]
+    items = [i["metric"] for i in doc["roadmap"]]
+    assert "redis.reads_per_request" in items
+    tuning = {"redis.evicted_keys", "redis.eviction_policy_ok", "redis.latency_monitor", "redis.maxmemory_used_ratio"}
+    assert not tuning & set(items), items
+    for mid in tuning:
+        assert metric(doc, mid)["status"] == "not_applicable", metric(doc, mid)
+    assert cats(doc)["caching"] < 60
 
 
 def test_too_few_workers_lowers_scalability(tmp_path: Path, stack: Path, knob) -> None:  # type: ignore[no-untyped-def]

@@ -11,6 +11,7 @@ import statistics
 from typing import Any
 
 from perfscore.artifacts.redis import RedisSnapshot
+from perfscore.artifacts.window import WindowSnapshot
 from perfscore.audits.base import Outcome, audit, insufficient, measured, not_applicable, unavailable
 
 # Redis docs (eviction policies): for a cache, evict across all keys by recency or frequency.
@@ -18,6 +19,8 @@ CACHE_POLICIES = {"allkeys-lru", "allkeys-lfu", "volatile-lru", "volatile-lfu", 
 # Redis MEMORY DOCTOR ignores fragmentation below this much used memory: the ratio means little there.
 SMALL_DATASET = 5 * 1024 * 1024
 MIN_READS = 100  # fewest cache reads (hits + misses) behind a hit-ratio verdict
+MIN_REQUESTS = 100  # fewest HTTP requests behind a reads-per-request verdict
+NO_CACHE = 0.01  # cache reads per request below which the app is said to cache nothing
 DAY = 86400
 
 
@@ -45,6 +48,25 @@ def _delta(s: RedisSnapshot, key: str) -> int:
     after = _int(s.info_after or s.info_before, key)
     before = _int(s.info_before, key)
     return after if _restarted(s) or after < before else after - before
+
+
+# INFO counts the commands it has processed before itself: the window's delta of
+# total_commands_processed includes perfscore's first INFO, and nothing else of perfscore's.
+OWN_COMMANDS = 1
+
+
+def app_commands(s: RedisSnapshot) -> int | None:
+    """Commands the app (and everyone but perfscore) sent Redis during the window; None if unknown."""
+    if s.info_after is None or "total_commands_processed" not in s.info_after:
+        return None
+    return max(_delta(s, "total_commands_processed") - (0 if _restarted(s) else OWN_COMMANDS), 0)
+
+
+def _unused(s: RedisSnapshot) -> Outcome | None:
+    """Not applicable when the app sent Redis nothing during the window: tuning it cannot help."""
+    if app_commands(s) == 0:
+        return not_applicable("the app sent Redis no commands during the window: tuning it cannot help the app")
+    return None
 
 
 def _extras(s: RedisSnapshot, end: dict[str, Any]) -> dict[str, Any]:
@@ -122,6 +144,8 @@ def hit_ratio(s: RedisSnapshot) -> Outcome:
     evidence="evicted_keys delta over the window",
 )
 def evicted_keys(s: RedisSnapshot) -> Outcome:
+    if unused := _unused(s):
+        return unused
     end, gone = _end(s)
     return measured(
         float(max(_delta(s, "evicted_keys"), 0)), low_confidence=gone, lifetime_evicted=_int(end, "evicted_keys")
@@ -135,6 +159,8 @@ def evicted_keys(s: RedisSnapshot) -> Outcome:
     evidence="maxmemory is set and maxmemory_policy evicts by recency, frequency, TTL or at random",
 )
 def eviction_policy_ok(s: RedisSnapshot) -> Outcome:
+    if unused := _unused(s):
+        return unused
     end, _ = _end(s)
     policy = str(end.get("maxmemory_policy", ""))
     maxmemory = _int(end, "maxmemory")
@@ -149,6 +175,8 @@ def eviction_policy_ok(s: RedisSnapshot) -> Outcome:
     evidence="mem_fragmentation_ratio; not applicable below 5 MB used (Redis MEMORY DOCTOR)",
 )
 def fragmentation_ratio(s: RedisSnapshot) -> Outcome:
+    if unused := _unused(s):
+        return unused
     end, _ = _end(s)
     used = _int(end, "used_memory")
     try:
@@ -169,6 +197,8 @@ def fragmentation_ratio(s: RedisSnapshot) -> Outcome:
     evidence="used_memory / maxmemory; not applicable without maxmemory",
 )
 def maxmemory_used_ratio(s: RedisSnapshot) -> Outcome:
+    if unused := _unused(s):
+        return unused
     end, _ = _end(s)
     used, maxmemory = _int(end, "used_memory"), _int(end, "maxmemory")
     if maxmemory <= 0:
@@ -183,9 +213,41 @@ def maxmemory_used_ratio(s: RedisSnapshot) -> Outcome:
     evidence="CONFIG GET latency-monitor-threshold > 0",
 )
 def latency_monitor(s: RedisSnapshot) -> Outcome:
+    if unused := _unused(s):
+        return unused
     _, gone = _end(s)
     if gone:
         return unavailable(gone)
     if s.latency_monitor_threshold_ms is None:
         return unavailable(f"CONFIG GET refused: {s.latency_monitor_error or 'no answer'}")
     return measured(s.latency_monitor_threshold_ms > 0, threshold_ms=s.latency_monitor_threshold_ms)
+
+
+@audit(
+    "redis.reads_per_request",
+    title="Cache reads per HTTP request",
+    unit="reads/request",
+    category="caching",
+    evidence="Redis keyspace reads (hits + misses) during the window / HTTP requests the audit sent in it",
+)
+def reads_per_request(s: RedisSnapshot, w: WindowSnapshot) -> Outcome:
+    if w.load is None:
+        return unavailable(w.error or "no traffic was driven during the window")
+    if s.info_after is None:
+        return unavailable(f"Redis unavailable at the end of the window ({s.after_error})")
+    requests = w.load.requests
+    if requests < MIN_REQUESTS:
+        return insufficient(f"{requests:,} HTTP requests in the window, {MIN_REQUESTS:,} needed for a verdict")
+    reads = _delta(s, "keyspace_hits") + _delta(s, "keyspace_misses")
+    commands = app_commands(s)
+    per = round(reads / requests, 4)
+    return measured(
+        per,
+        summary=f"{reads:,} cache reads for {requests:,} requests ({commands if commands is not None else '?'} "
+        "Redis commands in all): the app caches nothing in Redis"
+        if per < NO_CACHE
+        else None,
+        reads=reads,
+        requests=requests,
+        app_commands=commands,
+    )
