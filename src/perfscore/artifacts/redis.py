@@ -12,6 +12,7 @@ from perfscore.artifacts.base import Snapshot
 class RedisSnapshot(Snapshot):
     artifact: ClassVar[str] = "redis"
 
+    window_s: float = Field(0.0, description="seconds between the two INFO samples")
     info_before: dict[str, Any] = Field(default_factory=dict, description="INFO all at the window start")
     info_after: dict[str, Any] | None = Field(None, description="INFO all at the window end; None if Redis went away")
     after_error: str | None = Field(None, description="why INFO failed at the window end")

@@ -129,9 +129,11 @@ def fpm_not_saturated(s: MonitoringSnapshot) -> Outcome:
         return unavailable("the PHP-FPM status page is not reachable")
     before = _fpm(s.fpm_before)
     reached = _int(doc, "max children reached") - (_int(before, "max children reached") if before else 0)
-    restarted = before is not None and _int(doc, "start since") < _int(before, "start since")
-    if restarted or reached < 0:
-        reached = _int(doc, "max children reached")  # the pool restarted: its counter starts again
+    restarted = before is not None and (
+        _int(doc, "start since") < _int(before, "start since") or reached < 0
+    )  # a younger pool, or a counter that went down: the pool restarted and counts again
+    if restarted:
+        reached = _int(doc, "max children reached")
     queue = _int(doc, "listen queue")
     ok = reached <= 0 and queue <= 0
     return measured(

@@ -15,7 +15,7 @@ from typing import Any
 
 from perfscore.artifacts.mysql import DigestRow, MySQLSnapshot, PlanRow
 from perfscore.artifacts.window import WindowSnapshot
-from perfscore.audits.base import Outcome, audit, insufficient, measured, not_applicable, unavailable
+from perfscore.audits.base import Outcome, Unmeasurable, audit, insufficient, measured, not_applicable, unavailable
 
 DAY = 86400
 FULL_SCAN_MIN_ROWS = 1000  # scanning a tiny lookup table is fine
@@ -32,33 +32,61 @@ def _int(d: dict[str, str], key: str) -> int:
         return 0
 
 
+SLACK_S = 2  # Uptime counts whole seconds, sampled around the window
+
+
 @dataclass(frozen=True)
 class Counters:
+    """SHOW GLOBAL STATUS around the window, for a group of counters judged together.
+
+    A restart (Uptime grew less than the window) or FLUSH STATUS (Uptime_since_flush_status did,
+    or any counter of the group went down) resets the whole group: its figures then count from the
+    reset, which lies inside the window, and say so. A counter missing from either sample makes
+    the metric unavailable, never a silent 0.
+    """
+
     s: MySQLSnapshot
+    group: tuple[str, ...] = ()
+
+    def _get(self, d: dict[str, str], key: str, when: str) -> int:
+        if key not in d:
+            raise Unmeasurable(f"{key} is missing from SHOW GLOBAL STATUS at the window {when}")
+        try:
+            return int(d[key])
+        except ValueError:
+            raise Unmeasurable(f"{key} is not a number in SHOW GLOBAL STATUS ({d[key][:40]!r})") from None
+
+    def before(self, key: str) -> int:
+        return self._get(self.s.status_before, key, "start")
+
+    def now(self, key: str) -> int:
+        return self._get(self.s.status_after, key, "end")
 
     @property
     def uptime(self) -> int:
-        return _int(self.s.status_after, "Uptime")
+        return self.now("Uptime")
+
+    def _fell(self, key: str) -> bool:
+        return self.now(key) + SLACK_S < self.before(key) + int(self.s.window_s)
 
     @property
     def restarted(self) -> bool:
-        return self.uptime < _int(self.s.status_before, "Uptime")
+        return self._fell("Uptime")
 
-    def now(self, key: str) -> int:
-        return _int(self.s.status_after, key)
-
-    def reset(self, key: str) -> bool:
-        return self.restarted or self.now(key) < _int(self.s.status_before, key)
+    @property
+    def reset(self) -> bool:
+        flush = "Uptime_since_flush_status"
+        flushed = flush in self.s.status_before and flush in self.s.status_after and self._fell(flush)
+        return self.restarted or flushed or any(self.now(k) < self.before(k) for k in self.group)
 
     def delta(self, key: str) -> int:
-        after = self.now(key)
-        return after if self.reset(key) else after - _int(self.s.status_before, key)
+        return self.now(key) if self.reset else self.now(key) - self.before(key)
 
-    def caveat(self, *keys: str) -> str | None:
+    def caveat(self) -> str | None:
         notes = []
         if self.restarted:
             notes.append("the server restarted during the window: counters since its restart")
-        elif any(self.reset(k) for k in keys):
+        elif self.reset:
             notes.append("counters were reset (FLUSH STATUS) during the window: figures since the reset")
         if self.uptime < DAY:
             notes.append(f"server up {self.uptime / 3600:.1f} h (< 1 day): counters may not be representative")
@@ -81,10 +109,10 @@ def _ratio(
     the server has been up a day; otherwise the metric is insufficient_data, with the count.
     """
     minimum, noun = events
-    c = Counters(s)
+    c = Counters(s, (num_key, *den_keys))
     num = c.delta(num_key)
     den = sum(c.delta(k) for k in den_keys)
-    scope, low = "window", c.caveat(num_key, *den_keys)
+    scope, low = "window", c.caveat()
 
     def ratio(n: int, d: int) -> float:
         value = empty if d <= 0 else n / d
@@ -203,15 +231,15 @@ def connections_used_ratio(s: MySQLSnapshot) -> Outcome:
     evidence="Select_full_join + Select_range_check over the window, per day",
 )
 def joins_without_index_per_day(s: MySQLSnapshot) -> Outcome:
-    c = Counters(s)
     keys = ("Select_range_check", "Select_full_join")
+    c = Counters(s, keys)
     if s.window_s <= 0:
         return unavailable("the window has no duration: no rate can be computed")
     joins = sum(c.delta(k) for k in keys)
     lifetime = sum(c.now(k) for k in keys)
     return measured(
         round(joins / s.window_s * DAY, 1),
-        low_confidence=c.caveat(*keys),
+        low_confidence=c.caveat(),
         window_joins=joins,
         window_s=round(s.window_s, 2),
         lifetime_per_day=round(lifetime / max(c.uptime, 1) * DAY, 1),
@@ -360,7 +388,14 @@ def full_scan_statements(s: MySQLSnapshot) -> Outcome:
         for name, used in (("performance_schema", digests), ("slow_log", slow), ("EXPLAIN", s.queries or None))
         if used is not None
     ]
-    return measured(float(len(scans)), summary=summary or None, statements=scans, sources=sources)
+    failed = [q.name for q in s.queries if q.error]
+    return measured(
+        float(len(scans)),
+        low_confidence=f"configured queries not EXPLAINed (they failed): {', '.join(failed)}" if failed else None,
+        summary=summary or None,
+        statements=scans,
+        sources=sources,
+    )
 
 
 def _p95(values: list[float]) -> float:
@@ -467,14 +502,15 @@ CHURN = 0.05  # new connections per request above which the summary names the ch
 def connections_per_request(s: MySQLSnapshot, w: WindowSnapshot) -> Outcome:
     if w.load is None:
         return unavailable(w.error or "no traffic was driven during the window")
-    c = Counters(s)
-    connections, requests = c.delta("Connections"), w.load.requests
+    requests = w.load.requests
     if requests < MIN_REQUESTS:
         return insufficient(
             f"{requests:,} HTTP requests in the window, {MIN_REQUESTS:,} needed for a verdict: audit for longer",
             events=requests,
             needed=MIN_REQUESTS,
         )
+    c = Counters(s, ("Connections",))
+    connections = c.delta("Connections")
     per = round(connections / requests, 4)
     churn = (
         f"{connections:,} new database connections for {requests:,} requests ({per:g} per request, "
@@ -484,10 +520,9 @@ def connections_per_request(s: MySQLSnapshot, w: WindowSnapshot) -> Outcome:
     )
     return measured(
         per,
-        low_confidence=c.caveat("Connections"),
+        low_confidence=c.caveat(),
         summary=churn,
         connections=connections,
         requests=requests,
-        threads_created=c.delta("Threads_created"),
         window_s=round(s.window_s, 2),
     )

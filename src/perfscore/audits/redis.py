@@ -38,16 +38,39 @@ def _end(s: RedisSnapshot) -> tuple[dict[str, Any], str | None]:
     return s.info_after, None
 
 
+SLACK_S = 2  # uptime_in_seconds counts whole seconds, sampled around the window
+READS = ("keyspace_hits", "keyspace_misses")
+
+
 def _restarted(s: RedisSnapshot) -> bool:
-    return s.info_after is not None and _int(s.info_after, "uptime_in_seconds") < _int(
-        s.info_before, "uptime_in_seconds"
-    )
+    """A new run_id, or an uptime that grew less than the window."""
+    a, b = s.info_after, s.info_before
+    if a is None:
+        return False
+    if a.get("run_id") and b.get("run_id"):
+        return bool(a["run_id"] != b["run_id"])
+    return _int(a, "uptime_in_seconds") + SLACK_S < _int(b, "uptime_in_seconds") + int(s.window_s)
 
 
-def _delta(s: RedisSnapshot, key: str) -> int:
+def _reset(s: RedisSnapshot, group: tuple[str, ...]) -> bool:
+    """Restarted, or CONFIG RESETSTAT: the group's counters then count from the reset, all of them."""
+    a, b = s.info_after, s.info_before
+    if a is None:
+        return False
+    return _restarted(s) or any(_int(a, k) < _int(b, k) for k in (*group, "total_commands_processed"))
+
+
+def _delta(s: RedisSnapshot, key: str, group: tuple[str, ...] = ()) -> int:
     after = _int(s.info_after or s.info_before, key)
-    before = _int(s.info_before, key)
-    return after if _restarted(s) or after < before else after - before
+    return after if _reset(s, group or (key,)) else after - _int(s.info_before, key)
+
+
+def _reset_note(s: RedisSnapshot, group: tuple[str, ...]) -> str | None:
+    if _restarted(s):
+        return "Redis restarted during the window: counters since its restart"
+    if _reset(s, group):
+        return "Redis counters were reset (CONFIG RESETSTAT) during the window: figures since the reset"
+    return None
 
 
 # INFO counts the commands it has processed before itself: the window's delta of
@@ -101,7 +124,7 @@ def _extras(s: RedisSnapshot, end: dict[str, Any]) -> dict[str, Any]:
 )
 def hit_ratio(s: RedisSnapshot) -> Outcome:
     end, gone = _end(s)
-    dh, dm = _delta(s, "keyspace_hits"), _delta(s, "keyspace_misses")
+    dh, dm = _delta(s, "keyspace_hits", READS), _delta(s, "keyspace_misses", READS)
     hits, misses = _int(end, "keyspace_hits"), _int(end, "keyspace_misses")
     lifetime = hits / (hits + misses) if hits + misses else None
     extras = _extras(s, end)
@@ -118,7 +141,7 @@ def hit_ratio(s: RedisSnapshot) -> Outcome:
             redis=extras,
         )
     if dh + dm >= MIN_READS and gone is None:
-        restarted = "Redis restarted during the window: counters since its restart" if _restarted(s) else None
+        restarted = _reset_note(s, READS)
         return measured(
             round(dh / (dh + dm), 6),
             low_confidence=restarted,
@@ -148,7 +171,9 @@ def evicted_keys(s: RedisSnapshot) -> Outcome:
         return unused
     end, gone = _end(s)
     return measured(
-        float(max(_delta(s, "evicted_keys"), 0)), low_confidence=gone, lifetime_evicted=_int(end, "evicted_keys")
+        float(max(_delta(s, "evicted_keys"), 0)),
+        low_confidence=gone or _reset_note(s, ("evicted_keys",)),
+        lifetime_evicted=_int(end, "evicted_keys"),
     )
 
 
@@ -238,7 +263,7 @@ def reads_per_request(s: RedisSnapshot, w: WindowSnapshot) -> Outcome:
     requests = w.load.requests
     if requests < MIN_REQUESTS:
         return insufficient(f"{requests:,} HTTP requests in the window, {MIN_REQUESTS:,} needed for a verdict")
-    reads = _delta(s, "keyspace_hits") + _delta(s, "keyspace_misses")
+    reads = _delta(s, "keyspace_hits", READS) + _delta(s, "keyspace_misses", READS)
     commands = app_commands(s)
     per = round(reads / requests, 4)
     return measured(

@@ -55,7 +55,7 @@ def load_result(path: Path, rubric: Rubric) -> Result:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise PerfscoreError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg}).") from None
-    if isinstance(data, dict) and "measurements" in data:
+    if isinstance(data, dict) and ("measurements" in data or "artifacts" in data):
         return score_run(load_run(path), rubric)
     if isinstance(data, dict) and "categories" in data and "score" in data:
         try:

@@ -49,7 +49,7 @@ class AssetsGatherer(Gatherer):
 
     def _answer(self, url: str) -> HttpAnswer:
         try:
-            return self._fetch(url).answer(keep_body=False)
+            return self._fetch(url).answer(keep=0)
         except ProbeUnavailable as exc:
             return HttpAnswer(url=url, status=0, error=str(exc))
 

@@ -28,13 +28,19 @@ class Response:
     def text(self) -> str:
         return self.body.decode("utf-8", errors="replace")
 
-    def answer(self, *, keep_body: bool = True) -> HttpAnswer:
-        """The snapshot form: the body cut at BODY_LIMIT (or dropped), timings rounded."""
+    def answer(self, *, keep: int = BODY_LIMIT) -> HttpAnswer:
+        """The snapshot form: the body kept up to ``keep`` bytes, cut at a line end; timings rounded."""
+        body = self.body
+        if len(body) > keep:
+            cut = body.rfind(b"\n", 0, keep)
+            body = body[: cut + 1 if cut > 0 else keep]
         return HttpAnswer(
             url=self.url,
             status=self.status,
             headers=self.headers,
-            body=self.body[:BODY_LIMIT].decode("utf-8", errors="replace") if keep_body else "",
+            body=body.decode("utf-8", errors="replace"),
+            body_bytes=len(self.body),
+            truncated=len(body) < len(self.body),
             ttfb_ms=round(self.ttfb_ms, 3),
             total_ms=round(self.total_ms, 3),
         )
@@ -88,6 +94,8 @@ def fetch(
         )
     except (OSError, http.client.HTTPException) as exc:
         raise ProbeUnavailable(f"{url}: {reason_of(exc)}") from None
+    except (UnicodeError, ValueError) as exc:  # a path or header http.client cannot send as is
+        raise ProbeUnavailable(f"{url}: cannot be requested ({type(exc).__name__})") from None
     finally:
         conn.close()
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from perfscore.artifacts.http import HttpAnswer
+from perfscore.artifacts.http import BODY_LIMIT, HttpAnswer
 from perfscore.artifacts.monitoring import MonitoringSnapshot
 from perfscore.gatherers.base import Gatherer, ProbeUnavailable
-from perfscore.gatherers.http import fetch, join
+from perfscore.gatherers.http import MAX_BODY, fetch, join
 
 
 class MonitoringGatherer(Gatherer):
@@ -19,12 +19,12 @@ class MonitoringGatherer(Gatherer):
             return "no monitoring section in the config"
         return None
 
-    def _get(self, path: str | None) -> HttpAnswer | None:
+    def _get(self, path: str | None, keep: int = BODY_LIMIT) -> HttpAnswer | None:
         if not path:
             return None
         t = self.ctx.config.target
         assert t.base_url is not None
-        return fetch(join(t.base_url, path), user_agent=t.user_agent, timeout=self.http_timeout).answer()
+        return fetch(join(t.base_url, path), user_agent=t.user_agent, timeout=self.http_timeout).answer(keep=keep)
 
     def begin(self) -> None:
         mon = self.ctx.config.monitoring
@@ -40,7 +40,7 @@ class MonitoringGatherer(Gatherer):
         eps = [e for e in self.ctx.config.endpoints if e.method == "GET"] or self.ctx.config.endpoints
         return MonitoringSnapshot(
             health=self._get(mon.health),
-            metrics=self._get(mon.metrics),
+            metrics=self._get(mon.metrics, keep=MAX_BODY),  # parsed whole, as Prometheus would
             nginx_status=self._get(mon.nginx_status),
             fpm_status_path=mon.fpm_status,
             fpm_before=self.fpm0,

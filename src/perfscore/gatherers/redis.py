@@ -34,6 +34,7 @@ class RedisGatherer(Gatherer):
     name = "redis"
     client: Any = None
     info0: dict[str, Any]
+    t0 = 0.0
 
     @property
     def cfg(self) -> RedisConfig:
@@ -63,6 +64,7 @@ class RedisGatherer(Gatherer):
             retry_on_timeout=False,
         )
         self.info0 = self._call("info", "all")
+        self.t0 = time.monotonic()
 
     def end(self) -> RedisSnapshot:
         try:
@@ -70,7 +72,8 @@ class RedisGatherer(Gatherer):
                 info1 = self._call("info", "all")
             except ProbeUnavailable as exc:  # Redis went away during the window: the audits use the start
                 return RedisSnapshot(info_before=self.info0, after_error=str(exc))
-            return RedisSnapshot(info_before=self.info0, info_after=info1, **self._extras())
+            window = round(time.monotonic() - self.t0, 3)
+            return RedisSnapshot(window_s=window, info_before=self.info0, info_after=info1, **self._extras())
         finally:
             self.client.close()
 

@@ -8,6 +8,12 @@ Rules (documented in README, "How scoring works"):
 * A metric reported ``not_applicable`` is left out of its category's mean
   only if the rubric allows it (``allow_not_applicable``); otherwise it is
   treated as unavailable.
+* A metric ``insufficient_data`` (too few events in the window for a verdict, e.g. 7 new
+  connections) is left out of its category's mean like an allowed ``not_applicable``: it was
+  measured, but judging it either way would be a guess. It is never a roadmap fix, a gate
+  failure or a regression, and reports list it with what would give a verdict.
+* A rubric's validity rules make figures ``invalid`` (score 0, never a fix of their own) and its
+  caps bound the overall score; both open every report as the verdict.
 * Category score = weighted mean of its metric scores × 100; overall =
   Σ(category weight × category score) / Σ weights. Rounded once, at the end.
 """

@@ -8,8 +8,8 @@ them by the audits, exactly as ``perfscore score`` will re-derive them later.
 
 from __future__ import annotations
 
-import json
 import os
+import re
 import threading
 import time
 import traceback
@@ -84,13 +84,31 @@ def secrets_of(cfg: Config) -> list[str]:
     return found
 
 
+NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def _scrub(node: Any, secrets: list[str]) -> Any:
+    if isinstance(node, str):
+        if NUMBER.fullmatch(node):
+            return node  # a counter sent as text (SHOW STATUS, INFO) is a figure, not an echo
+        for s in secrets:
+            node = node.replace(s, REDACTED)
+        return node
+    if isinstance(node, dict):
+        return {_scrub(k, secrets): _scrub(v, secrets) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_scrub(v, secrets) for v in node]
+    return node  # numbers and booleans hold no secret, and must not be rewritten as if they did
+
+
 def redact(run: Run, secrets: list[str]) -> Run:
-    """Defence in depth: no secret survives in a saved run, whatever a server echoed back."""
-    text = run.model_dump_json()
-    for s in sorted(secrets, key=len, reverse=True):
-        if len(s) >= 3:
-            text = text.replace(json.dumps(s)[1:-1], REDACTED)
-    return Run.model_validate_json(text)
+    """Defence in depth: no secret survives in a saved run, whatever a server echoed back.
+
+    Only text is scrubbed (a password that happens to read like a number leaves the figures alone);
+    the measurements are derived afterwards from the scrubbed artifacts, so a re-score agrees.
+    """
+    wanted = sorted((s for s in secrets if len(s) >= 3), key=len, reverse=True)
+    return Run.model_validate(_scrub(run.model_dump(mode="json"), wanted)) if wanted else run
 
 
 def target_info(cfg: Config) -> TargetInfo:
@@ -184,12 +202,9 @@ class _Session:
         for g in alive:
             self.outcome(g.name, *ended[g.name])
 
-    def finish(self, run: Run) -> Run:
-        """The reports and the measurements, derived from the artifacts as ``perfscore score`` will."""
+    def reports_in_order(self) -> list[ProbeReport]:
         order = {name: i for i, name in enumerate(ARTIFACT_NAMES)}
-        reports = sorted(self.reports.values(), key=lambda r: order.get(r.name, len(order)))
-        run = run.model_copy(update={"probes": reports})
-        return run.model_copy(update={"measurements": derive(run)})
+        return sorted(self.reports.values(), key=lambda r: order.get(r.name, len(order)))
 
 
 def run_audit(cfg: Config, say: Say, progress: Progress | None = None) -> Run:
@@ -217,8 +232,11 @@ def run_audit(cfg: Config, say: Say, progress: Progress | None = None) -> Run:
         session.outcome("ramp", *_call(lambda: ramp.run_ramp(cfg), timeout * RAMP_TIMEOUT_FACTOR))
     run = Run(
         started_at=started,
+        duration_s=round(time.monotonic() - t0, 3),
         target=target_info(cfg),
+        probes=session.reports_in_order(),
         artifacts=Artifacts.model_validate(session.snapshots),
     )
-    run = session.finish(run).model_copy(update={"duration_s": round(time.monotonic() - t0, 3)})
-    return redact(run, secrets)
+    run = redact(run, secrets)
+    # Derived from the scrubbed artifacts, exactly as `perfscore score` will re-derive them.
+    return run.model_copy(update={"measurements": derive(run)})
