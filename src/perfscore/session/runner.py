@@ -126,9 +126,15 @@ def target_info(cfg: Config) -> TargetInfo:
 
 
 def nothing_reachable(run: Run) -> bool:
-    """True when no measurement came from the target itself (only this machine's processes, or nothing)."""
+    """True when nothing of the target answered: no artifact but this machine's processes (an idle
+    Redis that answered INFO is reachable, even if it gives no figure to score)."""
     local = {g.name for g in GATHERERS if g.local}
-    return not any(m.status == "measured" and m.probe not in local for m in run.measurements)
+    if run.artifacts is None:  # a run saved before artifacts: judge by its measurements
+        return not any(m.status == "measured" and m.probe not in local for m in run.measurements)
+    got = {name for name, snap in run.artifacts if snap is not None and name not in local}
+    if run.artifacts.window is not None and run.artifacts.window.load is None:
+        got.discard("window")  # the window drove no traffic: it proves nothing reachable
+    return not got
 
 
 def _window_traffic(cfg: Config, say: Say, progress: Progress | None) -> WindowSnapshot:
