@@ -53,4 +53,5 @@ def error_pages_clean(s: ErrorPagesSnapshot) -> Outcome:
         summary=f"{leaks[0]['page']} leaks internals: {leaks[0]['excerpt'][:160]}" if leaks else None,
         checked=len(s.pages),
         leaks=leaks,
+        server_errors=[f"{p.what}: {p.answer.status}" for p in s.pages if p.answer.status >= 500],
     )

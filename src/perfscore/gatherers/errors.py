@@ -1,14 +1,38 @@
-"""Error-page gatherer: a random unknown path and malformed variants of the configured endpoints."""
+"""Error-page gatherer: a random unknown path, malformed variants of the configured endpoints, and
+variants that reach the application and make it fail (a parameter sent as an array, an id out of range).
+
+nginx rejects a malformed URL with 400 before PHP runs, so malformed URLs alone never show what the
+application's own error pages leak; the app variants do.
+"""
 
 from __future__ import annotations
 
+import re
 import secrets
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from perfscore.artifacts.errors import ErrorPage, ErrorPagesSnapshot
 from perfscore.gatherers.base import Gatherer, ProbeUnavailable
 from perfscore.gatherers.http import MAX_BODY, fetch, join
 
 MALFORMED_ENDPOINTS = 5
+APP_VARIANTS = 8  # requests that reach the app, at most
+HUGE_ID = "99999999999999999999"
+
+
+def app_variants(path: str) -> list[tuple[str, str]]:
+    """(what, path) variants of an endpoint that pass the web server and upset the application."""
+    parts = urlsplit(path)
+    out = []
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if query:
+        key, value = query[0]
+        arrayed = urlencode([(f"{key}[]", value), *query[1:]])
+        out.append((f"parameter {key} sent as an array", f"{parts.path}?{arrayed}"))
+    if re.search(r"/\d+(?=/|$)", parts.path):
+        huge = re.sub(r"/\d+(?=/|$)", f"/{HUGE_ID}", parts.path, count=1)
+        out.append(("an id out of range", huge + (f"?{parts.query}" if parts.query else "")))
+    return out
 
 
 class ErrorPagesGatherer(Gatherer):
@@ -17,19 +41,27 @@ class ErrorPagesGatherer(Gatherer):
     def not_configured(self) -> str | None:
         return None if self.ctx.config.target.base_url else "no base_url in the config (or --url flag)"
 
+    def _page(self, what: str, path: str) -> ErrorPage | None:
+        t = self.ctx.config.target
+        assert t.base_url is not None
+        try:
+            r = fetch(join(t.base_url, path), user_agent=t.user_agent, timeout=self.http_timeout)
+        except ProbeUnavailable:
+            return None  # one unreachable variant must not hide the others
+        # Error pages are kept whole: a debug page can hide its trace deep in its markup.
+        return ErrorPage(what=what, answer=r.answer(keep=MAX_BODY))
+
     def end(self) -> ErrorPagesSnapshot:
         t = self.ctx.config.target
         assert t.base_url is not None
         unknown = f"/perfscore-probe-{secrets.token_hex(6)}"
         nf = fetch(join(t.base_url, unknown), user_agent=t.user_agent, timeout=self.http_timeout)
-        # Malformed input on the configured endpoints: the answers most likely to be a raw error page.
-        # Error pages are searched whole (a debug page can hide its trace deep in its markup).
-        pages = [ErrorPage(what="unknown path", answer=nf.answer(keep=MAX_BODY))]
+        pages: list[ErrorPage | None] = [ErrorPage(what="unknown path", answer=nf.answer(keep=MAX_BODY))]
+        endpoints = [e for e in self.ctx.config.endpoints if e.method == "GET"]
         for ep in self.ctx.config.endpoints[:MALFORMED_ENDPOINTS]:
             bad_path = ep.path.split("?")[0].rstrip("/") + "/%00'\"<x>"
-            try:
-                r = fetch(join(t.base_url, bad_path), user_agent=t.user_agent, timeout=self.http_timeout)
-            except ProbeUnavailable:
-                continue  # one unreachable variant must not hide the others
-            pages.append(ErrorPage(what=f"malformed {ep.label}", answer=r.answer(keep=MAX_BODY)))
-        return ErrorPagesSnapshot(not_found_path=unknown, pages=pages)
+            pages.append(self._page(f"malformed {ep.label}", bad_path))
+        variants = [(f"{ep.label}: {what}", path) for ep in endpoints for what, path in app_variants(ep.path)]
+        for what, path in variants[:APP_VARIANTS]:
+            pages.append(self._page(what, path))
+        return ErrorPagesSnapshot(not_found_path=unknown, pages=[p for p in pages if p is not None])
