@@ -109,6 +109,9 @@ class MonitoringConfig(_Model):
 
 class LoadConfig(_Model):
     connections: int = Field(8, ge=1, le=20000, description="users during the audit window (nominal load)")
+    rate: float | None = Field(
+        None, gt=0, le=1_000_000, description="requests/s during the window (open model); none: as fast as users go"
+    )
     slo_p95_ms: float = Field(200.0, gt=0)
     slo_error_rate: float = Field(0.001, ge=0, le=1)
     ramp: list[int] = Field(default_factory=lambda: [1, 4, 16, 64, 256, 1024], description="concurrency steps")
@@ -307,6 +310,7 @@ audit:
   probe_timeout_s: 20
   load:
     connections: 8              # users during the window
+    # rate: 20                  # requests/s instead (open model): audit a production site gently
     slo_p95_ms: 200             # seed KPI
     slo_error_rate: 0.001       # seed KPI: < 0.1 %
     ramp: [1, 4, 16, 64, 256, 1024]

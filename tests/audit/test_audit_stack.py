@@ -162,6 +162,23 @@ def test_an_app_without_cache_code_is_told_to_cache_not_to_tune_redis(cfg: Path,
     assert cats(doc)["caching"] < 60
 
 
+def test_a_rate_limiter_is_throttling_not_app_errors(tmp_path: Path, stack: Path, knob) -> None:  # type: ignore[no-untyped-def]
+    knob(rate_limit=30)  # nginx answers 403 past 30 requests a minute, as a real deployment's limiter did
+    # Audited gently first (open model, 3 requests/s: the limiter's fresh burst covers the audit) ...
+    (tmp_path / "gentle").mkdir()
+    gentle = audit(_config(tmp_path / "gentle", rate=3))
+    assert metric(gentle, "http.not_throttled")["value"] is True, metric(gentle, "http.not_throttled")
+    assert metric(gentle, "http.error_rate")["value"] == 0
+    # ... then at the default pace: the limiter refuses most requests, and that is not the app failing.
+    doc = audit(_config(tmp_path))
+    throttle = metric(doc, "http.not_throttled")
+    assert throttle["value"] is False and "throttled the audit" in throttle["summary"], throttle
+    first = doc["roadmap"][0]
+    assert first["metric"] == "http.not_throttled" and first["critical"], doc["roadmap"][:2]
+    errors = metric(doc, "http.error_rate")
+    assert errors["value"] < 0.05 and errors["evidence"]["throttled"] > 100, errors  # not the app's errors
+
+
 def test_too_few_workers_lowers_scalability(tmp_path: Path, stack: Path, knob) -> None:  # type: ignore[no-untyped-def]
     cfg = _config(tmp_path, scalability=True, duration=2, ramp=[1, 4, 16, 64, 256], step_s=1.5)
     healthy = audit(cfg)

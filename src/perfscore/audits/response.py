@@ -11,6 +11,22 @@ from perfscore.load.model import LoadResult, Percentiles
 CATEGORY = "response_time"
 
 
+def _breakdown(load: LoadResult, most: int = 4, skip: tuple[str, ...] = ()) -> str:
+    """The failing statuses per endpoint, worst first: 'loan 500×4,210; search 500×2,100'."""
+    parts = []
+    for label, ep in sorted(load.endpoints.items(), key=lambda kv: -kv[1].errors):
+        bad = [(s, n) for s, n in ep.status_counts.items() if not s.startswith(("2", "3")) and s not in skip]
+        if ep.errors and bad:
+            parts.append(f"{label} " + ", ".join(f"{s}×{n:,}" for s, n in sorted(bad, key=lambda x: -x[1])))
+        elif ep.errors:
+            parts.append(f"{label} {ep.errors:,} failed")
+    if not parts:  # failures without a status: timeouts, resets, refused connections
+        kinds = (("timeouts", load.timeouts), ("resets", load.resets), ("refused", load.connect_errors))
+        return ", ".join(f"{n:,} {k}" for k, n in kinds if n) or "no status recorded"
+    more = f"; +{len(parts) - most} more endpoints" if len(parts) > most else ""
+    return "; ".join(parts[:most]) + more
+
+
 def _common(load: LoadResult) -> dict[str, Any]:
     return {
         "connections": load.connections,
@@ -23,6 +39,7 @@ def _common(load: LoadResult) -> dict[str, Any]:
                 "p50_ms": ep.latency_ms.p50 if ep.latency_ms else None,
                 "p95_ms": ep.latency_ms.p95 if ep.latency_ms else None,
                 "p99_ms": ep.latency_ms.p99 if ep.latency_ms else None,
+                "status_counts": ep.status_counts,
             }
             for label, ep in load.endpoints.items()
         },
@@ -31,6 +48,24 @@ def _common(load: LoadResult) -> dict[str, Any]:
 
 def _low(load: LoadResult) -> str | None:
     return "; ".join(load.notes) if not load.valid else None
+
+
+THROTTLE_STATUSES = ("429", "403")
+MIN_THROTTLED = 10
+
+
+def throttled(load: LoadResult) -> int:
+    """Requests refused by a limiter, not failed by the app: 429 anywhere, or 403 spread over several
+    endpoints (a limiter refuses a client, not a page), together most of the errors. One endpoint
+    that answers 403 among others that succeed is forbidden, not throttled; with a single endpoint,
+    403 counts as throttling only when some of its requests got through."""
+    by_status = {s: load.status_counts.get(s, 0) for s in THROTTLE_STATUSES}
+    spread = [ep for ep in load.endpoints.values() if ep.status_counts.get("403", 0)]
+    limiter = len(spread) >= 2 if len(load.endpoints) >= 2 else load.requests > load.errors
+    count = by_status["429"] + (by_status["403"] if limiter else 0)
+    if count < MIN_THROTTLED or count < 0.9 * load.errors:
+        return 0
+    return count
 
 
 def _load(s: WindowSnapshot) -> LoadResult:
@@ -101,16 +136,51 @@ def p99_latency(s: WindowSnapshot) -> Outcome:
 def error_rate(s: WindowSnapshot) -> Outcome:
     load = _load(s)
     common = _common(load)
-    eps = common["endpoints"]
-    worst = max(eps, key=lambda k: eps[k]["errors"]) if eps else "?"
+    refused = throttled(load)
+    errors, requests = load.errors - refused, load.requests - refused
+    skip = THROTTLE_STATUSES if refused else ()
+    if requests <= 0:
+        raise Unmeasurable("the app throttled every request of the window: no error rate of its own")
     return measured(
-        round(load.error_rate, 6),
-        low_confidence=_low(load),
-        summary=f"{load.errors} errors of {load.requests} requests; most on {worst}" if load.errors else None,
-        errors=load.errors,
+        round(errors / requests, 6),
+        low_confidence="; ".join(
+            x
+            for x in (_low(load), f"{refused:,} throttled requests (403/429) are not counted" if refused else None)
+            if x
+        )
+        or None,
+        summary=f"{errors:,} errors of {requests:,} requests: {_breakdown(load, skip=skip)}" if errors else None,
+        errors=errors,
+        throttled=refused,
         status_counts=load.status_counts,
         timeouts=load.timeouts,
         resets=load.resets,
         connect_errors=load.connect_errors,
         **common,
+    )
+
+
+@audit(
+    "http.not_throttled",
+    title="The audit was not throttled",
+    category="error_handling",
+    evidence="403/429 answers a limiter gave the audit after its first requests succeeded, per endpoint",
+)
+def not_throttled(s: WindowSnapshot) -> Outcome:
+    load = _load(s)
+    refused = throttled(load)
+    passed = load.requests - load.errors
+    per_min = passed / max(load.duration_s, 1e-6) * 60
+    return measured(
+        refused == 0,
+        summary=(
+            f"the app throttled the audit: {refused:,} of {load.requests:,} requests refused (403/429)"
+            + (f" after ~{per_min:,.0f} requests/min got through" if passed else "")
+            + "; allow-list the auditing host or lower the audit rate (audit.load.rate)"
+        )
+        if refused
+        else None,
+        throttled=refused,
+        requests=load.requests,
+        succeeded=passed,
     )

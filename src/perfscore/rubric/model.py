@@ -46,6 +46,7 @@ class Remediation(_Frozen):
     effort: Effort = "M"
     phase: int = Field(2, ge=1, le=9)
     reference: str | None = None
+    critical: bool = Field(False, description="below target, it leads the roadmap whatever its gain (Fix first)")
 
 
 class Metric(_Frozen):

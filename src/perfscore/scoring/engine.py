@@ -79,6 +79,7 @@ def score_run(run: Run, rubric: Rubric) -> Result:
     if capped_at is not None:
         overall = capped_at
     causes |= {c[2] for c in caps}
+    causes |= {mid for mid, m in rubric.metrics.items() if m.remediation.critical and scored[mid].status == "measured"}
 
     impacts = {cid: (100.0 - s) * rubric.categories[cid].weight / 100.0 for cid, s in cats.items()}
     order = sorted(rubric.categories, key=lambda c: (-round(impacts[c], 9), c))

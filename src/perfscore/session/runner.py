@@ -152,12 +152,12 @@ def _window_traffic(cfg: Config, say: Say, progress: Progress | None) -> WindowS
         say(f"window: no traffic ({exc.message}); waiting {window_s:g}s")
         time.sleep(window_s)
         return WindowSnapshot(error=exc.message)
-    users = cfg.audit.load.connections
-    say(f"window: {window_s:g}s of nominal traffic, {users} users over {len(cfg.endpoints)} endpoints")
+    users, rate = cfg.audit.load.connections, cfg.audit.load.rate
+    pace = f"{rate:g} requests/s over {users} connections" if rate else f"{users} users"
+    say(f"window: {window_s:g}s of nominal traffic, {pace} over {len(cfg.endpoints)} endpoints")
     try:
-        return WindowSnapshot(
-            load=run_load(load_spec(cfg, connections=users, duration_s=window_s, warmup_s=0.5), progress)
-        )
+        spec = load_spec(cfg, connections=users, duration_s=window_s, warmup_s=0.5, rate=rate)
+        return WindowSnapshot(load=run_load(spec, progress))
     except (RuntimeError, ValueError) as exc:
         return WindowSnapshot(error=f"load engine failed: {exc}")
 

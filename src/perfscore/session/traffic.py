@@ -18,7 +18,9 @@ def config_endpoints(cfg: Config, base: str) -> list[Endpoint]:
     return [e.model_copy(update={"path": prefix + e.path}) for e in cfg.endpoints]
 
 
-def load_spec(cfg: Config, *, connections: int, duration_s: float, warmup_s: float = 0.5) -> LoadSpec:
+def load_spec(
+    cfg: Config, *, connections: int, duration_s: float, warmup_s: float = 0.5, rate: float | None = None
+) -> LoadSpec:
     base = cfg.target.base_url
     assert base is not None
     host, port, host_header, _ = parse_url(base)
@@ -31,6 +33,7 @@ def load_spec(cfg: Config, *, connections: int, duration_s: float, warmup_s: flo
         connections=connections,
         duration_s=duration_s,
         warmup_s=warmup_s,
+        rate=rate,
         user_agent=cfg.target.user_agent,
         timeout_s=min(10.0, cfg.audit.probe_timeout_s),
         workers=2 if connections >= SECOND_WORKER_AT else 1,
