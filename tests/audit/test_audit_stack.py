@@ -179,6 +179,15 @@ def test_a_rate_limiter_is_throttling_not_app_errors(tmp_path: Path, stack: Path
     assert errors["value"] < 0.05 and errors["evidence"]["throttled"] > 100, errors  # not the app's errors
 
 
+def test_a_tiny_window_gives_no_verdict_on_thin_ratios(tmp_path: Path, stack: Path) -> None:
+    doc = audit(_config(tmp_path, duration=0.5))
+    thin = {n["metric"]: n["reason"] for n in doc["insufficient"]}
+    assert "mysql.thread_cache_hit_ratio" in thin and "needed for a verdict" in thin["mysql.thread_cache_hit_ratio"]
+    items = {i["metric"] for i in doc["roadmap"]}
+    assert not items & set(thin), items & set(thin)  # no fix rests on too little data
+    assert metric(doc, "mysql.thread_cache_hit_ratio")["score"] is None
+
+
 def test_too_few_workers_lowers_scalability(tmp_path: Path, stack: Path, knob) -> None:  # type: ignore[no-untyped-def]
     cfg = _config(tmp_path, scalability=True, duration=2, ramp=[1, 4, 16, 64, 256], step_s=1.5)
     healthy = audit(cfg)

@@ -71,6 +71,7 @@ class MySQLSnapshot(Snapshot):
     slow_log: list[SlowStatement] | None = Field(None, description="None: the slow log is not kept in a table")
     queries: list[ConfiguredQuery] = Field(default_factory=list)
     indexes: list[IndexColumn] | None = Field(None, description="None: no database configured")
+    innodb_data_bytes: int | None = Field(None, description="data + index bytes of all InnoDB tables")
     replica_hosts: int | None = Field(None, description="rows of SHOW REPLICA HOSTS (or its older names)")
     replica_hosts_error: str | None = None
     replica_of: dict[str, str | int | None] | None = Field(None, description="when this server is itself a replica")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from perfscore.artifacts.mysql import DigestRow, MySQLSnapshot, PlanRow
@@ -19,6 +19,7 @@ from perfscore.audits.base import Outcome, Unmeasurable, audit, insufficient, me
 
 DAY = 86400
 FULL_SCAN_MIN_ROWS = 1000  # scanning a tiny lookup table is fine
+MB = 1024 * 1024
 # Fewest new connections in the window for a thread-cache or aborted-connect verdict: with
 # persistent connections an app opens a handful, and 2 aborted of 19 says nothing.
 CONNECTIONS = 50
@@ -149,13 +150,31 @@ def _ratio(
     evidence="read requests served from the buffer pool / all read requests, over the window",
 )
 def innodb_read_efficiency(s: MySQLSnapshot) -> Outcome:
-    return _ratio(
+    out = _ratio(
         s,
         "Innodb_buffer_pool_read_requests",
         ("Innodb_buffer_pool_read_requests", "Innodb_buffer_pool_reads"),
         events=(1000, "buffer pool reads"),
         empty=1.0,
     )
+    pool, data = _int(s.variables, "innodb_buffer_pool_size"), s.innodb_data_bytes
+    if not pool or data is None:
+        return out
+    # MySQLTuner's rule: the buffer pool should hold all InnoDB data and indexes.
+    advice = (
+        f"buffer pool {pool / MB:,.0f} MB for {data / MB:,.0f} MB of InnoDB data and indexes: "
+        f"set innodb_buffer_pool_size >= {_round_up_mb(data * 1.1):,} MB"
+        if data > pool
+        else None
+    )
+    evidence = {**(out.evidence or {}), "buffer_pool_mb": round(pool / MB), "innodb_data_mb": round(data / MB)}
+    return replace(out, summary=out.summary or advice, evidence=evidence)
+
+
+def _round_up_mb(nbytes: float) -> int:
+    """Up to the next 128 MB, the buffer pool's chunk size by default."""
+    chunk = 128
+    return int(-(-nbytes // (chunk * MB)) * chunk)
 
 
 @audit(

@@ -132,6 +132,7 @@ class MySQLGatherer(Gatherer):
                 slow_log=self._slow_log(variables),
                 queries=[self._configured(name, sql) for name, sql in self.cfg.queries.items()],
                 indexes=self._indexes(),
+                innodb_data_bytes=self._innodb_bytes(),
                 replica_hosts=hosts,
                 replica_hosts_error=hosts_error,
                 replica_of=self._replica_of(),
@@ -215,6 +216,15 @@ class MySQLGatherer(Gatherer):
             )
             for r in rows
         ]
+
+    def _innodb_bytes(self) -> int | None:
+        try:
+            rows = self._query(
+                "SELECT SUM(DATA_LENGTH + INDEX_LENGTH) AS b FROM information_schema.TABLES WHERE ENGINE = 'InnoDB'"
+            )
+        except ProbeUnavailable:
+            return None
+        return int(rows[0]["b"] or 0) if rows else None
 
     def _replica_hosts(self) -> tuple[int | None, str | None]:
         errors = []
