@@ -38,6 +38,12 @@ async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, mod
             elif mode == "fail":
                 every = round(1 / float(arg))
                 writer.write(ERR if State.count % every == 0 else OK)
+            elif mode == "failfast":  # every other request fails at once; the others succeed after ARG ms
+                if State.count % 2:
+                    writer.write(ERR)
+                else:
+                    await asyncio.sleep(float(arg) / 1000)
+                    writer.write(OK)
             elif mode == "stall":
                 period, stall = (float(x) / 1000 for x in arg.split(":"))
                 now = time.monotonic()

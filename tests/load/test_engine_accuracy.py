@@ -47,6 +47,16 @@ def test_known_failure_fraction(server: Callable[[str, str], int]) -> None:
     assert r.status_counts.get("500", 0) == r.errors
 
 
+def test_fast_failures_stay_out_of_the_percentiles(server: Callable[[str, str], int]) -> None:
+    # Half the requests fail at once, half succeed after 30 ms: mixed together, the median would
+    # look fast. Successes are timed apart from failures.
+    r = run_load(spec(server("failfast", "30"), connections=4))
+    assert r.latency_ms is not None and r.error_latency_ms is not None
+    assert r.latency_ms.p50 >= 29, r.latency_ms  # the server sleeps 30 ms (1 ms of timer slack)
+    assert r.error_latency_ms.p50 < r.latency_ms.p50 / 2, (r.error_latency_ms, r.latency_ms)
+    assert 0.4 <= r.error_rate <= 0.6
+
+
 def test_stalls_under_a_fixed_rate_show_in_p99(server: Callable[[str, str], int]) -> None:
     # The server stops answering for 200 ms of every second. At a fixed arrival rate the
     # requests due during a stall wait for it: measured from their intended send time

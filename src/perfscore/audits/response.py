@@ -152,6 +152,9 @@ def error_rate(s: WindowSnapshot) -> Outcome:
         summary=f"{errors:,} errors of {requests:,} requests: {_breakdown(load, skip=skip)}" if errors else None,
         errors=errors,
         throttled=refused,
+        failed_latency_ms=(
+            {"p50": load.error_latency_ms.p50, "p95": load.error_latency_ms.p95} if load.error_latency_ms else None
+        ),
         status_counts=load.status_counts,
         timeouts=load.timeouts,
         resets=load.resets,

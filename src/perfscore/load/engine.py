@@ -57,8 +57,9 @@ def merge(spec: LoadSpec, parts: list[dict[str, Any]]) -> LoadResult:
     from hdrh.histogram import HdrHistogram
 
     labels = [e.label for e in spec.endpoints]
-    overall = HdrHistogram(1, HDR_MAX_US, 3)
+    overall, overall_err = HdrHistogram(1, HDR_MAX_US, 3), HdrHistogram(1, HDR_MAX_US, 3)
     per: dict[str, Any] = {label: HdrHistogram(1, HDR_MAX_US, 3) for label in labels}
+    per_err: dict[str, Any] = {label: HdrHistogram(1, HDR_MAX_US, 3) for label in labels}
     status: dict[str, Counter[int]] = {label: Counter() for label in labels}
     errors: Counter[str] = Counter()
     totals = Counter[str]()
@@ -66,10 +67,11 @@ def merge(spec: LoadSpec, parts: list[dict[str, Any]]) -> LoadResult:
     lag = 0
     measured = 0.0
     for p in parts:
-        for label, enc in p["hists"].items():
-            h = HdrHistogram.decode(enc)
-            per[label].add(h)
-            overall.add(h)
+        for (per_h, total), key in (((per, overall), "hists"), ((per_err, overall_err), "err_hists")):
+            for label, enc in p[key].items():
+                h = HdrHistogram.decode(enc)
+                per_h[label].add(h)
+                total.add(h)
         for label, counts in p["status"].items():
             status[label].update({int(k): v for k, v in counts.items()})
         errors.update(p["errors"])
@@ -78,7 +80,7 @@ def merge(spec: LoadSpec, parts: list[dict[str, Any]]) -> LoadResult:
         cpu_max = max(cpu_max, p["cpu_s"] / p["wall_s"] if p["wall_s"] > 0 else 0.0)
         lag = max(lag, p["lag_p99_us"])
         measured = max(measured, p["measured_s"])
-    responses = overall.get_total_count()
+    responses = overall.get_total_count() + overall_err.get_total_count()
     failures = totals["timeouts"] + totals["resets"] + totals["protocol_errors"] + totals["connect_errors"]
     attempts = responses + failures
     n_errors = sum(errors.values())
@@ -96,9 +98,10 @@ def merge(spec: LoadSpec, parts: list[dict[str, Any]]) -> LoadResult:
         all_status.update(c)
     endpoints = {
         label: EndpointResult(
-            requests=per[label].get_total_count(),
+            requests=per[label].get_total_count() + per_err[label].get_total_count(),
             errors=errors.get(label, 0),
             latency_ms=_percentiles(per[label]),
+            error_latency_ms=_percentiles(per_err[label]),
             status_counts={str(k): v for k, v in sorted(status[label].items())},
         )
         for label in labels
@@ -115,6 +118,7 @@ def merge(spec: LoadSpec, parts: list[dict[str, Any]]) -> LoadResult:
         error_rate=(n_errors / attempts) if attempts else 1.0,
         rps=round(responses / duration, 1) if duration > 0 else 0.0,
         latency_ms=_percentiles(overall),
+        error_latency_ms=_percentiles(overall_err),
         status_counts={str(k): v for k, v in sorted(all_status.items())},
         timeouts=totals["timeouts"],
         connect_errors=totals["connect_errors"],

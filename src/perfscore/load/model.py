@@ -63,8 +63,9 @@ class EndpointResult(BaseModel):
 
     requests: int
     errors: int
-    latency_ms: Percentiles | None
+    latency_ms: Percentiles | None = Field(description="successful responses only")
     status_counts: dict[str, int]
+    error_latency_ms: Percentiles | None = Field(None, description="failed responses, timed apart")
 
 
 class GeneratorHealth(BaseModel):
@@ -88,7 +89,8 @@ class LoadResult(BaseModel):
     errors: int
     error_rate: float
     rps: float
-    latency_ms: Percentiles | None
+    latency_ms: Percentiles | None = Field(description="successful responses only (2xx/3xx or expect_status)")
+    error_latency_ms: Percentiles | None = Field(None, description="failed responses, timed apart")
     status_counts: dict[str, int]
     timeouts: int
     connect_errors: int

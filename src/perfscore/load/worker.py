@@ -57,6 +57,8 @@ def weighted_cycle(endpoints: list[Endpoint], rng: random.Random, size: int = 10
 class Stats:
     def __init__(self, labels: list[str]) -> None:
         self.lat: dict[str, array[int]] = {label: array("q") for label in labels}
+        # Failures are timed apart: a page that fails fast must not make the percentiles look good.
+        self.err_lat: dict[str, array[int]] = {label: array("q") for label in labels}
         self.status: dict[str, Counter[int]] = {label: Counter() for label in labels}
         self.errors: Counter[str] = Counter()
         self.timeouts = 0
@@ -107,10 +109,12 @@ class Worker:
         st.completed += 1
         if now >= self.measure_from:
             label = self.labels[idx]
-            st.lat[label].append(int(latency_s * 1_000_000))
             st.status[label][status] += 1
             if self.is_error(idx, status):
                 st.errors[label] += 1
+                st.err_lat[label].append(int(latency_s * 1_000_000))
+            else:
+                st.lat[label].append(int(latency_s * 1_000_000))
         if self.max_requests is not None and st.completed >= self.max_requests:
             self.stop()
 
@@ -381,16 +385,22 @@ def run_worker(
     wall = time.perf_counter() - wall0
     ru1 = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
-    hists: dict[str, bytes] = {}
-    for label, values in worker.stats.lat.items():
-        h = HdrHistogram(1, HDR_MAX_US, 3)
-        for v in values:
-            h.record_value(min(max(v, 1), HDR_MAX_US))
-        hists[label] = h.encode()
+
+    def encoded(lat: dict[str, array[int]]) -> dict[str, bytes]:
+        out = {}
+        for label, values in lat.items():
+            h = HdrHistogram(1, HDR_MAX_US, 3)
+            for v in values:
+                h.record_value(min(max(v, 1), HDR_MAX_US))
+            out[label] = h.encode()
+        return out
+
+    hists, err_hists = encoded(worker.stats.lat), encoded(worker.stats.err_lat)
     lag = sorted(worker.lags)
     st = worker.stats
     return {
         "hists": hists,
+        "err_hists": err_hists,
         "status": {k: dict(v) for k, v in st.status.items()},
         "errors": dict(st.errors),
         "timeouts": st.timeouts,
