@@ -153,6 +153,9 @@ class Config(_Model):
     redis: RedisConfig | None = None
     processes: ProcessesConfig | None = Field(default_factory=ProcessesConfig)
     monitoring: MonitoringConfig | None = Field(default_factory=MonitoringConfig)
+    logs: list[Path] = Field(
+        default_factory=list, description="the app's error logs on this machine (PHP, PHP-FPM, nginx), read-only"
+    )
     audit: AuditConfig = Field(default_factory=AuditConfig)
     gate: GateConfig = Field(default_factory=GateConfig)
     base_dir: Path = Field(default=Path("."), exclude=True)

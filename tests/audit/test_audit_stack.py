@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -186,6 +187,24 @@ def test_a_tiny_window_gives_no_verdict_on_thin_ratios(tmp_path: Path, stack: Pa
     items = {i["metric"] for i in doc["roadmap"]}
     assert not items & set(thin), items & set(thin)  # no fix rests on too little data
     assert metric(doc, "mysql.thread_cache_hit_ratio")["score"] is None
+
+
+def test_a_fatal_error_on_every_page_is_diagnosed_from_the_logs(cfg: Path, knob) -> None:  # type: ignore[no-untyped-def]
+    knob(fatal="on")
+    doc = audit(cfg)
+    assert doc["score"] <= 20 and "capped at 20" in doc["verdict"][0], doc["verdict"]
+    first = doc["roadmap"][0]
+    assert first["metric"] == "http.error_rate" and first["critical"], first
+    assert "logged: PHP Fatal error:  Cannot redeclare getCurrentUser()" in first["detail"], first["detail"]
+    assert re.search(r"getCurrentUser\(\).* ×[\d,]+", first["detail"]), first["detail"]
+
+
+def test_silent_500s_say_that_nothing_was_logged(cfg: Path, knob) -> None:  # type: ignore[no-untyped-def]
+    knob(silent_errors="on")
+    doc = audit(cfg)
+    first = doc["roadmap"][0]
+    assert first["metric"] == "http.error_rate" and doc["score"] <= 20, first
+    assert "nothing was logged" in first["detail"] and "500 pages are empty" in first["detail"], first["detail"]
 
 
 def test_too_few_workers_lowers_scalability(tmp_path: Path, stack: Path, knob) -> None:  # type: ignore[no-untyped-def]

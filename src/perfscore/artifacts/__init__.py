@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from perfscore.artifacts.assets import AssetsSnapshot
 from perfscore.artifacts.errors import ErrorPagesSnapshot
 from perfscore.artifacts.http import HttpAnswer
+from perfscore.artifacts.logs import LogsSnapshot
 from perfscore.artifacts.memory import ProcessSnapshot
 from perfscore.artifacts.monitoring import MonitoringSnapshot
 from perfscore.artifacts.mysql import MySQLSnapshot
@@ -34,6 +35,7 @@ class Artifacts(BaseModel):
     monitoring: MonitoringSnapshot | None = None
     assets: AssetsSnapshot | None = None
     errors: ErrorPagesSnapshot | None = None
+    logs: LogsSnapshot | None = None
     window: WindowSnapshot | None = None
     ramp: RampSnapshot | None = None
 
@@ -46,6 +48,7 @@ __all__ = [
     "AssetsSnapshot",
     "ErrorPagesSnapshot",
     "HttpAnswer",
+    "LogsSnapshot",
     "MonitoringSnapshot",
     "MySQLSnapshot",
     "ProcessSnapshot",

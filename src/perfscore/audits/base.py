@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import types
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,9 +70,10 @@ class AuditSpec:
     evidence: str  # what its evidence means
     reads: str  # the artifact it is computed from (its first argument)
     fn: AuditFn
-    also: tuple[str, ...] = ()  # further artifacts it needs (further arguments), e.g. the window's traffic
+    also: tuple[str, ...] = ()  # further artifacts it reads (further arguments), e.g. the window's traffic
+    optional: frozenset[str] = frozenset()  # of those, the ones it can do without (annotated ``X | None``)
 
-    def run(self, snapshot: Snapshot, *more: Snapshot) -> Measurement:
+    def run(self, snapshot: Snapshot, *more: Snapshot | None) -> Measurement:
         try:
             out = self.fn(snapshot, *more)
         except Unmeasurable as exc:
@@ -99,6 +101,15 @@ class AuditSpec:
 REGISTRY: dict[str, AuditSpec] = {}
 
 
+def _snapshot_arg(hint: Any) -> tuple[str, bool] | None:
+    """(artifact, optional) of a ``Snapshot`` or ``Snapshot | None`` annotation, else None."""
+    members = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
+    snaps = [m for m in members if isinstance(m, type) and issubclass(m, Snapshot)]
+    if len(snaps) != 1 or len(members) > 2 or (len(members) == 2 and type(None) not in members):
+        return None
+    return snaps[0].artifact, len(members) == 2
+
+
 F = TypeVar("F", bound=Callable[..., Outcome])
 
 
@@ -113,11 +124,13 @@ def audit(metric: str, *, title: str, unit: str = "", category: str, evidence: s
     def register(fn: F) -> F:
         if metric in REGISTRY:
             raise ValueError(f"metric {metric} is declared twice ({REGISTRY[metric].fn} and {fn})")
-        args = [v for k, v in typing.get_type_hints(fn).items() if k != "return"]
-        if not args or not all(isinstance(a, type) and issubclass(a, Snapshot) for a in args):
-            raise TypeError(f"audit {metric}: each argument must be annotated with a Snapshot type")
-        names = [a.artifact for a in args]
-        REGISTRY[metric] = AuditSpec(metric, title, unit, category, evidence, names[0], fn, tuple(names[1:]))
+        parsed = [_snapshot_arg(v) for k, v in typing.get_type_hints(fn).items() if k != "return"]
+        args = [a for a in parsed if a is not None]
+        if not args or len(args) != len(parsed) or args[0][1]:
+            raise TypeError(f"audit {metric}: each argument must be annotated with a Snapshot type (or X | None)")
+        names = [name for name, _ in args]
+        optional = frozenset(name for name, opt in args if opt)
+        REGISTRY[metric] = AuditSpec(metric, title, unit, category, evidence, names[0], fn, tuple(names[1:]), optional)
         return fn
 
     return register

@@ -23,7 +23,9 @@ def derive(run: Run) -> list[Measurement]:
     for spec in REGISTRY.values():
         names = (spec.reads, *spec.also)
         snapshots = [getattr(run.artifacts, name) for name in names]
-        missing = next((name for name, snap in zip(names, snapshots, strict=True) if snap is None), None)
+        missing = next(
+            (n for n, snap in zip(names, snapshots, strict=True) if snap is None and n not in spec.optional), None
+        )
         if missing is not None:
             out.append(spec.missing(_why_missing(missing, reports.get(missing))))
         else:

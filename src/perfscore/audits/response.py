@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from perfscore.artifacts.errors import ErrorPagesSnapshot
+from perfscore.artifacts.logs import LogsSnapshot
 from perfscore.artifacts.window import WindowSnapshot
 from perfscore.audits.base import Outcome, Unmeasurable, audit, measured
+from perfscore.audits.logs import describe, top_messages
 from perfscore.load.model import LoadResult, Percentiles
 
 CATEGORY = "response_time"
@@ -25,6 +28,18 @@ def _breakdown(load: LoadResult, most: int = 4, skip: tuple[str, ...] = ()) -> s
         return ", ".join(f"{n:,} {k}" for k, n in kinds if n) or "no status recorded"
     more = f"; +{len(parts) - most} more endpoints" if len(parts) > most else ""
     return "; ".join(parts[:most]) + more
+
+
+def _diagnosis(logs: LogsSnapshot | None, pages: ErrorPagesSnapshot | None) -> str:
+    """What the app's logs said during the window, or else what a failing page said."""
+    if logs is not None and any(f.lines for f in logs.files):
+        return f"; logged: {describe(top_messages(logs, 3))}"
+    failing = next((p.answer for p in (pages.pages if pages else []) if p.answer.status >= 500), None)
+    said = ""
+    if failing is not None:
+        first = next((line.strip() for line in failing.body.splitlines() if line.strip()), "")
+        said = f"; a {failing.status} page says: {first[:160]!r}" if first else f"; {failing.status} pages are empty"
+    return ("; nothing was logged" if logs is not None else "") + said
 
 
 def _common(load: LoadResult) -> dict[str, Any]:
@@ -133,7 +148,7 @@ def p99_latency(s: WindowSnapshot) -> Outcome:
     category="error_handling",
     evidence="failed / all requests in the window: 5xx, unexpected statuses, timeouts, resets, refused connections",
 )
-def error_rate(s: WindowSnapshot) -> Outcome:
+def error_rate(s: WindowSnapshot, logs: LogsSnapshot | None, pages: ErrorPagesSnapshot | None) -> Outcome:
     load = _load(s)
     common = _common(load)
     refused = throttled(load)
@@ -149,7 +164,9 @@ def error_rate(s: WindowSnapshot) -> Outcome:
             if x
         )
         or None,
-        summary=f"{errors:,} errors of {requests:,} requests: {_breakdown(load, skip=skip)}" if errors else None,
+        summary=f"{errors:,} errors of {requests:,} requests: {_breakdown(load, skip=skip)}{_diagnosis(logs, pages)}"
+        if errors
+        else None,
         errors=errors,
         throttled=refused,
         failed_latency_ms=(

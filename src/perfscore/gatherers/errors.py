@@ -61,6 +61,10 @@ class ErrorPagesGatherer(Gatherer):
         for ep in self.ctx.config.endpoints[:MALFORMED_ENDPOINTS]:
             bad_path = ep.path.split("?")[0].rstrip("/") + "/%00'\"<x>"
             pages.append(self._page(f"malformed {ep.label}", bad_path))
+        for ep in endpoints[:MALFORMED_ENDPOINTS]:  # as configured: a failing page says why, or nothing
+            page = self._page(f"{ep.label} as configured", ep.path)
+            if page is not None and page.answer.status >= 500:
+                pages.append(page)
         variants = [(f"{ep.label}: {what}", path) for ep in endpoints for what, path in app_variants(ep.path)]
         for what, path in variants[:APP_VARIANTS]:
             pages.append(self._page(what, path))

@@ -5,6 +5,14 @@ declare(strict_types=1);
 require __DIR__ . '/../src/bootstrap.php';
 require __DIR__ . '/../src/handlers.php';
 
+if (Knobs::get('fatal') === 'on') {
+    require __DIR__ . '/../src/broken.php';  // a fatal error on every page, written to the error log
+}
+if (Knobs::get('silent_errors') === 'on') {
+    http_response_code(500);  // a 500 with an empty body and nothing logged
+    exit;
+}
+
 set_exception_handler(function (Throwable $e): void {
     error_log('loanflow: ' . $e->getMessage());
     if (!headers_sent()) {

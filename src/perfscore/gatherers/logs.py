@@ -1,0 +1,66 @@
+"""Log gatherer: the lines the app's error logs gain during the window. Read-only, bounded, this machine.
+
+The offset of each file is noted at the window's start; at its end the new bytes are read (at most
+READ_LIMIT a file). A file replaced or truncated meanwhile (log rotation) is read from its start.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from perfscore.artifacts.logs import LogFile, LogsSnapshot
+from perfscore.gatherers.base import Gatherer
+
+READ_LIMIT = 4 * 1024 * 1024
+MAX_LINES = 20_000
+LINE_CHARS = 500
+
+
+def _ident(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_size
+
+
+class LogsGatherer(Gatherer):
+    name = "logs"
+    local = True
+    start: dict[Path, tuple[int, int, int] | None]
+
+    def not_configured(self) -> str | None:
+        return None if self.ctx.config.logs else "no logs section in the config (the app's error logs)"
+
+    def _paths(self) -> list[Path]:
+        return [p if p.is_absolute() else self.ctx.base_dir / p for p in self.ctx.config.logs]
+
+    def begin(self) -> None:
+        self.start = {p: _ident(p) for p in self._paths()}
+
+    def end(self) -> LogsSnapshot:
+        return LogsSnapshot(files=[self._read(p, self.start.get(p)) for p in self._paths()])
+
+    def _read(self, path: Path, before: tuple[int, int, int] | None) -> LogFile:
+        now = _ident(path)
+        if now is None:
+            return LogFile(path=str(path), error="cannot read it (missing or no permission)")
+        rotated = before is not None and (before[:2] != now[:2] or now[2] < before[2])
+        offset = 0 if before is None or rotated else before[2]
+        try:
+            with open(path, "rb") as fh:
+                if not os.path.isfile(path):
+                    return LogFile(path=str(path), error="not a regular file")
+                fh.seek(offset)
+                data = fh.read(READ_LIMIT)
+        except OSError as exc:
+            return LogFile(path=str(path), error=f"cannot read it ({exc.strerror or exc})")
+        lines = data.decode("utf-8", "replace").splitlines()
+        return LogFile(
+            path=str(path),
+            bytes_written=max(now[2] - offset, 0),
+            lines=[line[:LINE_CHARS] for line in lines[:MAX_LINES]],
+            lines_total=len(lines),
+            rotated=rotated,
+        )
