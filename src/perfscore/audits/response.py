@@ -164,7 +164,8 @@ def error_rate(s: WindowSnapshot, logs: LogsSnapshot | None, pages: ErrorPagesSn
             if x
         )
         or None,
-        summary=f"{errors:,} errors of {requests:,} requests: {_breakdown(load, skip=skip)}{_diagnosis(logs, pages)}"
+        # What the app said first (the logs, a failing page), then where it failed.
+        summary=f"{errors:,} errors of {requests:,} requests{_diagnosis(logs, pages)}; {_breakdown(load, skip=skip)}"
         if errors
         else None,
         errors=errors,

@@ -16,6 +16,30 @@ def md(text: object) -> str:
     return s
 
 
+def _roadmap(result: Result) -> list[str]:
+    if not result.roadmap:
+        return []
+    steps = " → ".join([f"{result.score:.2f}"] + [f"{p.projected_score:.2f} (phase {p.phase})" for p in result.phases])
+    out = [
+        "### Roadmap",
+        "",
+        f"Projected: {steps}",
+        "",
+        "| # | Gain | Fix | Category | Effort | Phase |",
+        "|---:|---:|---|---|---|---:|",
+    ]
+    for i, item in enumerate(result.roadmap[:15], 1):
+        found = f" — found: {md(item.detail[:160])}" if item.detail else ""
+        first = "🛑 fix first: " if item.critical else ""
+        out.append(
+            f"| {i} | +{item.gain:.2f} | {first}**{md(item.title)}** ({md(item.metric)}){found} | "
+            f"{md(item.category)} | {item.effort} | {item.phase} |"
+        )
+    if len(result.roadmap) > 15:
+        out.append(f"\n…and {len(result.roadmap) - 15} more.")
+    return out + [""]
+
+
 def render(result: Result, *, color: bool = False, ctx: ReportContext | None = None) -> str:
     ctx = ctx or ReportContext()
     out = [f"## Performance score: {result.score:.2f}/100 ({band_name(result.score)})", ""]
@@ -40,27 +64,7 @@ def render(result: Result, *, color: bool = False, ctx: ReportContext | None = N
             f"+{c.weighted_impact:.2f} | #{c.rank} {c.priority} |"
         )
     out.append("")
-    if result.roadmap:
-        steps = " → ".join(
-            [f"{result.score:.2f}"] + [f"{p.projected_score:.2f} (phase {p.phase})" for p in result.phases]
-        )
-        out += [
-            "### Roadmap",
-            "",
-            f"Projected: {steps}",
-            "",
-            "| # | Gain | Fix | Category | Effort | Phase |",
-            "|---:|---:|---|---|---|---:|",
-        ]
-        for i, item in enumerate(result.roadmap[:15], 1):
-            found = f" — found: {md(item.detail[:160])}" if item.detail else ""
-            out.append(
-                f"| {i} | +{item.gain:.2f} | **{md(item.title)}** ({md(item.metric)}){found} | "
-                f"{md(item.category)} | {item.effort} | {item.phase} |"
-            )
-        if len(result.roadmap) > 15:
-            out.append(f"\n…and {len(result.roadmap) - 15} more.")
-        out.append("")
+    out += _roadmap(result)
     if ctx.comparison and ctx.comparison.regressed:
         out += ["### Regressions", "", "| Metric | Before | After | Points lost |", "|---|---:|---:|---:|"]
         for r in ctx.comparison.regressed[:15]:

@@ -61,6 +61,31 @@ def _metric_result(rubric: Rubric, mid: str, s: Scored, meas: Measurement | None
     )
 
 
+def _category_result(
+    rubric: Rubric,
+    cid: str,
+    score: float,
+    impact: float,
+    rank: int,
+    scored: dict[str, Scored],
+    measurements: dict[str, Measurement],
+) -> CategoryResult:
+    metric_results = [_metric_result(rubric, mid, scored[mid], measurements.get(mid)) for mid in rubric.metrics_of(cid)]
+    any_measured = any(r.status == "measured" for r in metric_results)
+    return CategoryResult(
+        id=cid,
+        title=rubric.categories[cid].title,
+        weight=rubric.categories[cid].weight,
+        score=round(score, 2),
+        points_needed=round(100.0 - score, 2),
+        weighted_impact=round(impact, 2),
+        priority=priority_label(impact, any_measured),
+        rank=rank,
+        measured=any_measured,
+        metrics=metric_results,
+    )
+
+
 def _verdict(caps: list[tuple[float, str, str]], invalid_because: list[str], scored: dict[str, Scored]) -> list[str]:
     """The lines every report opens with: the tightest cap that applied, and what made figures invalid."""
     lines = [min(caps)[1]] if caps else []
@@ -85,26 +110,10 @@ def score_run(run: Run, rubric: Rubric) -> Result:
     order = sorted(rubric.categories, key=lambda c: (-round(impacts[c], 9), c))
     rank = {cid: i + 1 for i, cid in enumerate(order)}
 
-    categories: list[CategoryResult] = []
-    for cid, cat in rubric.categories.items():
-        metric_results = [
-            _metric_result(rubric, mid, scored[mid], measurements.get(mid)) for mid in rubric.metrics_of(cid)
-        ]
-        any_measured = any(r.status == "measured" for r in metric_results)
-        categories.append(
-            CategoryResult(
-                id=cid,
-                title=cat.title,
-                weight=cat.weight,
-                score=round(cats[cid], 2),
-                points_needed=round(100.0 - cats[cid], 2),
-                weighted_impact=round(impacts[cid], 2),
-                priority=priority_label(impacts[cid], any_measured),
-                rank=rank[cid],
-                measured=any_measured,
-                metrics=metric_results,
-            )
-        )
+    categories = [
+        _category_result(rubric, cid, cats[cid], impacts[cid], rank[cid], scored, measurements)
+        for cid in rubric.categories
+    ]
 
     roadmap, phases = build_roadmap(rubric, scored, measurements, critical=causes)
     stake = points_at_stake(rubric, scored)
