@@ -78,8 +78,8 @@ def compare(before: Result, after: Result) -> Comparison:
                 continue
             _, bm = b_metrics[m.id]
             bs, as_ = bm.score, m.score
-            if bs is None or as_ is None:
-                continue
+            if bs is None or as_ is None or "invalid" in (bm.status, m.status):
+                continue  # an invalid figure fell because of its cause, which is compared on its own
             if as_ < bs - METRIC_EPSILON:
                 points = (bs - as_) * m.weight / active * 100 * c.weight / total_w
                 regressed.append(

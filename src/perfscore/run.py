@@ -113,6 +113,9 @@ def load_run(path: Path) -> Run:
         ) from None
     if not isinstance(data, dict):
         raise PerfscoreError(f"run file {path}: expected a JSON object, found {type(data).__name__}.")
+    if "measurements" not in data and "artifacts" not in data:
+        hint = " (it looks like a scored result: pass the run saved with --save-run)" if "categories" in data else ""
+        raise PerfscoreError(f"run file {path} is not a perfscore run: it has no measurements or artifacts{hint}.")
     version = data.get("schema_version", RUN_SCHEMA_VERSION)
     if isinstance(version, int) and version > RUN_SCHEMA_VERSION:
         raise PerfscoreError(

@@ -64,8 +64,10 @@ def test_junit_has_a_testcase_per_metric_and_category_gate() -> None:
 def test_prometheus_text_parses() -> None:
     text = render(hostile_result(), "prometheus")
     families = {f.name: f for f in text_string_to_metric_families(text)}
-    # Label values may hold any UTF-8: the hostile name (quotes, control bytes) must round-trip exactly.
-    assert families["perfscore_score"].samples[0].labels["target"] == EVIL
+    # Quotes and markup round-trip exactly; terminal control bytes become spaces (a dashboard or a
+    # `curl` of the textfile must not obey them).
+    label = families["perfscore_score"].samples[0].labels["target"]
+    assert label == "".join(ch if ch.isprintable() else " " for ch in EVIL) and "\x1b" not in label
     cats = {s.labels["category"]: s.value for s in families["perfscore_category_score"].samples}
     assert set(cats) == {
         "database",

@@ -76,3 +76,37 @@ def test_missing_rubric_file(tmp_path: Path) -> None:
 def test_valid_rubric_passes() -> None:
     res = perfscore("rubric", "validate", str(SEED / "rubric.yaml"))
     assert res.code == 0 and "7 categories" in res.out
+
+
+@pytest.mark.parametrize(
+    ("overlay", "needles"),
+    [
+        (  # a validity rule that invalidates the metric its cap tests would switch the cap off
+            "validity:\n  - when: {metric: http.error_rate, above: 0.05}\n"
+            "    invalidates: [http.error_rate]\n    reason: x\n",
+            ["validity[0] invalidates http.error_rate", "switch that rule off"],
+        ),
+        (
+            "caps:\n  - when: {metric: http.not_throttled, above: 0.5}\n    max_score: 20\n    verdict: x\n",
+            ["caps[0].when tests http.not_throttled", "equals: true or false"],
+        ),
+        (
+            "caps:\n  - when: {metric: http.error_rate, equals: true}\n    max_score: 20\n    verdict: x\n",
+            ["caps[0].when tests http.error_rate", "a number"],
+        ),
+        ("caps:\n  - when: {metric: http.error_rate, above: .nan}\n    max_score: 20\n    verdict: x\n", ["finite"]),
+        ("caps:\n  - when: {metric: http.error_rate, above: 0.5}\n    max_score: '20'\n    verdict: x\n", ["number"]),
+        ("caps:\n  - when: {metric: http.error_rate, above: 0.5}\n    max_score: 20\n    verdict: ''\n", ["verdict"]),
+        (
+            "caps:\n  - when: {metric: no.such_metric, above: 0.5}\n    max_score: 20\n    verdict: x\n",
+            ["no.such_metric"],
+        ),
+        (
+            "caps:\n  - when: {metric: http.error_rate, above: 0.5, below: 0.9}\n    max_score: 20\n    verdict: x\n",
+            ["exactly one of above, below or equals"],
+        ),
+    ],
+)
+def test_bad_validity_rules_and_caps_are_rubric_errors(tmp_path: Path, overlay: str, needles: list[str]) -> None:
+    path = _write(tmp_path, "extends: default\n" + overlay)
+    assert_clean_error(perfscore("rubric", "validate", str(path)), 2, *needles)

@@ -13,9 +13,9 @@ class LogFile(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     path: str
-    bytes_written: int = Field(0, description="bytes the file gained during the window")
+    bytes_written: int = Field(0, ge=0, description="bytes the file gained during the window")
     lines: list[str] = Field(default_factory=list, description="the window's lines, each cut at 500 characters")
-    lines_total: int = Field(0, description="lines written during the window, kept or not")
+    lines_total: int = Field(0, ge=0, description="lines written during the window, kept or not")
     rotated: bool = Field(False, description="the file was replaced or truncated during the window")
     error: str | None = Field(None, description="why the file could not be read")
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
 from perfscore.artifacts.base import Snapshot
+
+Bytes = Annotated[int, Field(ge=0)]
 
 
 class ProcessSnapshot(Snapshot):
@@ -14,11 +16,13 @@ class ProcessSnapshot(Snapshot):
 
     patterns: list[str] = Field(default_factory=list, description="command-line patterns of the app workers")
     settle_s: float = Field(0.0, description="when, into the window, the 'before' sample was taken")
-    rss_before: dict[int, int] = Field(default_factory=dict, description="pid -> RSS bytes, settled sample")
-    rss_after: dict[int, int] = Field(default_factory=dict, description="pid -> RSS bytes at the window end")
-    pss_mb: list[float] = Field(default_factory=list, description="worker PSS, where the OS reports it")
-    database_rss_mb: int = 0
-    cache_rss_mb: int = 0
-    memory_total_mb: int = 0
-    memory_available_mb: int = 0
-    swap_used_mb: int = 0
+    rss_before: dict[int, Bytes] = Field(default_factory=dict, description="pid -> RSS bytes, settled sample")
+    rss_after: dict[int, Bytes] = Field(default_factory=dict, description="pid -> RSS bytes at the window end")
+    pss_mb: list[Annotated[float, Field(ge=0, allow_inf_nan=False)]] = Field(
+        default_factory=list, description="worker PSS, where the OS reports it"
+    )
+    database_rss_mb: Bytes = 0
+    cache_rss_mb: Bytes = 0
+    memory_total_mb: Bytes = 0
+    memory_available_mb: Bytes = 0
+    swap_used_mb: Bytes = 0

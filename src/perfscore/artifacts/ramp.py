@@ -12,10 +12,10 @@ from perfscore.artifacts.base import Snapshot
 class RampStep(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    concurrency: int
-    rps: float
-    p95_ms: float | None = Field(None, description="None: no successful response")
-    error_rate: float
+    concurrency: int = Field(ge=1)
+    rps: float = Field(ge=0, allow_inf_nan=False)
+    p95_ms: float | None = Field(None, ge=0, allow_inf_nan=False, description="None: no successful response")
+    error_rate: float = Field(ge=0, le=1)
     valid: bool = True
     generator_saturated: bool = False
 

@@ -116,6 +116,8 @@ def _ratio(
     scope, low = "window", c.caveat()
 
     def ratio(n: int, d: int) -> float:
+        if n < 0 or n > d > 0:
+            raise Unmeasurable(f"inconsistent counters: {num_key} {n:,} against {'+'.join(den_keys)} {d:,}")
         value = empty if d <= 0 else n / d
         return round(1.0 - value if invert and d > 0 else value, 6)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from perfscore.artifacts.redis import RedisSnapshot
 from perfscore.artifacts.window import WindowSnapshot
-from perfscore.audits.base import Outcome, audit, insufficient, measured, not_applicable, unavailable
+from perfscore.audits.base import Outcome, Unmeasurable, audit, insufficient, measured, not_applicable, unavailable
 
 # Redis docs (eviction policies): for a cache, evict across all keys by recency or frequency.
 CACHE_POLICIES = {"allkeys-lru", "allkeys-lfu", "volatile-lru", "volatile-lfu", "allkeys-random", "volatile-ttl"}
@@ -25,10 +25,14 @@ DAY = 86400
 
 
 def _int(info: dict[str, Any], key: str) -> int:
+    value = info.get(key, 0)
     try:
-        return int(info.get(key, 0) or 0)
+        number = int(value or 0)
     except (TypeError, ValueError):
-        return 0
+        raise Unmeasurable(f"{key} is not a number in Redis INFO ({str(value)[:40]!r})") from None
+    if number < 0:
+        raise Unmeasurable(f"{key} is negative in Redis INFO ({number})")
+    return number
 
 
 def _end(s: RedisSnapshot) -> tuple[dict[str, Any], str | None]:

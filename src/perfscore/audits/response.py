@@ -71,22 +71,25 @@ MIN_THROTTLED = 10
 
 def throttled(load: LoadResult) -> int:
     """Requests refused by a limiter, not failed by the app: 429 anywhere, or 403 spread over several
-    endpoints (a limiter refuses a client, not a page), together most of the errors. One endpoint
+    endpoints (a limiter refuses a client, not a page). One endpoint
     that answers 403 among others that succeed is forbidden, not throttled; with a single endpoint,
     403 counts as throttling only when some of its requests got through."""
     by_status = {s: load.status_counts.get(s, 0) for s in THROTTLE_STATUSES}
     spread = [ep for ep in load.endpoints.values() if ep.status_counts.get("403", 0)]
     limiter = len(spread) >= 2 if len(load.endpoints) >= 2 else load.requests > load.errors
     count = by_status["429"] + (by_status["403"] if limiter else 0)
-    if count < MIN_THROTTLED or count < 0.9 * load.errors:
-        return 0
-    return count
+    return count if count >= MIN_THROTTLED else 0
 
 
 def _load(s: WindowSnapshot) -> LoadResult:
     if s.load is None:
         raise Unmeasurable(s.error or "no traffic was driven during the window")
-    return s.load
+    load = s.load
+    if load.requests <= 0:
+        raise Unmeasurable("no request completed during the window")
+    if not 0 <= load.errors <= load.requests or any(n < 0 for n in load.status_counts.values()):
+        raise Unmeasurable(f"impossible counts in the window ({load.errors} errors of {load.requests} requests)")
+    return load
 
 
 def _latency(s: WindowSnapshot) -> tuple[LoadResult, Percentiles]:

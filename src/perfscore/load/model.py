@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -46,23 +46,27 @@ class LoadSpec(BaseModel):
     max_backlog: int = Field(1000, ge=1, description="queued arrivals per connection before they are dropped")
 
 
+Ms = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=0)]
+
+
 class Percentiles(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    mean: float
-    p50: float
-    p90: float
-    p95: float
-    p99: float
-    p999: float
-    max: float
+    mean: Ms
+    p50: Ms
+    p90: Ms
+    p95: Ms
+    p99: Ms
+    p999: Ms
+    max: Ms
 
 
 class EndpointResult(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    requests: int
-    errors: int
+    requests: Count
+    errors: Count
     latency_ms: Percentiles | None = Field(description="successful responses only")
     status_counts: dict[str, int]
     error_latency_ms: Percentiles | None = Field(None, description="failed responses, timed apart")
@@ -84,18 +88,18 @@ class LoadResult(BaseModel):
     model: Literal["closed", "open"]
     connections: int
     rate: float | None
-    duration_s: float
-    requests: int
-    errors: int
-    error_rate: float
-    rps: float
+    duration_s: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    requests: Count
+    errors: Count
+    error_rate: Annotated[float, Field(ge=0, le=1)]
+    rps: Annotated[float, Field(ge=0, allow_inf_nan=False)]
     latency_ms: Percentiles | None = Field(description="successful responses only (2xx/3xx or expect_status)")
     error_latency_ms: Percentiles | None = Field(None, description="failed responses, timed apart")
     status_counts: dict[str, int]
-    timeouts: int
-    connect_errors: int
-    resets: int
-    dropped: int
+    timeouts: Count
+    connect_errors: Count
+    resets: Count
+    dropped: Count
     endpoints: dict[str, EndpointResult]
     generator: GeneratorHealth
     valid: bool

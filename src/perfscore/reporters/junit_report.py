@@ -17,6 +17,9 @@ def _clean(text: str) -> str:
 def render(result: Result, *, color: bool = False, ctx: ReportContext | None = None) -> str:
     ctx = ctx or ReportContext()
     root = ET.Element("testsuites", name="perfscore")
+    if result.verdict:  # what the score cannot be taken without, first, where CI shows suite output
+        props = ET.SubElement(ET.SubElement(root, "properties"), "property", name="verdict")
+        props.set("value", _clean(" ".join(result.verdict)))
     total_tests = total_fail = total_skip = 0
     for c in result.categories:
         suite = ET.SubElement(root, "testsuite", name=f"perfscore.{c.id}")
@@ -27,6 +30,10 @@ def render(result: Result, *, color: bool = False, ctx: ReportContext | None = N
             if m.status in ("not_applicable", "insufficient_data"):
                 skips += 1
                 ET.SubElement(case, "skipped", message=_clean(m.reason or m.status.replace("_", " ")))
+            elif m.status == "invalid":
+                fails += 1
+                f = ET.SubElement(case, "failure", type="invalid", message=_clean(f"invalid: {m.reason}"))
+                f.text = _clean(f"{m.title}: invalid, scored 0 ({m.reason})")
             elif m.status == "unavailable":
                 fails += 1
                 f = ET.SubElement(

@@ -7,6 +7,7 @@ from perfscore.result import Result
 
 
 def _label(value: str) -> str:
+    value = "".join(ch if ch.isprintable() or ch == "\n" else " " for ch in value)  # no terminal controls
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
@@ -17,6 +18,9 @@ def render(result: Result, *, color: bool = False, ctx: ReportContext | None = N
         "# HELP perfscore_score Overall performance score, 0-100.",
         "# TYPE perfscore_score gauge",
         f'perfscore_score{{target="{t}",rubric="{rub}"}} {result.score}',
+        "# HELP perfscore_capped 1 when the rubric capped the score (see the report's verdict), else 0.",
+        "# TYPE perfscore_capped gauge",
+        f'perfscore_capped{{target="{t}",rubric="{rub}"}} {1 if result.capped_at is not None else 0}',
         "# HELP perfscore_category_score Category score, 0-100.",
         "# TYPE perfscore_category_score gauge",
     ]

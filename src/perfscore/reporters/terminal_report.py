@@ -39,8 +39,8 @@ def _header(console: Console, result: Result) -> None:
         f"   target {escape(result.target.name)} · rubric {escape(result.rubric)} v{escape(result.rubric_version)}",
     )
     console.print(title)
-    for line in result.verdict:
-        console.print(Text(f"✖ {line}", style="bold red"))
+    for line in result.verdict:  # rubric text: shown, never obeyed
+        console.print(Text("✖ " + "".join(ch if ch.isprintable() else " " for ch in line), style="bold red"))
     console.print(f"Gap to close: {100 - result.score:.2f} points")
     console.print()
 

@@ -70,5 +70,5 @@ def load_rubric(path: Path | None = None) -> Rubric:
             f"{doc.where(('metrics', mid, 'unit'))}: metrics.{mid}.unit is {unit!r} but its audit measures {audit!r}"
             for mid, unit, audit in wrong[:5]
         )
-        raise PerfscoreError(f"rubric {doc.path}: {problems}.")
+        raise PerfscoreError(f"rubric {problems}.")
     return rubric

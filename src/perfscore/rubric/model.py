@@ -90,9 +90,9 @@ class Condition(_Frozen):
     """A test on one measured metric: ``above``, ``below`` (strict) or ``equals``; exactly one."""
 
     metric: str
-    above: float | None = None
-    below: float | None = None
-    equals: StrictBool | float | None = None
+    above: float | None = Field(None, allow_inf_nan=False)
+    below: float | None = Field(None, allow_inf_nan=False)
+    equals: StrictBool | Annotated[float, Field(allow_inf_nan=False)] | None = None
 
     @model_validator(mode="after")
     def _one_test(self) -> Condition:
@@ -117,15 +117,17 @@ class Validity(_Frozen):
 
     when: Condition
     invalidates: list[str] = Field(min_length=1)
-    reason: str = Field(description="why, shown with each invalid metric; {value} is the condition's value")
+    reason: str = Field(
+        min_length=1, description="why, shown with each invalid metric; {value} is the condition's value"
+    )
 
 
 class Cap(_Frozen):
     """When ``when`` holds, the overall score is at most ``max_score`` and every report opens with ``verdict``."""
 
     when: Condition
-    max_score: float = Field(ge=0, le=100)
-    verdict: str = Field(description="one line; {value} is the condition's value")
+    max_score: Annotated[float, BeforeValidator(_number), Field(ge=0, le=100, allow_inf_nan=False)]
+    verdict: str = Field(min_length=1, description="one line; {value} is the condition's value")
 
 
 class Rubric(_Frozen):
@@ -167,18 +169,39 @@ class Rubric(_Frozen):
                 raise ValueError(f"metric {mid} names unknown category {m.category!r} (known: {known})")
             if m.remediation.phase not in self.phases:
                 raise ValueError(f"metric {mid} names phase {m.remediation.phase}, not among {sorted(self.phases)}")
-        for when in [r.when for r in self.validity] + [c.when for c in self.caps]:
-            if when.metric not in self.metrics:
-                raise ValueError(f"a validity rule or cap tests {when.metric}, which this rubric does not score")
-        for rule in self.validity:
-            unknown = [m for m in rule.invalidates if m not in self.metrics]
-            if unknown:
-                raise ValueError(f"validity rule invalidates metrics this rubric does not score: {', '.join(unknown)}")
+        self._check_rules()
         for cid, cat in self.categories.items():
             members = [m for m in self.metrics.values() if m.category == cid]
             if cat.weight > 0 and not any(m.weight > 0 for m in members):
                 raise ValueError(f"category {cid} has weight {cat.weight:g} but no metric with a positive weight")
         return self
+
+    def _check_rules(self) -> None:
+        whens = [(f"validity[{i}]", r.when) for i, r in enumerate(self.validity)]
+        whens += [(f"caps[{i}]", c.when) for i, c in enumerate(self.caps)]
+        for where, when in whens:
+            metric = self.metrics.get(when.metric)
+            if metric is None:
+                raise ValueError(f"{where}.when tests {when.metric}, which this rubric does not score")
+            boolean = metric.effective_direction == "boolean"
+            if boolean != isinstance(when.equals, bool) or (boolean and when.equals is None):
+                kind = (
+                    "a yes/no metric: test it with equals: true or false"
+                    if boolean
+                    else "a number: test it with above, below or equals: N"
+                )
+                raise ValueError(f"{where}.when tests {when.metric}, {kind}")
+        conditions = {w.metric for _, w in whens}
+        for i, rule in enumerate(self.validity):
+            unknown = [m for m in rule.invalidates if m not in self.metrics]
+            if unknown:
+                raise ValueError(f"validity[{i}] invalidates metrics this rubric does not score: {', '.join(unknown)}")
+            own = conditions.intersection(rule.invalidates)
+            if own:
+                raise ValueError(
+                    f"validity[{i}] invalidates {', '.join(sorted(own))}, which a rule or cap tests: "
+                    "it would switch that rule off"
+                )
 
     @cached_property
     def _by_category(self) -> dict[str, dict[str, Metric]]:

@@ -36,8 +36,13 @@ def score_metric(metric: Metric, meas: Measurement | None) -> Scored:
     if meas.status == "unavailable" or meas.value is None:
         return Scored(0.0, "unavailable", meas.value, meas.reason or "not measured", False)
     value = meas.value
-    if isinstance(value, float) and math.isnan(value):
+    if isinstance(value, float) and not math.isfinite(value):
         return Scored(0.0, "unavailable", None, "the probe returned no number", False)
+    if meas.unit and metric.unit and meas.unit != metric.unit:
+        return Scored(0.0, "unavailable", None, f"measured in {meas.unit!r}; the rubric scores {metric.unit!r}", False)
+    if isinstance(value, bool) != (metric.effective_direction == "boolean"):
+        kind = "a yes/no" if metric.effective_direction == "boolean" else "a number"
+        return Scored(0.0, "unavailable", None, f"the run holds {value!r} where the rubric scores {kind}", False)
     if metric.meets_target(value):
         return Scored(1.0, "measured", value, None, True)
     return Scored(min(metric.curve.score(value), 1.0), "measured", value, None, False)

@@ -90,7 +90,8 @@ def _verdict(caps: list[tuple[float, str, str]], invalid_because: list[str], sco
     """The lines every report opens with: the tightest cap that applied, and what made figures invalid."""
     lines = [min(caps)[1]] if caps else []
     invalid = sum(1 for s in scored.values() if s.status == "invalid")
-    lines += [f"{invalid} figures are invalid: {why}." for why in dict.fromkeys(invalid_because)]
+    figures = "1 figure is" if invalid == 1 else f"{invalid} figures are"
+    lines += [f"{figures} invalid: {why}." for why in dict.fromkeys(invalid_because)]
     return lines
 
 
