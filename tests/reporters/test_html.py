@@ -70,6 +70,8 @@ def test_hostile_strings_cannot_inject() -> None:
     assert "&lt;script&gt;" in html
     assert "{{7*7}}" in html or "{{ 7*7 }}" in html  # not evaluated
     assert "49" not in html.split("{{7*7}}")[0][-3:]
+    assert "\x1b" not in html and "\x07" not in html  # terminal controls from the target are blanked
+    assert "svg" in res.tags and "&lt;svg" not in html  # ... while the report's own charts stay charts
 
 
 CHROMIUM_OWN = re.compile(

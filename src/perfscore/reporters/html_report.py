@@ -105,6 +105,14 @@ def trend(ctx: ReportContext) -> str:
     )
 
 
+def _printable(value: Any) -> Any:
+    from markupsafe import Markup
+
+    if isinstance(value, str) and not isinstance(value, Markup):  # Markup: the SVG built here from numbers
+        return "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in value)
+    return value
+
+
 def _svg_text(s: str) -> str:
     from markupsafe import escape
 
@@ -122,6 +130,7 @@ def render(result: Result, *, color: bool = False, ctx: ReportContext | None = N
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_printable,  # every value shown: control bytes from the target become spaces
     )
     ctx = ctx or ReportContext()
     template = env.get_template("report.html.j2")
