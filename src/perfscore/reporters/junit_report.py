@@ -6,12 +6,34 @@ from xml.etree import ElementTree as ET
 
 from perfscore.reporters.context import ReportContext
 from perfscore.reporters.values import fmt
-from perfscore.result import Result
+from perfscore.result import MetricResult, Result
 
 
 def _clean(text: str) -> str:
     # XML 1.0 forbids most control characters; a hostile server may send them.
     return "".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 0x20)
+
+
+def _metric_case(case: ET.Element, m: MetricResult) -> str | None:
+    """Fill one metric's testcase; say whether it is a failure, skipped, or neither."""
+    if m.status in ("not_applicable", "insufficient_data"):
+        ET.SubElement(case, "skipped", message=_clean(m.reason or m.status.replace("_", " ")))
+        return "skipped"
+    if m.status == "invalid":
+        f = ET.SubElement(case, "failure", type="invalid", message=_clean(f"invalid: {m.reason}"))
+        f.text = _clean(f"{m.title}: invalid, scored 0 ({m.reason})")
+    elif m.status == "unavailable":
+        f = ET.SubElement(
+            case, "failure", type="not_measured", message=_clean(f"not measured: {m.reason or 'unknown'}")
+        )
+        f.text = _clean(f"{m.title}: not measured, scored 0 ({m.reason})")
+    elif not m.meets_target:
+        msg = f"{fmt(m.value, m.unit)} does not meet target {fmt(m.target, m.unit)} (score {(m.score or 0):.2f})"
+        f = ET.SubElement(case, "failure", type="below_target", message=_clean(msg))
+        f.text = _clean(f"{m.title}: {msg}" + (f"\nfound: {m.summary}" if m.summary else ""))
+    else:
+        return None
+    return "failure"
 
 
 def render(result: Result, *, color: bool = False, ctx: ReportContext | None = None) -> str:
@@ -26,25 +48,11 @@ def render(result: Result, *, color: bool = False, ctx: ReportContext | None = N
         tests = fails = skips = 0
         for m in c.metrics:
             tests += 1
-            case = ET.SubElement(suite, "testcase", classname=f"perfscore.{c.id}", name=m.id, time="0")
-            if m.status in ("not_applicable", "insufficient_data"):
-                skips += 1
-                ET.SubElement(case, "skipped", message=_clean(m.reason or m.status.replace("_", " ")))
-            elif m.status == "invalid":
-                fails += 1
-                f = ET.SubElement(case, "failure", type="invalid", message=_clean(f"invalid: {m.reason}"))
-                f.text = _clean(f"{m.title}: invalid, scored 0 ({m.reason})")
-            elif m.status == "unavailable":
-                fails += 1
-                f = ET.SubElement(
-                    case, "failure", type="not_measured", message=_clean(f"not measured: {m.reason or 'unknown'}")
-                )
-                f.text = _clean(f"{m.title}: not measured, scored 0 ({m.reason})")
-            elif not m.meets_target:
-                fails += 1
-                msg = f"{fmt(m.value, m.unit)} does not meet target {fmt(m.target, m.unit)} (score {m.score:.2f})"
-                f = ET.SubElement(case, "failure", type="below_target", message=_clean(msg))
-                f.text = _clean(f"{m.title}: {msg}" + (f"\nfound: {m.summary}" if m.summary else ""))
+            outcome = _metric_case(
+                ET.SubElement(suite, "testcase", classname=f"perfscore.{c.id}", name=m.id, time="0"), m
+            )
+            fails += outcome == "failure"
+            skips += outcome == "skipped"
         suite.set("tests", str(tests))
         suite.set("failures", str(fails))
         suite.set("skipped", str(skips))
