@@ -188,7 +188,10 @@ class _Session:
         first = next((m.reason for m in got if m.status == "unavailable" and m.reason), None)
         status = "ok" if n_ok == len(got) else ("partial" if n_ok else "unavailable")
         self.reports[name] = ProbeReport(name=name, status=status, duration_s=took, message=first)
-        self.say(f"{name}: {n_ok}/{len(got)} measured" + (f" ({first})" if first else ""))
+        if got:
+            self.say(f"{name}: {n_ok}/{len(got)} measured" + (f" ({first})" if first else ""))
+        else:  # its metrics also need another artifact: they are derived at the end
+            self.say(f"{name}: gathered")
 
     def gather(self, gatherers: list[Gatherer], timeout: float, window: Callable[[], WindowSnapshot]) -> None:
         for g in gatherers:
