@@ -1,10 +1,11 @@
 """The audit registry: every metric perfscore can produce is declared here, once, by its audit.
 
-An audit is a pure function from one artifact (a gatherer's snapshot) to an
+An audit is a pure function from artifacts (gatherers' snapshots) to an
 ``Outcome``. The decorator binds it to its metric id, title, unit, category
-hint and what its evidence means; the artifact it reads comes from the type
-of its argument. Nothing else may produce a measurement, so the rubric, the
-reports and the tests can be checked against one list (``REGISTRY``).
+hint and what its evidence means; the artifacts it reads come from the types
+of its arguments (the first is its own; ``X | None`` marks one it can do
+without). Nothing else may produce a measurement, so the rubric, the reports
+and the tests can be checked against one list (``REGISTRY``).
 """
 
 from __future__ import annotations
