@@ -253,3 +253,15 @@ def test_repeated_runs_keep_the_median(own_redis) -> None:  # type: ignore[no-un
     assert "kept the median of 3 runs" in res.err
     assert_clean = perfscore("audit", "--redis", f"redis://127.0.0.1:{port}/0", "--aggregate", "mean")
     assert assert_clean.code == 2 and "median, best or worst" in assert_clean.err
+
+
+@pytest.mark.server
+def test_a_catch_all_site_gives_no_false_exposure(server: Callable[[str, str], int]) -> None:
+    port = server("same", "")
+    res = perfscore("audit", "--url", f"http://127.0.0.1:{port}/", "--duration", "1", "--format", "json")
+    assert res.code in (0, 1), res.err
+    found = next(
+        m for c in json.loads(res.out)["categories"] for m in c["metrics"] if m["id"] == "http.no_exposed_files"
+    )
+    assert found["status"] == "measured" and found["value"] is True, found
+    assert found["evidence"]["fallback_status"] == 200 and found["evidence"]["exposed"] == []

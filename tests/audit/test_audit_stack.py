@@ -207,6 +207,18 @@ def test_silent_500s_say_that_nothing_was_logged(cfg: Path, knob) -> None:  # ty
     assert "nothing was logged" in first["detail"] and "500 pages are empty" in first["detail"], first["detail"]
 
 
+def test_a_served_env_file_and_dump_are_a_critical_finding(cfg: Path, baseline: dict[str, Any], knob) -> None:  # type: ignore[no-untyped-def]
+    assert metric(baseline, "http.no_exposed_files")["value"] is True  # the healthy stack has no critical finding
+    knob(exposed="on")
+    doc = audit(cfg)
+    found = metric(doc, "http.no_exposed_files")
+    assert found["value"] is False and "/.env (secrets in an environment file" in found["summary"], found
+    assert "/backup.sql (SQL dump)" in found["summary"]
+    assert "not-a-real-password" not in json.dumps(doc)  # the kind of secret, never its content
+    assert doc["score"] <= 49 and "serves secrets" in doc["verdict"][0], doc["verdict"]
+    assert doc["roadmap"][0]["metric"] == "http.no_exposed_files" and doc["roadmap"][0]["critical"]
+
+
 def test_too_few_workers_lowers_scalability(tmp_path: Path, stack: Path, knob) -> None:  # type: ignore[no-untyped-def]
     cfg = _config(tmp_path, scalability=True, duration=2, ramp=[1, 4, 16, 64, 256], step_s=1.5)
     healthy = audit(cfg)

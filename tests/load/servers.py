@@ -38,6 +38,11 @@ async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, mod
             elif mode == "fail":
                 every = round(1 / float(arg))
                 writer.write(ERR if State.count % every == 0 else OK)
+            elif mode == "same":  # a catch-all: the same HTML page, 200, for every path
+                page = b"<!doctype html><html><body><div id=app></div><a href=/db.sql>x</a></body></html>"
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n%s" % (len(page), page)
+                )
             elif mode == "failfast":  # every other request fails at once; the others succeed after ARG ms
                 if State.count % 2:
                     writer.write(ERR)

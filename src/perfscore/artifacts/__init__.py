@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from perfscore.artifacts.assets import AssetsSnapshot
 from perfscore.artifacts.errors import ErrorPagesSnapshot
+from perfscore.artifacts.exposure import ExposureSnapshot
 from perfscore.artifacts.http import HttpAnswer
 from perfscore.artifacts.logs import LogsSnapshot
 from perfscore.artifacts.memory import ProcessSnapshot
@@ -36,6 +37,7 @@ class Artifacts(BaseModel):
     assets: AssetsSnapshot | None = None
     errors: ErrorPagesSnapshot | None = None
     logs: LogsSnapshot | None = None
+    exposure: ExposureSnapshot | None = None
     window: WindowSnapshot | None = None
     ramp: RampSnapshot | None = None
 
@@ -47,6 +49,7 @@ __all__ = [
     "Artifacts",
     "AssetsSnapshot",
     "ErrorPagesSnapshot",
+    "ExposureSnapshot",
     "HttpAnswer",
     "LogsSnapshot",
     "MonitoringSnapshot",

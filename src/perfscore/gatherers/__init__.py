@@ -6,6 +6,7 @@ from __future__ import annotations
 from perfscore.gatherers.assets import AssetsGatherer
 from perfscore.gatherers.base import GatherContext, Gatherer, ProbeUnavailable
 from perfscore.gatherers.errors import ErrorPagesGatherer
+from perfscore.gatherers.exposure import ExposureGatherer
 from perfscore.gatherers.logs import LogsGatherer
 from perfscore.gatherers.memory import MemoryGatherer
 from perfscore.gatherers.monitoring import MonitoringGatherer
@@ -19,6 +20,7 @@ GATHERERS: tuple[type[Gatherer], ...] = (
     MonitoringGatherer,
     AssetsGatherer,
     ErrorPagesGatherer,
+    ExposureGatherer,
     LogsGatherer,
 )
 
