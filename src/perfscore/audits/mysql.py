@@ -511,6 +511,7 @@ def replicas(s: MySQLSnapshot) -> Outcome:
 
 MIN_REQUESTS = 100  # fewest HTTP requests in the window behind a connections-per-request verdict
 CHURN = 0.05  # new connections per request above which the summary names the churn
+N_PLUS_ONE = 20  # statements per request above which the summary suspects a loop of queries
 
 
 @audit(
@@ -546,4 +547,38 @@ def connections_per_request(s: MySQLSnapshot, w: WindowSnapshot) -> Outcome:
         connections=connections,
         requests=requests,
         window_s=round(s.window_s, 2),
+    )
+
+
+@audit(
+    "mysql.queries_per_request",
+    title="SQL statements per HTTP request",
+    unit="queries/request",
+    category=CATEGORY,
+    evidence="Questions during the window / HTTP requests the audit sent in it; temporary tables per request",
+)
+def queries_per_request(s: MySQLSnapshot, w: WindowSnapshot) -> Outcome:
+    if w.load is None:
+        return unavailable(w.error or "no traffic was driven during the window")
+    requests = w.load.requests
+    if requests < MIN_REQUESTS:
+        return insufficient(
+            f"{requests:,} HTTP requests in the window, {MIN_REQUESTS:,} needed for a verdict: audit for longer",
+            events=requests,
+            needed=MIN_REQUESTS,
+        )
+    c = Counters(s, ("Questions",))
+    questions = c.delta("Questions")
+    per = round(questions / requests, 3)
+    tmp = Counters(s, ("Created_tmp_tables",))
+    tmp_per = round(tmp.delta("Created_tmp_tables") / requests, 3) if "Created_tmp_tables" in s.status_after else None
+    return measured(
+        per,
+        low_confidence=c.caveat(),
+        summary=f"{questions:,} SQL statements for {requests:,} requests ({per:g} per request): look for N+1 loops"
+        if per >= N_PLUS_ONE
+        else None,
+        questions=questions,
+        requests=requests,
+        tmp_tables_per_request=tmp_per,
     )
