@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from perfscore.artifacts.base import Snapshot
+from perfscore.artifacts.window import WindowSnapshot
 from perfscore.run import Measurement, Status, Value
 
 METRIC_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
@@ -38,6 +39,22 @@ class Outcome:
 
 class Unmeasurable(Exception):
     """Raised by an audit's helper when the artifact holds no figure; the message is the reason."""
+
+
+class NotEnoughData(Exception):
+    """Raised by an audit's helper when too few events lie behind the figure; the message says how many."""
+
+
+MIN_REQUESTS = 100  # fewest HTTP requests in the window behind a per-request verdict
+
+
+def window_requests(w: WindowSnapshot) -> int:
+    """The HTTP requests of the window, enough for a per-request verdict, or why not."""
+    if w.load is None:
+        raise Unmeasurable(w.error or "no traffic was driven during the window")
+    if w.load.requests < MIN_REQUESTS:
+        raise NotEnoughData(f"{w.load.requests:,} HTTP requests in the window, {MIN_REQUESTS:,} needed for a verdict")
+    return w.load.requests
 
 
 def measured(
@@ -79,6 +96,8 @@ class AuditSpec:
             out = self.fn(snapshot, *more)
         except Unmeasurable as exc:
             out = unavailable(str(exc))
+        except NotEnoughData as exc:
+            out = insufficient(f"{exc}: audit for longer or under more traffic")
         except Exception as exc:  # an audit bug costs its metric, not the whole score
             if os.environ.get("PERFSCORE_DEBUG"):
                 raise

@@ -11,7 +11,7 @@ from collections import Counter
 
 from perfscore.artifacts.logs import LogsSnapshot
 from perfscore.artifacts.window import WindowSnapshot
-from perfscore.audits.base import Outcome, audit, insufficient, measured, unavailable
+from perfscore.audits.base import Outcome, audit, measured, unavailable, window_requests
 
 PREFIXES = (
     re.compile(r"^\[[^\]]{6,40}\]\s*"),  # PHP and PHP-FPM: [27-Nov-2026 15:37:20 UTC]
@@ -19,7 +19,6 @@ PREFIXES = (
 )
 TAILS = re.compile(r",\s*(client|server|request|upstream|host|referrer): .*$")
 TOP = 5
-MIN_REQUESTS = 100
 STORM = 0.1  # log lines per request above which the summary calls it a storm
 
 
@@ -53,19 +52,16 @@ def log_lines_per_request(s: LogsSnapshot, w: WindowSnapshot) -> Outcome:
     readable = [f for f in s.files if f.error is None]
     if not readable:
         return unavailable("no configured log could be read: " + "; ".join(f"{f.path}: {f.error}" for f in s.files))
-    if w.load is None:
-        return unavailable(w.error or "no traffic was driven during the window")
-    if w.load.requests < MIN_REQUESTS:
-        return insufficient(f"{w.load.requests:,} HTTP requests in the window, {MIN_REQUESTS:,} needed for a verdict")
+    requests = window_requests(w)
     lines = sum(f.lines_total for f in readable)
-    per = round(lines / w.load.requests, 4)
+    per = round(lines / requests, 4)
     top = top_messages(s)
     return measured(
         per,
         low_confidence="; ".join(f"{f.path}: {f.error}" for f in s.files if f.error) or None,
-        summary=f"{lines:,} log lines for {w.load.requests:,} requests: {describe(top)}" if per >= STORM else None,
+        summary=f"{lines:,} log lines for {requests:,} requests: {describe(top)}" if per >= STORM else None,
         lines=lines,
-        requests=w.load.requests,
+        requests=requests,
         bytes_written=sum(f.bytes_written for f in readable),
         top=[{"message": text, "count": n} for text, n in top],
         files=[{"path": f.path, "lines": f.lines_total, "rotated": f.rotated, "error": f.error} for f in s.files],

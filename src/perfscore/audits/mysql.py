@@ -15,7 +15,16 @@ from typing import Any
 
 from perfscore.artifacts.mysql import DigestRow, MySQLSnapshot, PlanRow
 from perfscore.artifacts.window import WindowSnapshot
-from perfscore.audits.base import Outcome, Unmeasurable, audit, insufficient, measured, not_applicable, unavailable
+from perfscore.audits.base import (
+    Outcome,
+    Unmeasurable,
+    audit,
+    insufficient,
+    measured,
+    not_applicable,
+    unavailable,
+    window_requests,
+)
 
 DAY = 86400
 FULL_SCAN_MIN_ROWS = 1000  # scanning a tiny lookup table is fine
@@ -509,7 +518,6 @@ def replicas(s: MySQLSnapshot) -> Outcome:
     return measured(float(s.replica_hosts), this_server_replicates=s.replica_of)
 
 
-MIN_REQUESTS = 100  # fewest HTTP requests in the window behind a connections-per-request verdict
 CHURN = 0.05  # new connections per request above which the summary names the churn
 N_PLUS_ONE = 20  # statements per request above which the summary suspects a loop of queries
 
@@ -522,15 +530,7 @@ N_PLUS_ONE = 20  # statements per request above which the summary suspects a loo
     evidence="Connections opened during the window / HTTP requests the audit sent in it (≈ 0 when persistent)",
 )
 def connections_per_request(s: MySQLSnapshot, w: WindowSnapshot) -> Outcome:
-    if w.load is None:
-        return unavailable(w.error or "no traffic was driven during the window")
-    requests = w.load.requests
-    if requests < MIN_REQUESTS:
-        return insufficient(
-            f"{requests:,} HTTP requests in the window, {MIN_REQUESTS:,} needed for a verdict: audit for longer",
-            events=requests,
-            needed=MIN_REQUESTS,
-        )
+    requests = window_requests(w)
     c = Counters(s, ("Connections",))
     connections = c.delta("Connections")
     per = round(connections / requests, 4)
@@ -558,15 +558,7 @@ def connections_per_request(s: MySQLSnapshot, w: WindowSnapshot) -> Outcome:
     evidence="Questions during the window / HTTP requests the audit sent in it; temporary tables per request",
 )
 def queries_per_request(s: MySQLSnapshot, w: WindowSnapshot) -> Outcome:
-    if w.load is None:
-        return unavailable(w.error or "no traffic was driven during the window")
-    requests = w.load.requests
-    if requests < MIN_REQUESTS:
-        return insufficient(
-            f"{requests:,} HTTP requests in the window, {MIN_REQUESTS:,} needed for a verdict: audit for longer",
-            events=requests,
-            needed=MIN_REQUESTS,
-        )
+    requests = window_requests(w)
     c = Counters(s, ("Questions",))
     questions = c.delta("Questions")
     per = round(questions / requests, 3)

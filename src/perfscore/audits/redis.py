@@ -12,14 +12,22 @@ from typing import Any
 
 from perfscore.artifacts.redis import RedisSnapshot
 from perfscore.artifacts.window import WindowSnapshot
-from perfscore.audits.base import Outcome, Unmeasurable, audit, insufficient, measured, not_applicable, unavailable
+from perfscore.audits.base import (
+    Outcome,
+    Unmeasurable,
+    audit,
+    insufficient,
+    measured,
+    not_applicable,
+    unavailable,
+    window_requests,
+)
 
 # Redis docs (eviction policies): for a cache, evict across all keys by recency or frequency.
 CACHE_POLICIES = {"allkeys-lru", "allkeys-lfu", "volatile-lru", "volatile-lfu", "allkeys-random", "volatile-ttl"}
 # Redis MEMORY DOCTOR ignores fragmentation below this much used memory: the ratio means little there.
 SMALL_DATASET = 5 * 1024 * 1024
 MIN_READS = 100  # fewest cache reads (hits + misses) behind a hit-ratio verdict
-MIN_REQUESTS = 100  # fewest HTTP requests behind a reads-per-request verdict
 NO_CACHE = 0.01  # cache reads per request below which the app is said to cache nothing
 DAY = 86400
 
@@ -260,13 +268,9 @@ def latency_monitor(s: RedisSnapshot) -> Outcome:
     evidence="Redis keyspace reads (hits + misses) during the window / HTTP requests the audit sent in it",
 )
 def reads_per_request(s: RedisSnapshot, w: WindowSnapshot) -> Outcome:
-    if w.load is None:
-        return unavailable(w.error or "no traffic was driven during the window")
+    requests = window_requests(w)
     if s.info_after is None:
         return unavailable(f"Redis unavailable at the end of the window ({s.after_error})")
-    requests = w.load.requests
-    if requests < MIN_REQUESTS:
-        return insufficient(f"{requests:,} HTTP requests in the window, {MIN_REQUESTS:,} needed for a verdict")
     reads = _delta(s, "keyspace_hits", READS) + _delta(s, "keyspace_misses", READS)
     commands = app_commands(s)
     per = round(reads / requests, 4)
