@@ -12,7 +12,7 @@ import math
 from typing import Any
 
 from perfscore.reporters.context import ReportContext
-from perfscore.reporters.values import band_class, band_name, fmt, priority_class
+from perfscore.reporters.values import band_class, band_name, fmt, printable, priority_class
 from perfscore.result import Result
 
 MAX_EVIDENCE = 6000
@@ -109,7 +109,7 @@ def _printable(value: Any) -> Any:
     from markupsafe import Markup
 
     if isinstance(value, str) and not isinstance(value, Markup):  # Markup: the SVG built here from numbers
-        return "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in value)
+        return printable(value, keep="\n\t")
     return value
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from perfscore.reporters.context import ReportContext
-from perfscore.reporters.values import band_name, fmt
+from perfscore.reporters.values import band_name, fmt, printable
 from perfscore.result import Result
 
 
 def md(text: object) -> str:
     """Neutralise Markdown and HTML in target-supplied text (tables, links, tags)."""
-    s = "".join(ch if ch.isprintable() else " " for ch in str(text))
+    s = printable(text)
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     for ch in ("\\", "|", "`", "*", "_", "[", "]", "#"):
         s = s.replace(ch, "\\" + ch)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from perfscore.reporters.context import ReportContext
+from perfscore.reporters.values import printable
 from perfscore.result import Result
 
 
 def _label(value: str) -> str:
-    value = "".join(ch if ch.isprintable() or ch == "\n" else " " for ch in value)  # no terminal controls
+    value = printable(value, keep="\n")  # no terminal controls
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from perfscore.reporters.context import ReportContext
-from perfscore.reporters.values import band_class, fmt
+from perfscore.reporters.values import band_class, fmt, printable
 from perfscore.result import Priority, Result
 
 PRIORITY_STYLE: dict[Priority, str] = {
@@ -25,7 +25,7 @@ PRIORITY_STYLE: dict[Priority, str] = {
 
 def escape(text: str) -> str:
     """Rich markup and terminal control sequences from the target are shown, never obeyed."""
-    return _escape("".join(ch if ch.isprintable() or ch == "\n" else " " for ch in text))
+    return _escape(printable(text, keep="\n"))
 
 
 def score_style(score: float) -> str:
@@ -40,7 +40,7 @@ def _header(console: Console, result: Result) -> None:
     )
     console.print(title)
     for line in result.verdict:  # rubric text: shown, never obeyed
-        console.print(Text("✖ " + "".join(ch if ch.isprintable() else " " for ch in line), style="bold red"))
+        console.print(Text("✖ " + printable(line), style="bold red"))
     console.print(f"Gap to close: {100 - result.score:.2f} points")
     console.print()
 

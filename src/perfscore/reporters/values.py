@@ -32,6 +32,12 @@ def fmt(value: Any, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
+def printable(text: object, keep: str = "") -> str:
+    """Target- or rubric-supplied text with its control characters (ANSI, BEL …) blanked; ``keep``
+    names the ones a format can show safely (a newline in a terminal, a tab in HTML)."""
+    return "".join(ch if ch.isprintable() or ch in keep else " " for ch in str(text))
+
+
 def band_class(score: float) -> str:
     # Lighthouse's bands: 90–100 good, 50–89 needs improvement, 0–49 poor.
     return "good" if score >= 90 else "avg" if score >= 50 else "poor"

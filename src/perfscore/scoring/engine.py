@@ -101,9 +101,9 @@ def score_run(run: Run, rubric: Rubric) -> Result:
     scored, invalid_because, causes = apply_validity(rubric, score_all(rubric, measurements))
     overall, cats = overall_of(rubric, scored)
     caps = fired_caps(rubric, scored)
-    capped_at = min(c[0] for c in caps) if caps and min(c[0] for c in caps) < overall else None
-    if capped_at is not None:
-        overall = capped_at
+    tightest = min((c[0] for c in caps), default=None)
+    capped_at = tightest if tightest is not None and tightest < overall else None
+    overall = min(overall, capped_at) if capped_at is not None else overall
     causes |= {c[2] for c in caps}
     causes |= {mid for mid, m in rubric.metrics.items() if m.remediation.critical and scored[mid].status == "measured"}
 
