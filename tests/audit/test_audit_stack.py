@@ -264,3 +264,16 @@ def test_slow_log_finds_full_scans_the_app_runs(tmp_path: Path, stack: Path, kno
     found = full["evidence"]["statements"][0]
     assert found["table"] == "payment_schedules" and "loan_id" in found["statement"]
     assert found["rows"] >= 100_000
+
+
+def test_compression_off_is_named_in_the_payload(cfg: Path, baseline: dict[str, Any], knob) -> None:  # type: ignore[no-untyped-def]
+    healthy = metric(baseline, "http.text_compression")
+    assert healthy["value"] == 1.0 and healthy["evidence"]["text_answers"] >= 2, healthy
+    knob(compression="off")
+    doc = audit(cfg)
+    plain = metric(doc, "http.text_compression")
+    assert plain["value"] == 0.0 and "/static/app.css" in plain["summary"], plain
+    assert plain["score"] == 0.0 and "http.text_compression" in {i["metric"] for i in doc["roadmap"]}
+    heavier = metric(doc, "http.page_weight")["value"]
+    assert heavier > metric(baseline, "http.page_weight")["value"] + 3  # ~6 KB of CSS/JS now sent as is
+    assert metric(doc, "http.static_cache_headers")["value"] == metric(baseline, "http.static_cache_headers")["value"]

@@ -15,5 +15,6 @@ class AssetsSnapshot(Snapshot):
 
     page_url: str
     page_ttfb_ms: float = 0.0
+    page: HttpAnswer | None = Field(None, description="the HTML page's answer, headers and sizes only")
     assets: list[HttpAnswer] = Field(default_factory=list, description="headers only; bodies are not kept")
     page_loads_ms: list[float] = Field(default_factory=list, description="HTML then its assets, 6 at a time")

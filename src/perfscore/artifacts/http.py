@@ -15,6 +15,7 @@ class HttpAnswer(BaseModel):
     headers: dict[str, str] = Field(default_factory=dict, description="lower-case names")
     body: str = Field("", description="decoded text, cut at a line end when longer than the kept limit")
     body_bytes: int = Field(0, description="size of the whole (decoded) body as fetched")
+    wire_bytes: int | None = Field(None, description="body bytes as sent, before gzip/deflate was undone")
     truncated: bool = Field(False, description="the body above is the start of a longer one")
     ttfb_ms: float = 0.0
     total_ms: float = 0.0

@@ -70,6 +70,7 @@ class AssetsGatherer(Gatherer):
         return AssetsSnapshot(
             page_url=page_url,
             page_ttfb_ms=round(page.ttfb_ms, 3),
+            page=page.answer(keep=0),
             assets=[self._answer(u) for u in assets],
             page_loads_ms=self._page_loads(page_url, assets),
         )

@@ -24,6 +24,7 @@ class Response:
     body: bytes
     ttfb_ms: float
     total_ms: float
+    wire_bytes: int = 0  # the body as sent, before gzip/deflate was undone
 
     def text(self) -> str:
         return self.body.decode("utf-8", errors="replace")
@@ -40,6 +41,7 @@ class Response:
             headers=self.headers,
             body=body.decode("utf-8", errors="replace"),
             body_bytes=len(self.body),
+            wire_bytes=self.wire_bytes,
             truncated=len(body) < len(self.body),
             ttfb_ms=round(self.ttfb_ms, 3),
             total_ms=round(self.total_ms, 3),
@@ -89,9 +91,8 @@ def fetch(
         for k, v in resp.getheaders():
             k = k.lower()
             merged[k] = f"{merged[k]}, {v}" if k in merged else v
-        return Response(
-            url, resp.status, merged, _decoded(data, merged.get("content-encoding", "")), ttfb * 1000, total * 1000
-        )
+        body = _decoded(data, merged.get("content-encoding", ""))
+        return Response(url, resp.status, merged, body, ttfb * 1000, total * 1000, wire_bytes=len(data))
     except (OSError, http.client.HTTPException) as exc:
         raise ProbeUnavailable(f"{url}: {reason_of(exc)}") from None
     except (UnicodeError, ValueError) as exc:  # a path or header http.client cannot send as is
