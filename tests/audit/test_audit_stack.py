@@ -277,3 +277,17 @@ def test_compression_off_is_named_in_the_payload(cfg: Path, baseline: dict[str, 
     heavier = metric(doc, "http.page_weight")["value"]
     assert heavier > metric(baseline, "http.page_weight")["value"] + 3  # ~6 KB of CSS/JS now sent as is
     assert metric(doc, "http.static_cache_headers")["value"] == metric(baseline, "http.static_cache_headers")["value"]
+
+
+def test_an_n_plus_one_page_is_named_by_its_statement(cfg: Path, baseline: dict[str, Any], knob) -> None:  # type: ignore[no-untyped-def]
+    healthy = metric(baseline, "mysql.queries_per_request")
+    assert healthy["summary"] is None, healthy
+    knob(n_plus_one="on")
+    doc = audit(cfg)
+    loop = metric(doc, "mysql.queries_per_request")
+    # The dashboard is 1 request in 12 of the traffic mix: 100 more statements there is ~8 more per request.
+    assert loop["value"] > healthy["value"] + 5, (loop["value"], healthy["value"])
+    top = loop["evidence"]["top_statements"][0]
+    assert "FROM `loans` WHERE ID = ?" in top["statement"] and top["per_request"] >= 5, top
+    assert "N+1 loop" in loop["summary"], loop["summary"]
+    assert metric(doc, "mysql.connections_per_request")["value"] < 0.01  # still one persistent connection

@@ -320,17 +320,23 @@ def _scans_in(plan: list[PlanRow]) -> list[PlanRow]:
     return [r for r in plan if (r.type or "").upper() == "ALL" and r.rows >= FULL_SCAN_MIN_ROWS]
 
 
-def _from_digests(before: list[DigestRow], after: list[DigestRow]) -> list[dict[str, Any]]:
-    """Statements that ran during the window mostly without an index over many rows (sys schema's check)."""
+def digest_deltas(before: list[DigestRow], after: list[DigestRow]) -> list[tuple[DigestRow, DigestRow, int]]:
+    """(after, before, runs) of each digest that ran during the window; a truncated table counts from zero."""
     earlier = {d.digest: d for d in before}
-    found = []
+    out = []
     for d in after:
         b = earlier.get(d.digest, DigestRow(digest=d.digest))
         if d.count_star < b.count_star:  # the digest table was truncated during the window
             b = DigestRow(digest=d.digest)
-        runs = d.count_star - b.count_star
-        if runs <= 0:
-            continue
+        if d.count_star > b.count_star:
+            out.append((d, b, d.count_star - b.count_star))
+    return out
+
+
+def _from_digests(before: list[DigestRow], after: list[DigestRow]) -> list[dict[str, Any]]:
+    """Statements that ran during the window mostly without an index over many rows (sys schema's check)."""
+    found = []
+    for d, b, runs in digest_deltas(before, after):
         no_index = d.sum_no_index_used - b.sum_no_index_used
         examined = d.sum_rows_examined - b.sum_rows_examined
         if no_index / runs <= 0.5 or examined / runs < FULL_SCAN_MIN_ROWS:
@@ -520,6 +526,8 @@ def replicas(s: MySQLSnapshot) -> Outcome:
 
 CHURN = 0.05  # new connections per request above which the summary names the churn
 N_PLUS_ONE = 20  # statements per request above which the summary suspects a loop of queries
+N_PLUS_ONE_REPEATS = 5  # runs of one statement per request above which the summary names it as an N+1 loop
+TOP_STATEMENTS = 5
 
 
 @audit(
@@ -564,13 +572,37 @@ def queries_per_request(s: MySQLSnapshot, w: WindowSnapshot) -> Outcome:
     per = round(questions / requests, 3)
     tmp = Counters(s, ("Created_tmp_tables",))
     tmp_per = round(tmp.delta("Created_tmp_tables") / requests, 3) if "Created_tmp_tables" in s.status_after else None
+    top, in_digests = _repeated(s, requests)
+    summary = None
+    if top and top[0]["per_request"] >= N_PLUS_ONE_REPEATS:
+        summary = (
+            f"one statement ran {top[0]['per_request']:g} times per request ({top[0]['runs']:,} runs): an N+1 loop; "
+            f"load the rows in one query: {top[0]['statement'][:160]}"
+        )
+    elif per >= N_PLUS_ONE:
+        summary = f"{questions:,} SQL statements for {requests:,} requests ({per:g} per request): look for N+1 loops"
     return measured(
         per,
         low_confidence=c.caveat(),
-        summary=f"{questions:,} SQL statements for {requests:,} requests ({per:g} per request): look for N+1 loops"
-        if per >= N_PLUS_ONE
-        else None,
+        summary=summary,
         questions=questions,
         requests=requests,
         tmp_tables_per_request=tmp_per,
+        top_statements=top,
+        digests="performance_schema off: no per-statement counts"
+        if s.digests_after is None
+        else f"{min(in_digests / max(questions, 1), 1.0):.0%} of the statements left a digest "
+        "(MariaDB keeps none of server-side prepared statements)",
     )
+
+
+def _repeated(s: MySQLSnapshot, requests: int) -> tuple[list[dict[str, Any]], int]:
+    """The statements (digests) the window ran most often with their runs per HTTP request; all digest runs."""
+    if s.digests_after is None:
+        return [], 0
+    runs = sorted(digest_deltas(s.digests_before or [], s.digests_after), key=lambda x: -x[2])
+    top = [
+        {"statement": d.text[:400], "runs": n, "per_request": round(n / requests, 2)}
+        for d, _, n in runs[:TOP_STATEMENTS]
+    ]
+    return top, sum(n for _, _, n in runs)

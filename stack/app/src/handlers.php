@@ -15,12 +15,28 @@ function handle_dashboard(): void
         $rows .= sprintf('<tr><td>%s</td><td>%d</td><td>%s</td></tr>',
             htmlspecialchars((string) $r['status']), (int) $r['n'], number_format((float) $r['total'], 2));
     }
+    $recent = '';
+    if (Knobs::get('n_plus_one') === 'on') {
+        // The N+1 loop of a real page: the ids first, then one query per row, never cached. Written
+        // with plain (client-side) queries, as legacy loops are: MariaDB keeps no digest of server-side
+        // prepared statements, so those would show in the statement count only.
+        $db = App::db();
+        $db->setAttribute(PDO::ATTR_EMULATE_PREPARES, true);
+        foreach ($db->query('SELECT id FROM loans ORDER BY id DESC LIMIT 100')->fetchAll(PDO::FETCH_COLUMN) as $id) {
+            $loan = $db->query('SELECT id, principal, status FROM loans WHERE id = ' . (int) $id)->fetch();
+            $recent .= sprintf('<tr><td>%d</td><td>%s</td><td>%s</td></tr>', (int) $loan['id'],
+                htmlspecialchars((string) $loan['status']), number_format((float) $loan['principal'], 2));
+        }
+        $db->setAttribute(PDO::ATTR_EMULATE_PREPARES, false);
+        $recent = "<h2>Latest loans</h2><table><tbody>$recent</tbody></table>";
+    }
     echo <<<HTML
 <!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>LoanFlow dashboard</title>
 <link rel="stylesheet" href="/static/app.css"><script src="/static/app.js" defer></script></head>
 <body><header><img src="/static/logo.svg" alt="LoanFlow" width="120" height="32"><h1>Portfolio</h1></header>
 <table><thead><tr><th>Status</th><th>Loans</th><th>Principal</th></tr></thead><tbody>$rows</tbody></table>
+$recent
 </body></html>
 HTML;
 }
