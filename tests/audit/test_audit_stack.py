@@ -291,3 +291,20 @@ def test_an_n_plus_one_page_is_named_by_its_statement(cfg: Path, baseline: dict[
     assert "FROM `loans` WHERE ID = ?" in top["statement"] and top["per_request"] >= 5, top
     assert "N+1 loop" in loop["summary"], loop["summary"]
     assert metric(doc, "mysql.connections_per_request")["value"] < 0.01  # still one persistent connection
+
+
+def test_a_tiny_dataset_makes_database_speed_low_confidence(cfg: Path, baseline: dict[str, Any], knob) -> None:  # type: ignore[no-untyped-def]
+    speed = ("mysql.query_p95_latency", "mysql.innodb_read_efficiency", "mysql.full_scan_statements")
+    assert not any("dataset too small" in (metric(baseline, m)["low_confidence"] or "") for m in speed)
+    assert not any("dataset too small" in line for line in baseline["verdict"])
+    rows = metric(baseline, "mysql.innodb_read_efficiency")["evidence"]["dataset"]["largest"][0]["rows"]
+    assert rows > 100_000, rows
+    knob(tiny_dataset="on")
+    doc = audit(cfg)
+    for mid in speed:
+        assert "dataset too small to judge" in (metric(doc, mid)["low_confidence"] or ""), metric(doc, mid)
+    assert any("low-confidence: dataset too small to judge" in line for line in doc["verdict"]), doc["verdict"]
+    dataset = metric(doc, "mysql.innodb_read_efficiency")["evidence"]["dataset"]
+    assert dataset["tables"] == 7 and dataset["largest"][0]["rows"] < 10_000, dataset
+    assert metric(doc, "http.error_rate")["value"] < 0.01  # the audited pages still find their rows
+    assert "dataset" not in (metric(doc, "mysql.connections_used_ratio")["low_confidence"] or "")  # not of data size

@@ -57,6 +57,17 @@ class IndexColumn(_Row):
     column: str
 
 
+class TableSize(_Row):
+    """information_schema.TABLES, one base table: InnoDB's row count is the optimizer's estimate."""
+
+    schema_name: str
+    table: str
+    engine: str | None = None
+    rows: int = 0
+    data_bytes: int = 0
+    index_bytes: int = 0
+
+
 class MySQLSnapshot(Snapshot):
     artifact: ClassVar[str] = "mysql"
 
@@ -72,6 +83,10 @@ class MySQLSnapshot(Snapshot):
     queries: list[ConfiguredQuery] = Field(default_factory=list)
     indexes: list[IndexColumn] | None = Field(None, description="None: no database configured")
     innodb_data_bytes: int | None = Field(None, description="data + index bytes of all InnoDB tables")
+    tables: list[TableSize] | None = Field(
+        None, description="the app's largest tables (the configured database, else every user schema); None: unread"
+    )
+    table_count: int | None = Field(None, description="base tables in the app's schema(s)")
     replica_hosts: int | None = Field(None, description="rows of SHOW REPLICA HOSTS (or its older names)")
     replica_hosts_error: str | None = None
     replica_of: dict[str, str | int | None] | None = Field(None, description="when this server is itself a replica")

@@ -7,9 +7,11 @@ server reset: its figure since the reset is the window's figure, flagged.
 
 from __future__ import annotations
 
+import functools
 import re
 import statistics
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -33,6 +35,50 @@ MB = 1024 * 1024
 # persistent connections an app opens a handful, and 2 aborted of 19 says nothing.
 CONNECTIONS = 50
 CATEGORY = "database"
+REALISTIC_ROWS = 10_000  # below this many rows in the largest table, query speed says little about production
+
+
+def small_dataset(s: MySQLSnapshot) -> str | None:
+    """Why figures that depend on the data's size cannot be trusted, when the dataset is too small."""
+    if not s.tables:
+        return None
+    largest = max(s.tables, key=lambda t: t.rows)
+    if largest.rows >= REALISTIC_ROWS:
+        return None
+    return (
+        f"dataset too small to judge: the largest table ({largest.table}) holds about {largest.rows:,} rows; "
+        "audit with production-like data"
+    )
+
+
+def dataset_evidence(s: MySQLSnapshot) -> dict[str, Any]:
+    if s.tables is None:
+        return {}
+    return {
+        "dataset": {
+            "tables": s.table_count,
+            "data_mb": round(sum(t.data_bytes for t in s.tables) / MB, 1),
+            "index_mb": round(sum(t.index_bytes for t in s.tables) / MB, 1),
+            "largest": [
+                {"table": t.table, "rows": t.rows, "mb": round((t.data_bytes + t.index_bytes) / MB, 1)}
+                for t in s.tables[:5]
+            ],
+        }
+    }
+
+
+def judged_on_data(fn: Callable[[MySQLSnapshot], Outcome]) -> Callable[[MySQLSnapshot], Outcome]:
+    """Mark a figure that depends on the data's size low-confidence when the dataset is too small."""
+
+    @functools.wraps(fn)
+    def wrapper(s: MySQLSnapshot) -> Outcome:
+        out = fn(s)
+        doubt = small_dataset(s)
+        if doubt is None or out.status != "measured":
+            return out
+        return replace(out, low_confidence="; ".join(x for x in (out.low_confidence, doubt) if x))
+
+    return wrapper
 
 
 def _int(d: dict[str, str], key: str) -> int:
@@ -160,6 +206,7 @@ def _ratio(
     category=CATEGORY,
     evidence="read requests served from the buffer pool / all read requests, over the window",
 )
+@judged_on_data
 def innodb_read_efficiency(s: MySQLSnapshot) -> Outcome:
     out = _ratio(
         s,
@@ -178,7 +225,12 @@ def innodb_read_efficiency(s: MySQLSnapshot) -> Outcome:
         if data > pool
         else None
     )
-    evidence = {**(out.evidence or {}), "buffer_pool_mb": round(pool / MB), "innodb_data_mb": round(data / MB)}
+    evidence = {
+        **(out.evidence or {}),
+        "buffer_pool_mb": round(pool / MB),
+        "innodb_data_mb": round(data / MB),
+        **dataset_evidence(s),
+    }
     return replace(out, summary=out.summary or advice, evidence=evidence)
 
 
@@ -195,6 +247,7 @@ def _round_up_mb(nbytes: float) -> int:
     category=CATEGORY,
     evidence="Created_tmp_disk_tables / Created_tmp_tables over the window",
 )
+@judged_on_data
 def tmp_disk_table_ratio(s: MySQLSnapshot) -> Outcome:
     return _ratio(s, "Created_tmp_disk_tables", ("Created_tmp_tables",), events=(20, "temporary tables"), empty=0.0)
 
@@ -228,6 +281,7 @@ def aborted_connects_ratio(s: MySQLSnapshot) -> Outcome:
     category=CATEGORY,
     evidence="Slow_queries / Questions over the window",
 )
+@judged_on_data
 def slow_query_ratio(s: MySQLSnapshot) -> Outcome:
     return _ratio(s, "Slow_queries", ("Questions",), events=(1000, "questions"), empty=0.0)
 
@@ -260,6 +314,7 @@ def connections_used_ratio(s: MySQLSnapshot) -> Outcome:
     category=CATEGORY,
     evidence="Select_full_join + Select_range_check over the window, per day",
 )
+@judged_on_data
 def joins_without_index_per_day(s: MySQLSnapshot) -> Outcome:
     keys = ("Select_range_check", "Select_full_join")
     c = Counters(s, keys)
@@ -402,6 +457,7 @@ def _same_statement(found: dict[str, Any], kept: list[dict[str, Any]]) -> bool:
     category=CATEGORY,
     evidence="statements of the window (digests, slow log) and configured queries whose plan scans ≥ 1,000 rows",
 )
+@judged_on_data
 def full_scan_statements(s: MySQLSnapshot) -> Outcome:
     digests = None
     if s.digests_after is not None:
@@ -446,6 +502,7 @@ def _p95(values: list[float]) -> float:
     category=CATEGORY,
     evidence="each configured SELECT timed up to 20 times (2 s budget each); p95 over all runs",
 )
+@judged_on_data
 def query_p95_latency(s: MySQLSnapshot) -> Outcome:
     if not s.queries:
         return unavailable("no read-only queries configured to time")

@@ -11,7 +11,15 @@ import re
 import time
 from typing import Any
 
-from perfscore.artifacts.mysql import ConfiguredQuery, DigestRow, IndexColumn, MySQLSnapshot, PlanRow, SlowStatement
+from perfscore.artifacts.mysql import (
+    ConfiguredQuery,
+    DigestRow,
+    IndexColumn,
+    MySQLSnapshot,
+    PlanRow,
+    SlowStatement,
+    TableSize,
+)
 from perfscore.config import MySQLConfig, read_only_problem, resolve_password
 from perfscore.gatherers.base import Gatherer, ProbeUnavailable
 
@@ -19,6 +27,8 @@ _READ = re.compile(r"^\s*(SELECT|SHOW|EXPLAIN)\b", re.I)
 QUERY_BUDGET_S = 2.0  # per configured query
 QUERY_RUNS = 20
 SLOW_LOG_STATEMENTS = 10
+LARGEST_TABLES = 20
+SYSTEM_SCHEMAS = ("mysql", "information_schema", "performance_schema", "sys")
 
 # Error codes: https://mariadb.com/kb/en/mariadb-error-codes/
 _REASONS = {
@@ -133,6 +143,7 @@ class MySQLGatherer(Gatherer):
                 queries=[self._configured(name, sql) for name, sql in self.cfg.queries.items()],
                 indexes=self._indexes(),
                 innodb_data_bytes=self._innodb_bytes(),
+                **self._tables(),
                 replica_hosts=hosts,
                 replica_hosts_error=hosts_error,
                 replica_of=self._replica_of(),
@@ -225,6 +236,37 @@ class MySQLGatherer(Gatherer):
         except ProbeUnavailable:
             return None
         return int(rows[0]["b"] or 0) if rows else None
+
+    def _tables(self) -> dict[str, Any]:
+        """The largest base tables of the app's schema and how many there are; nothing when unreadable."""
+        where = "TABLE_TYPE = 'BASE TABLE' AND " + (
+            "TABLE_SCHEMA = %s" if self.cfg.database else f"TABLE_SCHEMA NOT IN ({', '.join(['%s'] * 4)})"
+        )
+        args = (self.cfg.database,) if self.cfg.database else SYSTEM_SCHEMAS
+        try:
+            count = self._query(f"SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE {where}", args)
+            rows = self._query(
+                "SELECT TABLE_SCHEMA, TABLE_NAME, ENGINE, TABLE_ROWS, DATA_LENGTH, INDEX_LENGTH "
+                f"FROM information_schema.TABLES WHERE {where} "
+                f"ORDER BY TABLE_ROWS DESC, DATA_LENGTH + INDEX_LENGTH DESC LIMIT {LARGEST_TABLES}",
+                args,
+            )
+        except ProbeUnavailable:
+            return {}
+        return {
+            "table_count": int(count[0]["n"] or 0) if count else 0,
+            "tables": [
+                TableSize(
+                    schema_name=_text(r["TABLE_SCHEMA"]),
+                    table=_text(r["TABLE_NAME"]),
+                    engine=_text(r["ENGINE"]) or None,
+                    rows=int(r["TABLE_ROWS"] or 0),
+                    data_bytes=int(r["DATA_LENGTH"] or 0),
+                    index_bytes=int(r["INDEX_LENGTH"] or 0),
+                )
+                for r in rows
+            ],
+        }
 
     def _replica_hosts(self) -> tuple[int | None, str | None]:
         errors = []

@@ -20,6 +20,8 @@ Rules (documented in README, "How scoring works"):
 
 from __future__ import annotations
 
+from collections import Counter
+
 from perfscore import __version__
 from perfscore.audits import derive
 from perfscore.result import CategoryResult, MetricResult, NotMeasured, Priority, Result
@@ -27,6 +29,8 @@ from perfscore.rubric.model import Rubric
 from perfscore.run import Measurement, Run
 from perfscore.scoring.core import Scored, apply_validity, fired_caps, overall_of, score_all
 from perfscore.scoring.roadmap import build_roadmap, points_at_stake
+
+SHARED_DOUBT = 3  # scored figures sharing one low-confidence reason before the verdict repeats it
 
 
 def priority_label(weighted_impact: float, measured: bool) -> Priority:
@@ -86,12 +90,25 @@ def _category_result(
     )
 
 
-def _verdict(caps: list[tuple[float, str, str]], invalid_because: list[str], scored: dict[str, Scored]) -> list[str]:
-    """The lines every report opens with: the tightest cap that applied, and what made figures invalid."""
+def _verdict(
+    caps: list[tuple[float, str, str]],
+    invalid_because: list[str],
+    scored: dict[str, Scored],
+    measurements: dict[str, Measurement],
+) -> list[str]:
+    """The lines every report opens with: the tightest cap that applied, what made figures invalid, and
+    a doubt several scored figures share (a dataset too small to judge, say)."""
     lines = [min(caps)[1]] if caps else []
     invalid = sum(1 for s in scored.values() if s.status == "invalid")
     figures = "1 figure is" if invalid == 1 else f"{invalid} figures are"
     lines += [f"{figures} invalid: {why}." for why in dict.fromkeys(invalid_because)]
+    doubts = Counter(
+        part
+        for mid, s in scored.items()
+        if s.status == "measured" and (m := measurements.get(mid)) and m.low_confidence
+        for part in dict.fromkeys(m.low_confidence.split("; "))
+    )
+    lines += [f"{n} figures are low-confidence: {why}." for why, n in doubts.items() if n >= SHARED_DOUBT]
     return lines
 
 
@@ -120,7 +137,7 @@ def score_run(run: Run, rubric: Rubric) -> Result:
     stake = points_at_stake(rubric, scored)
     return Result(
         score=round(overall, 2),
-        verdict=_verdict(caps, invalid_because, scored),
+        verdict=_verdict(caps, invalid_because, scored, measurements),
         capped_at=capped_at,
         rubric=rubric.name,
         rubric_version=rubric.version,
