@@ -105,6 +105,9 @@ class MonitoringConfig(_Model):
     metrics: str | None = "/metrics"
     fpm_status: str | None = "/fpm-status?json"
     nginx_status: str | None = "/nginx-status"
+    opcache_status: str | None = Field(
+        None, description="a path answering opcache_get_status(false) as JSON (the app's own script; none by default)"
+    )
 
 
 class LoadConfig(_Model):

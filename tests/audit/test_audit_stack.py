@@ -308,3 +308,23 @@ def test_a_tiny_dataset_makes_database_speed_low_confidence(cfg: Path, baseline:
     assert dataset["tables"] == 7 and dataset["largest"][0]["rows"] < 10_000, dataset
     assert metric(doc, "http.error_rate")["value"] < 0.01  # the audited pages still find their rows
     assert "dataset" not in (metric(doc, "mysql.connections_used_ratio")["low_confidence"] or "")  # not of data size
+
+
+def test_opcache_off_is_named_and_the_pool_is_sized_against_memory(  # type: ignore[no-untyped-def]
+    cfg: Path, baseline: dict[str, Any], knob, tmp_path: Path
+) -> None:
+    on = metric(baseline, "php.opcache")
+    assert on["value"] is True and on["evidence"]["source"] == "opcache_get_status()", on
+    fit = metric(baseline, "php.fpm_memory_fit")
+    assert (
+        fit["status"] == "measured" and fit["evidence"]["max_children"] == 8 and fit["evidence"]["pool"] == "loanflow"
+    )
+    knob(opcache="off")
+    saved = tmp_path / "run.json"
+    doc = audit(cfg, "--save-run", str(saved))
+    off = metric(doc, "php.opcache")
+    assert off["value"] is False and "OPcache is off" in off["summary"], off
+    assert "php.opcache" in {i["metric"] for i in doc["roadmap"]}
+    # The pool's configuration is read from php-fpm -tt, whose other lines hold the Redis password.
+    run = saved.read_text()
+    assert '"pm.max_children": "8"' in run and "session.save_path" not in run and "auth=" not in run

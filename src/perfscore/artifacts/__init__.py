@@ -20,6 +20,7 @@ from perfscore.artifacts.logs import LogsSnapshot
 from perfscore.artifacts.memory import ProcessSnapshot
 from perfscore.artifacts.monitoring import MonitoringSnapshot
 from perfscore.artifacts.mysql import MySQLSnapshot
+from perfscore.artifacts.php import PhpSnapshot
 from perfscore.artifacts.ramp import RampSnapshot
 from perfscore.artifacts.redis import RedisSnapshot
 from perfscore.artifacts.window import WindowSnapshot
@@ -38,6 +39,7 @@ class Artifacts(BaseModel):
     errors: ErrorPagesSnapshot | None = None
     logs: LogsSnapshot | None = None
     exposure: ExposureSnapshot | None = None
+    php: PhpSnapshot | None = None
     window: WindowSnapshot | None = None
     ramp: RampSnapshot | None = None
 
@@ -54,6 +56,7 @@ __all__ = [
     "LogsSnapshot",
     "MonitoringSnapshot",
     "MySQLSnapshot",
+    "PhpSnapshot",
     "ProcessSnapshot",
     "RampSnapshot",
     "RedisSnapshot",

@@ -6,10 +6,22 @@ Find a metric's code by its id: ``grep -rn '"<metric id>"' src/perfscore`` has o
 
 from __future__ import annotations
 
-from perfscore.audits import assets, errors, exposure, logs, memory, monitoring, mysql, redis, response, scalability
+from perfscore.audits import (
+    assets,
+    errors,
+    exposure,
+    logs,
+    memory,
+    monitoring,
+    mysql,
+    php,
+    redis,
+    response,
+    scalability,
+)
 from perfscore.audits.base import REGISTRY, AuditSpec, Outcome
 from perfscore.audits.derive import derive
 
-MODULES = (mysql, redis, memory, monitoring, assets, errors, exposure, response, scalability, logs)
+MODULES = (mysql, redis, memory, php, monitoring, assets, errors, exposure, response, scalability, logs)
 
 __all__ = ["MODULES", "REGISTRY", "AuditSpec", "Outcome", "derive"]

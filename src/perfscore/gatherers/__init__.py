@@ -11,12 +11,14 @@ from perfscore.gatherers.logs import LogsGatherer
 from perfscore.gatherers.memory import MemoryGatherer
 from perfscore.gatherers.monitoring import MonitoringGatherer
 from perfscore.gatherers.mysql import MySQLGatherer
+from perfscore.gatherers.php import PhpGatherer
 from perfscore.gatherers.redis import RedisGatherer
 
 GATHERERS: tuple[type[Gatherer], ...] = (
     MySQLGatherer,
     RedisGatherer,
     MemoryGatherer,
+    PhpGatherer,
     MonitoringGatherer,
     AssetsGatherer,
     ErrorPagesGatherer,

@@ -27,7 +27,7 @@ MB = 1024 * 1024
 SETTLE_FRACTION = 0.25
 
 
-def _matching(patterns: list[str], pid_files: list[Path], base_dir: Path) -> dict[int, Any]:
+def processes_matching(patterns: list[str], pid_files: list[Path], base_dir: Path) -> dict[int, Any]:
     import psutil
 
     regexes = [re.compile(p) for p in patterns]
@@ -120,7 +120,7 @@ class MemoryGatherer(Gatherer):
     def _workers(self) -> dict[int, Any]:
         cfg = self.ctx.config.processes
         assert cfg is not None
-        return _matching(cfg.app, cfg.pid_files, self.ctx.base_dir)
+        return processes_matching(cfg.app, cfg.pid_files, self.ctx.base_dir)
 
     def begin(self) -> None:
         try:
@@ -158,8 +158,8 @@ class MemoryGatherer(Gatherer):
             rss_before=self.before,
             rss_after=after,
             pss_mb=pss,
-            database_rss_mb=sum(_rss(_matching(cfg.database, [], self.ctx.base_dir)).values()) // MB,
-            cache_rss_mb=sum(_rss(_matching(cfg.cache, [], self.ctx.base_dir)).values()) // MB,
+            database_rss_mb=sum(_rss(processes_matching(cfg.database, [], self.ctx.base_dir)).values()) // MB,
+            cache_rss_mb=sum(_rss(processes_matching(cfg.cache, [], self.ctx.base_dir)).values()) // MB,
             memory_total_mb=vm.total // MB,
             memory_available_mb=vm.available // MB,
             swap_used_mb=swap.used // MB,

@@ -70,6 +70,10 @@ if ($method === 'GET' && $path === '/') {
 } elseif ($monitoring && $method === 'GET' && $path === '/metrics') {
     $endpoint = 'metrics';
     handle_metrics();
+} elseif ($monitoring && $method === 'GET' && $path === '/opcache-status') {
+    $endpoint = 'opcache_status';
+    // OPcache's own figures for perfscore (monitoring.opcache_status); false when OPcache is off.
+    json_response(200, function_exists('opcache_get_status') ? opcache_get_status(false) : false);
 } else {
     json_response(404, ['error' => 'not found']);
 }
