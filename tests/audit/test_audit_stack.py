@@ -67,7 +67,13 @@ def test_baseline_measures_every_configured_category(baseline: dict[str, Any]) -
         "http.p95_latency",
         "monitoring.health_endpoint",
         "http.static_cache_headers",
+        "host.cpu_utilisation",
+        "php.opcache",
+        "php.fpm_memory_fit",
     } <= measured
+    cpu = metric(baseline, "host.cpu_utilisation")["evidence"]
+    assert 0 < cpu["window_utilisation"] <= 1 and 0 < cpu["perfscore_utilisation"] < 1, cpu
+    assert cpu["processes_cpu_s"]["app"] > 0 and cpu["processes_cpu_s"]["database"] >= 0, cpu
     # Persistent connections: no connection churn to advise on, and too few new connections for a
     # thread-cache verdict (issue: "Reuse server threads" from 7 connections in 25,000 requests).
     assert metric(baseline, "mysql.connections_per_request")["value"] < 0.01
@@ -222,6 +228,9 @@ def test_a_served_env_file_and_dump_are_a_critical_finding(cfg: Path, baseline: 
 def test_too_few_workers_lowers_scalability(tmp_path: Path, stack: Path, knob) -> None:  # type: ignore[no-untyped-def]
     cfg = _config(tmp_path, scalability=True, duration=2, ramp=[1, 4, 16, 64, 256], step_s=1.5)
     healthy = audit(cfg)
+    peak_db = metric(healthy, "mysql.peak_queries_per_second")
+    assert peak_db["status"] == "measured" and peak_db["value"] > 0, peak_db
+    assert peak_db["score"] is not None and "mysql.peak_queries_per_second" not in {i["metric"] for i in healthy["roadmap"]}
     knob(fpm_workers=1, latency_ms=20)
     starved = audit(cfg)
     assert metric(starved, "load.max_throughput")["status"] == "measured", starved["not_measured"]
@@ -324,6 +333,10 @@ def test_opcache_off_is_named_and_the_pool_is_sized_against_memory(  # type: ign
     doc = audit(cfg, "--save-run", str(saved))
     off = metric(doc, "php.opcache")
     assert off["value"] is False and "OPcache is off" in off["summary"], off
+    # Compiling every file on every request costs CPU: about twice the CPU per request here.
+    cpu_on = metric(baseline, "host.cpu_utilisation")["evidence"]["cpu_ms_per_request"]
+    cpu_off = metric(doc, "host.cpu_utilisation")["evidence"]["cpu_ms_per_request"]
+    assert cpu_off > 1.3 * cpu_on, (cpu_on, cpu_off)
     assert "php.opcache" in {i["metric"] for i in doc["roadmap"]}
     # The pool's configuration is read from php-fpm -tt, whose other lines hold the Redis password.
     run = saved.read_text()

@@ -26,3 +26,6 @@ class ProcessSnapshot(Snapshot):
     memory_total_mb: Bytes = 0
     memory_available_mb: Bytes = 0
     swap_used_mb: Bytes = 0
+    cpu_s: dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] = Field(
+        default_factory=dict, description="app/database/cache: CPU seconds their processes used, begin to end"
+    )

@@ -10,6 +10,7 @@ from perfscore.audits import (
     assets,
     errors,
     exposure,
+    host,
     logs,
     memory,
     monitoring,
@@ -22,6 +23,6 @@ from perfscore.audits import (
 from perfscore.audits.base import REGISTRY, AuditSpec, Outcome
 from perfscore.audits.derive import derive
 
-MODULES = (mysql, redis, memory, php, monitoring, assets, errors, exposure, response, scalability, logs)
+MODULES = (mysql, redis, memory, php, host, monitoring, assets, errors, exposure, response, scalability, logs)
 
 __all__ = ["MODULES", "REGISTRY", "AuditSpec", "Outcome", "derive"]

@@ -70,3 +70,35 @@ def max_concurrency(s: RampSnapshot) -> Outcome:
         return unavailable("the ramp ran no step")
     _, good, summary, evidence = _ramp(s)
     return measured(float(max(st.concurrency for st in good)) if good else 0.0, summary=summary, **evidence)
+
+
+@audit(
+    "mysql.peak_queries_per_second",
+    title="Database queries per second at the highest sustainable load",
+    unit="queries/s",
+    category="database",
+    evidence="the database's Questions during the ramp step with the highest throughput meeting the SLO, over the "
+    "step's wall time: what the database served at the app's peak, not its capacity",
+)
+def peak_queries_per_second(s: RampSnapshot) -> Outcome:
+    if not s.steps:
+        return unavailable("the ramp ran no step")
+    best, _, summary, _ = _ramp(s)
+    if best is None:
+        return unavailable(f"no sustainable load: {summary}")
+    if best.db_queries is None or not best.wall_s:
+        return unavailable("the database's statement counter was not read during the ramp (no mysql section?)")
+    qps = best.db_queries / best.wall_s
+    return measured(
+        round(qps, 1),
+        summary=None,
+        at_rps=round(best.rps, 1),
+        at_users=best.concurrency,
+        queries_per_request=round(best.db_queries / max(best.rps * best.wall_s, 1e-9), 3),
+        steps=[
+            {"users": st.concurrency, "qps": round(st.db_queries / st.wall_s, 1)}
+            for st in s.steps
+            if st.db_queries is not None and st.wall_s
+        ],
+        note="the database serves what the app asks: a well-cached app needs few queries per second",
+    )

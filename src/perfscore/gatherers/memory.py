@@ -88,6 +88,19 @@ def is_this_machine(host: str, timeout: float = 2.0) -> bool:
     return all(a.is_loopback or a in local for a in addrs)
 
 
+def _cpu(procs: dict[int, Any]) -> dict[int, float]:
+    import psutil
+
+    out = {}
+    for pid, p in procs.items():
+        try:
+            t = p.cpu_times()
+            out[pid] = float(t.user + t.system)
+        except psutil.Error:
+            continue
+    return out
+
+
 def _rss(procs: dict[int, Any]) -> dict[int, int]:
     import psutil
 
@@ -104,6 +117,7 @@ class MemoryGatherer(Gatherer):
     name = "memory"
     local = True
     before: dict[int, int]
+    cpu0: dict[str, dict[int, float]]
 
     def not_configured(self) -> str | None:
         cfg = self.ctx.config
@@ -122,11 +136,22 @@ class MemoryGatherer(Gatherer):
         assert cfg is not None
         return processes_matching(cfg.app, cfg.pid_files, self.ctx.base_dir)
 
+    def _roles(self) -> dict[str, dict[int, Any]]:
+        cfg = self.ctx.config.processes
+        assert cfg is not None
+        return {
+            "app": self._workers(),
+            "database": processes_matching(cfg.database, [], self.ctx.base_dir),
+            "cache": processes_matching(cfg.cache, [], self.ctx.base_dir),
+        }
+
     def begin(self) -> None:
         try:
-            self.before = _rss(self._workers())
+            roles = self._roles()
         except re.error as exc:
             raise ProbeUnavailable(f"bad process pattern: {exc}") from None
+        self.before = _rss(roles["app"])
+        self.cpu0 = {role: _cpu(procs) for role, procs in roles.items()}
         self._sampler = threading.Timer(self.ctx.window_s * SETTLE_FRACTION, self._settled)
         self._sampler.daemon = True
         self._sampler.start()
@@ -142,8 +167,13 @@ class MemoryGatherer(Gatherer):
         cfg = self.ctx.config.processes
         assert cfg is not None
         self._sampler.cancel()
-        workers = self._workers()
+        roles = self._roles()
+        workers = roles["app"]
         after = _rss(workers)
+        cpu = {}
+        for role, procs in roles.items():
+            now, then = _cpu(procs), self.cpu0.get(role, {})
+            cpu[role] = round(sum(max(0.0, t - then[pid]) for pid, t in now.items() if pid in then), 3)
         pss = []
         for p in workers.values():
             try:
@@ -163,4 +193,5 @@ class MemoryGatherer(Gatherer):
             memory_total_mb=vm.total // MB,
             memory_available_mb=vm.available // MB,
             swap_used_mb=swap.used // MB,
+            cpu_s=cpu,
         )

@@ -67,6 +67,7 @@ class MySQLGatherer(Gatherer):
     name = "mysql"
 
     conn: Any = None
+    uncountable = False
     status0: dict[str, str]
     digests0: list[DigestRow] | None = None
     server_t0: Any = None
@@ -116,6 +117,23 @@ class MySQLGatherer(Gatherer):
 
     def _pairs(self, sql: str) -> dict[str, str]:
         return {_text(r["Variable_name"]): _text(r["Value"]) for r in self._query(sql)}
+
+    def questions(self) -> int | None:
+        """The server's Questions counter, for a phase that counts statements around its traffic (the ramp)."""
+        if self.uncountable:
+            return None
+        try:
+            if self.conn is None:
+                self.conn = self._connect()
+            return int(self._pairs("SHOW GLOBAL STATUS LIKE 'Questions'").get("Questions", ""))
+        except (ProbeUnavailable, ValueError):
+            self.uncountable = True  # one failure is enough: no step waits on a server that does not answer
+            return None
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
 
     def begin(self) -> None:
         self.conn = self._connect()

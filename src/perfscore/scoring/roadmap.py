@@ -43,8 +43,8 @@ def _gains(rubric: Rubric, scored: Mapping[str, Scored]) -> dict[str, float]:
     gains: dict[str, float] = {}
     for mid, m in rubric.metrics.items():
         s = scored[mid]
-        if s.score is None or s.meets_target or s.status == "invalid":
-            continue
+        if s.score is None or s.meets_target or s.status == "invalid" or m.weight <= 0:
+            continue  # a weight of 0: reported, not scored, so never a fix
         denom = metric_w_total[m.category]
         if denom <= 0 or cat_w_total <= 0:
             continue

@@ -7,11 +7,15 @@ break the SLO (or a step fails more than half its requests). The audits in
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 from perfscore.artifacts.ramp import RampSnapshot, RampStep
 from perfscore.audits.scalability import meets_slo
 from perfscore.config import Config
 from perfscore.errors import PerfscoreError
-from perfscore.gatherers.base import ProbeUnavailable
+from perfscore.gatherers.base import GatherContext, ProbeUnavailable
+from perfscore.gatherers.mysql import MySQLGatherer
 from perfscore.session.traffic import load_spec, preflight
 
 STOP_AFTER_BROKEN = 2
@@ -35,14 +39,29 @@ def run_ramp(cfg: Config) -> RampSnapshot:
         raise ProbeUnavailable(exc.message) from None
     load = cfg.audit.load
     snap = RampSnapshot(slo_p95_ms=load.slo_p95_ms, slo_error_rate=load.slo_error_rate)
+    db = MySQLGatherer(GatherContext(config=cfg, base_dir=cfg.base_dir, window_s=0.0)) if cfg.mysql else None
+    try:
+        steps = _steps(cfg, snap, db, run_load)
+    finally:
+        if db is not None:
+            db.close()
+    return snap.model_copy(update={"steps": steps})
+
+
+def _steps(cfg: Config, snap: RampSnapshot, db: MySQLGatherer | None, run_load: Any) -> list[RampStep]:
+    load = cfg.audit.load
     steps: list[RampStep] = []
     broken = 0
     for c in sorted(set(load.ramp)):
         spec = load_spec(cfg, connections=c, duration_s=load.step_s, warmup_s=min(0.5, load.step_s))
+        q0 = db.questions() if db else None
+        t0 = time.monotonic()
         try:
             r = run_load(spec)
         except RuntimeError as exc:
             raise ProbeUnavailable(str(exc)) from None
+        wall = time.monotonic() - t0
+        q1 = db.questions() if db and q0 is not None else None
         step = RampStep(
             concurrency=c,
             rps=r.rps,
@@ -50,9 +69,11 @@ def run_ramp(cfg: Config) -> RampSnapshot:
             error_rate=round(r.error_rate, 6),
             valid=r.valid,
             generator_saturated=r.generator.saturated,
+            wall_s=round(wall, 3),
+            db_queries=q1 - q0 if q0 is not None and q1 is not None and q1 >= q0 else None,
         )
         steps.append(step)
         broken = 0 if meets_slo(step, snap.slo_p95_ms, snap.slo_error_rate) else broken + 1
         if broken >= STOP_AFTER_BROKEN or r.error_rate > STOP_ERROR_RATE:
             break
-    return snap.model_copy(update={"steps": steps})
+    return steps

@@ -138,6 +138,7 @@ def nothing_reachable(run: Run) -> bool:
 
 
 def _window_traffic(cfg: Config, say: Say, progress: Progress | None) -> WindowSnapshot:
+    from perfscore.gatherers.host import HostMeter
     from perfscore.load.engine import run_load
     from perfscore.session.traffic import load_spec, preflight
 
@@ -157,7 +158,9 @@ def _window_traffic(cfg: Config, say: Say, progress: Progress | None) -> WindowS
     say(f"window: {window_s:g}s of nominal traffic, {pace} over {len(cfg.endpoints)} endpoints")
     try:
         spec = load_spec(cfg, connections=users, duration_s=window_s, warmup_s=0.5, rate=rate)
-        return WindowSnapshot(load=run_load(spec, progress))
+        meter = HostMeter().start()
+        load = run_load(spec, progress)
+        return WindowSnapshot(load=load, host=meter.stop())
     except (RuntimeError, ValueError) as exc:
         return WindowSnapshot(error=f"load engine failed: {exc}")
 

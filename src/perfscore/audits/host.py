@@ -1,0 +1,100 @@
+"""Host audits: this machine's CPU and disk use under the window's traffic, perfscore's own CPU left out.
+
+Only when the app runs on this machine (the process snapshot exists only then):
+the CPU of another host says nothing about the app's.
+"""
+
+from __future__ import annotations
+
+from perfscore.artifacts.memory import ProcessSnapshot
+from perfscore.artifacts.window import HostUsage, WindowSnapshot
+from perfscore.audits.base import Outcome, Unmeasurable, audit, measured, window_requests
+
+CATEGORY = "scalability"
+KPI_RATE = 1000.0  # req/s: the seed's throughput KPI, the load the CPU KPI is projected to
+CPU_BUDGET = 0.70  # seed KPI: CPU usage < 70 %
+DISK_BUDGET = 0.60  # seed KPI: disk I/O < 60 %
+LOW_RATE = 100.0  # req/s below which background CPU weighs on a projection
+MB = 1024 * 1024
+
+
+def _host(w: WindowSnapshot) -> HostUsage:
+    window_requests(w)
+    if w.host is None or w.host.wall_s <= 0:
+        raise Unmeasurable("this machine was not sampled during the window's traffic (a run from an older perfscore)")
+    return w.host
+
+
+@audit(
+    "host.cpu_utilisation",
+    title="CPU use at 1,000 req/s (this host)",
+    unit="ratio",
+    category=CATEGORY,
+    evidence="the host's CPU seconds during the window's traffic less perfscore's own (its load generators), per "
+    "request, projected linearly to the seed's 1,000 req/s, as a share of all cores; the window's own share too",
+)
+def cpu_utilisation(w: WindowSnapshot, m: ProcessSnapshot) -> Outcome:
+    h = _host(w)
+    assert w.load is not None
+    if w.load.rps <= 0:
+        raise Unmeasurable("the window's traffic completed no request per second")
+    stack_cpu = max(0.0, h.busy_cpu_s - h.own_cpu_s)
+    per_request_s = stack_cpu / (w.load.rps * h.wall_s)
+    projected = per_request_s * KPI_RATE / h.cores
+    return measured(
+        round(projected, 4),
+        low_confidence=f"projected from {w.load.rps:,.0f} req/s: other work on this host weighs more than at "
+        f"{KPI_RATE:,.0f}"
+        if w.load.rps < LOW_RATE
+        else None,
+        summary=(
+            f"at {KPI_RATE:,.0f} req/s the stack would use {projected:.0%} of this host's {h.cores} cores "
+            f"({per_request_s * 1000:.2f} ms of CPU per request at {w.load.rps:,.0f} req/s): cut the CPU per request "
+            "(OPcache, caching, profiling the hot path) or add cores"
+        )
+        if projected > CPU_BUDGET
+        else None,
+        cpu_ms_per_request=round(per_request_s * 1000, 3),
+        window_rps=round(w.load.rps, 1),
+        window_utilisation=round(stack_cpu / (h.wall_s * h.cores), 4),
+        perfscore_utilisation=round(h.own_cpu_s / (h.wall_s * h.cores), 4),
+        cores=h.cores,
+        processes_cpu_s=m.cpu_s,
+        note="linear in the request rate; the database's share counts only when it runs on this host",
+    )
+
+
+@audit(
+    "host.disk_io_utilisation",
+    title="Disk I/O utilisation (busiest disk, this host)",
+    unit="ratio",
+    category=CATEGORY,
+    evidence="the busiest disk's busy time (Linux io_ticks) over the window's traffic, with its read and write "
+    "rates; loop devices and RAM disks left out",
+)
+def disk_io_utilisation(w: WindowSnapshot, m: ProcessSnapshot) -> Outcome:
+    h = _host(w)
+    if not h.disks:
+        raise Unmeasurable("the OS reports no per-disk busy time")
+    util = {name: min(1.0, d.busy_ms / (h.wall_s * 1000)) for name, d in h.disks.items()}
+    order = sorted(util, key=lambda n: (-util[n], n))
+    busiest = order[0]
+    d = h.disks[busiest]
+    rates = f"{d.read_bytes / MB / h.wall_s:,.1f} MB/s read, {d.write_bytes / MB / h.wall_s:,.1f} MB/s written"
+    return measured(
+        round(util[busiest], 4),
+        summary=f"{busiest} was busy {util[busiest]:.0%} of the window ({rates}): move the database's data and "
+        "logs to faster storage, or cut the I/O (buffer pool, fewer writes)"
+        if util[busiest] > DISK_BUDGET
+        else None,
+        disks=[
+            {
+                "disk": n,
+                "utilisation": round(util[n], 4),
+                "read_mb_s": round(h.disks[n].read_bytes / MB / h.wall_s, 2),
+                "write_mb_s": round(h.disks[n].write_bytes / MB / h.wall_s, 2),
+            }
+            for n in order[:5]
+        ],
+        window_rps=round(w.load.rps, 1) if w.load else None,
+    )
