@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import unquote, urlsplit
 
 from pydantic import (
@@ -129,6 +129,9 @@ class AuditConfig(_Model):
 
 
 class GateConfig(_Model):
+    fail_on: list[Literal["critical"]] = Field(
+        default_factory=list, description="critical: fail on any critical finding (served secrets, a failing app …)"
+    )
     fail_under: float | None = Field(None, ge=0, le=100)
     categories: dict[str, float] = Field(default_factory=dict, description="category id -> floor")
     max_drop: float | None = Field(None, ge=0)
@@ -307,6 +310,7 @@ monitoring:
   nginx_status: /nginx-status
 
 gate:                           # CI gate (flags override): exit 1 when a check fails
+  fail_on: [critical]           # any critical finding fails (served secrets, most requests failing, throttled)
   fail_under: 90
   categories: {database: 85}
   max_drop: 2                   # with --baseline: points the score may fall

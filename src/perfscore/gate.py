@@ -43,6 +43,19 @@ class Comparison(BaseModel):
     improved: list[str]
 
 
+FAIL_ON = ("critical", "none")
+
+
+def parse_fail_on(values: list[str], configured: list[str]) -> bool:
+    """``--fail-on critical`` (or ``gate.fail_on: [critical]``) turns the check on; ``--fail-on none`` off."""
+    for v in values:
+        if v not in FAIL_ON:
+            raise PerfscoreError(f"--fail-on {v!r}: choose critical or none.")
+    if values:
+        return "critical" in values and "none" not in values
+    return "critical" in configured
+
+
 def parse_thresholds(values: list[str], categories: list[str]) -> tuple[float | None, dict[str, float]]:
     """``--fail-under 90`` and ``--fail-under database=85`` (repeatable)."""
     overall: float | None = None
@@ -114,8 +127,20 @@ def evaluate(
     floors: dict[str, float] | None = None,
     baseline: Result | None = None,
     max_drop: float | None = None,
+    fail_on_critical: bool = False,
 ) -> list[GateCheck]:
     checks: list[GateCheck] = []
+    if fail_on_critical:
+        critical = [i for i in result.roadmap if i.critical]
+        checks.append(
+            GateCheck(
+                name="critical",
+                passed=not critical,
+                message="critical: " + "; ".join(f"{i.title} ({i.metric})" for i in critical)
+                if critical
+                else "no critical finding",
+            )
+        )
     if fail_under is not None:
         ok = result.score >= fail_under
         checks.append(

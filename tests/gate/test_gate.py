@@ -121,3 +121,52 @@ def test_corrupt_history_is_a_clear_error(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     assert_clean_error(perfscore("history", "--history", str(other)), 2, "not a perfscore history")
+
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+def exposed_run(tmp_path: Path) -> Path:
+    """The reference stack's saved run, with a served .env added to its artifacts (re-derived when scored)."""
+    doc = json.loads((FIXTURES / "run-v2-reference-stack.json").read_text())
+    doc["artifacts"]["exposure"] = {
+        "checks": [
+            {"path": "/.env", "status": 200, "bytes": 120, "kinds": ["secrets in an environment file"]},
+            {"path": "/.git/HEAD", "status": 404},
+        ]
+    }
+    path = tmp_path / "exposed.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_fail_on_critical_fails_on_a_critical_finding_only(tmp_path: Path) -> None:
+    exposed = str(exposed_run(tmp_path))
+    healthy = str(FIXTURES / "run-v2-reference-stack.json")
+    assert perfscore("score", exposed).code == 0  # no gate asked for, none applied
+    res = perfscore("score", exposed, "--fail-on", "critical", "-f", "json")
+    assert res.code == 1, res.err
+    assert "gate failed: critical: " in res.err and "http.no_exposed_files" in res.err, res.err
+    gate = json.loads(res.out)["gate"]
+    assert [c["name"] for c in gate if not c["passed"]] == ["critical"], gate
+    ok = perfscore("score", healthy, "--fail-on", "critical", "-f", "json")
+    assert ok.code == 0, ok.err
+    assert {"name": "critical", "passed": True, "message": "no critical finding"} in json.loads(ok.out)["gate"]
+
+
+def test_fail_on_none_and_bad_values(tmp_path: Path) -> None:
+    exposed = str(exposed_run(tmp_path))
+    assert perfscore("score", exposed, "--fail-on", "critical", "--fail-on", "none").code == 0
+    assert_clean_error(perfscore("score", exposed, "--fail-on", "secrets"), 2, "choose critical or none")
+    assert_clean_error(perfscore("audit", "--url", "http://127.0.0.1:9", "--fail-on", "x"), 2, "choose critical")
+
+
+def test_gate_fail_on_in_the_config_is_parsed_and_checked(tmp_path: Path) -> None:
+    from perfscore.config import load_config
+
+    cfg = tmp_path / "p.yaml"
+    cfg.write_text("target: {base_url: 'http://127.0.0.1:9'}\ngate: {fail_on: [critical]}\n")
+    assert load_config(cfg).gate.fail_on == ["critical"]
+    cfg.write_text("target: {base_url: 'http://127.0.0.1:9'}\ngate: {fail_on: [secrets]}\n")
+    res = perfscore("audit", "--config", str(cfg))
+    assert_clean_error(res, 2, "gate.fail_on")

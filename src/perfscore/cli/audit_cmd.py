@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from perfscore.cli.common import FAIL_UNDER_HELP, FORMAT_HELP
+from perfscore.cli.common import FAIL_ON_HELP, FAIL_UNDER_HELP, FORMAT_HELP
 from perfscore.errors import ExitCode, PerfscoreError
 
 if TYPE_CHECKING:  # the models import pydantic: keep `perfscore --help` fast
@@ -34,6 +34,7 @@ def audit(
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
     save_run: Path | None = typer.Option(None, "--save-run", help="Save the raw measurements (re-score later)."),
     fail_under: list[str] = typer.Option([], "--fail-under", help=FAIL_UNDER_HELP),
+    fail_on: list[str] = typer.Option([], "--fail-on", help=FAIL_ON_HELP),
     baseline: Path | None = typer.Option(None, "--baseline", help="Run or result to compare against."),
     max_drop: float | None = typer.Option(None, "--max-drop", help="Points the score may fall below the baseline."),
     history: Path | None = typer.Option(None, "--history", help="SQLite history to append this audit to."),
@@ -43,7 +44,7 @@ def audit(
     """Probe a live stack (database, cache, memory, HTTP, monitoring), score it and print the roadmap."""
     from perfscore.cli.common import finish
     from perfscore.config import Config, load_config, with_overrides
-    from perfscore.gate import parse_thresholds
+    from perfscore.gate import parse_fail_on, parse_thresholds
     from perfscore.reporters import FORMATS
     from perfscore.rubric import load_rubric
     from perfscore.run import save_run as save
@@ -59,6 +60,7 @@ def audit(
     # Rubric, config and gate errors surface before any probe runs.
     rub = load_rubric(rubric)
     parse_thresholds(fail_under, list(rub.categories))
+    parse_fail_on(fail_on, [])
     cfg = load_config(config) if config else Config()
     cfg = with_overrides(cfg, url=url, mysql=mysql, redis=redis, processes=process or None, duration=duration)
     unknown = set(cfg.gate.categories) - set(rub.categories)
@@ -86,11 +88,13 @@ def audit(
         fmt=fmt,
         output=output,
         fail_under=fail_under,
+        fail_on=fail_on,
         baseline=baseline,
         max_drop=max_drop if max_drop is not None else cfg.gate.max_drop,
         history=None if unreachable else hist_path,
         config_floors=cfg.gate.categories,
         config_fail_under=cfg.gate.fail_under,
+        config_fail_on=list(cfg.gate.fail_on),
     )
     if unreachable:
         sys.stderr.write(

@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # the models import pydantic: keep `perfscore --help` fast
 
 FORMAT_HELP = "Output format: terminal, json, html, markdown, junit or prometheus."
 FAIL_UNDER_HELP = "Exit 1 below this score; CATEGORY=SCORE sets a category floor (repeatable)."
+FAIL_ON_HELP = "critical: exit 1 on any critical finding (served secrets, a failing app, throttled); none: never."
 
 
 def write_text(output: Path, text: str) -> None:
@@ -79,12 +80,15 @@ def finish(
     history: Path | None = None,
     config_floors: dict[str, float] | None = None,
     config_fail_under: float | None = None,
+    fail_on: list[str] | None = None,
+    config_fail_on: list[str] | None = None,
 ) -> ExitCode:
     """Record history, evaluate the gate, print the report; return the exit code."""
     from perfscore import gate as gating
     from perfscore import history as hist
     from perfscore.reporters.context import ReportContext
 
+    critical = gating.parse_fail_on(fail_on or [], list(config_fail_on or []))
     overall, floors = gating.parse_thresholds(fail_under, list(rubric.categories))
     if overall is None:
         overall = config_fail_under
@@ -96,7 +100,7 @@ def finish(
     if history is not None:
         hist.record(history, result)
         points = hist.load(history, target=result.target.name)
-    checks = gating.evaluate(result, overall, floors, base, max_drop)
+    checks = gating.evaluate(result, overall, floors, base, max_drop, fail_on_critical=critical)
     comparison = gating.compare(base, result) if base else None
     emit(result, fmt, output, ReportContext(gate=checks, comparison=comparison, history=points))
     failed = [c for c in checks if not c.passed]

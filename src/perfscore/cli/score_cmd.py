@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from perfscore.cli.common import FAIL_UNDER_HELP, FORMAT_HELP
+from perfscore.cli.common import FAIL_ON_HELP, FAIL_UNDER_HELP, FORMAT_HELP
 
 
 def score(
@@ -15,6 +15,7 @@ def score(
     fmt: str = typer.Option("terminal", "--format", "-f", help=FORMAT_HELP),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
     fail_under: list[str] = typer.Option([], "--fail-under", help=FAIL_UNDER_HELP),
+    fail_on: list[str] = typer.Option([], "--fail-on", help=FAIL_ON_HELP),
     baseline: Path | None = typer.Option(None, "--baseline", help="Run or result to compare against."),
     max_drop: float | None = typer.Option(None, "--max-drop", help="Points the score may fall below the baseline."),
     history: Path | None = typer.Option(None, "--history", help="SQLite history to append this result to."),
@@ -37,6 +38,7 @@ def score(
         fmt=fmt,
         output=output,
         fail_under=fail_under,
+        fail_on=fail_on,
         baseline=baseline,
         max_drop=max_drop,
         history=history,
