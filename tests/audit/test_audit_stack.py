@@ -116,7 +116,8 @@ def test_monitoring_off_lowers_monitoring(cfg: Path, baseline: dict[str, Any], k
 def test_added_latency_lowers_response_time(cfg: Path, baseline: dict[str, Any], knob) -> None:  # type: ignore[no-untyped-def]
     knob(latency_ms=400)
     doc = audit(cfg)
-    assert cats(doc)["response_time"] < cats(baseline)["response_time"] - 20
+    # p95 at 400 ms scores ~0.7; response time also holds compression, page weight and OPcache, unchanged here.
+    assert cats(doc)["response_time"] < cats(baseline)["response_time"] - 15
     assert metric(doc, "http.p95_latency")["value"] >= 400
 
 
@@ -312,7 +313,9 @@ def test_a_tiny_dataset_makes_database_speed_low_confidence(cfg: Path, baseline:
     doc = audit(cfg)
     for mid in speed:
         assert "dataset too small to judge" in (metric(doc, mid)["low_confidence"] or ""), metric(doc, mid)
-    assert any("low-confidence: dataset too small to judge" in line for line in doc["verdict"]), doc["verdict"]
+    shared = [line for line in doc["verdict"] if "dataset too small to judge" in line]
+    assert len(shared) == 1 and shared[0].endswith("audit with production-like data."), doc["verdict"]
+    assert int(shared[0].split()[0]) >= 3, shared  # "6 figures are low-confidence: dataset too small …"
     dataset = metric(doc, "mysql.innodb_read_efficiency")["evidence"]["dataset"]
     assert dataset["tables"] == 7 and dataset["largest"][0]["rows"] < 10_000, dataset
     assert metric(doc, "http.error_rate")["value"] < 0.01  # the audited pages still find their rows

@@ -59,3 +59,45 @@ def test_ini_keeps_opcache_and_memory_limit_local_values() -> None:
         "opcache.jit": "tracing",
         "memory_limit": "128M",
     }
+
+
+def test_opcache_status_keeps_type_checked_figures_and_nothing_else() -> None:
+    from perfscore.gatherers.php import parse_opcache
+
+    body = (
+        '{"opcache_enabled": true, "cache_full": false, "memory_usage": {"used_memory": 1048576, '
+        '"free_memory": 2097152, "current_wasted_percentage": 0.5}, "opcache_statistics": {"num_cached_scripts": 3, '
+        '"num_cached_keys": 4, "max_cached_keys": 16229, "opcache_hit_rate": 99.5, "oom_restarts": 0}, '
+        '"scripts": {"/srv/app/.env.php": {"full_path": "/srv/app/.env.php"}}, "APP_SECRET": "hunter2"}'
+    )
+    o = parse_opcache("/opcache?token=s3cret", 200, body)
+    assert o.path == "/opcache" and o.enabled is True and o.cache_full is False and o.error is None
+    assert (o.used_memory, o.free_memory, o.cached_keys, o.max_cached_keys, o.oom_restarts) == (
+        1048576.0,
+        2097152.0,
+        4,
+        16229,
+        0,
+    )
+    kept = o.model_dump_json()
+    assert "hunter2" not in kept and "s3cret" not in kept and ".env.php" not in kept
+
+
+def test_hostile_opcache_answers_give_reasons_not_figures() -> None:
+    from perfscore.gatherers.php import parse_opcache
+
+    assert parse_opcache("/o", 200, "false").enabled is False  # opcache_get_status() when OPcache is off
+    assert parse_opcache("/o", 200, '{"opcache_enabled": "false"}').error is not None  # a string is not a bool
+    assert parse_opcache("/o", 200, "[1, 2]").error is not None
+    assert parse_opcache("/o", 200, "<html>phpinfo()</html>").error == "the OPcache status URL did not answer JSON"
+    assert parse_opcache("/o", 403, "{}").error == "the OPcache status URL answered 403"
+    odd = parse_opcache(
+        "/o",
+        200,
+        '{"opcache_enabled": true, "cache_full": "yes", "memory_usage": [1], "opcache_statistics": '
+        '{"num_cached_keys": "1.5e3", "max_cached_keys": 1e400, "oom_restarts": -3, "opcache_hit_rate": NaN, '
+        '"hash_restarts": true, "num_cached_scripts": 2.5}}',
+    )
+    assert odd.enabled is True and odd.error is None
+    assert (odd.cache_full, odd.used_memory, odd.cached_keys, odd.max_cached_keys) == (None, None, None, None)
+    assert (odd.oom_restarts, odd.hit_rate, odd.hash_restarts, odd.cached_scripts) == (None, None, None, None)

@@ -13,7 +13,7 @@ from perfscore.reporters.context import ReportContext
 from perfscore.rubric import load_rubric
 from perfscore.run import load_run
 from perfscore.scoring import score_run
-from tests.conftest import SEED
+from tests.conftest import REPO, SEED
 from tests.reporters.hostile import EVIL, hostile_result
 
 SEED_RESULT = score_run(load_run(SEED / "run.json"), load_rubric(SEED / "rubric.yaml"))
@@ -91,3 +91,12 @@ def test_terminal_shows_hostile_text_without_obeying_it() -> None:
     text = render(hostile_result(), "terminal", color=True)
     assert "\x1b[31m\x07" not in text and "\x07" not in text
     assert "[a](b)" in text and "<script>" in text  # shown literally
+
+
+def test_junit_skips_a_metric_reported_with_weight_zero() -> None:
+    result = score_run(load_run(REPO / "tests" / "fixtures" / "run-v2-reference-stack.json"), load_rubric())
+    root = ET.fromstring(render(result, "junit").encode())
+    case = next(c for c in root.findall(".//testcase") if c.get("name") == "mysql.peak_queries_per_second")
+    skipped = case.find("skipped")
+    assert case.find("failure") is None and skipped is not None
+    assert "reported, not scored (weight 0)" in skipped.get("message", "")

@@ -7,7 +7,6 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from perfscore.artifacts.base import Snapshot
-from perfscore.artifacts.http import HttpAnswer
 
 
 class FpmPool(BaseModel):
@@ -22,10 +21,31 @@ class FpmPool(BaseModel):
     )
 
 
+class OpcacheStatus(BaseModel):
+    """The figures of ``opcache_get_status(false)`` perfscore uses, type-checked; nothing else of the answer."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    path: str = Field(description="the status URL's path, without its query (it may carry a token)")
+    status: int = Field(0, description="HTTP status; 0: no answer")
+    error: str | None = Field(None, description="why the answer gave no figures")
+    enabled: bool | None = None
+    cache_full: bool | None = None
+    used_memory: float | None = Field(None, ge=0, allow_inf_nan=False)
+    free_memory: float | None = Field(None, ge=0, allow_inf_nan=False)
+    wasted_pct: float | None = Field(None, ge=0, allow_inf_nan=False)
+    cached_scripts: int | None = Field(None, ge=0)
+    cached_keys: int | None = Field(None, ge=0)
+    max_cached_keys: int | None = Field(None, ge=0)
+    hit_rate: float | None = Field(None, ge=0, allow_inf_nan=False)
+    oom_restarts: int | None = Field(None, ge=0)
+    hash_restarts: int | None = Field(None, ge=0)
+
+
 class PhpSnapshot(Snapshot):
     artifact: ClassVar[str] = "php"
 
-    opcache_status: HttpAnswer | None = Field(
+    opcache: OpcacheStatus | None = Field(
         None, description="the operator's opcache_get_status() URL (monitoring.opcache_status), when configured"
     )
     fpm_binary: str | None = Field(None, description="the running PHP-FPM master's executable, on this machine")

@@ -18,7 +18,7 @@ class RampStep(BaseModel):
     error_rate: float = Field(ge=0, le=1)
     valid: bool = True
     generator_saturated: bool = False
-    wall_s: float | None = Field(None, ge=0, allow_inf_nan=False, description="the step's wall time, warm-up in")
+    wall_s: float | None = Field(None, ge=0, allow_inf_nan=False, description="the step's loaded time, warm-up in")
     db_queries: int | None = Field(None, ge=0, description="the database's Questions during the step; None: unread")
 
 

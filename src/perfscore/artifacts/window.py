@@ -25,7 +25,7 @@ class HostUsage(BaseModel):
 
     wall_s: float = Field(ge=0)
     cores: int = Field(ge=1, description="logical CPUs")
-    busy_cpu_s: float = Field(ge=0, description="CPU seconds all processes used (user, system, irq, steal)")
+    busy_cpu_s: float = Field(ge=0, description="CPU seconds all processes used (user, nice, system, irq)")
     own_cpu_s: float = Field(ge=0, description="CPU seconds perfscore and its load generators used")
     disks: dict[str, DiskUsage] | None = Field(None, description="None: the OS reports no per-disk busy time")
 

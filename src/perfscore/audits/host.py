@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from perfscore.artifacts.memory import ProcessSnapshot
 from perfscore.artifacts.window import HostUsage, WindowSnapshot
-from perfscore.audits.base import Outcome, Unmeasurable, audit, measured, window_requests
+from perfscore.audits.base import NotEnoughData, Outcome, Unmeasurable, audit, measured, window_requests
 
 CATEGORY = "scalability"
 KPI_RATE = 1000.0  # req/s: the seed's throughput KPI, the load the CPU KPI is projected to
@@ -36,17 +36,18 @@ def _host(w: WindowSnapshot) -> HostUsage:
 def cpu_utilisation(w: WindowSnapshot, m: ProcessSnapshot) -> Outcome:
     h = _host(w)
     assert w.load is not None
+    stack_cpu = max(0.0, h.busy_cpu_s - h.own_cpu_s)
+    busy = stack_cpu / (h.wall_s * h.cores)
+    if w.load.rps < LOW_RATE and busy < CPU_BUDGET:
+        # Other work on the host, divided by a low rate and multiplied up to 1,000 req/s, would swamp the
+        # figure; a host already past the budget at a low rate is past it at 1,000 req/s, whatever else ran.
+        raise NotEnoughData(f"{w.load.rps:,.0f} req/s in the window, {LOW_RATE:,.0f} needed to project CPU use")
     if w.load.rps <= 0:
         raise Unmeasurable("the window's traffic completed no request per second")
-    stack_cpu = max(0.0, h.busy_cpu_s - h.own_cpu_s)
     per_request_s = stack_cpu / (w.load.rps * h.wall_s)
     projected = per_request_s * KPI_RATE / h.cores
     return measured(
         round(projected, 4),
-        low_confidence=f"projected from {w.load.rps:,.0f} req/s: other work on this host weighs more than at "
-        f"{KPI_RATE:,.0f}"
-        if w.load.rps < LOW_RATE
-        else None,
         summary=(
             f"at {KPI_RATE:,.0f} req/s the stack would use {projected:.0%} of this host's {h.cores} cores "
             f"({per_request_s * 1000:.2f} ms of CPU per request at {w.load.rps:,.0f} req/s): cut the CPU per request "
@@ -56,7 +57,7 @@ def cpu_utilisation(w: WindowSnapshot, m: ProcessSnapshot) -> Outcome:
         else None,
         cpu_ms_per_request=round(per_request_s * 1000, 3),
         window_rps=round(w.load.rps, 1),
-        window_utilisation=round(stack_cpu / (h.wall_s * h.cores), 4),
+        window_utilisation=round(busy, 4),
         perfscore_utilisation=round(h.own_cpu_s / (h.wall_s * h.cores), 4),
         cores=h.cores,
         processes_cpu_s=m.cpu_s,

@@ -36,6 +36,7 @@ MB = 1024 * 1024
 CONNECTIONS = 50
 CATEGORY = "database"
 REALISTIC_ROWS = 10_000  # below this many rows in the largest table, query speed says little about production
+REALISTIC_BYTES = 64 * MB  # ... unless the tables are this big (row estimates can be stale)
 
 
 def small_dataset(s: MySQLSnapshot) -> str | None:
@@ -43,11 +44,14 @@ def small_dataset(s: MySQLSnapshot) -> str | None:
     if not s.tables:
         return None
     largest = max(s.tables, key=lambda t: t.rows)
-    if largest.rows >= REALISTIC_ROWS:
+    size = sum(t.data_bytes + t.index_bytes for t in s.tables)
+    # Row counts are estimates, cached for up to a day on MySQL 8: a freshly loaded big table can read
+    # near 0 rows, but not near 0 bytes.
+    if largest.rows >= REALISTIC_ROWS or size >= REALISTIC_BYTES:
         return None
     return (
-        f"dataset too small to judge: the largest table ({largest.table}) holds about {largest.rows:,} rows; "
-        "audit with production-like data"
+        f"dataset too small to judge: the largest table ({largest.table}) holds about {largest.rows:,} rows, "
+        "so audit with production-like data"
     )
 
 
@@ -585,6 +589,7 @@ CHURN = 0.05  # new connections per request above which the summary names the ch
 N_PLUS_ONE = 20  # statements per request above which the summary suspects a loop of queries
 N_PLUS_ONE_REPEATS = 5  # runs of one statement per request above which the summary names it as an N+1 loop
 TOP_STATEMENTS = 5
+DML = re.compile(r"^\s*\(?\s*(SELECT|INSERT|UPDATE|DELETE|REPLACE)\b", re.I)
 
 
 @audit(
@@ -648,18 +653,23 @@ def queries_per_request(s: MySQLSnapshot, w: WindowSnapshot) -> Outcome:
         top_statements=top,
         digests="performance_schema off: no per-statement counts"
         if s.digests_after is None
-        else f"{min(in_digests / max(questions, 1), 1.0):.0%} of the statements left a digest "
-        "(MariaDB keeps none of server-side prepared statements)",
+        else f"{min(in_digests / max(questions, 1), 1.0):.0%} of the statements left a digest"
+        + (" (MariaDB keeps none of server-side prepared statements)" if _mariadb(s) else ""),
     )
+
+
+def _mariadb(s: MySQLSnapshot) -> bool:
+    return "mariadb" in (s.variables.get("version", "") + s.variables.get("version_comment", "")).lower()
 
 
 def _repeated(s: MySQLSnapshot, requests: int) -> tuple[list[dict[str, Any]], int]:
     """The statements (digests) the window ran most often with their runs per HTTP request; all digest runs."""
     if s.digests_after is None:
         return [], 0
-    runs = sorted(digest_deltas(s.digests_before or [], s.digests_after), key=lambda x: -x[2])
+    runs = digest_deltas(s.digests_before or [], s.digests_after)
+    # The app's reads and writes; not BEGIN/COMMIT/SET, nor the row a full digest table lumps the rest into.
+    dml = sorted(((d, n) for d, _, n in runs if d.digest and DML.match(d.text)), key=lambda x: -x[1])
     top = [
-        {"statement": d.text[:400], "runs": n, "per_request": round(n / requests, 2)}
-        for d, _, n in runs[:TOP_STATEMENTS]
+        {"statement": d.text[:400], "runs": n, "per_request": round(n / requests, 2)} for d, n in dml[:TOP_STATEMENTS]
     ]
     return top, sum(n for _, _, n in runs)

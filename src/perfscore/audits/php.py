@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import math
-from typing import Any
 
 from perfscore.artifacts.memory import ProcessSnapshot
-from perfscore.artifacts.php import FpmPool, PhpSnapshot
+from perfscore.artifacts.php import FpmPool, OpcacheStatus, PhpSnapshot
 from perfscore.audits.base import Outcome, Unmeasurable, audit, measured
 
 ON = ("1", "on", "true", "yes")
@@ -18,48 +16,30 @@ MB = 1024 * 1024
 HOW = "expose opcache_get_status(false) as JSON and set monitoring.opcache_status, or run perfscore on the app host"
 
 
-def _status(s: PhpSnapshot) -> tuple[dict[str, Any] | None, str | None]:
-    """The OPcache status document, or why it is not usable."""
-    a = s.opcache_status
-    if a is None:
-        return None, None
-    if a.status != 200:
-        return None, f"the OPcache status URL answered {a.status}"
-    try:
-        doc = json.loads(a.body)
-    except ValueError:
-        return None, "the OPcache status URL did not answer JSON"
-    if doc is False:  # opcache_get_status() returns false when OPcache is off
-        return {"opcache_enabled": False}, None
-    if not isinstance(doc, dict) or "opcache_enabled" not in doc:
-        return None, "the OPcache status URL answered JSON without opcache_enabled"
-    return doc, None
-
-
-def _full(doc: dict[str, Any]) -> list[str]:
+def _full(o: OpcacheStatus) -> list[str]:
     """Why OPcache is full, or about to be: no room for scripts, restarts for lack of memory or keys."""
-    mem = doc.get("memory_usage") or {}
-    stats = doc.get("opcache_statistics") or {}
     why = []
-    if doc.get("cache_full"):
+    if o.cache_full:
         why.append("cache_full is set")
-    used, free = float(mem.get("used_memory") or 0), float(mem.get("free_memory") or 0)
+    used, free = o.used_memory or 0.0, o.free_memory or 0.0
     if used + free > 0 and free / (used + free) < FULL_FREE_SHARE:
         why.append(f"{free / MB:,.1f} MB free of {(used + free) / MB:,.0f} MB")
-    keys, max_keys = int(stats.get("num_cached_keys") or 0), int(stats.get("max_cached_keys") or 0)
-    if max_keys and keys >= FULL_KEYS_SHARE * max_keys:
-        why.append(f"{keys:,} of {max_keys:,} keys used (opcache.max_accelerated_files)")
-    for key in ("oom_restarts", "hash_restarts"):
-        if int(stats.get(key) or 0) > 0:
-            why.append(f"{stats[key]} {key.replace('_', ' ')}")
+    if o.max_cached_keys and (o.cached_keys or 0) >= FULL_KEYS_SHARE * o.max_cached_keys:
+        why.append(f"{o.cached_keys:,} of {o.max_cached_keys:,} keys used (opcache.max_accelerated_files)")
+    if o.oom_restarts:
+        why.append(f"{o.oom_restarts} restarts for lack of memory")
+    if o.hash_restarts:
+        why.append(f"{o.hash_restarts} restarts for lack of keys")
     return why
 
 
 def app_pool(s: PhpSnapshot) -> FpmPool | None:
-    """The pool the app's workers belong to (by their titles), else the only or first one."""
+    """The pool the app's workers belong to (by their process titles); the only pool when titles say none."""
     if not s.pools:
         return None
-    return next((p for p in s.pools if p.name in s.worker_pools), s.pools[0])
+    if s.worker_pools:
+        return next((p for p in s.pools if p.name in s.worker_pools), None)
+    return s.pools[0] if len(s.pools) == 1 else None
 
 
 def _configured(s: PhpSnapshot) -> tuple[bool, str] | None:
@@ -84,14 +64,12 @@ def _configured(s: PhpSnapshot) -> tuple[bool, str] | None:
     "php.ini's opcache.enable read from the local PHP-FPM (php-fpm -tt / -i)",
 )
 def opcache(s: PhpSnapshot) -> Outcome:
-    doc, problem = _status(s)
-    if doc is not None:
-        enabled = bool(doc.get("opcache_enabled"))
-        full = _full(doc) if enabled else []
-        stats = doc.get("opcache_statistics") or {}
-        mem = doc.get("memory_usage") or {}
+    o = s.opcache
+    problem = o.error if o is not None else None
+    if o is not None and o.enabled is not None:
+        full = _full(o) if o.enabled else []
         summary = None
-        if not enabled:
+        if not o.enabled:
             summary = "OPcache is off: every request compiles every PHP file it includes"
         elif full:
             summary = (
@@ -99,15 +77,15 @@ def opcache(s: PhpSnapshot) -> Outcome:
                 "and opcache.max_accelerated_files"
             )
         return measured(
-            enabled and not full,
+            o.enabled and not full,
             summary=summary,
             source="opcache_get_status()",
             full=full,
-            used_mb=round(float(mem.get("used_memory") or 0) / MB, 1),
-            free_mb=round(float(mem.get("free_memory") or 0) / MB, 1),
-            wasted_pct=round(float(mem.get("current_wasted_percentage") or 0), 2),
-            cached_scripts=stats.get("num_cached_scripts"),
-            hit_rate=round(float(stats.get("opcache_hit_rate") or 0), 2) if stats else None,
+            used_mb=round((o.used_memory or 0) / MB, 1),
+            free_mb=round((o.free_memory or 0) / MB, 1),
+            wasted_pct=o.wasted_pct,
+            cached_scripts=o.cached_scripts,
+            hit_rate=o.hit_rate,
         )
     conf = _configured(s)
     if conf is None:
@@ -116,7 +94,7 @@ def opcache(s: PhpSnapshot) -> Outcome:
     return measured(
         enabled,
         low_confidence=f"from the configuration ({problem or 'no status URL'}): whether the cache is full is "
-        f"unknown; {HOW}"
+        f"unknown (to know: {HOW})"
         if enabled
         else None,
         summary=None if enabled else f"OPcache is off ({where}): every request compiles every PHP file it includes",
@@ -142,6 +120,9 @@ def _p95(values: list[float]) -> float:
 )
 def fpm_memory_fit(s: PhpSnapshot, m: ProcessSnapshot) -> Outcome:
     pool = app_pool(s)
+    if pool is None and s.pools:
+        names = ", ".join(p.name for p in s.pools)
+        raise Unmeasurable(f"no configured pool ({names}) is the app workers' ({', '.join(s.worker_pools) or '?'})")
     if pool is None:
         raise Unmeasurable(
             "; ".join(s.errors) or "PHP-FPM's pool configuration was not read (run perfscore on the app host)"
@@ -162,6 +143,10 @@ def fpm_memory_fit(s: PhpSnapshot, m: ProcessSnapshot) -> Outcome:
     fits = math.floor(MEMORY_BUDGET * usable / per_worker) if per_worker > 0 else None
     return measured(
         round(ratio, 4),
+        low_confidence=None
+        if pss
+        else "worker RSS counts the memory workers share (OPcache, libraries) once per worker: the fit is "
+        "overstated (run perfscore as root for PSS)",
         summary=(
             f"pm.max_children {children} × p95 worker {per_worker:,.0f} MB = {children * per_worker:,.0f} MB, "
             f"{ratio:.0%} of the {usable:,.0f} MB PHP can use: lower pm.max_children to {fits} or add memory"

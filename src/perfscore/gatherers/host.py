@@ -17,7 +17,8 @@ NOT_DISKS = ("loop", "ram", "zram", "sr")
 
 
 def _busy(t: Any) -> float:
-    return float(sum(getattr(t, f, 0.0) for f in ("user", "nice", "system", "irq", "softirq", "steal")))
+    """CPU seconds spent working; steal (time the hypervisor gave another guest) is not this machine's work."""
+    return float(sum(getattr(t, f, 0.0) for f in ("user", "nice", "system", "irq", "softirq")))
 
 
 def _own() -> float:
@@ -28,16 +29,22 @@ def _own() -> float:
 
 
 class HostMeter:
-    """``start()`` before the traffic, ``stop()`` after it (once its generator processes have exited)."""
+    """``start()`` before the traffic, ``stop()`` after it (once its generator processes have exited).
 
-    def start(self) -> HostMeter:
+    Neither raises: a machine that will not tell its CPU times costs the host figures, never the traffic.
+    """
+
+    def start(self) -> bool:
         import psutil
 
-        self.t0 = time.monotonic()
-        self.cpu0 = _busy(psutil.cpu_times())
-        self.own0 = _own()
+        try:
+            self.t0 = time.monotonic()
+            self.cpu0 = _busy(psutil.cpu_times())
+            self.own0 = _own()
+        except (psutil.Error, OSError):
+            return False
         self.disks0 = self._disks()
-        return self
+        return True
 
     @staticmethod
     def _disks() -> dict[str, Any] | None:
@@ -50,7 +57,15 @@ class HostMeter:
         disks = {k: v for k, v in found.items() if not k.startswith(NOT_DISKS) and hasattr(v, "busy_time")}
         return disks or None
 
-    def stop(self) -> HostUsage:
+    def stop(self) -> HostUsage | None:
+        import psutil
+
+        try:
+            return self._stop()
+        except (psutil.Error, OSError, ValueError):
+            return None
+
+    def _stop(self) -> HostUsage:
         import psutil
 
         wall = time.monotonic() - self.t0

@@ -146,6 +146,8 @@ class MySQLGatherer(Gatherer):
         try:
             status1 = self._pairs("SHOW GLOBAL STATUS")
             window = max(time.monotonic() - self.t0, 1e-6)
+            # Read with the counters, before the other probes' requests reach the app and its database.
+            digests1 = self._digests() if self.digests0 is not None else None
             variables = self._pairs("SHOW GLOBAL VARIABLES")
             hosts, hosts_error = self._replica_hosts()
             return MySQLSnapshot(
@@ -156,7 +158,7 @@ class MySQLGatherer(Gatherer):
                 status_after=status1,
                 variables=variables,
                 digests_before=self.digests0,
-                digests_after=self._digests() if self.digests0 is not None else None,
+                digests_after=digests1,
                 slow_log=self._slow_log(variables),
                 queries=[self._configured(name, sql) for name, sql in self.cfg.queries.items()],
                 indexes=self._indexes(),

@@ -10,11 +10,14 @@ kept: a pool's other lines hold passwords (``env[...]``, session save paths).
 
 from __future__ import annotations
 
+import json
+import math
+import os
 import re
 import subprocess
 from typing import Any
 
-from perfscore.artifacts.php import FpmPool, PhpSnapshot
+from perfscore.artifacts.php import FpmPool, OpcacheStatus, PhpSnapshot
 from perfscore.gatherers.base import Gatherer, ProbeUnavailable
 from perfscore.gatherers.http import fetch, join
 from perfscore.gatherers.memory import app_host, is_this_machine, processes_matching
@@ -55,6 +58,52 @@ def parse_tt(text: str) -> list[FpmPool]:
     return pools
 
 
+def _number(v: Any) -> float | None:
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v < 0:
+        return None
+    return float(v)
+
+
+def _count(v: Any) -> int | None:
+    n = _number(v)
+    return int(n) if n is not None and n == int(n) else None
+
+
+def parse_opcache(path: str, status: int, body: str) -> OpcacheStatus:
+    """The figures of an opcache_get_status(false) answer, each type-checked; the rest of the body is dropped."""
+    bare = path.split("?", 1)[0]
+    if status != 200:
+        return OpcacheStatus(path=bare, status=status, error=f"the OPcache status URL answered {status}")
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return OpcacheStatus(path=bare, status=status, error="the OPcache status URL did not answer JSON")
+    if doc is False:  # opcache_get_status() returns false when OPcache is off
+        return OpcacheStatus(path=bare, status=status, enabled=False)
+    if not isinstance(doc, dict) or not isinstance(doc.get("opcache_enabled"), bool):
+        return OpcacheStatus(
+            path=bare, status=status, error="the OPcache status URL answered JSON without a true/false opcache_enabled"
+        )
+    mem: dict[str, Any] = m if isinstance(m := doc.get("memory_usage"), dict) else {}
+    st: dict[str, Any] = t if isinstance(t := doc.get("opcache_statistics"), dict) else {}
+    full = doc.get("cache_full")
+    return OpcacheStatus(
+        path=bare,
+        status=status,
+        enabled=doc["opcache_enabled"],
+        cache_full=full if isinstance(full, bool) else None,
+        used_memory=_number(mem.get("used_memory")),
+        free_memory=_number(mem.get("free_memory")),
+        wasted_pct=_number(mem.get("current_wasted_percentage")),
+        cached_scripts=_count(st.get("num_cached_scripts")),
+        cached_keys=_count(st.get("num_cached_keys")),
+        max_cached_keys=_count(st.get("max_cached_keys")),
+        hit_rate=_number(st.get("opcache_hit_rate")),
+        oom_restarts=_count(st.get("oom_restarts")),
+        hash_restarts=_count(st.get("hash_restarts")),
+    )
+
+
 def parse_ini(text: str) -> dict[str, str]:
     out = {}
     for line in text.splitlines():
@@ -62,6 +111,29 @@ def parse_ini(text: str) -> dict[str, str]:
         if m:
             out[m["name"]] = m["local"].strip()
     return out
+
+
+def _refuse(pid: int, owner: int, exe: str) -> str | None:
+    """Why the master's binary must not be run by perfscore, if it must not.
+
+    perfscore may run as root: it runs only a binary root owns and nobody else may write, of a master
+    root or perfscore's own user runs, in perfscore's own mount namespace (a container's binary and
+    configuration paths are not this machine's).
+    """
+    try:
+        if os.readlink(f"/proc/{pid}/ns/mnt") != os.readlink("/proc/self/ns/mnt"):
+            return "runs in another mount namespace (a container): its binary and configuration are not readable here"
+    except OSError:
+        pass  # no /proc namespaces (not Linux): the ownership checks below still hold
+    if owner not in (0, os.getuid()):
+        return f"runs as user {owner}, neither root nor perfscore's user: its binary is not run"
+    try:
+        st = os.stat(exe)
+    except OSError as exc:
+        return f"its binary {exe} cannot be read ({exc.strerror})"
+    if st.st_uid != 0 or st.st_mode & 0o022:
+        return f"its binary {exe} is not root-owned and write-protected: not run"
+    return None
 
 
 class PhpGatherer(Gatherer):
@@ -91,11 +163,10 @@ class PhpGatherer(Gatherer):
         path, base = self._status_path(), self.ctx.config.target.base_url
         if path and base:
             try:
-                status = fetch(
-                    join(base, path), user_agent=self.ctx.config.target.user_agent, timeout=self.http_timeout
-                ).answer()
-            except ProbeUnavailable as exc:
-                errors.append(f"OPcache status: {exc}")
+                r = fetch(join(base, path), user_agent=self.ctx.config.target.user_agent, timeout=self.http_timeout)
+                status = parse_opcache(path, r.status, r.text())
+            except ProbeUnavailable:
+                status = OpcacheStatus(path=path.split("?", 1)[0], error="the OPcache status URL did not answer")
         local: dict[str, Any] = self._fpm(errors) if self._local() else {}
         if status is None and not local.get("pools") and not local.get("ini"):
             raise ProbeUnavailable(
@@ -103,7 +174,7 @@ class PhpGatherer(Gatherer):
                 or "no PHP-FPM master of the app's workers found on this machine and no OPcache status URL "
                 "(monitoring.opcache_status)"
             )
-        return PhpSnapshot(opcache_status=status, errors=errors, **local)
+        return PhpSnapshot(opcache=status, errors=errors, **local)
 
     def _fpm(self, errors: list[str]) -> dict[str, Any]:
         """The app workers' master on this machine, its pools (-tt) and its php.ini (-i)."""
@@ -135,8 +206,13 @@ class PhpGatherer(Gatherer):
         try:
             exe = master.exe()
             m = MASTER.search(" ".join(master.cmdline()))
+            owner = master.uids().real
         except psutil.Error as exc:
             errors.append(f"PHP-FPM master {master.pid}: {type(exc).__name__} (run perfscore as the FPM user or root)")
+            return {"worker_pools": sorted(pools)}
+        refused = _refuse(master.pid, owner, exe)
+        if refused:
+            errors.append(f"PHP-FPM master {master.pid}: {refused}")
             return {"worker_pools": sorted(pools)}
         conf = m[1] if m else None
         out: dict[str, Any] = {"fpm_binary": exe, "fpm_config": conf, "worker_pools": sorted(pools)}

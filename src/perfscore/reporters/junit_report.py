@@ -19,6 +19,10 @@ def _metric_case(case: ET.Element, m: MetricResult) -> str | None:
     if m.status in ("not_applicable", "insufficient_data"):
         ET.SubElement(case, "skipped", message=_clean(m.reason or m.status.replace("_", " ")))
         return "skipped"
+    if m.weight <= 0:  # reported, not scored: never a failure of its own
+        shown = fmt(m.value, m.unit) if m.status == "measured" else f"not measured ({m.reason})"
+        ET.SubElement(case, "skipped", message=_clean(f"reported, not scored (weight 0): {shown}"))
+        return "skipped"
     if m.status == "invalid":
         f = ET.SubElement(case, "failure", type="invalid", message=_clean(f"invalid: {m.reason}"))
         f.text = _clean(f"{m.title}: invalid, scored 0 ({m.reason})")

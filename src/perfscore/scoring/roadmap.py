@@ -74,7 +74,8 @@ def build_roadmap(
 ) -> tuple[list[RoadmapItem], list[PhaseResult]]:
     gains = {mid: g for mid, g in _gains(rubric, scored).items() if scored[mid].status != "unavailable"}
     now, _ = capped_overall(rubric, scored)
-    for mid in critical & gains.keys():  # a critical fix also lifts the caps resting on it: re-score in full
+    failing = {mid for mid in critical if scored[mid].status == "measured" and not scored[mid].meets_target}
+    for mid in failing | (critical & gains.keys()):  # a critical fix also lifts its caps: re-score in full
         gains[mid] = capped_overall(rubric, {**scored, mid: _at_target(rubric, mid)})[0] - now
     items: list[RoadmapItem] = []
     for mid, gain in gains.items():

@@ -158,9 +158,10 @@ def _window_traffic(cfg: Config, say: Say, progress: Progress | None) -> WindowS
     say(f"window: {window_s:g}s of nominal traffic, {pace} over {len(cfg.endpoints)} endpoints")
     try:
         spec = load_spec(cfg, connections=users, duration_s=window_s, warmup_s=0.5, rate=rate)
-        meter = HostMeter().start()
+        meter = HostMeter()
+        started = meter.start()
         load = run_load(spec, progress)
-        return WindowSnapshot(load=load, host=meter.stop())
+        return WindowSnapshot(load=load, host=meter.stop() if started else None)
     except (RuntimeError, ValueError) as exc:
         return WindowSnapshot(error=f"load engine failed: {exc}")
 
