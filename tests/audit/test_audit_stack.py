@@ -155,9 +155,15 @@ def test_a_connection_per_page_is_named(cfg: Path, knob) -> None:  # type: ignor
     assert "the app connects per page" in item["detail"] and item["title"] == "Reuse database connections"
 
 
-def test_an_app_without_cache_code_is_told_to_cache_not_to_tune_redis(cfg: Path, knob) -> None:  # type: ignore[no-untyped-def]
+def test_an_app_without_cache_code_is_told_to_cache_not_to_tune_redis(cfg: Path, knob, redis_client) -> None:  # type: ignore[no-untyped-def]
     knob(use_redis="off")
+    # Another client warmed this Redis minutes ago: its lifetime hits are not the app's cache.
+    redis_client.set("perfscore-test:warm", "1")
+    for _ in range(2000):
+        redis_client.get("perfscore-test:warm")
     doc = audit(cfg)
+    hit = metric(doc, "redis.hit_ratio")
+    assert hit["status"] == "not_applicable" and "no commands" in hit["reason"], hit
     per = metric(doc, "redis.reads_per_request")
     assert per["status"] == "measured" and per["value"] < 0.01, per
     assert "caches nothing" in per["summary"]

@@ -67,3 +67,20 @@ def test_compare_blames_the_cause_not_the_figures_it_invalidated(tmp_path: Path)
     regressed = [r["metric"] for r in json.loads(res.out)["regressed"]]
     assert res.code == 1 and "http.error_rate" in regressed, res.out
     assert "http.p95_latency" not in regressed and "php.worker_rss_mean" not in regressed, regressed
+
+
+def test_replicas_expected_false_is_honoured_end_to_end(tmp_path: Path) -> None:
+    """Config intent: no replica item, no points at stake, even when replicas cannot be listed."""
+    doc = json.loads(V2.read_text())
+    doc["artifacts"]["mysql"].update(replicas_expected=False, replica_hosts=None, replica_hosts_error="access denied")
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps(doc))
+    result = json.loads(perfscore("score", str(path), "--format", "json").out)
+    assert "mysql.replicas" not in {i["metric"] for i in result["roadmap"]}
+    assert "mysql.replicas" not in {n["metric"] for n in result["not_measured"]}
+    replicas = next(m for c in result["categories"] for m in c["metrics"] if m["id"] == "mysql.replicas")
+    assert replicas["status"] == "not_applicable" and replicas["score"] is None, replicas
+    doc["artifacts"]["mysql"]["replicas_expected"] = True  # expected and unlisted: measure it first
+    path.write_text(json.dumps(doc))
+    again = json.loads(perfscore("score", str(path), "--format", "json").out)
+    assert "mysql.replicas" in {n["metric"] for n in again["not_measured"]}

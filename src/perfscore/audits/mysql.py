@@ -165,8 +165,9 @@ def _ratio(
     """num/den over the window, when the window has enough events behind it.
 
     ``events`` is (the fewest denominator events that make a verdict, their name). With fewer in
-    the window, the server's lifetime counters stand in only when they have enough events and
-    the server has been up a day; otherwise the metric is insufficient_data, with the count.
+    the window the metric is insufficient_data, with the count: the server's lifetime counters are
+    shown as evidence, with their origin, but never scored (they may be other clients' traffic, and
+    old).
     """
     minimum, noun = events
     c = Counters(s, (num_key, *den_keys))
@@ -182,18 +183,16 @@ def _ratio(
 
     if den < minimum:
         life_num, life_den = c.now(num_key), sum(c.now(k) for k in den_keys)
-        if life_den < minimum or c.uptime < DAY:
-            return insufficient(
-                f"{den:,} {noun} in the window, {minimum:,} needed for a verdict "
-                f"({life_den:,} since the server started {c.uptime / 3600:.1f} h ago): "
-                "audit for longer or under more traffic",
-                ratio(num, den) if den > 0 else None,
-                events=den,
-                needed=minimum,
-                window_s=round(s.window_s, 2),
-            )
-        num, den, scope = life_num, life_den, "lifetime"
-        low = f"only {c.delta(den_keys[0]):,} {noun} in the audit window: lifetime counters"
+        lifetime = ratio(life_num, life_den) if life_den > 0 and 0 <= life_num <= life_den else None
+        return insufficient(
+            f"{den:,} {noun} in the window, {minimum:,} needed for a verdict: audit for longer or under more "
+            "traffic (the server's lifetime counters are not scored: they count every client since it started)",
+            ratio(num, den) if den > 0 else None,
+            events=den,
+            needed=minimum,
+            window_s=round(s.window_s, 2),
+            lifetime={"ratio": lifetime, "events": life_den, "since_h": round(c.uptime / 3600, 1)},
+        )
     return measured(
         ratio(num, den),
         low_confidence=low,
@@ -578,10 +577,11 @@ def redundant_indexes(s: MySQLSnapshot) -> Outcome:
     evidence="rows of SHOW REPLICA HOSTS; when the server is itself a replica, its source and lag",
 )
 def replicas(s: MySQLSnapshot) -> Outcome:
+    if not s.replicas_expected:  # the operator's intent, whether or not replicas can be listed
+        hosts = s.replica_hosts
+        return not_applicable("no replicas expected (replicas_expected: false)", float(hosts) if hosts else 0.0)
     if s.replica_hosts is None:
         return unavailable(f"cannot list replicas: {(s.replica_hosts_error or 'no statement worked')[:240]}")
-    if s.replica_hosts == 0 and not s.replicas_expected:
-        return not_applicable("no replicas, on purpose (replicas_expected: false)", 0.0)
     return measured(float(s.replica_hosts), this_server_replicates=s.replica_of)
 
 

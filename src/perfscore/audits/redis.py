@@ -132,43 +132,47 @@ def _extras(s: RedisSnapshot, end: dict[str, Any]) -> dict[str, Any]:
     title="Cache hit ratio",
     unit="ratio",
     category="caching",
-    evidence="keyspace_hits / (hits + misses) over the window; lifetime counters only when the window had no reads",
+    evidence="keyspace_hits / (hits + misses) over the window (never lifetime counters: other clients count there); "
+    "not applicable when the app sent Redis nothing",
 )
 def hit_ratio(s: RedisSnapshot) -> Outcome:
+    if unused := _unused(s):
+        return unused  # another client's lifetime hits say nothing about this app's cache
     end, gone = _end(s)
     dh, dm = _delta(s, "keyspace_hits", READS), _delta(s, "keyspace_misses", READS)
     hits, misses = _int(end, "keyspace_hits"), _int(end, "keyspace_misses")
     lifetime = hits / (hits + misses) if hits + misses else None
     extras = _extras(s, end)
     uptime = _int(end, "uptime_in_seconds")
-    if gone is None and dh + dm < MIN_READS and (hits + misses < MIN_READS or uptime < DAY):
-        # Too few reads in the window, and the server's lifetime says too little (or too briefly).
+    if gone is not None:
+        return unavailable(
+            f"{gone}: no window figure (the start's lifetime counters are not scored)",
+            lifetime={"ratio": round(lifetime, 6) if lifetime is not None else None, "reads": hits + misses},
+            redis=extras,
+        )
+    if dh + dm < MIN_READS:
         return insufficient(
-            f"{dh + dm:,} cache reads in the window, {MIN_READS:,} needed for a verdict "
-            f"({hits + misses:,} since Redis started {uptime / 3600:.1f} h ago): "
-            "audit for longer or under more traffic",
+            f"{dh + dm:,} cache reads in the window, {MIN_READS:,} needed for a verdict: audit for longer or "
+            "under more traffic (Redis's lifetime counters are not scored: they count every client since it started)",
             round(dh / (dh + dm), 6) if dh + dm else None,
             events=dh + dm,
             needed=MIN_READS,
+            lifetime={
+                "ratio": round(lifetime, 6) if lifetime is not None else None,
+                "reads": hits + misses,
+                "since_h": round(uptime / 3600, 1),
+            },
             redis=extras,
         )
-    if dh + dm >= MIN_READS and gone is None:
-        restarted = _reset_note(s, READS)
-        return measured(
-            round(dh / (dh + dm), 6),
-            low_confidence=restarted,
-            scope="window",
-            hits=dh,
-            misses=dm,
-            lifetime_hit_ratio=lifetime,
-            redis=extras,
-        )
-    if lifetime is not None:
-        why = gone or f"only {dh + dm:,} cache reads in the audit window: lifetime ratio"
-        return measured(
-            round(lifetime, 6), low_confidence=why, scope="lifetime", hits=hits, misses=misses, redis=extras
-        )
-    return unavailable("Redis has served no reads at all", redis=extras)
+    return measured(
+        round(dh / (dh + dm), 6),
+        low_confidence=_reset_note(s, READS),
+        scope="window",
+        hits=dh,
+        misses=dm,
+        lifetime_hit_ratio=lifetime,
+        redis=extras,
+    )
 
 
 @audit(
