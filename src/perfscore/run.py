@@ -41,6 +41,9 @@ class Measurement(BaseModel):
     probe: str | None = None
     low_confidence: str | None = Field(None, description="why the figure deserves less trust, if it does")
     summary: str | None = Field(None, description="one line on what was found, e.g. the offending statement")
+    advice: str | None = Field(
+        None, description="a fix that fits what was found, in place of the rubric's generic action (the bottleneck)"
+    )
     evidence: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="before")

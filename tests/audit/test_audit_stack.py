@@ -350,3 +350,15 @@ def test_opcache_off_is_named_and_the_pool_is_sized_against_memory(  # type: ign
     # The pool's configuration is read from php-fpm -tt, whose other lines hold the Redis password.
     run = saved.read_text()
     assert '"pm.max_children": "8"' in run and "session.save_path" not in run and "auth=" not in run
+
+
+def test_a_cpu_bound_host_is_told_to_cut_work_not_to_add_workers(tmp_path: Path, stack: Path, knob) -> None:  # type: ignore[no-untyped-def]
+    # 15 ms of CPU per API request on 2 cores: the CPU runs out long before PHP-FPM's 8 workers do.
+    knob(cpu_burn_ms=15)
+    doc = audit(_config(tmp_path, scalability=True, duration=2, ramp=[1, 4, 16, 64], step_s=1.5))
+    steps = metric(doc, "load.max_throughput")["evidence"]["steps"]
+    assert any((st["host_busy"] or 0) >= 0.9 for st in steps), steps
+    item = next(i for i in doc["roadmap"] if i["metric"] == "load.max_throughput")
+    assert item["action"].startswith("Do not add workers: this host's CPU was"), item
+    assert "Add PHP-FPM workers" not in item["action"]
+    assert metric(doc, "host.cpu_utilisation")["value"] > 1.0  # ~15 ms per request: far past 70 % at 1,000 req/s

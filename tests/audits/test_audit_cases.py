@@ -2,7 +2,7 @@
 
 Each case file is a list of cases. A case names the artifact it holds (``artifact``, with ``snapshot``
 as saved in a Run; ``with`` holds the further artifacts an audit of several reads) and, per metric,
-what its audit must say: status, value, reason/low_confidence/summary (substring, or null for none)
+what its audit must say: status, value, reason/low_confidence/summary/advice (substring, or null for none)
 and a subset of the evidence (strings there match as substrings).
 """
 
@@ -72,7 +72,7 @@ def check(m: Measurement, exp: dict[str, Any]) -> None:
             assert m.value is exp["value"] or m.value == exp["value"], (m.value, exp["value"])
         else:
             assert m.value == pytest.approx(exp["value"], abs=1e-6), (m.value, exp["value"])
-    for field in ("reason", "low_confidence", "summary"):
+    for field in ("reason", "low_confidence", "summary", "advice"):
         if field in exp:
             _text(exp[field], getattr(m, field), field)
     _subset(exp.get("evidence", {}), m.evidence, "evidence")

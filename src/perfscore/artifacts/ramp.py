@@ -20,6 +20,12 @@ class RampStep(BaseModel):
     generator_saturated: bool = False
     wall_s: float | None = Field(None, ge=0, allow_inf_nan=False, description="the step's loaded time, warm-up in")
     db_queries: int | None = Field(None, ge=0, description="the database's Questions during the step; None: unread")
+    host_busy: float | None = Field(
+        None, ge=0, le=1, allow_inf_nan=False, description="share of this machine's CPU busy during the step"
+    )
+    perfscore_busy: float | None = Field(
+        None, ge=0, le=1, allow_inf_nan=False, description="of which perfscore's own (its load generators)"
+    )
 
 
 class RampSnapshot(Snapshot):

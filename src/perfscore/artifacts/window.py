@@ -29,6 +29,15 @@ class HostUsage(BaseModel):
     own_cpu_s: float = Field(ge=0, description="CPU seconds perfscore and its load generators used")
     disks: dict[str, DiskUsage] | None = Field(None, description="None: the OS reports no per-disk busy time")
 
+    @property
+    def busy_share(self) -> float:
+        """The share of all cores the whole machine was busy (perfscore included)."""
+        return round(min(1.0, self.busy_cpu_s / (self.wall_s * self.cores)), 4) if self.wall_s > 0 else 0.0
+
+    @property
+    def own_share(self) -> float:
+        return round(min(1.0, self.own_cpu_s / (self.wall_s * self.cores)), 4) if self.wall_s > 0 else 0.0
+
 
 class WindowSnapshot(Snapshot):
     artifact: ClassVar[str] = "window"

@@ -35,6 +35,7 @@ class Outcome:
     low_confidence: str | None = None
     summary: str | None = None
     evidence: dict[str, Any] | None = None
+    advice: str | None = None  # a fix that fits what was found, in place of the rubric's generic action
 
 
 class Unmeasurable(Exception):
@@ -58,9 +59,14 @@ def window_requests(w: WindowSnapshot) -> int:
 
 
 def measured(
-    value: float | bool, *, low_confidence: str | None = None, summary: str | None = None, **evidence: Any
+    value: float | bool,
+    *,
+    low_confidence: str | None = None,
+    summary: str | None = None,
+    advice: str | None = None,
+    **evidence: Any,
 ) -> Outcome:
-    return Outcome("measured", value, None, low_confidence, summary, evidence)
+    return Outcome("measured", value, None, low_confidence, summary, evidence, advice)
 
 
 def unavailable(reason: str, **evidence: Any) -> Outcome:
@@ -111,6 +117,7 @@ class AuditSpec:
             probe=self.reads,
             low_confidence=out.low_confidence,
             summary=out.summary,
+            advice=out.advice,
             evidence=out.evidence or {},
         )
 

@@ -15,6 +15,21 @@ KPI_RATE = 1000.0  # req/s: the seed's throughput KPI, the load the CPU KPI is p
 CPU_BUDGET = 0.70  # seed KPI: CPU usage < 70 %
 DISK_BUDGET = 0.60  # seed KPI: disk I/O < 60 %
 LOW_RATE = 100.0  # req/s below which background CPU weighs on a projection
+SATURATED = 0.90  # share of all cores busy: the CPU, not the workers, is the bottleneck
+
+
+def cpu_bound(busy: float | None, own: float | None, where: str) -> str | None:
+    """The advice when the host's CPU ran out, whatever the workers did; None when it did not."""
+    if busy is None or busy < SATURATED:
+        return None
+    gen = f", {own:.0%} of it perfscore's load generator" if own else ""
+    return (
+        f"Do not add workers: this host's CPU was {busy:.0%} busy {where}{gen}, so more workers make every "
+        "request slower. Cut the CPU each request costs: a page cache or object cache for what every page "
+        "computes, OPcache, then the slowest endpoints (see response time); add app servers for more."
+    )
+
+
 MB = 1024 * 1024
 
 

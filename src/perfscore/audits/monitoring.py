@@ -8,7 +8,9 @@ from typing import Any
 
 from perfscore.artifacts.http import HttpAnswer
 from perfscore.artifacts.monitoring import MonitoringSnapshot
+from perfscore.artifacts.window import WindowSnapshot
 from perfscore.audits.base import Outcome, audit, measured, unavailable
+from perfscore.audits.host import cpu_bound
 
 TRACE_HEADERS = ("server-timing", "traceparent", "x-request-id", "x-trace-id", "x-correlation-id")
 STUB = re.compile(r"Active connections:\s*(\d+).*?\n\s*(\d+)\s+(\d+)\s+(\d+)", re.S)
@@ -121,7 +123,7 @@ def fpm_status(s: MonitoringSnapshot) -> Outcome:
     category="scalability",
     evidence="'max children reached' delta over the window and the listen queue at its end",
 )
-def fpm_not_saturated(s: MonitoringSnapshot) -> Outcome:
+def fpm_not_saturated(s: MonitoringSnapshot, w: WindowSnapshot | None) -> Outcome:
     if not s.fpm_status_path:
         return unavailable("no PHP-FPM status page to read saturation from")
     doc = _fpm(s.fpm_after)
@@ -135,12 +137,27 @@ def fpm_not_saturated(s: MonitoringSnapshot) -> Outcome:
     if restarted:
         reached = _int(doc, "max children reached")
     queue = _int(doc, "listen queue")
-    ok = reached <= 0 and queue <= 0
+    # "max listen queue" is a high-water mark since the pool started: grown during the window, requests
+    # waited for a worker then (a static pool never counts "max children reached").
+    peak = _int(doc, "max listen queue")
+    queued = peak if restarted or before is None else (peak if peak > _int(before, "max listen queue") else 0)
+    # On a unix socket FPM sees no listen queue, and its "max active processes" counts far more than its
+    # workers on a healthy pool (checked on PHP 8.2 with nginx's fastcgi_keep_conn): neither is read there.
+    ok = reached <= 0 and queue <= 0 and queued <= 0
+    host = w.host if w is not None else None
+    cpu = cpu_bound(host.busy_share, host.own_share, "during the window") if host and not ok else None
     return measured(
         ok,
         low_confidence="PHP-FPM restarted during the window: counted since its restart" if restarted else None,
-        summary=None if ok else f"PHP-FPM ran out of workers {reached} time(s) during the window; listen queue {queue}",
+        summary=None
+        if ok
+        else f"PHP-FPM ran out of workers during the window ({reached} time(s) at max children; up to {queued} "
+        f"requests queued for a worker; listen queue at the end {queue})"
+        + (f"; the host's CPU was {host.busy_share:.0%} busy" if cpu and host else ""),
+        advice=cpu,
+        host_cpu_busy=host.busy_share if host else None,
         max_children_reached_in_window=reached,
+        max_listen_queue_in_window=queued,
         listen_queue=queue,
     )
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from perfscore.artifacts.ramp import RampSnapshot, RampStep
 from perfscore.audits.base import Outcome, audit, measured, unavailable
+from perfscore.audits.host import SATURATED, cpu_bound
 from perfscore.load.usl import fit_usl
 
 CATEGORY = "scalability"
@@ -44,6 +45,12 @@ def _ramp(s: RampSnapshot) -> tuple[RampStep | None, list[RampStep], str, dict[s
     return best, good, summary, {"steps": steps, "slo": slo, "usl": _usl(s.steps)}
 
 
+def _cpu_advice(s: RampSnapshot) -> str | None:
+    """Advice for a ramp whose host CPU ran out: at the first step where it did."""
+    step = next((st for st in s.steps if st.host_busy is not None and st.host_busy >= SATURATED), None)
+    return cpu_bound(step.host_busy, step.perfscore_busy, f"at {step.concurrency} users") if step else None
+
+
 @audit(
     "load.max_throughput",
     title="Highest throughput meeting the SLO",
@@ -55,7 +62,7 @@ def max_throughput(s: RampSnapshot) -> Outcome:
     if not s.steps:
         return unavailable("the ramp ran no step")
     best, _, summary, evidence = _ramp(s)
-    return measured(float(best.rps) if best else 0.0, summary=summary, **evidence)
+    return measured(float(best.rps) if best else 0.0, summary=summary, advice=_cpu_advice(s), **evidence)
 
 
 @audit(
@@ -69,7 +76,8 @@ def max_concurrency(s: RampSnapshot) -> Outcome:
     if not s.steps:
         return unavailable("the ramp ran no step")
     _, good, summary, evidence = _ramp(s)
-    return measured(float(max(st.concurrency for st in good)) if good else 0.0, summary=summary, **evidence)
+    value = float(max(st.concurrency for st in good)) if good else 0.0
+    return measured(value, summary=summary, advice=_cpu_advice(s), **evidence)
 
 
 @audit(

@@ -89,7 +89,7 @@ def build_roadmap(
                 gain=round(gain, 2),
                 gain_per_effort=round(gain / EFFORT_COST[r.effort], 3),
                 title=r.title,
-                action=r.action,
+                action=(meas.advice if meas and meas.advice else r.action),
                 effort=r.effort,
                 phase=FIX_FIRST[0] if mid in critical else r.phase,
                 critical=mid in critical,

@@ -14,6 +14,7 @@ from perfscore.audits.scalability import meets_slo
 from perfscore.config import Config
 from perfscore.errors import PerfscoreError
 from perfscore.gatherers.base import GatherContext, ProbeUnavailable
+from perfscore.gatherers.host import HostMeter
 from perfscore.gatherers.mysql import MySQLGatherer
 from perfscore.session.traffic import load_spec, preflight
 
@@ -54,10 +55,13 @@ def _steps(cfg: Config, snap: RampSnapshot, db: MySQLGatherer | None, run_load: 
     for c in sorted(set(load.ramp)):
         spec = load_spec(cfg, connections=c, duration_s=load.step_s, warmup_s=min(0.5, load.step_s))
         q0 = db.questions() if db else None
+        meter = HostMeter()
+        metering = meter.start()
         try:
             r = run_load(spec)
         except RuntimeError as exc:
             raise ProbeUnavailable(str(exc)) from None
+        host = meter.stop() if metering else None
         q1 = db.questions() if db and q0 is not None else None
         loaded = spec.warmup_s + r.duration_s  # the counter also saw the warm-up; process start-up sends nothing
         step = RampStep(
@@ -69,6 +73,8 @@ def _steps(cfg: Config, snap: RampSnapshot, db: MySQLGatherer | None, run_load: 
             generator_saturated=r.generator.saturated,
             wall_s=round(loaded, 3),
             db_queries=q1 - q0 if q0 is not None and q1 is not None and q1 >= q0 else None,
+            host_busy=host.busy_share if host else None,
+            perfscore_busy=host.own_share if host else None,
         )
         steps.append(step)
         broken = 0 if meets_slo(step, snap.slo_p95_ms, snap.slo_error_rate) else broken + 1

@@ -35,6 +35,13 @@ if ($api) {
     if ($delay > 0) {
         usleep(min($delay, 10000) * 1000);
     }
+    $burn = (int) Knobs::get('cpu_burn_ms');
+    if ($burn > 0) {  // CPU, not waiting: a page that computes too much on every request
+        $until = hrtime(true) + min($burn, 1000) * 1000000;
+        for ($x = ''; hrtime(true) < $until;) {
+            $x = md5($x);
+        }
+    }
     $rate = (float) Knobs::get('error_rate');
     if ($rate > 0 && mt_rand() / mt_getrandmax() < $rate) {
         App::count('injected_error', 500);
