@@ -362,3 +362,36 @@ def test_a_cpu_bound_host_is_told_to_cut_work_not_to_add_workers(tmp_path: Path,
     assert item["action"].startswith("Do not add workers: this host's CPU was"), item
     assert "Add PHP-FPM workers" not in item["action"]
     assert metric(doc, "host.cpu_utilisation")["value"] > 1.0  # ~15 ms per request: far past 70 % at 1,000 req/s
+
+
+def test_patterns_that_match_two_fpm_masters_warn_that_figures_mix_apps(tmp_path: Path, stack: Path) -> None:
+    import shutil
+    import subprocess
+    import time
+
+    fpm = next(
+        (shutil.which(n) for n in ("php-fpm8.2", "php-fpm8.3", "php-fpm", "php-fpm8.1") if shutil.which(n)), None
+    )
+    assert fpm, "the stack's PHP-FPM binary"
+    conf = tmp_path / "other-fpm.conf"
+    conf.write_text(
+        f"[global]\npid = {tmp_path}/other.pid\nerror_log = {tmp_path}/other.log\ndaemonize = no\n"
+        f"[other]\nuser = root\ngroup = root\nlisten = {tmp_path}/other.sock\npm = static\npm.max_children = 2\n"
+    )
+    other = subprocess.Popen([fpm, "--fpm-config", str(conf), "--allow-to-run-as-root"], stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(50):  # until its workers exist
+            if (tmp_path / "other.sock").exists():
+                break
+            time.sleep(0.1)
+        cfg = _config(tmp_path, duration=2)
+        doc_cfg = yaml.safe_load(cfg.read_text())
+        doc_cfg["processes"]["app"] = ["php-fpm: pool"]  # `init`'s broad default
+        cfg.write_text(yaml.safe_dump(doc_cfg))
+        doc = audit(cfg)
+    finally:
+        other.terminate()
+        other.wait(10)
+    rss = metric(doc, "php.worker_rss_mean")
+    assert "match workers of 2 parent processes" in (rss["low_confidence"] or ""), rss
+    assert "narrow processes.app" in rss["low_confidence"]

@@ -26,6 +26,12 @@ class ProcessSnapshot(Snapshot):
     memory_total_mb: Bytes = 0
     memory_available_mb: Bytes = 0
     swap_used_mb: Bytes = 0
+    app_parents: dict[str, int] = Field(
+        default_factory=dict, description="the app workers' parent processes (title [pid]) -> workers under each"
+    )
+    servers: dict[str, int] = Field(
+        default_factory=dict, description="database/cache: how many top-level processes their patterns match"
+    )
     cpu_s: dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] = Field(
         default_factory=dict, description="app/database/cache: CPU seconds their processes used, begin to end"
     )

@@ -15,6 +15,18 @@ def _no_workers(s: ProcessSnapshot) -> str:
     return f"no process on this machine matches {', '.join(s.patterns)!r}"
 
 
+def mixed_apps(s: ProcessSnapshot) -> str | None:
+    """Why worker figures may mix apps: the patterns matched workers of more than one parent (master)."""
+    parents = [k for k in s.app_parents if k != "none"]
+    if len(parents) <= 1:
+        return None
+    shown = ", ".join(f"{k} ×{s.app_parents[k]}" for k in sorted(parents)[:3])
+    return (
+        f"the app patterns match workers of {len(parents)} parent processes ({shown}): the figures mix apps or "
+        "pools; narrow processes.app to the pool that serves this app (e.g. '^php-fpm: pool www$')"
+    )
+
+
 @audit(
     "system.memory_used_ratio",
     title="System memory in use",
@@ -44,8 +56,11 @@ def worker_rss_mean(s: ProcessSnapshot) -> Outcome:
     if not s.rss_after:
         return unavailable(_no_workers(s))
     rss_mb = [v / MB for v in s.rss_after.values()]
+    many = {k: v for k, v in s.servers.items() if v > 1}
     return measured(
         round(statistics.mean(rss_mb), 2),
+        low_confidence=mixed_apps(s),
+        servers_matched=many or None,
         workers=len(rss_mb),
         max_mb=round(max(rss_mb), 2),
         pss_mean_mb=round(statistics.mean(s.pss_mb), 2) if s.pss_mb else None,
@@ -77,6 +92,7 @@ def worker_memory_growth(s: ProcessSnapshot) -> Outcome:
     )
     return measured(
         growth,
+        low_confidence=mixed_apps(s),
         summary=leak,
         workers_compared=len(common),
         before_mb=round(before / MB, 2),

@@ -7,6 +7,7 @@ import math
 from perfscore.artifacts.memory import ProcessSnapshot
 from perfscore.artifacts.php import FpmPool, OpcacheStatus, PhpSnapshot
 from perfscore.audits.base import Outcome, Unmeasurable, audit, measured
+from perfscore.audits.memory import mixed_apps
 
 ON = ("1", "on", "true", "yes")
 FULL_FREE_SHARE = 0.05  # less free OPcache memory than this is full in practice
@@ -143,10 +144,18 @@ def fpm_memory_fit(s: PhpSnapshot, m: ProcessSnapshot) -> Outcome:
     fits = math.floor(MEMORY_BUDGET * usable / per_worker) if per_worker > 0 else None
     return measured(
         round(ratio, 4),
-        low_confidence=None
-        if pss
-        else "worker RSS counts the memory workers share (OPcache, libraries) once per worker: the fit is "
-        "overstated (run perfscore as root for PSS)",
+        low_confidence="; ".join(
+            x
+            for x in (
+                None
+                if pss
+                else "worker RSS counts the memory workers share (OPcache, libraries) once per worker: the fit "
+                "is overstated (run perfscore as root for PSS)",
+                mixed_apps(m),
+            )
+            if x
+        )
+        or None,
         summary=(
             f"pm.max_children {children} × p95 worker {per_worker:,.0f} MB = {children * per_worker:,.0f} MB, "
             f"{ratio:.0%} of the {usable:,.0f} MB PHP can use: lower pm.max_children to {fits} or add memory"

@@ -101,6 +101,34 @@ def _cpu(procs: dict[int, Any]) -> dict[int, float]:
     return out
 
 
+def _parents(procs: dict[int, Any]) -> dict[str, int]:
+    """Workers per parent process (its title and pid): more than one parent means several apps or pools."""
+    import psutil
+
+    out: dict[str, int] = {}
+    for p in procs.values():
+        try:
+            parent = p.parent()
+            key = f"{' '.join(parent.cmdline())[:120] or parent.name()} [{parent.pid}]" if parent else "none"
+        except psutil.Error:
+            continue
+        out[key] = out.get(key, 0) + 1
+    return out
+
+
+def _top_level(procs: dict[int, Any]) -> int:
+    """Matching processes whose parent does not match too: one per server, not one per thread or child."""
+    import psutil
+
+    n = 0
+    for p in procs.values():
+        try:
+            n += p.ppid() not in procs
+        except psutil.Error:
+            continue
+    return n
+
+
 def _rss(procs: dict[int, Any]) -> dict[int, int]:
     import psutil
 
@@ -194,4 +222,6 @@ class MemoryGatherer(Gatherer):
             memory_available_mb=vm.available // MB,
             swap_used_mb=swap.used // MB,
             cpu_s=cpu,
+            app_parents=_parents(workers),
+            servers={"database": _top_level(roles["database"]), "cache": _top_level(roles["cache"])},
         )
