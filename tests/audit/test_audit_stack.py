@@ -395,3 +395,18 @@ def test_patterns_that_match_two_fpm_masters_warn_that_figures_mix_apps(tmp_path
     rss = metric(doc, "php.worker_rss_mean")
     assert "match workers of 2 parent processes" in (rss["low_confidence"] or ""), rss
     assert "narrow processes.app" in rss["low_confidence"]
+
+
+def test_a_configured_query_the_app_never_runs_is_a_hypothesis_with_fitting_advice(tmp_path: Path, stack: Path) -> None:
+    cfg = _config(tmp_path, duration=2)
+    doc_cfg = yaml.safe_load(cfg.read_text())
+    doc_cfg["mysql"]["queries"]["email_search"] = "SELECT id, last_name FROM borrowers WHERE email LIKE '%example%' LIMIT 20"
+    cfg.write_text(yaml.safe_dump(doc_cfg))
+    doc = audit(cfg)
+    scans = metric(doc, "mysql.full_scan_statements")
+    found = next(f for f in scans["evidence"]["statements"] if f.get("query") == "email_search")
+    assert found["ran_in_window"] is False and "FULLTEXT" in found["unindexable"], found
+    assert "would scan" in scans["summary"] and "not seen running" in scans["summary"], scans["summary"]
+    assert scans["value"] == 0.5, scans  # the healthy stack's own statements scan nothing
+    item = next(i for i in doc["roadmap"] if i["metric"] == "mysql.full_scan_statements")
+    assert "FULLTEXT" in item["action"] and "index the" not in item["action"].lower(), item

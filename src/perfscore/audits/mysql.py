@@ -375,7 +375,8 @@ def slow_query_log(s: MySQLSnapshot) -> Outcome:
 
 
 def _scans_in(plan: list[PlanRow]) -> list[PlanRow]:
-    return [r for r in plan if (r.type or "").upper() == "ALL" and r.rows >= FULL_SCAN_MIN_ROWS]
+    """Rows of a plan that read a whole table (ALL) or a whole index (index), over enough rows to matter."""
+    return [r for r in plan if (r.type or "").upper() in ("ALL", "INDEX") and r.rows >= FULL_SCAN_MIN_ROWS]
 
 
 def digest_deltas(before: list[DigestRow], after: list[DigestRow]) -> list[tuple[DigestRow, DigestRow, int]]:
@@ -453,12 +454,45 @@ def _same_statement(found: dict[str, Any], kept: list[dict[str, Any]]) -> bool:
     )
 
 
+# Patterns no B-tree index can serve, and what does (the index advice would not help them).
+UNINDEXABLE = (
+    (
+        re.compile(r"\bLIKE\s+(?:_\w+)?\s*(?:'%|\"%|CONCAT\s*\(\s*'%)", re.I),
+        "a LIKE with a leading wildcard cannot use a B-tree index: use a FULLTEXT index (MATCH … AGAINST) or "
+        "a search engine, or cache the results",
+    ),
+    (
+        re.compile(
+            r"\bWHERE\b.*\b(?:LOWER|UPPER|DATE|YEAR|MONTH|SUBSTR(?:ING)?|TRIM|CAST|CONVERT)\s*\(\s*`?\w", re.I | re.S
+        ),
+        "a function on a column hides it from its index: compare the bare column, or index a generated column "
+        "that holds the function's result",
+    ),
+    (
+        re.compile(
+            r"\bWHERE\b[^;]*?\b(\w+)`?\s*(?:=|LIKE|<|>)[^;]*?\bOR\s+`?(?!\1\b)\w+`?\s*(?:=|LIKE|<|>)", re.I | re.S
+        ),
+        "an OR across different columns defeats a single index: split it into a UNION of indexed lookups, or "
+        "index each column (index merge)",
+    ),
+)
+
+
+def unindexable(statement: str) -> str | None:
+    """Why no ordinary index helps this statement, and what does; None when an index may."""
+    return next((why for pattern, why in UNINDEXABLE if pattern.search(statement)), None)
+
+
+HYPOTHETICAL_WEIGHT = 0.5  # a configured query not seen running counts half: what it would do, not what it did
+
+
 @audit(
     "mysql.full_scan_statements",
     title="Hot statements that scan a whole table",
     unit="statements",
     category=CATEGORY,
-    evidence="statements of the window (digests, slow log) and configured queries whose plan scans ≥ 1,000 rows",
+    evidence="statements of the window (digests, slow log) whose plan scans ≥ 1,000 rows, each 1; configured "
+    "queries that would, not seen running in the window, ½ each (what they would do, not what they did)",
 )
 @judged_on_data
 def full_scan_statements(s: MySQLSnapshot) -> Outcome:
@@ -468,27 +502,45 @@ def full_scan_statements(s: MySQLSnapshot) -> Outcome:
     slow = _from_slow_log(s) if s.slow_log is not None else None
     if digests is None and slow is None and not s.queries:
         return unavailable("performance_schema is off, the slow log is not in a table and no queries are configured")
-    # Digests catch what the app ran during the window; EXPLAIN covers the configured
-    # queries even when a cache kept them from reaching the server.
+    # Digests and the slow log say what the app ran during the window; EXPLAIN covers the configured
+    # queries even when a cache kept them from reaching the server, as hypotheses.
     scans: list[dict[str, Any]] = []
-    for found in _from_explain(s) + (digests or []) + (slow or []):
-        if not _same_statement(found, scans):
-            scans.append(found)
-    summary = "; ".join(
-        f"{f['table']}: full scan of ~{f['rows']:,} rows in {' '.join(str(f['statement']).split())[:160]}"
-        for f in scans[:3]
-    )
+    for found in _from_explain(s):
+        scans.append({**found, "ran_in_window": False})
+    for found in (digests or []) + (slow or []):
+        same = [k for k in scans if _same_statement(found, [k])]
+        if same:
+            for k in same:
+                k["ran_in_window"] = True
+        else:
+            scans.append({**found, "ran_in_window": True})
+    for f in scans:
+        f["unindexable"] = unindexable(str(f["statement"]))
+    ran = [f for f in scans if f["ran_in_window"]]
+    would = [f for f in scans if not f["ran_in_window"]]
+
+    def line(f: dict[str, Any]) -> str:
+        text = " ".join(str(f["statement"]).split())[:160]
+        if f["ran_in_window"]:
+            return f"{f['table']}: full scan of ~{f['rows']:,} rows in {text}"
+        return f"{f['table']}: would scan ~{f['rows']:,} rows (configured query, not seen running) in {text}"
+
+    summary = "; ".join(line(f) for f in (ran + would)[:3])
     sources = [
         name
         for name, used in (("performance_schema", digests), ("slow_log", slow), ("EXPLAIN", s.queries or None))
         if used is not None
     ]
     failed = [q.name for q in s.queries if q.error]
+    top = (ran + would)[0] if scans else None
     return measured(
-        float(len(scans)),
+        float(len(ran) + HYPOTHETICAL_WEIGHT * len(would)),
         low_confidence=f"configured queries not EXPLAINed (they failed): {', '.join(failed)}" if failed else None,
         summary=summary or None,
-        statements=scans,
+        advice=f"{top['table']}: {top['unindexable']}" if top and top["unindexable"] else None,
+        statements=ran + would,
+        ran_in_window=len(ran),
+        not_seen_running=len(would),
         sources=sources,
     )
 
