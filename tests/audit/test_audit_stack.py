@@ -400,7 +400,8 @@ def test_patterns_that_match_two_fpm_masters_warn_that_figures_mix_apps(tmp_path
 def test_a_configured_query_the_app_never_runs_is_a_hypothesis_with_fitting_advice(tmp_path: Path, stack: Path) -> None:
     cfg = _config(tmp_path, duration=2)
     doc_cfg = yaml.safe_load(cfg.read_text())
-    doc_cfg["mysql"]["queries"]["email_search"] = "SELECT id, last_name FROM borrowers WHERE email LIKE '%example%' LIMIT 20"
+    never_run = "SELECT id, last_name FROM borrowers WHERE email LIKE '%example%' LIMIT 20"
+    doc_cfg["mysql"]["queries"]["email_search"] = never_run
     cfg.write_text(yaml.safe_dump(doc_cfg))
     doc = audit(cfg)
     scans = metric(doc, "mysql.full_scan_statements")
