@@ -196,8 +196,9 @@ def test_redis_stopped_mid_audit_completes(own_redis, tmp_path: Path) -> None:  
     doc = json.loads(out.read_text())
     metrics = {m["id"]: m for c in doc["categories"] for m in c["metrics"]}
     hit = metrics["redis.hit_ratio"]
-    assert hit["status"] == "measured" and hit["value"] == pytest.approx(2 / 3, abs=1e-4), hit
-    assert "Redis unavailable at the end of the window" in hit["low_confidence"]
+    # No end sample, no window figure: the start's lifetime ratio is evidence, never scored.
+    assert hit["status"] == "unavailable" and "Redis unavailable at the end of the window" in hit["reason"], hit
+    assert hit["evidence"]["lifetime"]["ratio"] == pytest.approx(2 / 3, abs=1e-4), hit
     assert metrics["redis.latency_monitor"]["status"] == "unavailable"
 
 
