@@ -393,7 +393,8 @@ def test_patterns_that_match_two_fpm_masters_warn_that_figures_mix_apps(tmp_path
         other.terminate()
         other.wait(10)
     rss = metric(doc, "php.worker_rss_mean")
-    assert "match workers of 2 parent processes" in (rss["low_confidence"] or ""), rss
+    assert "match workers of 2 masters or pools" in (rss["low_confidence"] or ""), rss
+    assert "pool loanflow" in rss["low_confidence"] and "pool other" in rss["low_confidence"]
     assert "narrow processes.app" in rss["low_confidence"]
 
 

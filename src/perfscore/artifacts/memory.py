@@ -27,7 +27,7 @@ class ProcessSnapshot(Snapshot):
     memory_available_mb: Bytes = 0
     swap_used_mb: Bytes = 0
     app_parents: dict[str, int] = Field(
-        default_factory=dict, description="the app workers' parent processes (title [pid]) -> workers under each"
+        default_factory=dict, description="the app workers' master (name [pid]) and pool -> workers under each"
     )
     servers: dict[str, int] = Field(
         default_factory=dict, description="database/cache: how many top-level processes their patterns match"

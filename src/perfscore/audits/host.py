@@ -19,10 +19,18 @@ SATURATED = 0.90  # share of all cores busy: the CPU, not the workers, is the bo
 
 
 def cpu_bound(busy: float | None, own: float | None, where: str) -> str | None:
-    """The advice when the host's CPU ran out, whatever the workers did; None when it did not."""
-    if busy is None or busy < SATURATED:
+    """The advice when the app's host ran out of CPU, whatever the workers did; None when it did not.
+
+    ``busy`` is the share of all cores the machine was busy, ``own`` perfscore's part of it: the stack
+    must have used ≥ 90 % of what the load generator left, so a busy generator is never the app's fault.
+    """
+    if busy is None:
         return None
-    gen = f", {own:.0%} of it perfscore's load generator" if own else ""
+    own = own or 0.0
+    left = 1.0 - own
+    if left <= 0 or (busy - own) / left < SATURATED:
+        return None
+    gen = f" (perfscore's load generator used {own:.0%} of all cores)" if own >= 0.01 else ""
     return (
         f"Do not add workers: this host's CPU was {busy:.0%} busy {where}{gen}, so more workers make every "
         "request slower. Cut the CPU each request costs: a page cache or object cache for what every page "

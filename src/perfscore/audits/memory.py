@@ -22,7 +22,7 @@ def mixed_apps(s: ProcessSnapshot) -> str | None:
         return None
     shown = ", ".join(f"{k} ×{s.app_parents[k]}" for k in sorted(parents)[:3])
     return (
-        f"the app patterns match workers of {len(parents)} parent processes ({shown}): the figures mix apps or "
+        f"the app patterns match workers of {len(parents)} masters or pools ({shown}): the figures mix apps or "
         "pools; narrow processes.app to the pool that serves this app (e.g. '^php-fpm: pool www$')"
     )
 

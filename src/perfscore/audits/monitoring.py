@@ -121,7 +121,8 @@ def fpm_status(s: MonitoringSnapshot) -> Outcome:
     "php.fpm_not_saturated",
     title="PHP-FPM never ran out of workers",
     category="scalability",
-    evidence="'max children reached' delta over the window and the listen queue at its end",
+    evidence="'max children reached' delta over the window, the listen queue at its end and, for a static pool, "
+    "the listen-queue high-water mark grown during the window (FPM sees no queue on a unix socket)",
 )
 def fpm_not_saturated(s: MonitoringSnapshot, w: WindowSnapshot | None) -> Outcome:
     if not s.fpm_status_path:
@@ -140,7 +141,10 @@ def fpm_not_saturated(s: MonitoringSnapshot, w: WindowSnapshot | None) -> Outcom
     # "max listen queue" is a high-water mark since the pool started: grown during the window, requests
     # waited for a worker then (a static pool never counts "max children reached").
     peak = _int(doc, "max listen queue")
-    queued = peak if restarted or before is None else (peak if peak > _int(before, "max listen queue") else 0)
+    static = str(doc.get("process manager", "")) == "static"  # it never counts "max children reached"
+    # A high-water mark since the pool started: only its growth during the window is the window's.
+    grew = before is not None and not restarted and peak > _int(before, "max listen queue")
+    queued = peak if static and grew else 0
     # On a unix socket FPM sees no listen queue, and its "max active processes" counts far more than its
     # workers on a healthy pool (checked on PHP 8.2 with nginx's fastcgi_keep_conn): neither is read there.
     ok = reached <= 0 and queue <= 0 and queued <= 0

@@ -445,42 +445,88 @@ def _from_explain(s: MySQLSnapshot) -> list[dict[str, Any]]:
     ]
 
 
-def _same_statement(found: dict[str, Any], kept: list[dict[str, Any]]) -> bool:
-    """A digest of a configured query is the same finding as its EXPLAIN: count it once."""
-    norm = re.sub(r"[`\s]+", " ", str(found["statement"])).lower()
-    return any(
-        e["table"] == found["table"] and re.sub(r"\s+", " ", str(e["statement"])).lower().split(" where")[0] in norm
-        for e in kept
-    )
-
-
-# Patterns no B-tree index can serve, and what does (the index advice would not help them).
-UNINDEXABLE = (
-    (
-        re.compile(r"\bLIKE\s+(?:_\w+)?\s*(?:'%|\"%|CONCAT\s*\(\s*'%)", re.I),
-        "a LIKE with a leading wildcard cannot use a B-tree index: use a FULLTEXT index (MATCH … AGAINST) or "
-        "a search engine, or cache the results",
-    ),
-    (
-        re.compile(
-            r"\bWHERE\b.*\b(?:LOWER|UPPER|DATE|YEAR|MONTH|SUBSTR(?:ING)?|TRIM|CAST|CONVERT)\s*\(\s*`?\w", re.I | re.S
-        ),
-        "a function on a column hides it from its index: compare the bare column, or index a generated column "
-        "that holds the function's result",
-    ),
-    (
-        re.compile(
-            r"\bWHERE\b[^;]*?\b(\w+)`?\s*(?:=|LIKE|<|>)[^;]*?\bOR\s+`?(?!\1\b)\w+`?\s*(?:=|LIKE|<|>)", re.I | re.S
-        ),
-        "an OR across different columns defeats a single index: split it into a UNION of indexed lookups, or "
-        "index each column (index merge)",
-    ),
+# Patterns no B-tree index can serve, and what does (the index advice would not help them). Statements
+# are cut to MAX_SQL characters and every pattern is linear: SQL text can come from anyone.
+MAX_SQL = 4000
+LEADING_WILDCARD = re.compile(r"\bLIKE\s+(?:_\w+\s*)?(?:['\"]%|CONCAT\s*\(\s*['\"]%)", re.I)
+LITERAL = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|\b\d+(?:\.\d+)?\b")
+WHERE_END = re.compile(r"\b(?:GROUP\s+BY|ORDER\s+BY|LIMIT|HAVING|UNION|FOR\s+UPDATE)\b|;", re.I)
+FUNC_ON_COLUMN = re.compile(
+    r"\b(?:LOWER|UPPER|DATE|YEAR|MONTH|DAY|SUBSTR(?:ING)?|TRIM|LEFT|RIGHT|CAST|CONVERT|IFNULL|COALESCE)"
+    r"\s*\(\s*(?:\w+\.)?\w+\s*[),]",
+    re.I,
 )
+OR_TOKENS = re.compile(r"(\()|(\))|\b(OR)\b|(?:\w+\.)?(\w+)\s*(?:<=|>=|<>|!=|=|<|>|\bLIKE\b|\bIN\b|\bBETWEEN\b)", re.I)
+WHY_WILDCARD = (
+    "a LIKE with a leading wildcard cannot use a B-tree index: use a FULLTEXT index (MATCH … AGAINST) or "
+    "a search engine, or cache the results"
+)
+WHY_FUNCTION = (
+    "a function on a column hides it from its index: compare the bare column, or index a generated column "
+    "that holds the function's result"
+)
+WHY_OR = (
+    "an OR across different columns defeats a single index: split it into a UNION of indexed lookups, or "
+    "index each column (index merge)"
+)
+WHY_NO_WHERE = "it reads every row by design (no WHERE): keep a counter or summary table, or cache the result"
+
+
+def normalize_sql(text: str) -> str:
+    """One form for a digest's text and the statement it came from: literals as ?, no quoting, no spacing."""
+    t = LITERAL.sub("?", text[:MAX_SQL]).replace("`", "").lower()
+    t = re.sub(r"\s*([(),=<>!+*/-])\s*", r"\1", re.sub(r"\s+", " ", t)).strip()
+    return re.sub(r"\((?:\?(?:,\?)*|\.\.\.)\)", "(?)", t)
+
+
+def _where(bare: str) -> str | None:
+    m = re.search(r"\bWHERE\b", bare, re.I)
+    if m is None:
+        return None
+    rest = bare[m.end() :]
+    end = WHERE_END.search(rest)
+    return rest[: end.start()] if end else rest
+
+
+def _or_across_columns(where: str) -> bool:
+    """An OR whose two sides compare different columns, at the same parenthesis depth."""
+    last: dict[int, str] = {}
+    pending: dict[int, str] = {}
+    depth = 0
+    for m in OR_TOKENS.finditer(where):
+        opened, closed, orr, column = m.groups()
+        if opened:
+            depth += 1
+            continue
+        if closed:
+            depth = max(depth - 1, 0)
+            col = "(group)"
+        elif orr:
+            if depth in last:
+                pending[depth] = last[depth]
+            continue
+        else:
+            col = column.lower()
+        if depth in pending and pending.pop(depth) != col:
+            return True
+        last[depth] = col
+    return False
 
 
 def unindexable(statement: str) -> str | None:
     """Why no ordinary index helps this statement, and what does; None when an index may."""
-    return next((why for pattern, why in UNINDEXABLE if pattern.search(statement)), None)
+    text = statement[:MAX_SQL]
+    if LEADING_WILDCARD.search(text):
+        return WHY_WILDCARD
+    bare = LITERAL.sub("?", text).replace("`", "")
+    where = _where(bare)
+    if where is None:
+        return WHY_NO_WHERE if re.match(r"\s*\(?\s*SELECT\b", bare, re.I) else None
+    if FUNC_ON_COLUMN.search(where):
+        return WHY_FUNCTION
+    if _or_across_columns(where):
+        return WHY_OR
+    return None
 
 
 HYPOTHETICAL_WEIGHT = 0.5  # a configured query not seen running counts half: what it would do, not what it did
@@ -502,18 +548,25 @@ def full_scan_statements(s: MySQLSnapshot) -> Outcome:
     slow = _from_slow_log(s) if s.slow_log is not None else None
     if digests is None and slow is None and not s.queries:
         return unavailable("performance_schema is off, the slow log is not in a table and no queries are configured")
-    # Digests and the slow log say what the app ran during the window; EXPLAIN covers the configured
-    # queries even when a cache kept them from reaching the server, as hypotheses.
+    # What ran in the window, by normalized text: every digest that ran, every slow-log statement.
+    seen: set[str] | None = None
+    if s.digests_after is not None or s.slow_log is not None:
+        seen = {normalize_sql(d.text) for d, _, _ in digest_deltas(s.digests_before or [], s.digests_after or [])}
+        seen |= {normalize_sql(st.sql) for st in s.slow_log or []}
+    # Digests and the slow log say what the app ran; EXPLAIN covers the configured queries even when a
+    # cache kept them from the server, as hypotheses.
     scans: list[dict[str, Any]] = []
+    keys: set[tuple[str, str | None]] = set()
     for found in _from_explain(s):
-        scans.append({**found, "ran_in_window": False})
+        key = (normalize_sql(str(found["statement"])), found["table"])
+        seen_it = None if seen is None else key[0] in seen
+        scans.append({**found, "ran_in_window": seen_it})
+        keys.add(key)
     for found in (digests or []) + (slow or []):
-        same = [k for k in scans if _same_statement(found, [k])]
-        if same:
-            for k in same:
-                k["ran_in_window"] = True
-        else:
+        key = (normalize_sql(str(found["statement"])), found["table"])
+        if key not in keys:
             scans.append({**found, "ran_in_window": True})
+            keys.add(key)
     for f in scans:
         f["unindexable"] = unindexable(str(f["statement"]))
     ran = [f for f in scans if f["ran_in_window"]]
@@ -523,22 +576,31 @@ def full_scan_statements(s: MySQLSnapshot) -> Outcome:
         text = " ".join(str(f["statement"]).split())[:160]
         if f["ran_in_window"]:
             return f"{f['table']}: full scan of ~{f['rows']:,} rows in {text}"
+        if f["ran_in_window"] is None:
+            return (
+                f"{f['table']}: would scan ~{f['rows']:,} rows (configured query; whether it ran is unknown) in {text}"
+            )
         return f"{f['table']}: would scan ~{f['rows']:,} rows (configured query, not seen running) in {text}"
 
-    summary = "; ".join(line(f) for f in (ran + would)[:3])
+    ordered = ran + would
+    summary = "; ".join(line(f) for f in ordered[:3])
     sources = [
         name
         for name, used in (("performance_schema", digests), ("slow_log", slow), ("EXPLAIN", s.queries or None))
         if used is not None
     ]
     failed = [q.name for q in s.queries if q.error]
-    top = (ran + would)[0] if scans else None
+    advice = None
+    if ordered and ordered[0]["unindexable"]:
+        advice = f"{ordered[0]['table']}: {ordered[0]['unindexable']}"
+        if any(not f["unindexable"] for f in ordered[1:]):
+            advice += "; for the other statements, index the columns they filter and sort by"
     return measured(
         float(len(ran) + HYPOTHETICAL_WEIGHT * len(would)),
         low_confidence=f"configured queries not EXPLAINed (they failed): {', '.join(failed)}" if failed else None,
         summary=summary or None,
-        advice=f"{top['table']}: {top['unindexable']}" if top and top["unindexable"] else None,
-        statements=ran + would,
+        advice=advice,
+        statements=ordered,
         ran_in_window=len(ran),
         not_seen_running=len(would),
         sources=sources,

@@ -7,7 +7,7 @@ from typing import Any
 
 from perfscore.artifacts.ramp import RampSnapshot, RampStep
 from perfscore.audits.base import Outcome, audit, measured, unavailable
-from perfscore.audits.host import SATURATED, cpu_bound
+from perfscore.audits.host import cpu_bound
 from perfscore.load.usl import fit_usl
 
 CATEGORY = "scalability"
@@ -47,8 +47,13 @@ def _ramp(s: RampSnapshot) -> tuple[RampStep | None, list[RampStep], str, dict[s
 
 def _cpu_advice(s: RampSnapshot) -> str | None:
     """Advice for a ramp whose host CPU ran out: at the first step where it did."""
-    step = next((st for st in s.steps if st.host_busy is not None and st.host_busy >= SATURATED), None)
-    return cpu_bound(step.host_busy, step.perfscore_busy, f"at {step.concurrency} users") if step else None
+    for st in s.steps:
+        if st.generator_saturated or not st.valid:
+            continue  # the generator's own limit: its figures say nothing of the app's CPU
+        advice = cpu_bound(st.host_busy, st.perfscore_busy, f"at {st.concurrency} users")
+        if advice:
+            return advice
+    return None
 
 
 @audit(

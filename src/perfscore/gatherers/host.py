@@ -8,9 +8,12 @@ load generator competes with the stack it measures.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from perfscore.artifacts.window import DiskUsage, HostUsage
+
+if TYPE_CHECKING:
+    from perfscore.config import Config
 
 # Devices that are not disks: loop devices, RAM disks and compressed swap in RAM.
 NOT_DISKS = ("loop", "ram", "zram", "sr")
@@ -26,6 +29,14 @@ def _own() -> float:
 
     t = psutil.Process().cpu_times()
     return float(t.user + t.system + t.children_user + t.children_system)
+
+
+def app_is_here(cfg: Config) -> bool:
+    """The app runs on this machine (loopback or one of its addresses): only then is this CPU the app's."""
+    from perfscore.gatherers.memory import app_host, is_this_machine
+
+    host = app_host(cfg)
+    return host is None or is_this_machine(host)
 
 
 class HostMeter:

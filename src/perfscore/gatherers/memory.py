@@ -101,17 +101,34 @@ def _cpu(procs: dict[int, Any]) -> dict[int, float]:
     return out
 
 
+POOL_TITLE = re.compile(r"\bpool (\S+)")
+
+
 def _parents(procs: dict[int, Any]) -> dict[str, int]:
-    """Workers per parent process (its title and pid): more than one parent means several apps or pools."""
+    """Workers per app: their master (the topmost process above them the patterns also match, else their
+    parent) and their pool. Keys hold a process name and pid only: command lines can carry secrets."""
     import psutil
 
     out: dict[str, int] = {}
+    parents = set()
     for p in procs.values():
         try:
-            parent = p.parent()
-            key = f"{' '.join(parent.cmdline())[:120] or parent.name()} [{parent.pid}]" if parent else "none"
+            parents.add(p.ppid())
         except psutil.Error:
             continue
+    for pid, p in procs.items():
+        if pid in parents:
+            continue  # a master the patterns matched too: its workers speak for it
+        try:
+            top = p
+            while top.ppid() in procs:
+                top = procs[top.ppid()]
+            anchor = top if top is not p else p.parent()
+            pool = POOL_TITLE.search(" ".join(p.cmdline()))
+            key = f"{anchor.name()} [{anchor.pid}]" if anchor else "none"
+        except psutil.Error:
+            continue
+        key += f" pool {pool[1]}" if pool else ""
         out[key] = out.get(key, 0) + 1
     return out
 

@@ -32,7 +32,7 @@ def _roadmap(result: Result) -> list[str]:
         found = f" — found: {md(item.detail[:160])}" if item.detail else ""
         first = "🛑 fix first: " if item.critical else ""
         out.append(
-            f"| {i} | +{item.gain:.2f} | {first}**{md(item.title)}** ({md(item.metric)}){found} | "
+            f"| {i} | +{item.gain:.2f} | {first}**{md(item.title)}** ({md(item.metric)}): {md(item.action)}{found} | "
             f"{md(item.category)} | {item.effort} | {item.phase} |"
         )
     if len(result.roadmap) > 15:

@@ -14,7 +14,7 @@ from perfscore.audits.scalability import meets_slo
 from perfscore.config import Config
 from perfscore.errors import PerfscoreError
 from perfscore.gatherers.base import GatherContext, ProbeUnavailable
-from perfscore.gatherers.host import HostMeter
+from perfscore.gatherers.host import HostMeter, app_is_here
 from perfscore.gatherers.mysql import MySQLGatherer
 from perfscore.session.traffic import load_spec, preflight
 
@@ -41,14 +41,16 @@ def run_ramp(cfg: Config) -> RampSnapshot:
     snap = RampSnapshot(slo_p95_ms=load.slo_p95_ms, slo_error_rate=load.slo_error_rate)
     db = MySQLGatherer(GatherContext(config=cfg, base_dir=cfg.base_dir, window_s=0.0)) if cfg.mysql else None
     try:
-        steps = _steps(cfg, snap, db, run_load)
+        steps = _steps(cfg, snap, db, run_load, metered=app_is_here(cfg))
     finally:
         if db is not None:
             db.close()
     return snap.model_copy(update={"steps": steps})
 
 
-def _steps(cfg: Config, snap: RampSnapshot, db: MySQLGatherer | None, run_load: Any) -> list[RampStep]:
+def _steps(
+    cfg: Config, snap: RampSnapshot, db: MySQLGatherer | None, run_load: Any, *, metered: bool
+) -> list[RampStep]:
     load = cfg.audit.load
     steps: list[RampStep] = []
     broken = 0
@@ -56,7 +58,7 @@ def _steps(cfg: Config, snap: RampSnapshot, db: MySQLGatherer | None, run_load: 
         spec = load_spec(cfg, connections=c, duration_s=load.step_s, warmup_s=min(0.5, load.step_s))
         q0 = db.questions() if db else None
         meter = HostMeter()
-        metering = meter.start()
+        metering = metered and meter.start()  # this machine's CPU says something only of an app running here
         try:
             r = run_load(spec)
         except RuntimeError as exc:

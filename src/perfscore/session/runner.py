@@ -138,7 +138,7 @@ def nothing_reachable(run: Run) -> bool:
 
 
 def _window_traffic(cfg: Config, say: Say, progress: Progress | None) -> WindowSnapshot:
-    from perfscore.gatherers.host import HostMeter
+    from perfscore.gatherers.host import HostMeter, app_is_here
     from perfscore.load.engine import run_load
     from perfscore.session.traffic import load_spec, preflight
 
@@ -159,7 +159,7 @@ def _window_traffic(cfg: Config, say: Say, progress: Progress | None) -> WindowS
     try:
         spec = load_spec(cfg, connections=users, duration_s=window_s, warmup_s=0.5, rate=rate)
         meter = HostMeter()
-        started = meter.start()
+        started = app_is_here(cfg) and meter.start()  # another host's app: this CPU is not its CPU
         load = run_load(spec, progress)
         return WindowSnapshot(load=load, host=meter.stop() if started else None)
     except (RuntimeError, ValueError) as exc:
