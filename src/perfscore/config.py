@@ -287,11 +287,11 @@ endpoints:
 mysql:
   host: 127.0.0.1
   port: 3306
-  user: perfscore               # needs SELECT and PROCESS (and REPLICATION CLIENT for replicas)
+  user: perfscore               # least privilege, no row of the app readable: README "Least-privilege grants"
   database: loanflow
   password_env: PERFSCORE_MYSQL_PASSWORD    # or password_file: secrets/mysql.pw
   replicas_expected: true       # false if you run without replicas on purpose
-  queries:                      # read-only SELECTs to time (anything else is refused)
+  queries:                      # read-only SELECTs to time (refused otherwise; the user needs SELECT on their columns)
     loan_schedule: SELECT installment_no, due_date FROM payment_schedules WHERE loan_id = 4242
 
 redis:
