@@ -71,6 +71,12 @@ def test_baseline_measures_every_configured_category(baseline: dict[str, Any]) -
         "php.opcache",
         "php.fpm_memory_fit",
     } <= measured
+    # Single-user figures: no page cache in front of LoanFlow (reported, weight 0), each endpoint alone.
+    page_cache = metric(baseline, "http.page_cache")
+    assert page_cache["value"] is False and page_cache["score"] is not None, page_cache
+    assert "http.page_cache" not in {i["metric"] for i in baseline["roadmap"]}
+    alone = metric(baseline, "http.p95_latency")["evidence"]["alone_ttfb_ms"]
+    assert set(alone) == {"dashboard", "loan", "loan_b", "borrower_loans", "search"}, alone
     cpu = metric(baseline, "host.cpu_utilisation")["evidence"]
     assert 0 < cpu["window_utilisation"] <= 1 and 0 < cpu["perfscore_utilisation"] < 1, cpu
     assert cpu["processes_cpu_s"]["app"] > 0 and cpu["processes_cpu_s"]["database"] >= 0, cpu

@@ -23,6 +23,7 @@ from perfscore.artifacts.mysql import MySQLSnapshot
 from perfscore.artifacts.php import PhpSnapshot
 from perfscore.artifacts.ramp import RampSnapshot
 from perfscore.artifacts.redis import RedisSnapshot
+from perfscore.artifacts.unloaded import UnloadedSnapshot
 from perfscore.artifacts.window import WindowSnapshot
 
 
@@ -40,6 +41,7 @@ class Artifacts(BaseModel):
     logs: LogsSnapshot | None = None
     exposure: ExposureSnapshot | None = None
     php: PhpSnapshot | None = None
+    unloaded: UnloadedSnapshot | None = None
     window: WindowSnapshot | None = None
     ramp: RampSnapshot | None = None
 
@@ -60,5 +62,6 @@ __all__ = [
     "ProcessSnapshot",
     "RampSnapshot",
     "RedisSnapshot",
+    "UnloadedSnapshot",
     "WindowSnapshot",
 ]

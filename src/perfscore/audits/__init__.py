@@ -19,10 +19,11 @@ from perfscore.audits import (
     redis,
     response,
     scalability,
+    unloaded,
 )
 from perfscore.audits.base import REGISTRY, AuditSpec, Outcome
 from perfscore.audits.derive import derive
 
-MODULES = (mysql, redis, memory, php, host, monitoring, assets, errors, exposure, response, scalability, logs)
+MODULES = (mysql, redis, memory, php, host, monitoring, assets, errors, exposure, response, unloaded, scalability, logs)
 
 __all__ = ["MODULES", "REGISTRY", "AuditSpec", "Outcome", "derive"]

@@ -6,9 +6,11 @@ from typing import Any
 
 from perfscore.artifacts.errors import ErrorPagesSnapshot
 from perfscore.artifacts.logs import LogsSnapshot
+from perfscore.artifacts.unloaded import UnloadedSnapshot
 from perfscore.artifacts.window import WindowSnapshot
 from perfscore.audits.base import Outcome, Unmeasurable, audit, measured
 from perfscore.audits.logs import describe, top_messages
+from perfscore.audits.unloaded import alone_ms
 from perfscore.load.model import LoadResult, Percentiles
 
 CATEGORY = "response_time"
@@ -99,6 +101,9 @@ def _latency(s: WindowSnapshot) -> tuple[LoadResult, Percentiles]:
     return load, load.latency_ms
 
 
+SLOW_ALONE_MS = 100.0  # a page this slow for one user is slow by its own work
+
+
 @audit(
     "http.mean_latency",
     title="Mean response time at nominal load",
@@ -116,18 +121,26 @@ def mean_latency(s: WindowSnapshot) -> Outcome:
     title="p95 response time at nominal load",
     unit="ms",
     category=CATEGORY,
-    evidence="95th percentile of successful responses in the window, per endpoint",
+    evidence="95th percentile of successful responses in the window, per endpoint; each GET endpoint's "
+    "median first-byte time alone (one user, before the window) beside it",
 )
-def p95_latency(s: WindowSnapshot) -> Outcome:
+def p95_latency(s: WindowSnapshot, u: UnloadedSnapshot | None) -> Outcome:
     load, lat = _latency(s)
     common = _common(load)
     eps = common["endpoints"]
     slowest = max(eps, key=lambda k: float(eps[k]["p95_ms"] or 0.0))
+    alone = {e.name: ms for e in (u.endpoints if u else []) if (ms := alone_ms(e)) is not None}
+    summary = f"slowest endpoint: {slowest} (p95 {eps[slowest]['p95_ms']} ms)"
+    if slowest in alone:
+        summary = f"slowest endpoint: {slowest} (p95 {eps[slowest]['p95_ms']} ms under load, {alone[slowest]} ms alone)"
+        if alone[slowest] >= SLOW_ALONE_MS and alone[slowest] >= 0.5 * float(eps[slowest]["p95_ms"] or 0.0):
+            summary += ": slow even for one user, so its own work (cache or trim it), not contention"
     return measured(
         lat.p95,
         low_confidence=_low(load),
-        summary=f"slowest endpoint: {slowest} (p95 {eps[slowest]['p95_ms']} ms)",
+        summary=summary,
         p50_ms=lat.p50,
+        alone_ttfb_ms=alone or None,
         **common,
     )
 

@@ -13,6 +13,7 @@ from perfscore.gatherers.monitoring import MonitoringGatherer
 from perfscore.gatherers.mysql import MySQLGatherer
 from perfscore.gatherers.php import PhpGatherer
 from perfscore.gatherers.redis import RedisGatherer
+from perfscore.gatherers.unloaded import UnloadedGatherer
 
 GATHERERS: tuple[type[Gatherer], ...] = (
     MySQLGatherer,
@@ -20,6 +21,7 @@ GATHERERS: tuple[type[Gatherer], ...] = (
     MemoryGatherer,
     PhpGatherer,
     MonitoringGatherer,
+    UnloadedGatherer,
     AssetsGatherer,
     ErrorPagesGatherer,
     ExposureGatherer,
