@@ -89,6 +89,24 @@ def redis_client(stack: Path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def app_mysql(stack: Path):  # type: ignore[no-untyped-def]
+    """The app's own database user: perfscore's may read no row of the app (least privilege)."""
+    import pymysql
+
+    conn = pymysql.connect(
+        host="127.0.0.1",
+        port=3307,
+        user="loanflow",
+        password=secret("mysql-app"),
+        database="loanflow",
+        connect_timeout=5,
+        autocommit=True,
+    )
+    yield conn
+    conn.close()
+
+
+@pytest.fixture
 def mysql(stack: Path):  # type: ignore[no-untyped-def]
     import pymysql
 

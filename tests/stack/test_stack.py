@@ -41,8 +41,8 @@ def test_servers_answer_on_their_ports(stack: Path, redis_client, mysql) -> None
         assert cur.fetchone()[0] == PORTS["mysql"]
 
 
-def test_data_volume(mysql) -> None:  # type: ignore[no-untyped-def]
-    with mysql.cursor() as cur:
+def test_data_volume(app_mysql) -> None:  # type: ignore[no-untyped-def]
+    with app_mysql.cursor() as cur:
         cur.execute(
             "SELECT (SELECT COUNT(*) FROM loans), (SELECT COUNT(*) FROM payments), "
             "(SELECT COUNT(*) FROM payment_schedules), (SELECT COUNT(*) FROM borrowers)"
@@ -287,8 +287,8 @@ def _payments() -> int:
 
     from tests.stack.fixtures import secret
 
-    conn = pymysql.connect(
-        host="127.0.0.1", port=PORTS["mysql"], user="perfscore", password=secret("mysql-perfscore"), database="loanflow"
+    conn = pymysql.connect(  # the app's user: perfscore's own may read no row of the app (least privilege)
+        host="127.0.0.1", port=PORTS["mysql"], user="loanflow", password=secret("mysql-app"), database="loanflow"
     )
     with conn, conn.cursor() as cur:
         cur.execute("SELECT COUNT(*) FROM payments")

@@ -15,6 +15,7 @@ from perfscore.gatherers.http import fetch, join
 
 MAX_ENDPOINTS = 8
 REPEATS = 5
+GENTLE_REPEATS = 2
 BUDGET_S = 8.0  # for all of it: a slow or hanging server costs these figures, never the audit's schedule
 CACHE_HEADERS = (
     "x-cache",
@@ -48,11 +49,17 @@ class UnloadedGatherer(Gatherer):
         assert cfg.target.base_url is not None
         series = []
         deadline = time.monotonic() + min(BUDGET_S, self.ctx.config.audit.probe_timeout_s / 2)
+        # A gentle audit (audit.load.rate, a production site) keeps its pace here too: two requests an
+        # endpoint, spaced as the window's traffic will be.
+        rate = cfg.audit.load.rate
+        repeats_each, gap = (GENTLE_REPEATS, 1.0 / rate) if rate else (REPEATS, 0.0)
         for ep in [e for e in cfg.endpoints if e.method == "GET"][:MAX_ENDPOINTS]:
             url = join(cfg.target.base_url, ep.path)
             repeats: list[Repeat] = []
             error = None
-            for _ in range(REPEATS):
+            for _ in range(repeats_each):
+                if gap:
+                    time.sleep(min(gap, max(deadline - time.monotonic(), 0.0)))
                 left = deadline - time.monotonic()
                 if left <= 0.05:
                     error = "not requested: the single-user budget was spent"
