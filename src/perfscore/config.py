@@ -326,3 +326,29 @@ audit:
     ramp: [1, 4, 16, 64, 256, 1024]
     step_s: 2
 """
+
+
+def example_config(
+    base_url: str | None = None,
+    mysql_port: int | None = None,
+    redis_port: int | None = None,
+    app: list[str] | None = None,
+    database: list[str] | None = None,
+    cache: list[str] | None = None,
+) -> str:
+    """EXAMPLE with what `init` found on this machine in place of its defaults (JSON lists are YAML)."""
+    import json
+
+    text = EXAMPLE
+    swaps = [
+        ("  base_url: http://127.0.0.1:8088\n", f"  base_url: {json.dumps(base_url)}\n" if base_url else None),
+        ("  port: 3306\n", f"  port: {mysql_port}\n" if mysql_port else None),
+        ("  url: redis://127.0.0.1:6379/0\n", f"  url: redis://127.0.0.1:{redis_port}/0\n" if redis_port else None),
+        ('  app: ["php-fpm: pool"]', f"  app: {json.dumps(app)}  # found: this app's pool" if app else None),
+        ("  database: [mariadbd, mysqld]", f"  database: {json.dumps(database)}  # found" if database else None),
+        ("  cache: [redis-server]", f"  cache: {json.dumps(cache)}  # found" if cache else None),
+    ]
+    for old, new in swaps:
+        if new is not None:
+            text = text.replace(old, new, 1)
+    return text

@@ -312,3 +312,37 @@ def test_tiny_dataset_knob_swaps_the_data_and_up_reconciles_what_changed_while_d
     assert "full dataset" in res.stderr and _payments() == full  # nothing lost, and the data matches the knob
     res = stackctl("knob", "tiny_dataset", "off")  # asking again changes nothing
     assert res.returncode == 0 and "full dataset" not in res.stderr, res.stderr
+
+
+def test_init_derives_patterns_that_match_this_app_only(tmp_path: Path) -> None:
+    import re
+
+    from perfscore.config import load_config
+    from tests.conftest import perfscore
+
+    out = tmp_path / "p.yaml"
+    res = perfscore(
+        "init", str(out), "--url", f"http://127.0.0.1:{PORTS['http']}",
+        "--mysql-port", str(PORTS["mysql"]), "--redis-port", str(PORTS["redis"]),
+    )  # fmt: skip
+    assert res.code == 0, res.err
+    assert "PHP-FPM pool 'loanflow'" in res.err, res.err
+    cfg = load_config(out)
+    assert cfg.processes is not None and cfg.processes.app == ["^php-fpm: pool loanflow$"]
+    assert cfg.mysql is not None and cfg.mysql.port == PORTS["mysql"]
+    mysqld = psutil.Process(int((STATE / "run" / "mysqld.pid").read_text()))
+    others = [p for p in psutil.process_iter(["cmdline"]) if p.pid != mysqld.pid and p.info["cmdline"]]
+    (db,) = cfg.processes.database
+    assert re.search(db, " ".join(mysqld.cmdline())), db  # this server ...
+    assert not [p.pid for p in others if re.search(db, " ".join(p.info["cmdline"]))]  # ... and no other
+    assert "fail_on: [critical]" in out.read_text()
+
+
+def test_init_without_a_reachable_target_keeps_the_defaults_and_says_why(tmp_path: Path) -> None:
+    from tests.conftest import perfscore
+
+    out = tmp_path / "p.yaml"
+    res = perfscore("init", str(out), "--url", "http://127.0.0.1:9", "--mysql-port", "9")
+    assert res.code == 0 and "kept the default pattern" in res.err and "no process listening on port 9" in res.err
+    assert 'app: ["php-fpm: pool"]' in out.read_text()
+    assert perfscore("init", str(tmp_path / "q.yaml"), "--url", "ftp://x").code == 2

@@ -151,13 +151,26 @@ def _collect(cfg: Config, rub: Rubric, runs: int) -> list[tuple[Result, Run]]:
 def init(
     path: Path = typer.Argument(Path("perfscore.yaml"), help="Where to write the example config."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+    url: str | None = typer.Option(None, "--url", help="The app's base URL: its PHP-FPM pool names the workers."),
+    mysql_port: int | None = typer.Option(None, "--mysql-port", min=1, max=65535, help="The database's port here."),
+    redis_port: int | None = typer.Option(None, "--redis-port", min=1, max=65535, help="Redis's port here."),
 ) -> None:
-    """Write a commented example target config."""
-    from perfscore.config import EXAMPLE
+    """Write a commented example target config; with --url/--mysql-port/--redis-port, process patterns that
+    match this app's own pool and servers, not every PHP-FPM or database on the machine."""
+    from perfscore.config import example_config
+    from perfscore.discover import discover
 
     if path.exists() and not force:
         raise PerfscoreError(f"{path} exists; pass --force to overwrite it.")
-    path.write_text(EXAMPLE)
+    if url is not None and not url.startswith(("http://", "https://")):
+        raise PerfscoreError(f"--url {url!r}: expected an http:// or https:// URL.")
+    found = discover(url, mysql_port, redis_port)
+    for note in found.notes:
+        say(note)
+    try:
+        path.write_text(example_config(url, mysql_port, redis_port, found.app, found.database, found.cache))
+    except OSError as exc:
+        raise PerfscoreError(f"cannot write {path}: {exc.strerror or exc}.") from None
     typer.echo(
         f"wrote {path}: edit the URLs, set PERFSCORE_MYSQL_PASSWORD / PERFSCORE_REDIS_PASSWORD, then run "
         f"'perfscore audit --config {path}'"
