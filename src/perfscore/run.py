@@ -134,8 +134,7 @@ def load_run(path: Path) -> Run:
 
 
 def save_run(run: Run, path: Path) -> None:
-    """Write atomically so an interrupted save never leaves half a run."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(run.model_dump_json(indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    """Atomically to a regular file (an interrupted save never leaves half a run), in place to a device."""
+    from perfscore.files import write_output
+
+    write_output(path, run.model_dump_json(indent=2) + "\n")

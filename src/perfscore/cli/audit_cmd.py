@@ -159,6 +159,7 @@ def init(
     match this app's own pool and servers, not every PHP-FPM or database on the machine."""
     from perfscore.config import example_config
     from perfscore.discover import discover
+    from perfscore.files import write_output
 
     if path.exists() and not force:
         raise PerfscoreError(f"{path} exists; pass --force to overwrite it.")
@@ -167,10 +168,7 @@ def init(
     found = discover(url, mysql_port, redis_port)
     for note in found.notes:
         say(note)
-    try:
-        path.write_text(example_config(url, mysql_port, redis_port, found.app, found.database, found.cache))
-    except OSError as exc:
-        raise PerfscoreError(f"cannot write {path}: {exc.strerror or exc}.") from None
+    write_output(path, example_config(url, mysql_port, redis_port, found.app, found.database, found.cache))
     typer.echo(
         f"wrote {path}: edit the URLs, set PERFSCORE_MYSQL_PASSWORD / PERFSCORE_REDIS_PASSWORD, then run "
         f"'perfscore audit --config {path}'"

@@ -22,13 +22,9 @@ FAIL_ON_HELP = "critical: exit 1 on any critical finding (served secrets, a fail
 
 
 def write_text(output: Path, text: str) -> None:
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        tmp = output.with_name(output.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(output)
-    except OSError as exc:
-        raise PerfscoreError(f"cannot write {output}: {exc.strerror}.") from None
+    from perfscore.files import write_output
+
+    write_output(output, text)
 
 
 def emit(result: Result, fmt: str, output: Path | None, ctx: ReportContext | None = None) -> None:

@@ -110,7 +110,9 @@ def load(
         render_json(result) if fmt == "json" else render_terminal(result, color=output is None and sys.stdout.isatty())
     )
     if output:
-        output.write_text(text)
+        from perfscore.files import write_output
+
+        write_output(output, text)
     else:
         sys.stdout.write(text)
 

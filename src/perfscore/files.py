@@ -1,0 +1,39 @@
+"""Writing what perfscore produces (reports, runs, configs) without destroying what is there.
+
+A regular file (or a new path) is written atomically: a temporary file, then a rename, so an
+interrupted write never leaves half a report. Anything else — a device such as /dev/null or
+/dev/stdout, a FIFO, a symlink — is written in place: renaming over it would replace the device or
+the link with a regular file (as root, /dev/null itself). Failures are a clear error with the path.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from perfscore.errors import PerfscoreError
+
+
+def _in_place(path: Path) -> bool:
+    if path.is_symlink():
+        return True
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return False
+
+
+def write_output(path: Path, text: str) -> None:
+    data = text.encode("utf-8", errors="replace")  # a lone surrogate from a hostile server is no traceback
+    try:
+        if _in_place(path):
+            with open(path, "wb") as fh:
+                fh.write(data)
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except OSError as exc:
+        raise PerfscoreError(f"cannot write {path}: {(exc.strerror or str(exc)).lower()}.") from None
