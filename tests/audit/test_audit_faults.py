@@ -266,3 +266,29 @@ def test_a_catch_all_site_gives_no_false_exposure(server: Callable[[str, str], i
     )
     assert found["status"] == "measured" and found["value"] is True, found
     assert found["evidence"]["fallback_status"] == 200 and found["evidence"]["exposed"] == []
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("mode", ["same", "garbage", "liar"])
+def test_new_checks_give_reasons_not_crashes_against_strangers(server: Callable[[str, str], int], mode: str) -> None:
+    """A catch-all site, a server that is not HTTP, one that lies in its headers: every figure is measured or
+    says why, and none is an audit's own failure."""
+    port = server(mode, "")
+    res = perfscore("audit", "--url", f"http://127.0.0.1:{port}/", "--duration", "1", "--format", "json", timeout=120)
+    assert res.code in (0, 1, 3), res.err
+    assert "Traceback" not in res.err
+    if mode == "garbage":
+        assert res.code == 3, res.err  # nothing spoke HTTP: nothing reachable
+        return
+    metrics = {m["id"]: m for c in json.loads(res.out)["categories"] for m in c["metrics"]}
+    assert not [k for k, m in metrics.items() if (m["reason"] or "").startswith("audit failed")], metrics
+    new = ("http.text_compression", "http.page_weight", "http.page_cache", "host.cpu_utilisation", "php.opcache")
+    for mid in new:
+        m = metrics[mid]
+        assert m["status"] == "measured" or m["reason"], m
+    if mode == "same":  # a small catch-all page: nothing to compress, no cache header
+        assert metrics["http.text_compression"]["status"] == "not_applicable", metrics["http.text_compression"]
+        assert metrics["http.page_cache"]["value"] is False
+    else:  # the liar's headers are its word: a "HIT" is reported as said, a negative Age is no hit
+        assert metrics["http.page_cache"]["value"] is True
+        assert metrics["http.page_weight"]["status"] == "measured" and metrics["http.page_weight"]["value"] > 2

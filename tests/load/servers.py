@@ -43,6 +43,12 @@ async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, mod
                 writer.write(
                     b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n%s" % (len(page), page)
                 )
+            elif mode == "liar":  # claims gzip it did not do, a cache hit on everything, a negative Age, bad JSON
+                page = b"<!doctype html><html><head><link rel=stylesheet href=/a.css></head><body>" + b"x" * 3000
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\nX-Cache: HIT\r\n"
+                    b"Age: -5\r\nContent-Length: %d\r\n\r\n%s" % (len(page), page)
+                )
             elif mode == "failfast":  # every other request fails at once; the others succeed after ARG ms
                 if State.count % 2:
                     writer.write(ERR)

@@ -88,36 +88,31 @@ def redis_client(stack: Path):  # type: ignore[no-untyped-def]
     client.close()
 
 
-@pytest.fixture
-def app_mysql(stack: Path):  # type: ignore[no-untyped-def]
-    """The app's own database user: perfscore's may read no row of the app (least privilege)."""
+def connect_mysql(user: str, secret_name: str):  # type: ignore[no-untyped-def]
     import pymysql
 
-    conn = pymysql.connect(
+    return pymysql.connect(
         host="127.0.0.1",
-        port=3307,
-        user="loanflow",
-        password=secret("mysql-app"),
+        port=PORTS["mysql"],
+        user=user,
+        password=secret(secret_name),
         database="loanflow",
         connect_timeout=5,
         autocommit=True,
     )
+
+
+@pytest.fixture
+def app_mysql(stack: Path):  # type: ignore[no-untyped-def]
+    """The app's own database user: perfscore's may read no row of the app (least privilege)."""
+    conn = connect_mysql("loanflow", "mysql-app")
     yield conn
     conn.close()
 
 
 @pytest.fixture
 def mysql(stack: Path):  # type: ignore[no-untyped-def]
-    import pymysql
-
-    conn = pymysql.connect(
-        host="127.0.0.1",
-        port=3307,
-        user="perfscore",
-        password=secret("mysql-perfscore"),
-        database="loanflow",
-        connect_timeout=5,
-        autocommit=True,
-    )
+    """perfscore's own user, with the README's least-privilege grants."""
+    conn = connect_mysql("perfscore", "mysql-perfscore")
     yield conn
     conn.close()

@@ -283,13 +283,9 @@ def test_a_package_that_fails_to_install_is_a_clear_error(tmp_path: Path) -> Non
 
 
 def _payments() -> int:
-    import pymysql
+    from tests.stack.fixtures import connect_mysql
 
-    from tests.stack.fixtures import secret
-
-    conn = pymysql.connect(  # the app's user: perfscore's own may read no row of the app (least privilege)
-        host="127.0.0.1", port=PORTS["mysql"], user="loanflow", password=secret("mysql-app"), database="loanflow"
-    )
+    conn = connect_mysql("loanflow", "mysql-app")  # the app's user: perfscore's may read no app row
     with conn, conn.cursor() as cur:
         cur.execute("SELECT COUNT(*) FROM payments")
         return int(cur.fetchone()[0])

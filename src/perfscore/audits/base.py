@@ -58,6 +58,12 @@ def window_requests(w: WindowSnapshot) -> int:
     return w.load.requests
 
 
+def p95(values: list[float]) -> float:
+    """The 95th percentile of a few samples, by nearest rank on the sorted list."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+
 def measured(
     value: float | bool,
     *,

@@ -24,6 +24,7 @@ from perfscore.audits.base import (
     insufficient,
     measured,
     not_applicable,
+    p95,
     unavailable,
     window_requests,
 )
@@ -607,11 +608,6 @@ def full_scan_statements(s: MySQLSnapshot) -> Outcome:
     )
 
 
-def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-
-
 @audit(
     "mysql.query_p95_latency",
     title="p95 latency of the configured read queries",
@@ -632,14 +628,14 @@ def query_p95_latency(s: MySQLSnapshot) -> Outcome:
         q.name: {
             "runs": len(q.timings_ms),
             "p50_ms": round(statistics.median(q.timings_ms), 3),
-            "p95_ms": round(_p95(q.timings_ms), 3),
+            "p95_ms": round(p95(q.timings_ms), 3),
         }
         for q in timed
     }
     samples = [t for q in timed for t in q.timings_ms]
     slowest = max(timed, key=lambda q: per_query[q.name]["p95_ms"])
     return measured(
-        round(_p95(samples), 3),
+        round(p95(samples), 3),
         low_confidence=f"{len(failed)} configured queries failed: {', '.join(failed)}" if failed else None,
         summary=f"slowest: {slowest.name} (p95 {per_query[slowest.name]['p95_ms']:.1f} ms): "
         f"{slowest.sql.strip()[:160]}",

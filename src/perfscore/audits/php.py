@@ -6,7 +6,7 @@ import math
 
 from perfscore.artifacts.memory import ProcessSnapshot
 from perfscore.artifacts.php import FpmPool, OpcacheStatus, PhpSnapshot
-from perfscore.audits.base import Outcome, Unmeasurable, audit, measured
+from perfscore.audits.base import Outcome, Unmeasurable, audit, measured, p95
 from perfscore.audits.memory import mixed_apps
 
 ON = ("1", "on", "true", "yes")
@@ -106,11 +106,6 @@ def opcache(s: PhpSnapshot) -> Outcome:
     )
 
 
-def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
-
-
 @audit(
     "php.fpm_memory_fit",
     title="PHP-FPM pool fits in memory",
@@ -136,7 +131,7 @@ def fpm_memory_fit(s: PhpSnapshot, m: ProcessSnapshot) -> Outcome:
     if not rss:
         raise Unmeasurable("no app worker was found to size the pool by")
     pss = list(m.pss_mb) if len(m.pss_mb) == len(rss) else []
-    per_worker = _p95(pss or rss)
+    per_worker = p95(pss or rss)
     usable = m.memory_available_mb + sum(pss or rss)
     if usable <= 0:
         raise Unmeasurable("the machine reported no available memory")
