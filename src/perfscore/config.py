@@ -9,7 +9,6 @@ print as ``**********`` anywhere a model is shown.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import unquote, urlsplit
@@ -27,25 +26,10 @@ from pydantic import (
 
 from perfscore.errors import PerfscoreError
 from perfscore.load.model import Endpoint
+from perfscore.sqlguard import read_only_problem
 from perfscore.yamlfile import format_validation_error, load_yaml
 
 DEFAULT_USER_AGENT = "Mozilla/5.0 (compatible; perfscore/0.1; +https://github.com/perfscore/perfscore)"
-
-_COMMENTS = re.compile(r"/\*.*?\*/|--[^\n]*|#[^\n]*", re.S)
-_FORBIDDEN = re.compile(r"\b(INTO|FOR\s+UPDATE|LOCK\s+IN\s+SHARE\s+MODE|FOR\s+SHARE)\b", re.I)
-
-
-def read_only_problem(sql: str) -> str | None:
-    """Why ``sql`` is not a plain read, or None. Only SELECT statements may be timed."""
-    text = _COMMENTS.sub(" ", sql).strip().rstrip(";").strip()
-    if ";" in text:
-        return "contains more than one statement"
-    if not re.match(r"^\(?\s*SELECT\b", text, re.I):
-        return "is not a SELECT"
-    m = _FORBIDDEN.search(text)
-    if m:
-        return f"uses {m.group(0).upper()}, which is not a plain read"
-    return None
 
 
 def _check_read_only(sql: str) -> str:

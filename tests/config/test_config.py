@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from perfscore.config import load_config, parse_mysql_dsn, parse_redis_url, read_only_problem
+from perfscore.config import load_config, parse_mysql_dsn, parse_redis_url
+from perfscore.sqlguard import read_only_problem
 from tests.conftest import assert_clean_error, perfscore
 
 
@@ -21,6 +22,28 @@ from tests.conftest import assert_clean_error, perfscore
         ("SELECT * FROM loans FOR UPDATE", False),
         ("SELECT * INTO OUTFILE '/tmp/x' FROM loans", False),
         ("-- SELECT\nINSERT INTO t VALUES (1)", False),
+        ("WITH recent AS (SELECT id FROM loans) SELECT COUNT(*) FROM recent", True),
+        ("SELECT id FROM loans WHERE created_at > NOW() - INTERVAL 30 DAY", True),
+        ("SELECT '/*! FOR UPDATE */' AS s", True),  # inside a string it is only text
+        ("SELECT 1 /*+ MAX_EXECUTION_TIME(100) */", True),  # an optimizer hint is not executable
+        # the bypasses seen in the general log (issue 12): executable comments, lock functions
+        ("SELECT * FROM loans /*! FOR UPDATE */", False),
+        ("SELECT * FROM loans /*!LOCK IN SHARE MODE*/", False),
+        ("SELECT id FROM loans /*!50000 INTO OUTFILE '/tmp/x' */", False),
+        ("SELECT 1 /*M!100000 FOR UPDATE */", False),
+        ("SELECT GET_LOCK('perfscore', 1)", False),
+        ("SELECT (SELECT SLEEP(2))", False),
+        ("SELECT BENCHMARK(1000000, MD5('x'))", False),
+        ("SELECT * FROM (SELECT * FROM loans FOR UPDATE) x", False),
+        ("SELECT * FROM loans FOR SHARE", False),
+        ("SELECT @n := COUNT(*) FROM loans", False),
+        ("SELECT id INTO @x FROM loans LIMIT 1", False),
+        ("SELECT NEXTVAL(seq)", False),
+        ("SELECT my_stored_function(id) FROM loans", False),  # a stored function can write
+        ("SELECT NEXT VALUE FOR seq", False),  # unparseable: refused, not guessed
+        ("", False),
+        ("SELECT 1 WHERE 1 IN " + "(" * 5000 + "1" + ")" * 5000, False),
+        ("SELECT '" + "x" * 70000 + "'", False),
     ],
 )
 def test_only_plain_reads_are_accepted(sql: str, ok: bool) -> None:

@@ -20,8 +20,9 @@ from perfscore.artifacts.mysql import (
     SlowStatement,
     TableSize,
 )
-from perfscore.config import MySQLConfig, read_only_problem, resolve_password
+from perfscore.config import MySQLConfig, resolve_password
 from perfscore.gatherers.base import Gatherer, ProbeUnavailable
+from perfscore.sqlguard import read_only_problem
 
 _READ = re.compile(r"^\s*(SELECT|SHOW|EXPLAIN)\b", re.I)
 QUERY_BUDGET_S = 2.0  # per configured query

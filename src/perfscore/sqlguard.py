@@ -1,0 +1,161 @@
+"""Is a statement a plain read? Decided by parsing it, not by matching patterns.
+
+perfscore times the SELECTs a config names (20 runs each) and EXPLAINs the
+statements of the slow log; both must be reads that take no lock and change
+nothing. A regular expression cannot tell ``/*! FOR UPDATE */`` (which MySQL
+runs) from a comment, nor ``SELECT GET_LOCK('x', 1)`` from a column, so the
+statement is tokenised and parsed with sqlglot's MySQL dialect (pure Python,
+no C extension, a full MySQL grammar and an AST to walk; sqlparse only
+tokenises, which would leave the nesting of clauses to us). Then:
+
+- one statement, whose root is a SELECT or a set operation of SELECTs;
+- no executable comment (``/*! … */``, MariaDB's ``/*M! … */``): the server runs
+  what the parser sees as a comment;
+- no locking clause (FOR UPDATE, FOR SHARE, LOCK IN SHARE MODE), no INTO, no
+  variable assignment, nothing that writes (INSERT/UPDATE/… nested anywhere);
+- functions: those that lock, wait, read files or move sequences are refused
+  by name, and a function the parser does not know is refused unless it is a
+  MySQL built-in listed below: a stored function can write.
+
+Anything the parser cannot read is refused too: the guard says yes only to
+what it understood.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+MAX_CHARS = 64 * 1024
+
+# Built-ins that lock, wait, read the server's files, change sequences or burn time.
+FORBIDDEN_FUNCTIONS = frozenset(
+    {
+        "GET_LOCK",
+        "RELEASE_LOCK",
+        "RELEASE_ALL_LOCKS",
+        "IS_FREE_LOCK",
+        "IS_USED_LOCK",
+        "SLEEP",
+        "BENCHMARK",
+        "LOAD_FILE",
+        "MASTER_POS_WAIT",
+        "SOURCE_POS_WAIT",
+        "MASTER_GTID_WAIT",
+        "WAIT_FOR_EXECUTED_GTID_SET",
+        "WAIT_UNTIL_SQL_THREAD_AFTER_GTIDS",
+        "NEXTVAL",
+        "SETVAL",
+        "LASTVAL",
+        "NAME_CONST",
+        "SYS_EXEC",
+        "SYS_EVAL",
+    }
+)
+
+# MySQL/MariaDB built-ins that sqlglot parses as unknown ("anonymous") functions.
+KNOWN_BUILTINS = frozenset(
+    {
+        "NOW",
+        "SYSDATE",
+        "UTC_DATE",
+        "UTC_TIME",
+        "UTC_TIMESTAMP",
+        "UNIX_TIMESTAMP",
+        "FIND_IN_SET",
+        "FIELD",
+        "LAST_INSERT_ID",
+        "FOUND_ROWS",
+        "ROW_COUNT",
+        "CONNECTION_ID",
+        "USER",
+        "CURRENT_USER",
+        "SESSION_USER",
+        "SYSTEM_USER",
+        "DAYNAME",
+        "MONTHNAME",
+        "PERIOD_ADD",
+        "PERIOD_DIFF",
+        "SEC_TO_TIME",
+        "TIME_TO_SEC",
+        "MAKEDATE",
+        "MAKETIME",
+        "INET_ATON",
+        "INET_NTOA",
+        "INET6_ATON",
+        "INET6_NTOA",
+        "BIT_COUNT",
+        "CRC32",
+        "SOUNDEX",
+        "SPACE",
+        "QUOTE",
+        "ORD",
+        "FORMAT",
+        "CHARSET",
+        "COLLATION",
+        "COERCIBILITY",
+        "IS_IPV4",
+        "IS_IPV6",
+        "UUID_SHORT",
+        "JSON_CONTAINS_PATH",
+        "JSON_DEPTH",
+        "JSON_LENGTH",
+        "JSON_UNQUOTE",
+        "JSON_VALID",
+    }
+)
+
+
+def read_only_problem(sql: str) -> str | None:
+    """Why ``sql`` is not a plain, lock-free read, or None when it is one."""
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import SqlglotError
+
+    if len(sql) > MAX_CHARS:
+        return f"is longer than {MAX_CHARS // 1024} KiB"
+    try:
+        tokens = sqlglot.tokenize(sql, read="mysql")
+        for token in tokens:
+            for comment in token.comments:
+                if comment.lstrip().startswith(("!", "M!")):
+                    return "has an executable comment (/*! … */), which MySQL runs"
+        statements = [s for s in sqlglot.parse(sql, read="mysql") if s is not None]
+    except SqlglotError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return f"cannot be parsed as MySQL ({_plain(first)[:120]})"
+    except RecursionError:
+        return "is nested too deeply to be checked"
+    if len(statements) != 1:
+        return "contains more than one statement" if statements else "is empty"
+    root = statements[0]
+    while isinstance(root, exp.Subquery):
+        root = root.this
+    if not isinstance(root, exp.Select | exp.SetOperation):
+        return "is not a SELECT"
+    return _walk_problem(root, exp)
+
+
+def _walk_problem(root: Any, exp: Any) -> str | None:
+    writes = (exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Create, exp.Drop, exp.Alter, exp.Command, exp.Set)
+    for node in root.walk():
+        if isinstance(node, exp.Lock):
+            return f"uses {'FOR UPDATE' if node.args.get('update') else 'a shared lock'}, which is not a plain read"
+        if isinstance(node, exp.Into):
+            return "uses INTO, which is not a plain read"
+        if isinstance(node, writes):
+            return f"contains {node.key.upper()}, which is not a plain read"
+        if isinstance(node, exp.PropertyEQ):
+            return "assigns a variable, which is not a plain read"
+        if isinstance(node, exp.Func):
+            name = (node.name if isinstance(node, exp.Anonymous) else node.sql_name()).upper()
+            if name in FORBIDDEN_FUNCTIONS:
+                return f"calls {name}(), which is not a plain read"
+            if isinstance(node, exp.Anonymous) and name not in KNOWN_BUILTINS:
+                unknown = _plain(name)[:64]
+                return f"calls {unknown}(), which perfscore cannot tell is read-only (a stored function can write)"
+    return None
+
+
+def _plain(text: str) -> str:
+    """A parser message without the terminal colour codes sqlglot puts around the culprit."""
+    return "".join(ch for ch in text.replace("\x1b[4m", "").replace("\x1b[0m", "") if ch.isprintable())
