@@ -59,6 +59,9 @@ class MySQLConfig(Secretive):
     database: str | None = None
     queries: dict[str, ReadOnlySQL] = Field(default_factory=dict, description="name -> read-only SELECT to time")
     replicas_expected: bool = Field(True, description="false: no replicas on purpose (metric not applicable)")
+    allow_cleartext_password: bool = Field(
+        False, description="send the password in clear if the server asks (PAM/LDAP) over an unencrypted connection"
+    )
     connect_timeout_s: float = Field(5.0, gt=0, le=60)
 
 

@@ -4,6 +4,7 @@ A regular file (or a new path) is written atomically: a temporary file, then a r
 interrupted write never leaves half a report. Anything else — a device such as /dev/null or
 /dev/stdout, a FIFO, a symlink — is written in place: renaming over it would replace the device or
 the link with a regular file (as root, /dev/null itself). Failures are a clear error with the path.
+Whatever is written passes ``sanitize.redact`` last: no secret this process holds reaches a file.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ def _in_place(path: Path) -> bool:
 
 
 def write_output(path: Path, text: str) -> None:
-    data = text.encode("utf-8", errors="replace")  # a lone surrogate from a hostile server is no traceback
+    from perfscore.sanitize import redact
+
+    data = redact(text).encode("utf-8", errors="replace")  # a lone surrogate from a hostile server is no traceback
     try:
         if _in_place(path):
             with open(path, "wb") as fh:

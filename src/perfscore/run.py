@@ -124,8 +124,10 @@ def load_run(path: Path) -> Run:
         raise PerfscoreError(
             f"run file {path} has schema_version {version}; this perfscore reads up to {RUN_SCHEMA_VERSION}."
         )
+    from perfscore.sanitize import clean_tree
+
     try:
-        return Run.model_validate(data)
+        return Run.model_validate(clean_tree(data))  # a run file from elsewhere may carry escape sequences
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}" for e in exc.errors()[:5]

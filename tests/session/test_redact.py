@@ -8,7 +8,8 @@ from perfscore.artifacts.http import HttpAnswer
 from perfscore.artifacts.mysql import MySQLSnapshot
 from perfscore.audits import derive
 from perfscore.run import ProbeReport, Run
-from perfscore.session.runner import REDACTED, redact
+from perfscore.sanitize import REDACTED
+from perfscore.session.runner import redact
 
 
 def _run(body: str) -> Run:

@@ -49,7 +49,9 @@ def main() -> None:
     try:
         app(standalone_mode=True)
     except PerfscoreError as exc:
-        sys.stderr.write(f"perfscore: error: {exc.message}\n")
+        from perfscore.sanitize import clean
+
+        sys.stderr.write(f"perfscore: error: {clean(exc.message)}\n")
         sys.exit(int(exc.exit_code))
     except KeyboardInterrupt:
         sys.stderr.write("perfscore: interrupted\n")

@@ -115,7 +115,9 @@ def _stderr() -> Console:
 def say(line: str) -> None:
     from rich.markup import escape
 
-    _stderr().print(f"[dim]perfscore:[/dim] {escape(line)}")
+    from perfscore.sanitize import clean
+
+    _stderr().print(f"[dim]perfscore:[/dim] {escape(clean(line, oneline=True))}")
 
 
 def _collect(cfg: Config, rub: Rubric, runs: int) -> list[tuple[Result, Run]]:

@@ -29,13 +29,14 @@ def write_text(output: Path, text: str) -> None:
 
 def emit(result: Result, fmt: str, output: Path | None, ctx: ReportContext | None = None) -> None:
     from perfscore.reporters import render
+    from perfscore.sanitize import redact
 
     if output is not None:
         write_text(output, render(result, fmt, color=False, ctx=ctx))
         sys.stderr.write(f"wrote {output}\n")
     else:
         color = fmt == "terminal" and sys.stdout.isatty()
-        sys.stdout.write(render(result, fmt, color=color, ctx=ctx))
+        sys.stdout.write(redact(render(result, fmt, color=color, ctx=ctx)))
 
 
 def load_result(path: Path, rubric: Rubric) -> Result:
@@ -44,6 +45,7 @@ def load_result(path: Path, rubric: Rubric) -> Result:
 
     from perfscore.result import Result
     from perfscore.run import load_run
+    from perfscore.sanitize import clean_tree
     from perfscore.scoring import score_run
     from perfscore.yamlfile import read_text
 
@@ -56,7 +58,8 @@ def load_result(path: Path, rubric: Rubric) -> Result:
         return score_run(load_run(path), rubric)
     if isinstance(data, dict) and "categories" in data and "score" in data:
         try:
-            return Result.model_validate({k: v for k, v in data.items() if k not in ("gate", "comparison")})
+            kept = {k: v for k, v in data.items() if k not in ("gate", "comparison")}
+            return Result.model_validate(clean_tree(kept))
         except ValidationError as exc:
             raise PerfscoreError(
                 f"{path} looks like a perfscore result but does not parse: {exc.errors()[0]['msg']}."

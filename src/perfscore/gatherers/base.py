@@ -45,6 +45,10 @@ class Gatherer:
     def end(self) -> Snapshot:
         raise NotImplementedError
 
+    def abort(self) -> None:
+        """Stop a read in progress: called from another thread when ``begin`` or ``end`` overran its
+        deadline, so the thread ends instead of reading on (a hostile server can send forever)."""
+
     @property
     def http_timeout(self) -> float:
         return min(10.0, self.ctx.config.audit.probe_timeout_s)

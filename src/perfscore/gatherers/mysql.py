@@ -22,6 +22,7 @@ from perfscore.artifacts.mysql import (
 )
 from perfscore.config import MySQLConfig, resolve_password
 from perfscore.gatherers.base import Gatherer, ProbeUnavailable
+from perfscore.gatherers.clients import mysql_connect, mysql_socket, shutdown
 from perfscore.sqlguard import read_only_problem
 
 _READ = re.compile(r"^\s*(SELECT|SHOW|EXPLAIN)\b", re.I)
@@ -45,6 +46,8 @@ def _reason(exc: Exception) -> str:
     code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else None
     if code in _REASONS:
         return _REASONS[code]
+    if code in (2020, 2059):  # perfscore's own refusals (an answer too large, a clear-text password)
+        return str(exc.args[1])
     return f"{type(exc).__name__}: {exc.args[1] if len(exc.args) > 1 else exc}"
 
 
@@ -87,7 +90,7 @@ class MySQLGatherer(Gatherer):
 
         cfg = self.cfg
         try:
-            return pymysql.connect(
+            return mysql_connect(
                 host=cfg.host,
                 port=cfg.port,
                 user=cfg.user,
@@ -95,9 +98,7 @@ class MySQLGatherer(Gatherer):
                 database=cfg.database,
                 connect_timeout=cfg.connect_timeout_s,
                 read_timeout=self.ctx.config.audit.probe_timeout_s,
-                write_timeout=cfg.connect_timeout_s,
-                autocommit=True,
-                charset="utf8mb4",
+                allow_cleartext=cfg.allow_cleartext_password,
             )
         except pymysql.MySQLError as exc:
             raise ProbeUnavailable(f"{cfg.host}:{cfg.port}: {_reason(exc)}") from None
@@ -130,6 +131,10 @@ class MySQLGatherer(Gatherer):
         except (ProbeUnavailable, ValueError):
             self.uncountable = True  # one failure is enough: no step waits on a server that does not answer
             return None
+
+    def abort(self) -> None:
+        if self.conn is not None:
+            shutdown(mysql_socket(self.conn))
 
     def close(self) -> None:
         if self.conn is not None:

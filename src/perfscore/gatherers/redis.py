@@ -8,6 +8,7 @@ from typing import Any
 from perfscore.artifacts.redis import RedisSnapshot
 from perfscore.config import RedisConfig, resolve_password
 from perfscore.gatherers.base import Gatherer, ProbeUnavailable
+from perfscore.gatherers.clients import redis_client, redis_sockets, shutdown
 
 PINGS = 50
 
@@ -52,17 +53,13 @@ class RedisGatherer(Gatherer):
         except (redis.RedisError, OSError) as exc:
             raise ProbeUnavailable(_reason(exc)) from None
 
-    def begin(self) -> None:
-        import redis
+    def abort(self) -> None:
+        for sock in redis_sockets(self.client):
+            shutdown(sock)
 
+    def begin(self) -> None:
         cfg = self.cfg
-        self.client = redis.Redis.from_url(
-            cfg.url,
-            password=resolve_password(cfg, self.ctx.base_dir, "redis"),
-            socket_timeout=cfg.timeout_s,
-            socket_connect_timeout=cfg.timeout_s,
-            retry_on_timeout=False,
-        )
+        self.client = redis_client(cfg.url, resolve_password(cfg, self.ctx.base_dir, "redis"), cfg.timeout_s)
         self.info0 = self._call("info", "all")
         self.t0 = time.monotonic()
 

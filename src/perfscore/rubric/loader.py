@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from perfscore.errors import PerfscoreError
 from perfscore.resources import default_rubric, rubrics_dir
 from perfscore.rubric.model import Rubric
+from perfscore.sanitize import clean_tree
 from perfscore.yamlfile import Loc, YamlDoc, format_validation_error, load_yaml
 
 MAX_DEPTH = 8
@@ -61,7 +62,7 @@ def load_rubric(path: Path | None = None) -> Rubric:
 
     doc = _load_chain(path or default_rubric(), ())
     try:
-        rubric = Rubric.model_validate(doc.data)
+        rubric = Rubric.model_validate(clean_tree(doc.data))  # titles reach terminals, XML and labels
     except ValidationError as exc:
         raise PerfscoreError(format_validation_error(exc, doc, "rubric")) from None
     wrong = check(rubric).unit_errors

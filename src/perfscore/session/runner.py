@@ -9,7 +9,6 @@ them by the audits, exactly as ``perfscore score`` will re-derive them later.
 from __future__ import annotations
 
 import os
-import re
 import threading
 import time
 import traceback
@@ -26,26 +25,27 @@ from perfscore.config import Config, resolve_password
 from perfscore.errors import PerfscoreError
 from perfscore.gatherers import GATHERERS, GatherContext, Gatherer, ProbeUnavailable
 from perfscore.run import ProbeReport, Run, TargetInfo
+from perfscore.sanitize import clean, clean_tree, remember
 from perfscore.session import ramp
 
 Say = Callable[[str], None]
 Progress = Callable[[int, int], None]
-REDACTED = "***"
 RAMP_TIMEOUT_FACTOR = 6  # the ramp may take this many probe timeouts
+ABORT_GRACE_S = 2.0  # after a deadline, how long a gatherer's thread gets to notice its closed sockets
 
 
-def _call(fn: Callable[[], Any], timeout: float) -> tuple[Any, str | None]:
+def _call(fn: Callable[[], Any], timeout: float, abort: Callable[[], None] | None = None) -> tuple[Any, str | None]:
     box: dict[str, Any] = {}
 
     def target() -> None:
         try:
             box["value"] = fn()
         except ProbeUnavailable as exc:
-            box["error"] = str(exc)
+            box["error"] = clean(str(exc), oneline=True)
         except PerfscoreError as exc:
-            box["error"] = exc.message
+            box["error"] = clean(exc.message, oneline=True)
         except Exception as exc:  # a gatherer bug must not end the audit
-            box["error"] = f"probe failed: {type(exc).__name__}: {str(exc)[:300]}"
+            box["error"] = clean(f"probe failed: {type(exc).__name__}: {str(exc)[:300]}", oneline=True)
             if os.environ.get("PERFSCORE_DEBUG"):
                 traceback.print_exc()
 
@@ -53,22 +53,27 @@ def _call(fn: Callable[[], Any], timeout: float) -> tuple[Any, str | None]:
     t.start()
     t.join(timeout)
     if t.is_alive():
+        if abort is not None:
+            abort()  # stop its reads: the thread ends instead of reading on from a server that never stops
+            t.join(ABORT_GRACE_S)
         return None, f"timeout: no result within {timeout:g}s"
     return box.get("value"), box.get("error")
 
 
-def _concurrently(calls: dict[str, Callable[[], Any]], timeout: float) -> dict[str, tuple[Any, str | None]]:
+def _concurrently(
+    calls: dict[str, Callable[[], Any]], timeout: float, aborts: dict[str, Callable[[], None]] | None = None
+) -> dict[str, tuple[Any, str | None]]:
     results: dict[str, tuple[Any, str | None]] = {}
     threads = []
     for name, fn in calls.items():
 
         def run(n: str = name, f: Callable[[], Any] = fn) -> None:
-            results[n] = _call(f, timeout)
+            results[n] = _call(f, timeout, (aborts or {}).get(n))
 
         th = threading.Thread(target=run, daemon=True)
         th.start()
         threads.append(th)
-    deadline = time.monotonic() + timeout + 1
+    deadline = time.monotonic() + timeout + ABORT_GRACE_S + 1
     for th in threads:
         th.join(max(0.0, deadline - time.monotonic()))
     return {name: results.get(name, (None, f"timeout: no result within {timeout:g}s")) for name in calls}
@@ -81,34 +86,17 @@ def secrets_of(cfg: Config) -> list[str]:
             pw = resolve_password(section, cfg.base_dir, what)
             if pw:
                 found.append(pw)
+    remember(found)  # from now on, nothing printed or written by this process carries them
     return found
 
 
-NUMBER = re.compile(r"-?\d+(\.\d+)?")
-
-
-def _scrub(node: Any, secrets: list[str]) -> Any:
-    if isinstance(node, str):
-        if NUMBER.fullmatch(node):
-            return node  # a counter sent as text (SHOW STATUS, INFO) is a figure, not an echo
-        for s in secrets:
-            node = node.replace(s, REDACTED)
-        return node
-    if isinstance(node, dict):
-        return {_scrub(k, secrets): _scrub(v, secrets) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_scrub(v, secrets) for v in node]
-    return node  # numbers and booleans hold no secret, and must not be rewritten as if they did
-
-
 def redact(run: Run, secrets: list[str]) -> Run:
-    """Defence in depth: no secret survives in a saved run, whatever a server echoed back.
+    """Defence in depth: no secret and no control character survives in a saved run, whatever a server sent.
 
-    Only text is scrubbed (a password that happens to read like a number leaves the figures alone);
-    the measurements are derived afterwards from the scrubbed artifacts, so a re-score agrees.
+    Only text is cleaned (a password that happens to read like a number leaves the figures alone);
+    the measurements are derived afterwards from the cleaned artifacts, so a re-score agrees.
     """
-    wanted = sorted((s for s in secrets if len(s) >= 3), key=len, reverse=True)
-    return Run.model_validate(_scrub(run.model_dump(mode="json"), wanted)) if wanted else run
+    return Run.model_validate(clean_tree(run.model_dump(mode="json"), secrets))
 
 
 def target_info(cfg: Config) -> TargetInfo:
@@ -200,7 +188,8 @@ class _Session:
     def gather(self, gatherers: list[Gatherer], timeout: float, window: Callable[[], WindowSnapshot]) -> None:
         for g in gatherers:
             self.started[g.name] = time.monotonic()
-        begun = _concurrently({g.name: g.begin for g in gatherers}, timeout)
+        aborts = {g.name: g.abort for g in gatherers}
+        begun = _concurrently({g.name: g.begin for g in gatherers}, timeout, aborts)
         alive = [g for g in gatherers if not begun[g.name][1]]
         for g in gatherers:
             if begun[g.name][1]:
@@ -211,7 +200,7 @@ class _Session:
             self.skip("window", win.error or "no traffic")
         else:
             self.outcome("window", win, None)
-        ended = _concurrently({g.name: g.end for g in alive}, timeout + 10)
+        ended = _concurrently({g.name: g.end for g in alive}, timeout + 10, aborts)
         for g in alive:
             self.outcome(g.name, *ended[g.name])
 

@@ -1,0 +1,173 @@
+"""Database clients that a hostile server cannot use against perfscore.
+
+PyMySQL and redis-py trust the server they talk to: PyMySQL answers a request
+for ``mysql_clear_password`` (or MariaDB's PAM ``dialog``) with the password
+in clear over a plain TCP connection, and either will keep reading for as long
+as the server keeps sending (endless 16 MiB packets, a bulk string announced
+at 3 GB). The probe deadline used to abandon such a thread, which kept
+reading. Here:
+
+- a MySQL server asking for the password in clear over an unencrypted
+  connection is refused (``mysql.allow_cleartext_password: true`` allows it,
+  for a PAM/LDAP setup you trust);
+- Redis gets ``AUTH <password>`` only when a password is configured, over
+  RESP2 (no ``HELLO 3 AUTH default …`` with a user name nobody configured);
+- every answer is capped in bytes (MAX_ANSWER) and every statement or
+  command in wall time (the read stops, it is not abandoned);
+- ``shutdown`` stops a read in progress from another thread: the runner calls
+  it when a gatherer's deadline passes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+MAX_ANSWER = 32 * 1024 * 1024  # bytes of one answer; perfscore's largest (SHOW GLOBAL STATUS, digests) is < 1 MiB
+
+
+def shutdown(sock: socket.socket | None) -> None:
+    """End any blocking read on ``sock`` now (safe from another thread, and on a closed socket)."""
+    if sock is None:
+        return
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+@contextlib.contextmanager
+def deadline(sock: socket.socket | None, seconds: float) -> Iterator[None]:
+    """Within the block, reads on ``sock`` end at ``seconds``: a server that drips one byte at a time
+    defeats a socket timeout (each byte arrives in time), not this."""
+    timer = threading.Timer(seconds, shutdown, args=(sock,))
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
+def mysql_connect(
+    *,
+    host: str,
+    port: int,
+    user: str,
+    password: str,
+    database: str | None,
+    connect_timeout: float,
+    read_timeout: float,
+    allow_cleartext: bool = False,
+) -> Any:
+    """A PyMySQL connection whose reads are capped in bytes and in time per statement."""
+    import pymysql
+    import pymysql.connections
+
+    # PyMySQL's private reading API is what needs bounding: typed as Any, it is checked by the tests.
+    connection: Any = pymysql.connections.Connection
+
+    class _Refuse:
+        """Auth plugin handler for plugins that send the password as is (clear text, PAM dialog)."""
+
+        def __init__(self, conn: Any) -> None:
+            self.conn = conn
+
+        def authenticate(self, pkt: Any) -> Any:
+            raise pymysql.err.OperationalError(
+                2059,
+                "the server asked for the password in clear text over an unencrypted connection; perfscore "
+                "refused (set mysql.allow_cleartext_password: true if this server really uses PAM/LDAP)",
+            )
+
+    class _Bounded(connection):  # type: ignore[misc]
+        _budget_bytes = MAX_ANSWER
+
+        def query(self, sql: Any, unbuffered: bool = False) -> Any:
+            self._budget_bytes = MAX_ANSWER
+            with deadline(self._sock, read_timeout):
+                return super().query(sql, unbuffered)
+
+        def _read_bytes(self, num_bytes: int) -> Any:
+            self._budget_bytes -= num_bytes
+            if self._budget_bytes < 0:
+                self._force_close()
+                raise pymysql.err.OperationalError(
+                    2020, f"the server sent more than {MAX_ANSWER // (1024 * 1024)} MiB in one answer; stopped reading"
+                )
+            return super()._read_bytes(num_bytes)
+
+    refused: dict[str, Any] = {} if allow_cleartext else {"mysql_clear_password": _Refuse, "dialog": _Refuse}
+    conn = _Bounded(
+        host=host,
+        port=port,
+        user=user,
+        password=password,
+        database=database,
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        write_timeout=connect_timeout,
+        autocommit=True,
+        charset="utf8mb4",
+        auth_plugin_map=refused,
+        defer_connect=True,
+    )
+    # The handshake too: a server that never finishes its greeting is cut off at connect_timeout.
+    sock = socket.create_connection((host, port), timeout=connect_timeout)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    with deadline(sock, connect_timeout + read_timeout):
+        conn.connect(sock)
+    return conn
+
+
+def mysql_socket(conn: Any) -> socket.socket | None:
+    return getattr(conn, "_sock", None)
+
+
+def redis_client(url: str, password: str | None, timeout: float) -> Any:
+    """A redis-py client over RESP2 whose answers are capped in bytes and in time per command."""
+    import redis
+    from redis._parsers import _RESP2Parser
+    from redis._parsers import socket as resp_socket
+
+    # The same for redis-py's socket buffer and parser.
+    buffer_cls: Any = resp_socket.SocketBuffer
+    parser_cls: Any = _RESP2Parser
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    class _BoundedBuffer(buffer_cls):  # type: ignore[misc]
+        def _read_from_socket(self, length: int | None = None, *args: Any, **kwargs: Any) -> bool:
+            if (length or 0) + self.unread_bytes() > MAX_ANSWER:
+                raise redis.exceptions.ConnectionError(
+                    f"the server sent or announced more than {MAX_ANSWER // (1024 * 1024)} MiB in one answer"
+                )
+            return bool(super()._read_from_socket(length, *args, **kwargs))
+
+    class _BoundedParser(parser_cls):  # type: ignore[misc]
+        def on_connect(self, connection: Any) -> None:
+            super().on_connect(connection)
+            self._buffer.__class__ = _BoundedBuffer
+
+        def read_response(self, *args: Any, **kwargs: Any) -> Any:
+            with deadline(self._sock, timeout):
+                return super().read_response(*args, **kwargs)
+
+    return redis.Redis.from_url(
+        url,
+        password=password,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        retry_on_timeout=False,
+        retry=Retry(NoBackoff(), 0),  # a server that misbehaves once is not asked three times
+        protocol=2,
+        parser_class=_BoundedParser,
+    )
+
+
+def redis_sockets(client: Any) -> list[socket.socket]:
+    """The sockets of a redis-py client's pool, for ``shutdown`` from another thread."""
+    pool = getattr(client, "connection_pool", None)
+    conns = list(getattr(pool, "_available_connections", [])) + list(getattr(pool, "_in_use_connections", []))
+    return [c._sock for c in conns if getattr(c, "_sock", None) is not None]
