@@ -27,7 +27,7 @@ from pydantic import (
 from perfscore.errors import PerfscoreError
 from perfscore.load.model import Endpoint
 from perfscore.sqlguard import read_only_problem
-from perfscore.yamlfile import format_validation_error, load_yaml
+from perfscore.yamlfile import format_validation_error, load_yaml, read_text
 
 DEFAULT_USER_AGENT = "Mozilla/5.0 (compatible; perfscore/0.1; +https://github.com/perfscore/perfscore)"
 
@@ -170,10 +170,7 @@ def resolve_password(section: Secretive, base_dir: Path, what: str) -> str | Non
         return value
     if section.password_file:
         path = section.password_file if section.password_file.is_absolute() else base_dir / section.password_file
-        try:
-            return path.read_text().strip()
-        except OSError as exc:
-            raise PerfscoreError(f"{what}: cannot read password file {path}: {exc.strerror}.") from None
+        return read_text(path, f"{what}: password file").strip()
     return None
 
 

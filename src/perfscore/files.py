@@ -36,7 +36,11 @@ def write_output(path: Path, text: str) -> None:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        try:
+            tmp.write_bytes(data)
+            tmp.replace(path)
+        except BaseException:  # a full disk, or an interrupt: no half-written temporary file is left
+            tmp.unlink(missing_ok=True)
+            raise
     except OSError as exc:
         raise PerfscoreError(f"cannot write {path}: {(exc.strerror or str(exc)).lower()}.") from None

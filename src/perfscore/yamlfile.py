@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,8 +47,16 @@ def _walk(node: yaml.Node, loc: Loc, path: Path, out: dict[Loc, tuple[Path, int]
 
 
 def read_text(path: Path, what: str) -> str:
+    """A text input, refused unless it is a regular file of at most MAX_BYTES: /dev/zero never ends and
+    a FIFO blocks until someone writes to it."""
     try:
-        raw = path.read_bytes()
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(mode):
+            raise PerfscoreError(f"{what} {path} is not a regular file (a device, FIFO or socket).")
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise PerfscoreError(f"{what} {path} does not exist.") from None
     except IsADirectoryError:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import sys
+import threading
 
 import typer
 
@@ -43,16 +47,50 @@ rubric_cmd.register(app)
 schema_cmd.register(app)
 
 
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM: a BaseException, so no ``except Exception`` swallows it and every ``finally``
+    (load workers, temporary files) runs on the way out. Typer would turn a KeyboardInterrupt into a
+    silent exit 130 before ``main`` saw it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.exit_code = 128 + signum
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not break the cleanup
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Interrupted(signum)
+
+
 def main() -> None:
     # click handles its own usage errors (exit 2) in standalone mode; ours are
     # PerfscoreError, shown as one paragraph with their exit code.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+    code = 0
     try:
         app(standalone_mode=True)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except PerfscoreError as exc:
         from perfscore.sanitize import clean
 
         sys.stderr.write(f"perfscore: error: {clean(exc.message)}\n")
-        sys.exit(int(exc.exit_code))
-    except KeyboardInterrupt:
-        sys.stderr.write("perfscore: interrupted\n")
-        sys.exit(130)
+        code = int(exc.exit_code)
+    except Interrupted as exc:
+        sys.stderr.write("\nperfscore: interrupted\n")
+        code = exc.exit_code
+    _exit(code)
+
+
+def _exit(code: int) -> None:
+    """Exit now: a thread still blocked on a server that never stops sending must not hold the process
+    (Python joins non-daemon threads at exit). Without such a thread, a normal exit runs the clean-ups."""
+    stuck = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon and t.is_alive()]
+    if stuck:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(code)
+    sys.exit(code)

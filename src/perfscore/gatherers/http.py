@@ -12,6 +12,7 @@ from urllib.parse import urljoin, urlsplit
 
 from perfscore.artifacts.http import BODY_LIMIT, HttpAnswer
 from perfscore.gatherers.base import ProbeUnavailable
+from perfscore.gatherers.clients import deadline
 
 MAX_BODY = 2 * 1024 * 1024
 
@@ -82,11 +83,17 @@ def fetch(
     t0 = time.perf_counter()
     conn = conn_cls(parts.hostname or "", parts.port, timeout=timeout)
     try:
-        conn.request(method, path, body=body, headers=hdrs)
-        resp = conn.getresponse()
-        ttfb = time.perf_counter() - t0
-        data = resp.read(MAX_BODY)
-        total = time.perf_counter() - t0
+        conn.connect()
+        # ``timeout`` bounds the whole exchange, not each read: a server dripping a byte at a time
+        # answers every read in time and would otherwise hold the probe (and the process) for ever.
+        with deadline(conn.sock, timeout):
+            conn.request(method, path, body=body, headers=hdrs)
+            resp = conn.getresponse()
+            ttfb = time.perf_counter() - t0
+            data = resp.read(MAX_BODY)
+            total = time.perf_counter() - t0
+        if total > timeout:
+            raise TimeoutError
         merged: dict[str, str] = {}
         for k, v in resp.getheaders():
             k = k.lower()

@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from perfscore.artifacts.memory import ProcessSnapshot
+from perfscore.errors import PerfscoreError
 from perfscore.gatherers.base import Gatherer, ProbeUnavailable
+from perfscore.yamlfile import read_text
 
 if TYPE_CHECKING:
     from perfscore.config import Config
@@ -42,10 +44,10 @@ def processes_matching(patterns: list[str], pid_files: list[Path], base_dir: Pat
     for pf in pid_files:
         path = pf if pf.is_absolute() else base_dir / pf
         try:
-            parent = psutil.Process(int(path.read_text().strip()))
+            parent = psutil.Process(int(read_text(path, "pid file").strip()))
             for child in parent.children():
                 found[child.pid] = child
-        except (OSError, ValueError, psutil.Error):
+        except (PerfscoreError, ValueError, psutil.Error):
             continue
     return found
 

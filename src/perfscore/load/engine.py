@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import queue
+import signal
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -27,6 +28,9 @@ def _split(total: int, parts: int) -> list[int]:
 
 
 def _child(spec_json: str, conns: int, rate: float | None, seed: int, out: Any, wid: int) -> None:
+    # Ctrl-C reaches the whole process group: the parent decides, and ends the workers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     spec = LoadSpec.model_validate_json(spec_json)
 
     def progress(done: int, errors: int) -> None:
@@ -173,6 +177,10 @@ def run_load(spec: LoadSpec, progress: Progress | None = None) -> LoadResult:
                 results[msg[1]] = msg[2]
             else:
                 errors.append(msg[2])
+    except BaseException:  # interrupted: the workers end now, not after their run
+        for p in procs:
+            p.kill()
+        raise
     finally:
         for p in procs:
             p.join(timeout=2)
