@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -72,9 +72,7 @@ class RedisConfig(Secretive):
     @field_validator("url")
     @classmethod
     def _no_password_in_url(cls, v: str) -> str:
-        parts = urlsplit(v)
-        if parts.scheme not in ("redis", "rediss"):
-            raise ValueError("url must start with redis:// or rediss://")
+        parts, _ = split_url(v, ("redis", "rediss"), 6379)
         if parts.password:
             raise ValueError("put the Redis password in password_env or password_file, not in the url")
         return v
@@ -134,9 +132,15 @@ class TargetConfig(_Model):
     @field_validator("base_url")
     @classmethod
     def _http(cls, v: str | None) -> str | None:
-        if v is not None and urlsplit(v).scheme not in ("http", "https"):
-            raise ValueError("base_url must be an http:// or https:// URL")
-        return v.rstrip("/") if v else v
+        if v is None:
+            return v
+        parts, _ = split_url(v, ("http", "https"), 80)
+        if parts.username is not None or parts.password is not None:
+            raise ValueError(
+                "the URL holds credentials (user:password@); perfscore does not send them: remove them "
+                "(a page behind HTTP auth takes an Authorization header in endpoints[].headers)"
+            )
+        return v.rstrip("/")
 
 
 class Config(_Model):
@@ -182,14 +186,37 @@ def load_config(path: Path) -> Config:
         raise PerfscoreError(format_validation_error(exc, doc, "config")) from None
 
 
-def parse_mysql_dsn(dsn: str) -> MySQLConfig:
-    parts = urlsplit(dsn)
-    if parts.scheme not in ("mysql", "mariadb") or not parts.hostname:
-        raise PerfscoreError("--mysql must look like mysql://user[:password]@host:port/database.")
+def split_url(url: str, schemes: tuple[str, ...], default_port: int) -> tuple[SplitResult, int]:
+    """``url`` split, with its port; a ValueError that never repeats the URL (it may hold a password)."""
     try:
-        port = parts.port or 3306
-    except ValueError:
-        raise PerfscoreError("--mysql has an invalid port.") from None
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:  # "Invalid IPv6 URL", "Port out of range 0-65535", a port that is not a number
+        raise ValueError(f"not a valid URL ({str(exc).lower()})") from None
+    if parts.scheme.lower() not in schemes:
+        shown = parts.scheme + "://" if parts.scheme else "no scheme"
+        raise ValueError(f"expected a URL starting with {' or '.join(s + '://' for s in schemes)}, not {shown}")
+    if not parts.hostname:
+        raise ValueError("the URL has no host")
+    if port == 0:
+        raise ValueError("port 0 is not a port to connect to")
+    return parts, port or default_port
+
+
+def _flag_url(flag: str, url: str, schemes: tuple[str, ...], default_port: int, shape: str) -> tuple[SplitResult, int]:
+    try:
+        return split_url(url, schemes, default_port)
+    except ValueError as exc:
+        raise PerfscoreError(f"{flag}: {exc}; expected {shape}.") from None
+
+
+def _host(parts: SplitResult) -> str:
+    host = parts.hostname or ""
+    return f"[{host}]" if ":" in host else host
+
+
+def parse_mysql_dsn(dsn: str) -> MySQLConfig:
+    parts, port = _flag_url("--mysql", dsn, ("mysql", "mariadb"), 3306, "mysql://user[:password]@host:port/database")
     return MySQLConfig(
         host=parts.hostname,
         port=port,
@@ -200,14 +227,8 @@ def parse_mysql_dsn(dsn: str) -> MySQLConfig:
 
 
 def parse_redis_url(url: str) -> RedisConfig:
-    parts = urlsplit(url)
-    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
-        raise PerfscoreError("--redis must look like redis://[:password@]host:port/db.")
-    try:
-        port = parts.port or 6379
-    except ValueError:
-        raise PerfscoreError("--redis has an invalid port.") from None
-    clean = f"{parts.scheme}://{parts.hostname}:{port}{parts.path or '/0'}"
+    parts, port = _flag_url("--redis", url, ("redis", "rediss"), 6379, "redis://[:password@]host:port/db")
+    clean = f"{parts.scheme}://{_host(parts)}:{port}{parts.path or '/0'}"
     return RedisConfig(url=clean, password=SecretStr(unquote(parts.password)) if parts.password else None)
 
 
@@ -221,7 +242,11 @@ def with_overrides(
 ) -> Config:
     update: dict[str, object] = {}
     if url:
-        update["target"] = cfg.target.model_copy(update={"base_url": TargetConfig(base_url=url).base_url})
+        try:
+            base_url = TargetConfig(base_url=url).base_url
+        except ValidationError as exc:
+            raise PerfscoreError(f"--url: {exc.errors()[0]['msg'].removeprefix('Value error, ')}.") from None
+        update["target"] = cfg.target.model_copy(update={"base_url": base_url})
         if not cfg.endpoints:
             update["endpoints"] = [Endpoint(name="home", path="/")]
     if mysql:

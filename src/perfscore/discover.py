@@ -34,7 +34,7 @@ def fpm_pool(base_url: str, status_path: str = "/fpm-status?json") -> tuple[str 
         return None, f"{url} answered {r.status}"
     try:
         pool = json.loads(r.text()).get("pool")
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         return None, f"{url} is not PHP-FPM's JSON status page"
     if not isinstance(pool, str) or not re.fullmatch(r"[\w.-]{1,64}", pool):
         return None, f"{url} names no usable pool"

@@ -10,6 +10,7 @@ class ExitCode(IntEnum):
     GATE_FAILED = 1
     USAGE = 2  # usage, config, rubric or input-file error
     UNREACHABLE = 3  # nothing could be measured
+    INTERNAL = 70  # a bug in perfscore (EX_SOFTWARE): one line, the traceback only with PERFSCORE_DEBUG=1
 
 
 class PerfscoreError(Exception):

@@ -99,10 +99,17 @@ def load(path: Path, target: str | None = None, limit: int = 50) -> list[History
         raise PerfscoreError(f"history {path} is corrupt ({exc}).") from None
     finally:
         conn.close()
-    return [
-        HistoryPoint(id=r[0], recorded_at=r[1], target=r[2], rubric=r[3], score=r[4], categories=json.loads(r[5]))
-        for r in reversed(rows)
-    ]
+    points = []
+    for r in reversed(rows):
+        try:  # a row another tool wrote badly is left out of the trend, not the end of it
+            points.append(
+                HistoryPoint(
+                    id=r[0], recorded_at=r[1], target=r[2], rubric=r[3], score=r[4], categories=json.loads(r[5])
+                )
+            )
+        except (ValueError, TypeError, RecursionError):
+            continue
+    return points
 
 
 def sparkline(scores: list[float]) -> str:

@@ -7,7 +7,6 @@ its JSON Schema.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -105,15 +104,9 @@ class Run(BaseModel):
 
 
 def load_run(path: Path) -> Run:
-    from perfscore.yamlfile import read_text
+    from perfscore.yamlfile import read_json
 
-    text = read_text(path, "run file")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PerfscoreError(
-            f"run file {path}:{exc.lineno}: not valid JSON ({exc.msg}); is the file truncated?"
-        ) from None
+    data = read_json(path, "run file", "; is the file truncated?")
     if not isinstance(data, dict):
         raise PerfscoreError(f"run file {path}: expected a JSON object, found {type(data).__name__}.")
     if "measurements" not in data and "artifacts" not in data:

@@ -26,7 +26,7 @@ REDACTED = "***"
 MIN_SECRET = 3  # shorter "secrets" would blank out ordinary words
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^\s/?#@]*@")
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^\s/?#@\[\]]*@")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 _lock = threading.Lock()

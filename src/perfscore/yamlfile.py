@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -73,11 +74,57 @@ def read_text(path: Path, what: str) -> str:
         raise PerfscoreError(f"{what} {path} is not UTF-8 text (bad byte at offset {exc.start}).") from None
 
 
+MAX_NODES = 200_000  # the document with its aliases expanded: a real config has a few hundred
+MAX_DEPTH = 64
+
+
+def _expanded_size(root: yaml.Node, what: str, path: Path) -> None:
+    """Refuse a document whose aliases expand past MAX_NODES (a 352-byte "billion laughs" is 1.9 GB
+    once expanded) or whose nesting passes MAX_DEPTH, before anything walks it."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node, depth: int) -> int:
+        if depth > MAX_DEPTH:
+            raise PerfscoreError(f"{what} {path}: nested more than {MAX_DEPTH} levels deep.")
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if isinstance(node, yaml.MappingNode):
+            n = 1 + sum(size(k, depth + 1) + size(v, depth + 1) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            n = 1 + sum(size(v, depth + 1) for v in node.value)
+        else:
+            n = 1
+        if n > MAX_NODES:
+            raise PerfscoreError(
+                f"{what} {path}: more than {MAX_NODES:,} values once its aliases are expanded (an alias bomb?)."
+            )
+        sizes[key] = n
+        return n
+
+    size(root, 0)
+
+
+def read_json(path: Path, what: str, hint: str = "") -> Any:
+    """A JSON input file: regular, capped, and parsed without a traceback whatever it holds."""
+    text = read_text(path, what)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PerfscoreError(f"{what} {path}:{exc.lineno}: not valid JSON ({exc.msg}){hint}.") from None
+    except RecursionError:
+        raise PerfscoreError(f"{what} {path}: nested too deeply to read.") from None
+
+
 def load_yaml(path: Path, what: str) -> YamlDoc:
     text = read_text(path, what)
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is not None:
+            _expanded_size(node, what, path)
         data = yaml.safe_load(text)
+    except RecursionError:
+        raise PerfscoreError(f"{what} {path}: nested too deeply to read.") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark is not None else ""

@@ -7,12 +7,13 @@ import os
 import signal
 import sys
 import threading
+import traceback
 
 import typer
 
 from perfscore import __version__
 from perfscore.cli import audit_cmd, compare_cmd, history_cmd, load_cmd, rubric_cmd, schema_cmd, score_cmd
-from perfscore.errors import PerfscoreError
+from perfscore.errors import ExitCode, PerfscoreError
 
 app = typer.Typer(
     name="perfscore",
@@ -81,6 +82,16 @@ def main() -> None:
     except Interrupted as exc:
         sys.stderr.write("\nperfscore: interrupted\n")
         code = exc.exit_code
+    except Exception as exc:  # a bug: one clean line (no locals, no input echoed), the traceback on request
+        from perfscore.sanitize import clean
+
+        if os.environ.get("PERFSCORE_DEBUG"):
+            traceback.print_exc()
+        sys.stderr.write(
+            f"perfscore: internal error: {clean(type(exc).__name__ + ': ' + str(exc)[:300], oneline=True)} "
+            "(a bug in perfscore; PERFSCORE_DEBUG=1 shows where)\n"
+        )
+        code = int(ExitCode.INTERNAL)
     _exit(code)
 
 

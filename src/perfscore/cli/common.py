@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,13 +46,9 @@ def load_result(path: Path, rubric: Rubric) -> Result:
     from perfscore.run import load_run
     from perfscore.sanitize import clean_tree
     from perfscore.scoring import score_run
-    from perfscore.yamlfile import read_text
+    from perfscore.yamlfile import read_json
 
-    text = read_text(path, "input file")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PerfscoreError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg}).") from None
+    data = read_json(path, "input file")
     if isinstance(data, dict) and ("measurements" in data or "artifacts" in data):
         return score_run(load_run(path), rubric)
     if isinstance(data, dict) and "categories" in data and "score" in data:
