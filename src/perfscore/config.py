@@ -43,13 +43,20 @@ ReadOnlySQL = Annotated[str, AfterValidator(_check_read_only)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class Secretive(_Model):
     password_env: str | None = None
     password_file: Path | None = None
     password: SecretStr | None = Field(None, exclude=True, description="set from a DSN flag, never from YAML")
+
+    @field_validator("password", mode="before")
+    @classmethod
+    def _not_from_yaml(cls, v: object) -> object:
+        if v is not None and not isinstance(v, SecretStr):  # the DSN flags pass a SecretStr; YAML passes text
+            raise ValueError("a password never goes in the config file: use password_env or password_file")
+        return v
 
 
 class MySQLConfig(Secretive):
@@ -102,7 +109,9 @@ class LoadConfig(_Model):
     )
     slo_p95_ms: float = Field(200.0, gt=0)
     slo_error_rate: float = Field(0.001, ge=0, le=1)
-    ramp: list[int] = Field(default_factory=lambda: [1, 4, 16, 64, 256, 1024], description="concurrency steps")
+    ramp: list[Annotated[int, Field(ge=1, le=20000)]] = Field(
+        default_factory=lambda: [1, 4, 16, 64, 256, 1024], min_length=1, max_length=32, description="concurrency steps"
+    )
     step_s: float = Field(2.0, gt=0, le=60)
     scalability: bool = True
 

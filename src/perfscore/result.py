@@ -21,7 +21,7 @@ Priority = Literal["High", "Medium", "Low", "Done", "Not measured"]
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, allow_inf_nan=False)
 
 
 class MetricResult(_Frozen):

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, model_validator
 
 from perfscore import __version__
 from perfscore.artifacts import Artifacts
@@ -30,7 +30,7 @@ Value = bool | float | None
 
 
 class Measurement(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", allow_inf_nan=False)
 
     metric: str = Field(min_length=1, description="metric id, <source>.<noun>")
     value: Value = None
@@ -69,7 +69,7 @@ def unavailable(metric: str, reason: str, probe: str | None = None, unit: str = 
 
 
 class TargetInfo(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", allow_inf_nan=False)
 
     name: str = "unnamed"
     base_url: str | None = None
@@ -77,7 +77,7 @@ class TargetInfo(BaseModel):
 
 
 class ProbeReport(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", allow_inf_nan=False)
 
     name: str
     status: Literal["ok", "partial", "unavailable", "skipped"]
@@ -86,9 +86,9 @@ class ProbeReport(BaseModel):
 
 
 class Run(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", allow_inf_nan=False)
 
-    schema_version: int = RUN_SCHEMA_VERSION
+    schema_version: StrictInt = Field(RUN_SCHEMA_VERSION, ge=1)
     tool: str = "perfscore"
     tool_version: str = __version__
     started_at: datetime = Field(default_factory=lambda: datetime.now(UTC))

@@ -35,8 +35,10 @@ def load(
 
     from perfscore.load.engine import run_load
     from perfscore.load.model import Endpoint, LoadSpec
+    from perfscore.load.redirects import redirect_problem, strict
     from perfscore.load.target import check_target, parse_url
     from perfscore.reporters.load_report import render_json, render_terminal
+    from perfscore.sanitize import clean
 
     if fmt not in ("terminal", "json"):
         raise PerfscoreError(f"unknown format {fmt!r}; choose terminal or json.")
@@ -74,6 +76,11 @@ def load(
         base = url
     host, port, host_header, path = parse_url(base)
     check_target(host, port, host_header, allow_remote)
+    if not endpoints and method.upper() == "GET":
+        loop = redirect_problem(base, headers, user_agent)
+        if loop:
+            sys.stderr.write(f"perfscore: {path} {clean(loop, oneline=True)}: its 3xx count as errors\n")
+            endpoints = [strict(Endpoint(path=path, headers=headers))]
     try:
         spec = LoadSpec(
             host=host,

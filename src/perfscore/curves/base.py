@@ -10,7 +10,7 @@ Direction = Literal["lower", "higher", "boolean"]
 
 
 class CurveBase(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     def score(self, value: float | bool) -> float:  # pragma: no cover - interface
         raise NotImplementedError

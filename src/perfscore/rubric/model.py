@@ -32,7 +32,7 @@ EFFORT_COST = {"S": 1.0, "M": 2.0, "L": 4.0}
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class Category(_Frozen):

@@ -128,7 +128,7 @@ def nothing_reachable(run: Run) -> bool:
 def _window_traffic(cfg: Config, say: Say, progress: Progress | None) -> WindowSnapshot:
     from perfscore.gatherers.host import HostMeter, app_is_here
     from perfscore.load.engine import run_load
-    from perfscore.session.traffic import load_spec, preflight
+    from perfscore.session.traffic import load_spec, preflight, redirect_loop
 
     window_s = cfg.audit.duration_s
     if not cfg.target.base_url or not cfg.endpoints:
@@ -141,6 +141,10 @@ def _window_traffic(cfg: Config, say: Say, progress: Progress | None) -> WindowS
         say(f"window: no traffic ({exc.message}); waiting {window_s:g}s")
         time.sleep(window_s)
         return WindowSnapshot(error=exc.message)
+    for e in cfg.endpoints:
+        loop = redirect_loop(cfg.target.base_url, e, cfg.target.user_agent)
+        if loop:
+            say(f"window: {e.label} {loop}: its 3xx count as errors")
     users, rate = cfg.audit.load.connections, cfg.audit.load.rate
     pace = f"{rate:g} requests/s over {users} connections" if rate else f"{users} users"
     say(f"window: {window_s:g}s of nominal traffic, {pace} over {len(cfg.endpoints)} endpoints")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlsplit
 
 from perfscore.config import Config
 from perfscore.load.model import Endpoint, LoadSpec
+from perfscore.load.redirects import redirect_problem, strict
 from perfscore.load.target import check_target, parse_url
 
 # One generator process keeps up with a PHP app at audit concurrencies; two for large steps.
@@ -13,9 +15,27 @@ SECOND_WORKER_AT = 256
 
 
 def config_endpoints(cfg: Config, base: str) -> list[Endpoint]:
-    """The config's endpoint mix, with paths under the base URL's own path."""
+    """The config's endpoint mix, with paths under the base URL's own path; an endpoint whose
+    redirects lead nowhere expects 2xx only (its 3xx are failures)."""
     prefix = urlsplit(base).path.rstrip("/")
-    return [e.model_copy(update={"path": prefix + e.path}) for e in cfg.endpoints]
+    out = []
+    for e in cfg.endpoints:
+        e = e.model_copy(update={"path": prefix + e.path})
+        out.append(strict(e) if redirect_loop(base, e, cfg.target.user_agent) else e)
+    return out
+
+
+@functools.cache
+def _loop(url: str, headers: tuple[tuple[str, str], ...], user_agent: str) -> str | None:
+    return redirect_problem(url, dict(headers), user_agent)
+
+
+def redirect_loop(base: str, endpoint: Endpoint, user_agent: str) -> str | None:
+    """Why ``endpoint``'s redirects lead nowhere, or None; checked once per audit (GET only: no write)."""
+    if endpoint.method != "GET" or endpoint.expect_status:
+        return None
+    parts = urlsplit(base)
+    return _loop(f"{parts.scheme}://{parts.netloc}{endpoint.path}", tuple(sorted(endpoint.headers.items())), user_agent)
 
 
 def load_spec(
