@@ -53,6 +53,11 @@ def window_requests(w: WindowSnapshot) -> int:
     """The HTTP requests of the window, enough for a per-request verdict, or why not."""
     if w.load is None:
         raise Unmeasurable(w.error or "no traffic was driven during the window")
+    if w.load.local_errors:
+        raise Unmeasurable(
+            f"the load generator could not open {w.load.local_errors:,} connections (this machine's file "
+            "descriptors or ports ran out): the window says nothing about the target"
+        )
     if w.load.requests < MIN_REQUESTS:
         raise NotEnoughData(f"{w.load.requests:,} HTTP requests in the window, {MIN_REQUESTS:,} needed for a verdict")
     return w.load.requests

@@ -6,10 +6,14 @@ import os
 import resource
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from perfscore.errors import PerfscoreError
+from perfscore.errors import ExitCode, PerfscoreError
+
+if TYPE_CHECKING:
+    from perfscore.load.model import LoadResult
 
 
 def load(
@@ -122,6 +126,24 @@ def load(
         write_output(output, text)
     else:
         sys.stdout.write(text)
+    failed = _failed(result)
+    if failed:
+        sys.stderr.write(f"perfscore: {failed}\n")
+        raise typer.Exit(int(ExitCode.GATE_FAILED))
+
+
+def _failed(result: LoadResult) -> str | None:
+    """Why this run measured nothing worth a figure (exit 1), or None."""
+    if result.local_errors:
+        return (
+            f"invalid run: {result.local_errors:,} connects failed on this machine (file descriptors or ports ran "
+            "out); raise 'ulimit -n' or lower -c"
+        )
+    if result.requests == 0:
+        return "no request completed: the target accepted connections but never answered (or nothing was sent)"
+    if result.errors >= result.requests:
+        return f"every request failed ({result.errors:,} of {result.requests:,}): the figures are of failures"
+    return None
 
 
 def register(app: typer.Typer) -> None:

@@ -79,8 +79,8 @@ def merge(spec: LoadSpec, parts: list[dict[str, Any]]) -> LoadResult:
         for label, counts in p["status"].items():
             status[label].update({int(k): v for k, v in counts.items()})
         errors.update(p["errors"])
-        for k in ("timeouts", "resets", "connect_errors", "protocol_errors", "dropped"):
-            totals[k] += p[k]
+        for k in ("timeouts", "resets", "connect_errors", "protocol_errors", "dropped", "local_errors", "unfinished"):
+            totals[k] += p.get(k, 0)
         cpu_max = max(cpu_max, p["cpu_s"] / p["wall_s"] if p["wall_s"] > 0 else 0.0)
         lag = max(lag, p["lag_p99_us"])
         measured = max(measured, p["measured_s"])
@@ -95,6 +95,13 @@ def merge(spec: LoadSpec, parts: list[dict[str, Any]]) -> LoadResult:
             f"the load generator saturated (CPU {cpu_max:.0%} of a core, timer lag p99 {lag / 1000:.1f} ms): "
             "figures may be limited by the generator, not the target"
         )
+    if totals["local_errors"]:
+        notes.append(
+            f"{totals['local_errors']} connects failed on this machine (out of file descriptors or ports: "
+            "raise 'ulimit -n' or use fewer connections): the generator's fault, not the target's; the run is invalid"
+        )
+    if totals["unfinished"]:
+        notes.append(f"{totals['unfinished']} requests were still waiting at the deadline: counted as timeouts")
     if totals["dropped"]:
         notes.append(f"{totals['dropped']} arrivals dropped: the target fell behind the arrival rate")
     all_status: Counter[int] = Counter()
@@ -128,6 +135,8 @@ def merge(spec: LoadSpec, parts: list[dict[str, Any]]) -> LoadResult:
         connect_errors=totals["connect_errors"],
         resets=totals["resets"],
         dropped=totals["dropped"],
+        local_errors=totals["local_errors"],
+        unfinished=totals["unfinished"],
         endpoints=endpoints,
         generator=GeneratorHealth(
             cpu_percent=round(cpu_max * 100, 1),
@@ -135,7 +144,7 @@ def merge(spec: LoadSpec, parts: list[dict[str, Any]]) -> LoadResult:
             saturated=saturated,
             workers=len(parts),
         ),
-        valid=not saturated,
+        valid=not saturated and not totals["local_errors"],
         notes=notes,
     )
 

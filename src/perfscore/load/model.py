@@ -100,6 +100,10 @@ class LoadResult(BaseModel):
     connect_errors: Count
     resets: Count
     dropped: Count
+    local_errors: Count = Field(
+        0, description="connects this machine could not make (out of file descriptors or ports): the generator's fault"
+    )
+    unfinished: Count = Field(0, description="requests still waiting at the deadline, counted as timeouts")
     endpoints: dict[str, EndpointResult]
     generator: GeneratorHealth
     valid: bool

@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Callable
 
 MAX_HEAD = 64 * 1024
+MAX_LINE = 8 * 1024  # a chunk-size or trailer line; a server sending an endless one is a protocol error
 
 
 class ProtocolError(Exception):
@@ -46,16 +47,20 @@ class ResponseParser:
         self.head_request = False
 
     def feed(self, data: bytes) -> None:
+        # Searches resume where the last feed stopped (less a delimiter's length): a head or line
+        # that arrives a byte at a time costs linear time, not quadratic.
+        scan = max(0, len(self.buf) - 3)
         buf = self.buf + data if self.buf else data
         while True:
             state = self.state
             if state == 0:
-                i = buf.find(b"\r\n\r\n")
+                i = buf.find(b"\r\n\r\n", scan)
                 if i < 0:
                     if len(buf) > MAX_HEAD:
                         raise ProtocolError("response head too large")
                     self.buf = buf
                     return
+                scan = 0
                 head = buf[:i]
                 buf = buf[i + 4 :]
                 if head[:5] != b"HTTP/":
@@ -89,10 +94,13 @@ class ResponseParser:
                     self.state = 2
                 continue
             if state == 2:
-                i = buf.find(b"\r\n")
+                i = buf.find(b"\r\n", scan)
                 if i < 0:
+                    if len(buf) > MAX_LINE:
+                        raise ProtocolError("chunk-size line too long")
                     self.buf = buf
                     return
+                scan = 0
                 size_text = buf[:i].split(b";", 1)[0].strip()
                 try:
                     size = int(size_text, 16)
@@ -106,10 +114,13 @@ class ResponseParser:
                     self.state = 3
                 continue
             if state == 4:
-                i = buf.find(b"\r\n")
+                i = buf.find(b"\r\n", scan)
                 if i < 0:
+                    if len(buf) > MAX_LINE:
+                        raise ProtocolError("trailer line too long")
                     self.buf = buf
                     return
+                scan = 0
                 buf = buf[i + 2 :]
                 if i == 0:
                     self._done()

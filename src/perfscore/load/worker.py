@@ -14,6 +14,7 @@ dropped and counted.
 from __future__ import annotations
 
 import asyncio
+import errno
 import random
 import resource
 import time
@@ -54,6 +55,10 @@ def weighted_cycle(endpoints: list[Endpoint], rng: random.Random, size: int = 10
     return order
 
 
+# Connects that fail for want of this machine's resources: descriptors, ports, buffers.
+LOCAL_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.EADDRNOTAVAIL, errno.ENOBUFS, errno.ENOMEM})
+
+
 class Stats:
     def __init__(self, labels: list[str]) -> None:
         self.lat: dict[str, array[int]] = {label: array("q") for label in labels}
@@ -66,6 +71,8 @@ class Stats:
         self.connect_errors = 0
         self.protocol_errors = 0
         self.dropped = 0
+        self.local_errors = 0  # EMFILE, EADDRNOTAVAIL…: this machine's limits, not the target's errors
+        self.unfinished = 0
         self.completed = 0  # all responses, warm-up included (for progress and max_requests)
 
 
@@ -138,8 +145,17 @@ class Worker:
     def stop(self) -> None:
         if self.stopping:
             return
+        self.stopped_at = now = perf_counter()
+        # A request still waiting at the deadline is counted: against a server that never answers,
+        # every request is one of these. Only long waits count (not the last millisecond's sends).
+        patience = min(self.spec.timeout_s, max(1.0, self.spec.duration_s / 2))
+        for u in self.users:
+            if u.in_flight and now - u.sent_at >= patience:
+                u.in_flight = False
+                self.stats.unfinished += 1
+                self.stats.timeouts += 1
+                self.stats.errors[self.labels[u.ep]] += 1
         self.stopping = True
-        self.stopped_at = perf_counter()
         for u in self.users:
             u.close()
         if self.done is not None and not self.done.done():
@@ -238,7 +254,10 @@ class VirtualUser(ConnectionOwner):
             return
         exc = task.exception()
         if exc is not None:
-            self.w.fail(None, "connect")
+            if isinstance(exc, OSError) and exc.errno in LOCAL_ERRNOS:
+                self.w.stats.local_errors += 1
+            else:
+                self.w.fail(None, "connect")
             if not self.w.stopping:
                 assert self.w.loop is not None
                 self.w.loop.call_later(self.backoff, self.connect)
@@ -408,6 +427,8 @@ def run_worker(
         "connect_errors": st.connect_errors,
         "protocol_errors": st.protocol_errors,
         "dropped": st.dropped,
+        "local_errors": st.local_errors,
+        "unfinished": st.unfinished,
         "cpu_s": cpu,
         "wall_s": wall,
         "lag_p99_us": lag[int(len(lag) * 0.99)] if lag else 0,
