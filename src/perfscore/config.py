@@ -26,6 +26,8 @@ from pydantic import (
 
 from perfscore.errors import PerfscoreError
 from perfscore.load.model import Endpoint
+from perfscore.patterns import compile_pattern
+from perfscore.sanitize import clean
 from perfscore.sqlguard import read_only_problem
 from perfscore.yamlfile import format_validation_error, load_yaml, read_text
 
@@ -90,6 +92,13 @@ class ProcessesConfig(_Model):
     database: list[str] = Field(default_factory=lambda: ["mariadbd", "mysqld"])
     cache: list[str] = Field(default_factory=lambda: ["redis-server"])
     pid_files: list[Path] = Field(default_factory=list, description="pids whose children are app workers")
+
+    @field_validator("app", "database", "cache")
+    @classmethod
+    def _re2(cls, v: list[str]) -> list[str]:
+        for p in v:
+            compile_pattern(p)  # ValueError with the reason: the YAML line is named
+        return v
 
 
 class MonitoringConfig(_Model):
@@ -272,6 +281,11 @@ def with_overrides(
             cfg.redis.model_copy(update={"url": r.url, "password": r.password}) if cfg.redis is not None else r
         )
     if processes:
+        for p in processes:
+            try:
+                compile_pattern(p)
+            except ValueError as exc:
+                raise PerfscoreError(f"--process {clean(p, oneline=True)[:80]!r}: {exc}.") from None
         base = cfg.processes or ProcessesConfig()
         update["processes"] = base.model_copy(update={"app": processes})
     if duration is not None:

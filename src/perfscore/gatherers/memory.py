@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from perfscore.artifacts.memory import ProcessSnapshot
 from perfscore.errors import PerfscoreError
 from perfscore.gatherers.base import Gatherer, ProbeUnavailable
+from perfscore.patterns import compile_pattern
 from perfscore.yamlfile import read_text
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ SETTLE_FRACTION = 0.25
 def processes_matching(patterns: list[str], pid_files: list[Path], base_dir: Path) -> dict[int, Any]:
     import psutil
 
-    regexes = [re.compile(p) for p in patterns]
+    regexes = [compile_pattern(p) for p in patterns]  # RE2: a hostile pattern cannot stall the probe
     found: dict[int, Any] = {}
     for proc in psutil.process_iter(["pid", "cmdline", "name"]):
         try:
