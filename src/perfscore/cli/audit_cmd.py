@@ -109,7 +109,7 @@ def audit(
 def _stderr() -> Console:
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, soft_wrap=True)  # a log line is one line, even in CI
 
 
 def say(line: str) -> None:

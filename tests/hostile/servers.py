@@ -1,0 +1,391 @@
+"""Hostile protocol servers: MySQL, Redis and HTTP speakers that lie, flood, drip, hang and attack (stdlib only).
+
+Each behaves as a real attacker or a badly broken server would, to check that perfscore keeps the
+password, bounds its memory and time, and prints nothing a server controls (issue 12).
+
+Use from Python:
+    from tests.hostile.servers import start
+    port, stop = start("mysql-cleartext")   # background thread on 127.0.0.1, ephemeral port
+    ...
+    stop()
+    received = LOG["mysql-cleartext"]       # what the client sent (list of bytes / repr strings)
+
+Or from a shell:
+    python3 servers.py MODE PORT            # PORT 0: ephemeral, the chosen port is printed on stdout
+
+Modes:
+  mysql-cleartext     v10 handshake; login answered with AuthSwitchRequest to mysql_clear_password; records
+                      what comes next (the password in clear if the client complies), then an ERR packet
+                      with ANSI escapes, a fake score line and the password received.
+  mysql-flood         handshake, any auth -> OK; every query answered with endless 16 MiB packets.
+  mysql-err-ansi      login answered with an ERR packet with ANSI escapes and a fake score line.
+  redis-hello         records every command (HELLO 3 AUTH ..., AUTH ...), answers each with an error with
+                      ANSI escapes that echoes the command's arguments (the password, if sent).
+  redis-bulk          answers any command with $3000000000\r\n then slow endless bytes.
+  http-ok             a plain small HTML site (200 on /, 404 elsewhere): an HTTP target for audits.
+  http-drip-asset     / links /app.css and /app.js; the first fetch of each asset is served whole, every
+                      later fetch drips one byte every 5 s forever (HOSTILE_DRIP_FIRST=1: drip from the first).
+  http-redirect-loop  / -> /a -> /b -> /a ... (302), every other path 302 to itself.
+  http-silent         accepts connections, reads, never answers.
+  http-chunk-endless  'HTTP/1.1 200 OK' + 'Transfer-Encoding: chunked' then an endless chunk-size line of 'f'.
+  http-first-only     the first connection is answered (a pre-flight check passes), every later one hangs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import struct
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+ANSI = "\x1b]0;pwned\x07\x1b[2J\x1b[31m score 100.00/100 gate passed\x1b[0m"
+LOG: dict[str, list[object]] = {}
+VERBOSE = False  # set by main(): as a script, print what clients send
+_lock = threading.Lock()
+
+
+def _record(mode: str, item: object) -> None:
+    with _lock:
+        LOG.setdefault(mode, []).append(item)
+    if VERBOSE:
+        sys.stderr.write(f"[hostile {mode}] received: {item!r}"[:2000] + "\n")
+        sys.stderr.flush()
+
+
+def _recv_exact(conn: socket.socket, n: int) -> bytes:
+    buf = b""
+    while len(buf) < n:
+        chunk = conn.recv(n - len(buf))
+        if not chunk:
+            raise ConnectionError("closed")
+        buf += chunk
+    return buf
+
+
+# ---------------------------------------------------------------- MySQL
+
+CAPS = (
+    0x00000001  # LONG_PASSWORD
+    | 0x00000004  # LONG_FLAG
+    | 0x00000008  # CONNECT_WITH_DB
+    | 0x00000200  # PROTOCOL_41
+    | 0x00002000  # TRANSACTIONS
+    | 0x00008000  # SECURE_CONNECTION
+    | 0x00010000  # MULTI_STATEMENTS
+    | 0x00020000  # MULTI_RESULTS
+    | 0x00080000  # PLUGIN_AUTH
+    | 0x00200000  # PLUGIN_AUTH_LENENC_CLIENT_DATA
+)
+
+
+def _mysql_packet(seq: int, payload: bytes) -> bytes:
+    return struct.pack("<I", len(payload))[:3] + bytes([seq & 0xFF]) + payload
+
+
+def _mysql_read(conn: socket.socket) -> tuple[int, bytes]:
+    head = _recv_exact(conn, 4)
+    n = head[0] | head[1] << 8 | head[2] << 16
+    return head[3], _recv_exact(conn, n)
+
+
+def _handshake() -> bytes:
+    salt = b"abcdefghijklmnopqrst"  # 20 bytes
+    return (
+        b"\x0a"
+        + b"5.7.99-hostile\x00"
+        + struct.pack("<I", 42)
+        + salt[:8]
+        + b"\x00"
+        + struct.pack("<H", CAPS & 0xFFFF)
+        + b"\x21"  # utf8_general_ci
+        + struct.pack("<H", 0x0002)  # SERVER_STATUS_AUTOCOMMIT: the client need not send SET AUTOCOMMIT
+        + struct.pack("<H", CAPS >> 16)
+        + bytes([21])
+        + b"\x00" * 10
+        + salt[8:]
+        + b"\x00"
+        + b"mysql_native_password\x00"
+    )
+
+
+def _mysql_err(seq: int, msg: str, code: int = 1045) -> bytes:
+    return _mysql_packet(seq, b"\xff" + struct.pack("<H", code) + b"#28000" + msg.encode("utf-8", "replace"))
+
+
+def _mysql_ok(seq: int) -> bytes:
+    return _mysql_packet(seq, b"\x00\x00\x00" + struct.pack("<H", 0x0002) + b"\x00\x00")
+
+
+def _parse_login(payload: bytes) -> dict[str, bytes]:
+    """user and auth data of a HandshakeResponse41 (best effort)."""
+    try:
+        pos = 4 + 4 + 1 + 23
+        end = payload.index(b"\x00", pos)
+        user = payload[pos:end]
+        pos = end + 1
+        n = payload[pos]
+        auth = payload[pos + 1 : pos + 1 + n]
+        return {"user": user, "auth": auth}
+    except (ValueError, IndexError):
+        return {"raw": payload[:200]}
+
+
+def mysql_cleartext(conn: socket.socket, mode: str) -> None:
+    conn.sendall(_mysql_packet(0, _handshake()))
+    seq, login = _mysql_read(conn)
+    _record(mode, ("login", _parse_login(login)))
+    conn.sendall(_mysql_packet(seq + 1, b"\xfe" + b"mysql_clear_password\x00" + b"\x00"))
+    seq, reply = _mysql_read(conn)
+    password = reply.rstrip(b"\x00")
+    _record(mode, ("cleartext", password))
+    msg = f"{ANSI} Access denied; you sent {password.decode('utf-8', 'replace')}"
+    conn.sendall(_mysql_err(seq + 1, msg))
+
+
+def mysql_err_ansi(conn: socket.socket, mode: str) -> None:
+    conn.sendall(_mysql_packet(0, _handshake()))
+    seq, login = _mysql_read(conn)
+    _record(mode, ("login", _parse_login(login)))
+    conn.sendall(_mysql_err(seq + 1, f"{ANSI}\nperfscore: score 100/100 (all gates passed)\r\n"))
+
+
+def mysql_flood(conn: socket.socket, mode: str) -> None:
+    conn.sendall(_mysql_packet(0, _handshake()))
+    seq, login = _mysql_read(conn)
+    _record(mode, ("login", _parse_login(login)))
+    conn.sendall(_mysql_ok(seq + 1))
+    seq, query = _mysql_read(conn)
+    _record(mode, ("query", query[:200]))
+    chunk = b"\x01" + b"A" * (0xFFFFFF - 1)
+    s = 1
+    while True:  # 0xFFFFFF-long packets: the client must keep reading and concatenating
+        conn.sendall(struct.pack("<I", 0xFFFFFF)[:3] + bytes([s & 0xFF]) + chunk)
+        s += 1
+
+
+# ---------------------------------------------------------------- Redis
+
+
+def _resp_read(f: Any) -> list[bytes] | None:
+    line = f.readline()
+    if not line:
+        return None
+    if not line.startswith(b"*"):
+        return line.strip().split()
+    out = []
+    for _ in range(int(line[1:])):
+        n = int(f.readline()[1:])
+        out.append(f.read(n + 2)[:-2])
+    return out
+
+
+def redis_hello(conn: socket.socket, mode: str) -> None:
+    f = conn.makefile("rb")
+    while True:
+        cmd = _resp_read(f)
+        if cmd is None:
+            return
+        _record(mode, ("command", cmd))
+        echo = " ".join(a.decode("utf-8", "replace") for a in cmd).replace("\r", " ").replace("\n", " ")
+        conn.sendall(f"-ERR {ANSI} unknown command, you said: {echo}\r\n".encode())
+
+
+def redis_bulk(conn: socket.socket, mode: str) -> None:
+    f = conn.makefile("rb")
+    cmd = _resp_read(f)
+    _record(mode, ("command", cmd))
+    conn.sendall(b"$3000000000\r\n")
+    step = int(os.environ.get("HOSTILE_BULK_CHUNK", str(256 * 1024)))
+    pause = float(os.environ.get("HOSTILE_BULK_PAUSE", "0.05"))
+    block = b"x" * step
+    while True:
+        conn.sendall(block)
+        time.sleep(pause)
+
+
+# ---------------------------------------------------------------- HTTP
+
+HTML = (
+    b"<!doctype html><html><head><title>hostile</title>"
+    b'<link rel="stylesheet" href="/app.css"><script src="/app.js"></script></head>'
+    b"<body><h1>hello</h1>" + b"<p>filler</p>" * 20 + b"</body></html>"
+)
+
+
+def _http_read_request(conn: socket.socket, buf: bytearray) -> tuple[str, str] | None:
+    while b"\r\n\r\n" not in buf:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return None
+        buf += chunk
+        if len(buf) > 1 << 20:
+            return None
+    head, _, rest = bytes(buf).partition(b"\r\n\r\n")
+    buf[:] = rest  # bodies are ignored (GET only is expected)
+    first = head.split(b"\r\n", 1)[0].decode("latin-1").split(" ")
+    if len(first) < 2:
+        return None
+    return first[0], first[1]
+
+
+def _http_send(conn: socket.socket, status: str, body: bytes, ctype: str = "text/html", extra: str = "") -> None:
+    conn.sendall(
+        f"HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n{extra}\r\n".encode() + body
+    )
+
+
+_asset_fetches: dict[str, int] = {}
+
+
+def http_server_loop(conn: socket.socket, mode: str) -> None:
+    buf = bytearray()
+    while True:
+        req = _http_read_request(conn, buf)
+        if req is None:
+            return
+        method, path = req
+        _record(mode, ("request", method, path))
+        if mode == "http-redirect-loop":
+            target = {"/": "/a", "/a": "/b", "/b": "/a"}.get(path.split("?")[0], path)
+            _http_send(conn, "302 Found", b"", extra=f"Location: {target}\r\n")
+            continue
+        p = path.split("?")[0]
+        if p == "/":
+            _http_send(conn, "200 OK", HTML if mode == "http-drip-asset" else b"<html><body>ok</body></html>")
+            continue
+        if mode == "http-drip-asset" and p in ("/app.css", "/app.js"):
+            with _lock:
+                _asset_fetches[p] = _asset_fetches.get(p, 0) + 1
+                n = _asset_fetches[p]
+            ctype = "text/css" if p.endswith("css") else "application/javascript"
+            if n == 1 and not os.environ.get("HOSTILE_DRIP_FIRST"):
+                _http_send(conn, "200 OK", b"/* asset */" + b" " * 2000, ctype=ctype)
+                continue
+            conn.sendall(f"HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nContent-Length: 100000\r\n\r\n".encode())
+            while True:  # forever
+                conn.sendall(b" ")
+                time.sleep(5)
+        _http_send(conn, "404 Not Found", b"not found")
+
+
+def http_silent(conn: socket.socket, mode: str) -> None:
+    while True:
+        data = conn.recv(65536)
+        if not data:
+            return
+        _record(mode, ("bytes", len(data)))
+
+
+def http_chunk_endless(conn: socket.socket, mode: str) -> None:
+    buf = bytearray()
+    req = _http_read_request(conn, buf)
+    if req is None:
+        return
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n")
+    block = b"f" * 65536
+    while True:
+        conn.sendall(block)
+
+
+_connections: dict[str, int] = {}
+
+
+def http_first_only(conn: socket.socket, mode: str) -> None:
+    """The first connection (perfscore's pre-flight check) is answered; every later one hangs."""
+    with _lock:
+        _connections[mode] = n = _connections.get(mode, 0) + 1
+    if n == 1:
+        http_server_loop(conn, "http-ok")
+    else:
+        http_silent(conn, mode)
+
+
+HANDLERS = {
+    "mysql-cleartext": mysql_cleartext,
+    "mysql-flood": mysql_flood,
+    "mysql-err-ansi": mysql_err_ansi,
+    "redis-hello": redis_hello,
+    "redis-bulk": redis_bulk,
+    "http-ok": http_server_loop,
+    "http-drip-asset": http_server_loop,
+    "http-redirect-loop": http_server_loop,
+    "http-silent": http_silent,
+    "http-chunk-endless": http_chunk_endless,
+    "http-first-only": http_first_only,
+}
+
+
+def _serve_conn(conn: socket.socket, mode: str) -> None:
+    try:
+        HANDLERS[mode](conn, mode)
+    except (OSError, ConnectionError, ValueError):
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            conn.close()
+
+
+def start(mode: str, port: int = 0, host: str = "127.0.0.1") -> tuple[int, Callable[[], None]]:
+    """Serve ``mode`` in a background thread; return (port, stop)."""
+    if mode not in HANDLERS:
+        raise ValueError(f"unknown mode {mode!r}; one of {', '.join(HANDLERS)}")
+    with _lock:  # each start is a fresh server: nothing recorded or counted by an earlier one
+        LOG.pop(mode, None)
+        _connections.pop(mode, None)
+        _asset_fetches.clear()
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind((host, port))
+    srv.listen(512)
+    stopped = threading.Event()
+    conns: list[socket.socket] = []
+
+    def accept_loop() -> None:
+        while not stopped.is_set():
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                return
+            conns.append(conn)
+            threading.Thread(target=_serve_conn, args=(conn, mode), daemon=True).start()
+
+    threading.Thread(target=accept_loop, daemon=True, name=f"hostile-{mode}").start()
+
+    def stop() -> None:
+        stopped.set()
+        with contextlib.suppress(OSError):
+            srv.shutdown(socket.SHUT_RDWR)
+        srv.close()
+        for c in conns:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+                c.close()
+            except OSError:
+                pass
+
+    return srv.getsockname()[1], stop
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 3 or argv[1] not in HANDLERS:
+        sys.stderr.write(f"usage: {argv[0]} MODE PORT   (MODE: {', '.join(HANDLERS)})\n")
+        return 2
+    global VERBOSE
+    VERBOSE = True
+    port, stop = start(argv[1], int(argv[2]))
+    print(port, flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

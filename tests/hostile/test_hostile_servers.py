@@ -1,0 +1,217 @@
+"""perfscore against servers that attack it (issue 12): each case has an exit code, a time bound, an RSS
+bound where it is about memory, and a search for the secret and for escape sequences in every output."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.conftest import REPO
+from tests.hostile import servers
+
+pytestmark = [pytest.mark.server, pytest.mark.slow]
+
+SECRET = "S3cretPW-xyz"
+ESC = "\x1b"
+
+
+@dataclass
+class Outcome:
+    code: int
+    out: str
+    err: str
+    wall_s: float
+    peak_rss_mb: float
+    files: str  # every file the run wrote, concatenated
+
+
+@pytest.fixture
+def hostile() -> Iterator[Callable[[str], int]]:
+    stops: list[Callable[[], None]] = []
+
+    def start(mode: str) -> int:
+        port, stop = servers.start(mode)
+        stops.append(stop)
+        return port
+
+    yield start
+    for stop in stops:
+        stop()
+
+
+def run(args: list[str], tmp: Path, timeout: float = 120, env: dict[str, str] | None = None) -> Outcome:
+    """The real command line in a subprocess, its peak RSS sampled (with its children) every 50 ms."""
+    outputs = tmp / "out"
+    outputs.mkdir(exist_ok=True)
+    t0 = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "perfscore", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=outputs,
+        env={**os.environ, "PERFSCORE_MYSQL_PASSWORD": SECRET, **(env or {})},
+    )
+    peak = 0
+    ps = psutil.Process(proc.pid)
+    while proc.poll() is None:
+        if time.monotonic() - t0 > timeout:
+            proc.kill()
+            out, err = proc.communicate()
+            pytest.fail(f"perfscore {' '.join(args)} still running after {timeout}s\n{err[-2000:]}")
+        with contextlib.suppress(psutil.Error):
+            peak = max(peak, ps.memory_info().rss + sum(c.memory_info().rss for c in ps.children(recursive=True)))
+        time.sleep(0.05)
+    out, err = proc.communicate()
+    files = "".join(p.read_text(errors="replace") for p in sorted(outputs.iterdir()) if p.is_file())
+    return Outcome(proc.returncode, out, err, time.monotonic() - t0, peak / 2**20, files)
+
+
+def assert_clean(o: Outcome) -> None:
+    """Nothing a server controls reaches a terminal or a file as a secret or an escape sequence."""
+    for name, text in (("stdout", o.out), ("stderr", o.err), ("files", o.files)):
+        assert SECRET not in text, f"the password is in {name}"
+        assert ESC not in text and "\x07" not in text, f"a control sequence is in {name}"
+    assert "Traceback" not in o.err
+    # The fake verdict a server sent never stands on a line of its own.
+    assert not any(line.lstrip().startswith("perfscore: score 100") for line in o.err.splitlines())
+
+
+def audit(*extra: str) -> list[str]:
+    return ["audit", "--duration", "1", "--save-run", "run.json", "-f", "html", "-o", "report.html", *extra]
+
+
+def test_a_mysql_server_asking_for_the_password_in_clear_does_not_get_it(hostile, tmp_path: Path) -> None:
+    port = hostile("mysql-cleartext")
+    o = run(audit("--mysql", f"mysql://perfscore:{SECRET}@127.0.0.1:{port}/loanflow"), tmp_path)
+    assert o.code == 3, o.err
+    assert "clear text" in o.err
+    got = servers.LOG.get("mysql-cleartext", [])
+    assert any(item[0] == "login" for item in got)  # type: ignore[index]
+    assert not any(item[0] == "cleartext" for item in got), "the client answered the clear-text request"  # type: ignore[index]
+    assert_clean(o)
+
+
+def test_a_mysql_error_with_escape_sequences_is_printed_inert(hostile, tmp_path: Path) -> None:
+    port = hostile("mysql-err-ansi")
+    o = run(audit("--mysql", f"mysql://perfscore:{SECRET}@127.0.0.1:{port}/loanflow"), tmp_path)
+    assert o.code == 3, o.err
+    assert "mysql: unavailable" in o.err
+    assert_clean(o)
+
+
+def test_a_mysql_server_flooding_packets_costs_bounded_memory_and_time(hostile, tmp_path: Path) -> None:
+    port = hostile("mysql-flood")
+    o = run(audit("--mysql", f"mysql://perfscore:{SECRET}@127.0.0.1:{port}/loanflow"), tmp_path, timeout=90)
+    assert o.code == 3, o.err
+    assert "MiB in one answer" in o.err
+    assert o.peak_rss_mb < 400, f"peak RSS {o.peak_rss_mb:.0f} MB"
+    assert_clean(o)
+
+
+def test_redis_gets_auth_as_configured_and_its_echo_is_redacted(hostile, tmp_path: Path) -> None:
+    port = hostile("redis-hello")
+    o = run(audit("--redis", f"redis://:{SECRET}@127.0.0.1:{port}/0"), tmp_path)
+    sent = [item[1] for item in servers.LOG.get("redis-hello", [])]  # type: ignore[index]
+    assert sent and sent[0] == [b"AUTH", SECRET.encode()], sent[:2]  # RESP2 AUTH <pw>: no HELLO 3, no user name
+    assert not any(cmd and cmd[0].upper() == b"HELLO" for cmd in sent)
+    assert o.code == 3, o.err
+    assert_clean(o)
+
+
+def test_a_redis_bulk_string_of_3_gb_costs_bounded_memory_and_time(hostile, tmp_path: Path) -> None:
+    port = hostile("redis-bulk")
+    o = run(audit("--redis", f"redis://127.0.0.1:{port}/0"), tmp_path, timeout=90)
+    assert o.code == 3, o.err
+    assert "MiB in one answer" in o.err
+    assert o.peak_rss_mb < 400, f"peak RSS {o.peak_rss_mb:.0f} MB"
+    assert_clean(o)
+
+
+def test_an_asset_that_drips_forever_does_not_hold_the_audit(hostile, tmp_path: Path) -> None:
+    port = hostile("http-drip-asset")
+    cfg = tmp_path / "p.yaml"
+    cfg.write_text(
+        f"target: {{base_url: 'http://127.0.0.1:{port}'}}\n"
+        "audit: {duration_s: 1, probe_timeout_s: 8, load: {scalability: false}}\n"
+    )
+    o = run(audit("--config", str(cfg)), tmp_path, timeout=90)
+    assert o.code in (0, 1), o.err
+    assert (tmp_path / "out" / "report.html").exists()
+    # A byte every 5 s beats an 8 s read timeout for ever; each fetch ends at its 8 s deadline instead.
+    assert o.wall_s < 60
+    assert_clean(o)
+
+
+def test_a_redirect_loop_is_failures_not_successes(hostile, tmp_path: Path) -> None:
+    port = hostile("http-redirect-loop")
+    o = run(["load", f"http://127.0.0.1:{port}/a", "-d", "1", "-c", "2", "--warmup", "0.2", "-f", "json"], tmp_path)
+    assert "redirects in a loop (/a → /b → /a)" in o.err
+    assert o.code == 1  # every request failed
+    assert '"302"' in o.out and '"error_rate": 1.0' in o.out
+    assert_clean(o)
+
+
+def test_an_endless_chunk_size_line_is_a_protocol_error_in_bounded_time(hostile, tmp_path: Path) -> None:
+    port = hostile("http-chunk-endless")
+    o = run(["load", f"http://127.0.0.1:{port}/", "-d", "2", "-c", "2", "--warmup", "0"], tmp_path, timeout=30)
+    assert o.code == 1, o.err
+    assert "every request failed" in o.err
+    assert o.wall_s < 15
+    assert_clean(o)
+
+
+def test_requests_waiting_at_the_deadline_are_counted(hostile, tmp_path: Path) -> None:
+    port = hostile("http-first-only")
+    o = run(["load", f"http://127.0.0.1:{port}/", "-d", "2", "-c", "4", "--warmup", "0", "-f", "json"], tmp_path)
+    assert o.code == 1, o.err
+    assert '"unfinished": 4' in o.out and '"timeouts": 4' in o.out
+    assert "every request failed (4 of 4)" in o.err
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_stops_the_workers_and_says_interrupted(hostile, tmp_path: Path, sig: int, code: int) -> None:
+    port = hostile("http-ok")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "perfscore",
+            "load",
+            f"http://127.0.0.1:{port}/",
+            "-d",
+            "30",
+            "-c",
+            "4",
+            "--workers",
+            "2",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    ps = psutil.Process(proc.pid)
+    deadline = time.monotonic() + 20
+    while len(ps.children(recursive=True)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    children = ps.children(recursive=True)
+    assert len(children) >= 2, "the load workers never started"
+    time.sleep(1)
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=15)
+    assert proc.returncode == code, err
+    assert "interrupted" in err and "Traceback" not in err
+    time.sleep(1)
+    alive = [c.pid for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+    assert not alive, f"orphans 1 s after the signal: {alive}"
