@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
 import sys
@@ -82,6 +83,13 @@ def main() -> None:
     except Interrupted as exc:
         sys.stderr.write("\nperfscore: interrupted\n")
         code = exc.exit_code
+    except OSError as exc:  # standard output on a full disk or a closed pipe (`perfscore score … | head`)
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the exit must not flush into the same error
+        if exc.errno == errno.EPIPE:
+            code = 0
+        else:
+            sys.stderr.write(f"perfscore: error: input/output failed: {(exc.strerror or str(exc)).lower()}.\n")
+            code = int(ExitCode.USAGE)
     except Exception as exc:  # a bug: one clean line (no locals, no input echoed), the traceback on request
         from perfscore.sanitize import clean
 

@@ -1,0 +1,226 @@
+"""Inputs nobody writes on purpose (issue 12): each gets its exit code and a message, never a traceback,
+a hang or a secret echoed back. One table; each row is (name, files to write, arguments, code, needle)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+import xml.dom.minidom
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+SECRET = "S3cretPW-xyz"
+FIXTURE_RUN = REPO / "tests" / "fixtures" / "run-v2-reference-stack.json"
+
+BOMB = "".join(
+    f"{chr(97 + i)}: &{chr(97 + i)} [{', '.join(['*' + chr(96 + i)] * 9) if i else ', '.join(['lol'] * 9)}]\n"
+    for i in range(9)
+)
+
+
+def _run_json(**changes: object) -> str:
+    data = json.loads(FIXTURE_RUN.read_text())
+    data.update(changes)
+    return json.dumps(data)
+
+
+# (name, {file: text}, arguments, expected exit code, a needle of the message)
+CASES: list[tuple[str, dict[str, str], list[str], int, str]] = [
+    ("yaml alias bomb", {"c.yaml": BOMB}, ["audit", "--config", "c.yaml"], 2, "alias bomb"),
+    (
+        "yaml nested 10000 deep",
+        {"c.yaml": "a: " + "[" * 10000 + "]" * 10000},
+        ["audit", "--config", "c.yaml"],
+        2,
+        "nested too deeply",
+    ),
+    (
+        "yaml nested 100 deep",
+        {"c.yaml": "a: " + "[" * 100 + "]" * 100},
+        ["audit", "--config", "c.yaml"],
+        2,
+        "nested more than 64 levels",
+    ),
+    ("config is /dev/zero", {}, ["audit", "--config", "/dev/zero"], 2, "not a regular file"),
+    ("config is a FIFO", {"fifo": "<fifo>"}, ["audit", "--config", "fifo"], 2, "not a regular file"),
+    (
+        "password_file is /dev/zero",
+        {"c.yaml": "target: {base_url: 'http://127.0.0.1:9'}\nmysql: {password_file: /dev/zero}\n"},
+        ["audit", "--config", "c.yaml"],
+        2,
+        "not a regular file",
+    ),
+    (
+        "rubric extends /dev/zero",
+        {"r.yaml": "extends: /dev/zero\n"},
+        ["rubric", "validate", "r.yaml"],
+        2,
+        "not a regular file",
+    ),
+    (
+        "password in the yaml",
+        {"c.yaml": f"mysql: {{password: {SECRET}}}\n"},
+        ["audit", "--config", "c.yaml"],
+        2,
+        "never goes in the config file",
+    ),
+    (
+        "ramp with 0, negative and huge steps",
+        {"c.yaml": "audit: {load: {ramp: [0, -5, 100000]}}\n"},
+        ["audit", "--config", "c.yaml"],
+        2,
+        "audit.load.ramp.0",
+    ),
+    (
+        "rubric curve with NaN",
+        {
+            "r.yaml": "extends: default\nmetrics:\n  mysql.query_p95_latency:\n    curve: {type: lognormal, p10: .nan, "
+            "median: 100}\n"
+        },
+        ["rubric", "validate", "r.yaml"],
+        2,
+        "p10",
+    ),
+    ("run schema_version -1", {"run.json": _run_json(schema_version=-1)}, ["score", "run.json"], 2, "schema_version"),
+    ("run schema_version 0", {"run.json": _run_json(schema_version=0)}, ["score", "run.json"], 2, "schema_version"),
+    (
+        "run schema_version true",
+        {"run.json": _run_json(schema_version=True)},
+        ["score", "run.json"],
+        2,
+        "schema_version",
+    ),
+    (
+        "run nested 100000 deep",
+        {"run.json": '{"measurements": ' + "[" * 100000 + "]" * 100000 + "}"},
+        ["score", "run.json"],
+        2,
+        "nested too deeply",
+    ),
+    (
+        "result with a NaN score",
+        {"r.json": "<nan result>"},
+        ["compare", str(FIXTURE_RUN), "r.json", "--max-drop", "0"],
+        2,
+        "r.json",
+    ),
+    ("--url ftp with a password", {}, ["audit", "--url", f"ftp://admin:{SECRET}@h/"], 2, "not ftp://"),
+    ("--url file", {}, ["audit", "--url", "file:///etc/passwd"], 2, "not file://"),
+    ("--url unclosed IPv6", {}, ["audit", "--url", "http://[::1"], 2, "invalid ipv6"),
+    ("--url port 99999", {}, ["audit", "--url", "http://127.0.0.1:99999/"], 2, "port out of range"),
+    ("--url port 0", {}, ["audit", "--url", "http://127.0.0.1:0/"], 2, "port 0"),
+    ("--url with credentials", {}, ["audit", "--url", f"http://bob:{SECRET}@127.0.0.1:9/"], 2, "holds credentials"),
+    ("--mysql unclosed IPv6", {}, ["audit", "--mysql", f"mysql://u:{SECRET}@[::1"], 2, "invalid ipv6"),
+    ("--redis port 0", {}, ["audit", "--redis", f"redis://:{SECRET}@127.0.0.1:0/0"], 2, "port 0"),
+    (
+        "--process with a backreference",
+        {},
+        ["audit", "--url", "http://127.0.0.1:9", "--process", r"(a+)+\1"],
+        2,
+        "RE2 syntax",
+    ),
+    (
+        "sql with an executable comment",
+        {"c.yaml": "mysql: {queries: {q: 'SELECT * FROM loans /*! FOR UPDATE */'}}\n"},
+        ["audit", "--config", "c.yaml"],
+        2,
+        "executable comment",
+    ),
+    ("score to a full disk", {}, ["score", str(FIXTURE_RUN), "-o", "/dev/full"], 2, "no space left"),
+    ("score's stdout on a full disk", {}, ["score", str(FIXTURE_RUN), "--stdout-to", "/dev/full"], 2, "no space left"),
+    ("load --output to a full disk", {}, ["load", "http://127.0.0.1:9/", "-o", "/dev/full"], 3, "cannot connect"),
+]
+
+
+@pytest.mark.parametrize(("name", "files", "args", "code", "needle"), CASES, ids=[c[0] for c in CASES])
+def test_hostile_input(
+    tmp_path: Path, name: str, files: dict[str, str], args: list[str], code: int, needle: str
+) -> None:
+    for fname, text in files.items():
+        path = tmp_path / fname
+        if text == "<fifo>":
+            os.mkfifo(path)
+        elif text == "<nan result>":
+            scored = subprocess.run(
+                [sys.executable, "-m", "perfscore", "score", str(FIXTURE_RUN), "-f", "json"],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            path.write_text(scored.stdout.replace('"score": ', '"score": NaN, "was": ', 1))
+        else:
+            path.write_text(text)
+    stdout_to = None
+    if "--stdout-to" in args:
+        i = args.index("--stdout-to")
+        stdout_to, args = args[i + 1], args[:i] + args[i + 2 :]
+    t0 = time.monotonic()
+    with open(stdout_to or os.devnull, "w") as sink:
+        proc = subprocess.run(
+            [sys.executable, "-m", "perfscore", *args],
+            stdout=sink if stdout_to else subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+            timeout=60,
+            check=False,
+        )
+    assert time.monotonic() - t0 < 30, f"{name}: took {time.monotonic() - t0:.1f}s"
+    err = proc.stderr
+    assert proc.returncode == code, f"{name}: exit {proc.returncode}\n{err}"
+    assert needle.lower() in " ".join(err.split()).lower(), err
+    assert "Traceback" not in err and "input_value" not in err
+    assert SECRET not in err and SECRET not in (proc.stdout or "")
+
+
+def test_a_bad_history_row_is_left_out_not_fatal(tmp_path: Path) -> None:
+    history = tmp_path / "h.sqlite"
+    for _ in range(2):
+        subprocess.run(
+            [sys.executable, "-m", "perfscore", "score", str(FIXTURE_RUN), "--history", str(history)],
+            capture_output=True,
+            check=False,
+        )
+    with sqlite3.connect(history) as db:
+        db.execute("UPDATE audits SET categories = '{not json' WHERE id = 1")
+    res = subprocess.run(
+        [sys.executable, "-m", "perfscore", "history", "--history", str(history), "-f", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert res.returncode == 0, res.stderr
+    points = json.loads(res.stdout)
+    assert [p["id"] for p in points] == [2]
+
+
+def test_escape_sequences_in_a_rubric_title_leave_junit_valid_and_metrics_labels_clean(tmp_path: Path) -> None:
+    rubric = tmp_path / "r.yaml"
+    rubric.write_text(
+        'extends: default\ncategories:\n  database: {title: "Data\\e]0;pwned\\a\\e[2Jbase\\x07", weight: 25}\n'
+    )
+    run = tmp_path / "run.json"
+    data = json.loads(FIXTURE_RUN.read_text())
+    data["target"]["name"] = "Loan\x1b]0;pwned\x07Flow\u202e"
+    run.write_text(json.dumps(data))
+    for fmt in ("junit", "prometheus"):
+        res = subprocess.run(
+            [sys.executable, "-m", "perfscore", "score", str(run), "--rubric", str(rubric), "-f", fmt],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert res.returncode == 0, res.stderr
+        assert "\x1b" not in res.stdout and "\x07" not in res.stdout and "\u202e" not in res.stdout
+        if fmt == "prometheus":
+            assert 'target="Loan]0;pwnedFlow"' in res.stdout  # the label, its control characters gone
+        else:
+            xml.dom.minidom.parseString(res.stdout)  # raises on a character XML does not allow
+            assert "Data]0;pwned[2Jbase" in res.stdout
