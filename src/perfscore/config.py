@@ -27,7 +27,7 @@ from pydantic import (
 from perfscore.errors import PerfscoreError
 from perfscore.load.model import Endpoint
 from perfscore.patterns import compile_pattern
-from perfscore.sanitize import clean
+from perfscore.sanitize import clean, one_line
 from perfscore.sqlguard import read_only_problem
 from perfscore.yamlfile import format_validation_error, load_yaml, read_text
 
@@ -142,7 +142,7 @@ class GateConfig(_Model):
 
 
 class TargetConfig(_Model):
-    name: str = "LoanFlow"
+    name: Annotated[str, AfterValidator(one_line)] = "LoanFlow"
     base_url: str | None = None
     user_agent: str = DEFAULT_USER_AGENT
     allow_remote: bool = False

@@ -13,6 +13,26 @@ class ExitCode(IntEnum):
     INTERNAL = 70  # a bug in perfscore (EX_SOFTWARE): one line, the traceback only with PERFSCORE_DEBUG=1
 
 
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM: a BaseException, so no ``except Exception`` swallows it and every ``finally``
+    (load workers, temporary files) runs on the way out."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.exit_code = 128 + signum
+
+
+# A signal that arrived while an event loop ran in the main thread: an exception raised inside a loop
+# callback is logged and dropped by the loop, so the handler stops the loop and leaves the signal here.
+pending_signals: list[int] = []
+
+
+def raise_if_interrupted() -> None:
+    """Raise the Interrupted that a signal left pending while an event loop ran."""
+    if pending_signals:
+        raise Interrupted(pending_signals.pop())
+
+
 class PerfscoreError(Exception):
     """A user-facing error: the message is shown as is, never with a traceback."""
 

@@ -21,8 +21,24 @@ def _in_place(path: Path) -> bool:
         return True
     try:
         return not stat.S_ISREG(os.stat(path).st_mode)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return False
+
+
+def check_writable(path: Path) -> None:
+    """Fail before a long audit, not after it, when an output path cannot be written (a read-only
+    mount, a file where a directory should be). A full disk can only be found by writing."""
+    if _in_place(path) or path.exists():
+        if not os.access(path, os.W_OK):
+            raise PerfscoreError(f"cannot write {path}: it is not writable.")
+        return
+    ancestor = path.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise PerfscoreError(f"cannot write {path}: {ancestor} is not a directory.")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise PerfscoreError(f"cannot write {path}: {ancestor} is not writable.")
 
 
 def write_output(path: Path, text: str) -> None:

@@ -22,7 +22,7 @@ SPARK = "▁▂▃▄▅▆▇█"
 
 
 class HistoryPoint(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, allow_inf_nan=False)  # a row another tool wrote with 1e999
 
     id: int
     recorded_at: datetime

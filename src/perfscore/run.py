@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, ValidationError, model_validator
 
 from perfscore import __version__
 from perfscore.artifacts import Artifacts
 from perfscore.errors import PerfscoreError
+from perfscore.sanitize import one_line
 
 # 2: artifacts (the gatherers' snapshots) and a typed summary; version-1 runs still load and score.
 RUN_SCHEMA_VERSION = 2
@@ -71,7 +72,7 @@ def unavailable(metric: str, reason: str, probe: str | None = None, unit: str = 
 class TargetInfo(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore", allow_inf_nan=False)
 
-    name: str = "unnamed"
+    name: Annotated[str, AfterValidator(one_line)] = "unnamed"  # a newline would start a fake line
     base_url: str | None = None
     hosts: dict[str, str] = Field(default_factory=dict, description="component -> host:port, no secrets")
 

@@ -70,6 +70,11 @@ def clean(text: str, secrets: Iterable[str] | None = None, *, oneline: bool = Fa
     return redact(_CONTROL.sub("", text), secrets)
 
 
+def one_line(text: str) -> str:
+    """A name shown at the head of a line (a target's): its whitespace, newlines included, made single spaces."""
+    return " ".join(text.split())
+
+
 def clean_tree(node: Any, secrets: Iterable[str] | None = None) -> Any:
     """``clean`` applied to every string of a JSON-like tree (keys too); numbers and text numbers untouched."""
     wanted = _secrets(secrets)

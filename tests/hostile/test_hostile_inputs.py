@@ -135,6 +135,29 @@ CASES: list[tuple[str, dict[str, str], list[str], int, str]] = [
     ),
     ("score to a full disk", {}, ["score", str(FIXTURE_RUN), "-o", "/dev/full"], 2, "no space left"),
     ("score's stdout on a full disk", {}, ["score", str(FIXTURE_RUN), "--stdout-to", "/dev/full"], 2, "no space left"),
+    ("load, unclosed IPv6", {}, ["load", "http://[::1"], 2, "invalid ipv6"),
+    ("load, port 0", {}, ["load", "http://127.0.0.1:0/"], 2, "port 0"),
+    (
+        "compare --max-drop nan",
+        {},
+        ["compare", str(FIXTURE_RUN), str(FIXTURE_RUN), "--max-drop", "nan"],
+        2,
+        "--max-drop",
+    ),
+    (
+        "score --max-drop nan",
+        {},
+        ["score", str(FIXTURE_RUN), "--baseline", str(FIXTURE_RUN), "--max-drop", "nan"],
+        2,
+        "--max-drop",
+    ),
+    (
+        "--save-run under a file, refused before the audit",
+        {"f": "x"},
+        ["audit", "--url", "http://127.0.0.1:9", "--save-run", "f/run.json"],
+        2,
+        "is not a directory",
+    ),
     ("load --output to a full disk", {}, ["load", "http://127.0.0.1:9/", "-o", "/dev/full"], 3, "cannot connect"),
 ]
 
@@ -188,8 +211,15 @@ def test_a_bad_history_row_is_left_out_not_fatal(tmp_path: Path) -> None:
             capture_output=True,
             check=False,
         )
+    for _ in range(1):
+        subprocess.run(
+            [sys.executable, "-m", "perfscore", "score", str(FIXTURE_RUN), "--history", str(history)],
+            capture_output=True,
+            check=False,
+        )
     with sqlite3.connect(history) as db:
         db.execute("UPDATE audits SET categories = '{not json' WHERE id = 1")
+        db.execute("UPDATE audits SET score = 1e999 WHERE id = 2")  # infinity, as another tool might write
     res = subprocess.run(
         [sys.executable, "-m", "perfscore", "history", "--history", str(history), "-f", "json"],
         capture_output=True,
@@ -198,7 +228,14 @@ def test_a_bad_history_row_is_left_out_not_fatal(tmp_path: Path) -> None:
     )
     assert res.returncode == 0, res.stderr
     points = json.loads(res.stdout)
-    assert [p["id"] for p in points] == [2]
+    assert [p["id"] for p in points] == [3]
+    res = subprocess.run(
+        [sys.executable, "-m", "perfscore", "history", "--history", str(history)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert res.returncode == 0 and "Traceback" not in res.stderr, res.stderr
 
 
 def test_escape_sequences_in_a_rubric_title_leave_junit_valid_and_metrics_labels_clean(tmp_path: Path) -> None:

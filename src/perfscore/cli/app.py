@@ -14,7 +14,7 @@ import typer
 
 from perfscore import __version__
 from perfscore.cli import audit_cmd, compare_cmd, history_cmd, load_cmd, rubric_cmd, schema_cmd, score_cmd
-from perfscore.errors import ExitCode, PerfscoreError
+from perfscore.errors import ExitCode, Interrupted, PerfscoreError, pending_signals
 
 app = typer.Typer(
     name="perfscore",
@@ -49,25 +49,25 @@ rubric_cmd.register(app)
 schema_cmd.register(app)
 
 
-class Interrupted(BaseException):
-    """SIGINT or SIGTERM: a BaseException, so no ``except Exception`` swallows it and every ``finally``
-    (load workers, temporary files) runs on the way out. Typer would turn a KeyboardInterrupt into a
-    silent exit 130 before ``main`` saw it."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.exit_code = 128 + signum
-
-
 def _interrupt(signum: int, frame: object) -> None:
+    """Typer would turn a KeyboardInterrupt into a silent exit 130 before ``main`` saw it: raise our own."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not break the cleanup
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    asyncio = sys.modules.get("asyncio")
+    loop = asyncio._get_running_loop() if asyncio is not None else None
+    if loop is not None:  # the load engine's loop runs here: stop it; run_worker raises when it returns
+        pending_signals.append(signum)
+        loop.stop()
+        return
     raise Interrupted(signum)
 
 
 def main() -> None:
     # click handles its own usage errors (exit 2) in standalone mode; ours are
     # PerfscoreError, shown as one paragraph with their exit code.
+    for name in ("stdout", "stderr"):  # started with a closed descriptor (`>&-`): write nowhere, not crash
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115 - lives as long as the process
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     code = 0

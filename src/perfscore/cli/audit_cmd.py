@@ -44,6 +44,7 @@ def audit(
     """Probe a live stack (database, cache, memory, HTTP, monitoring), score it and print the roadmap."""
     from perfscore.cli.common import finish
     from perfscore.config import Config, load_config, with_overrides
+    from perfscore.files import check_writable
     from perfscore.gate import parse_fail_on, parse_thresholds
     from perfscore.reporters import FORMATS
     from perfscore.rubric import load_rubric
@@ -57,7 +58,10 @@ def audit(
         raise PerfscoreError(f"unknown --aggregate {aggregate!r}; choose median, best or worst.")
     if duration is not None and not 0 < duration <= 3600:
         raise PerfscoreError("--duration must be more than 0 and at most 3600 seconds.")
-    # Rubric, config and gate errors surface before any probe runs.
+    # Rubric, config, gate and output-path errors surface before any probe runs.
+    for path in (output, save_run):
+        if path is not None:
+            check_writable(path)
     rub = load_rubric(rubric)
     parse_thresholds(fail_under, list(rub.categories))
     parse_fail_on(fail_on, [])

@@ -88,8 +88,8 @@ def finish(
         overall = config_fail_under
     floors = {**(config_floors or {}), **floors}
     base = load_result(baseline, rubric) if baseline else None
-    if max_drop is not None and max_drop < 0:
-        raise PerfscoreError("--max-drop must not be negative.")
+    if max_drop is not None and not 0 <= max_drop < float("inf"):  # NaN would switch the check off
+        raise PerfscoreError("--max-drop must be a number of points, 0 or more.")
     points = []
     if history is not None:
         hist.record(history, result)

@@ -24,8 +24,8 @@ def compare(
 
     if fmt not in COMPARE_FORMATS:
         raise PerfscoreError(f"unknown format {fmt!r}; choose {', '.join(COMPARE_FORMATS)}.")
-    if max_drop < 0:
-        raise PerfscoreError("--max-drop must not be negative.")
+    if not 0 <= max_drop < float("inf"):  # NaN compares false both ways: it would switch the check off
+        raise PerfscoreError("--max-drop must be a number of points, 0 or more.")
     rub = load_rubric(rubric)
     cmp = diff(load_result(base, rub), load_result(new, rub))
     failed = -cmp.delta > max_drop + 1e-9

@@ -46,6 +46,10 @@ def load(
 
     if fmt not in ("terminal", "json"):
         raise PerfscoreError(f"unknown format {fmt!r}; choose terminal or json.")
+    if output is not None:
+        from perfscore.files import check_writable
+
+        check_writable(output)
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     if not 1 <= connections <= min(20000, max(1, soft - 64)):
         raise PerfscoreError(

@@ -4,29 +4,26 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from urllib.parse import urlsplit
 
 from perfscore.errors import ExitCode, PerfscoreError
 
 
 def parse_url(url: str) -> tuple[str, int, str, str]:
     """Return (host, port, host header, path+query) of an http:// URL."""
-    parts = urlsplit(url)
-    if parts.scheme != "http":
-        if parts.scheme == "https":
-            raise PerfscoreError("https is not supported by the load engine; point it at the plain-HTTP listener.")
-        raise PerfscoreError(f"{url!r} is not an http:// URL.")
-    if not parts.hostname:
-        raise PerfscoreError(f"{url!r} has no host.")
+    from perfscore.config import split_url
+    from perfscore.sanitize import clean
+
+    if url.lower().startswith("https://"):
+        raise PerfscoreError("https is not supported by the load engine; point it at the plain-HTTP listener.")
     try:
-        port = parts.port or 80
-    except ValueError:
-        raise PerfscoreError(f"{url!r} has an invalid port.") from None
+        parts, port = split_url(url, ("http",), 80)
+    except ValueError as exc:
+        raise PerfscoreError(f"{clean(url, oneline=True)[:200]!r}: {exc}.") from None
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
     host_header = parts.netloc.rsplit("@", 1)[-1]
-    return parts.hostname, port, host_header, path
+    return parts.hostname or "", port, host_header, path
 
 
 def is_loopback(host: str) -> bool:

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from time import perf_counter
 from typing import Any
 
+from perfscore.errors import raise_if_interrupted
 from perfscore.load.model import Endpoint, LoadSpec
 from perfscore.load.protocol import ClientProtocol, ConnectionOwner
 
@@ -399,8 +400,17 @@ def run_worker(
         loop.run_until_complete(worker.run())
         # Let closing transports finish.
         loop.run_until_complete(asyncio.sleep(0.05))
+    except RuntimeError:  # "Event loop stopped before Future completed": a signal stopped it
+        worker.stop()
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        raise_if_interrupted()
+        raise
     finally:
         loop.close()
+    raise_if_interrupted()
     wall = time.perf_counter() - wall0
     ru1 = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
