@@ -4,6 +4,7 @@ bound where it is about memory, and a search for the secret and for escape seque
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -237,3 +238,25 @@ def test_a_signal_stops_the_workers_and_says_interrupted(hostile, tmp_path: Path
     time.sleep(1)
     alive = [c.pid for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
     assert not alive, f"orphans 1 s after the signal: {alive}"
+
+
+def test_running_out_of_descriptors_is_the_generators_fault(hostile, tmp_path: Path) -> None:
+    """Under a low `ulimit -n` the generator's own connects fail (EMFILE): not the target's errors, and the
+    run is invalid with the reason (an audit used to blame its own EMFILE on the target: 31 % "errors")."""
+    port = hostile("http-ok")
+    script = (
+        "import resource, json, sys\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (96, 96))\n"
+        "from perfscore.load.engine import run_load\n"
+        "from perfscore.load.model import Endpoint, LoadSpec\n"
+        f"spec = LoadSpec(host='127.0.0.1', port={port}, host_header='x', endpoints=[Endpoint()], connections=200,"
+        " duration_s=1.5, warmup_s=0.2, workers=1)\n"
+        "print(run_load(spec).model_dump_json())\n"
+    )
+    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert res.returncode == 0, res.stderr
+    r = json.loads(res.stdout)
+    assert r["local_errors"] > 0
+    assert r["errors"] == 0 and r["connect_errors"] == 0  # the target refused nothing
+    assert r["valid"] is False
+    assert any("file descriptors" in n for n in r["notes"])

@@ -105,7 +105,7 @@ def test_cli_bad_targets(server: Callable[[str, str], int]) -> None:
 
     assert_clean_error(perfscore("load", f"http://127.0.0.1:{free_port()}/", "-d", "1"), 3, "cannot connect")
     assert_clean_error(perfscore("load", "http://192.0.2.10/", "-d", "1"), 2, "not a loopback")
-    assert_clean_error(perfscore("load", "ftp://127.0.0.1/"), 2, "not an http")
+    assert_clean_error(perfscore("load", "ftp://127.0.0.1/"), 2, "not ftp://")
     assert_clean_error(perfscore("load", f"http://127.0.0.1:{port}/", "-c", "999999"), 2, "out of range")
     assert_clean_error(perfscore("load", f"http://127.0.0.1:{port}/", "--rate", "0"), 2, "out of range")
 

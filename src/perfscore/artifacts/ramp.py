@@ -18,6 +18,7 @@ class RampStep(BaseModel):
     error_rate: float = Field(ge=0, le=1)
     valid: bool = True
     generator_saturated: bool = False
+    local_errors: int = Field(0, ge=0, description="connects this machine could not open (descriptors, ports)")
     wall_s: float | None = Field(None, ge=0, allow_inf_nan=False, description="the step's loaded time, warm-up in")
     db_queries: int | None = Field(None, ge=0, description="the database's Questions during the step; None: unread")
     host_busy: float | None = Field(

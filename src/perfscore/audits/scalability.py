@@ -45,6 +45,22 @@ def _ramp(s: RampSnapshot) -> tuple[RampStep | None, list[RampStep], str, dict[s
     return best, good, summary, {"steps": steps, "slo": slo, "usl": _usl(s.steps)}
 
 
+def _generator_bound(s: RampSnapshot, best: RampStep | None) -> str | None:
+    """Why the figure is only a lower bound: the generator, not the target, failed a step past the best."""
+    start = best.concurrency if best else 0
+    for st in s.steps:
+        if st.concurrency <= start:
+            continue
+        if st.local_errors:
+            return (
+                f"a lower bound: at {st.concurrency} users this machine could not open {st.local_errors:,} "
+                "connections (file descriptors or ports ran out; raise 'ulimit -n'), so the target was not tested there"
+            )
+        if st.generator_saturated:
+            return f"a lower bound: at {st.concurrency} users the load generator itself saturated"
+    return None
+
+
 def _cpu_advice(s: RampSnapshot) -> str | None:
     """Advice for a ramp whose host CPU ran out: at the first step where it did."""
     for st in s.steps:
@@ -67,7 +83,13 @@ def max_throughput(s: RampSnapshot) -> Outcome:
     if not s.steps:
         return unavailable("the ramp ran no step")
     best, _, summary, evidence = _ramp(s)
-    return measured(float(best.rps) if best else 0.0, summary=summary, advice=_cpu_advice(s), **evidence)
+    return measured(
+        float(best.rps) if best else 0.0,
+        summary=summary,
+        advice=_cpu_advice(s),
+        low_confidence=_generator_bound(s, best),
+        **evidence,
+    )
 
 
 @audit(
@@ -81,8 +103,9 @@ def max_concurrency(s: RampSnapshot) -> Outcome:
     if not s.steps:
         return unavailable("the ramp ran no step")
     _, good, summary, evidence = _ramp(s)
-    value = float(max(st.concurrency for st in good)) if good else 0.0
-    return measured(value, summary=summary, advice=_cpu_advice(s), **evidence)
+    top = max(good, key=lambda st: st.concurrency) if good else None
+    value = float(top.concurrency) if top else 0.0
+    return measured(value, summary=summary, advice=_cpu_advice(s), low_confidence=_generator_bound(s, top), **evidence)
 
 
 @audit(

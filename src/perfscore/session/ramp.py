@@ -73,6 +73,7 @@ def _steps(
             error_rate=round(r.error_rate, 6),
             valid=r.valid,
             generator_saturated=r.generator.saturated,
+            local_errors=r.local_errors,
             wall_s=round(loaded, 3),
             db_queries=q1 - q0 if q0 is not None and q1 is not None and q1 >= q0 else None,
             host_busy=host.busy_share if host else None,
