@@ -53,11 +53,20 @@ def test_junit_has_a_testcase_per_metric_and_category_gate() -> None:
     assert len(metric_cases) == len(rubric.metrics)
     assert {c.get("name") for c in gate_cases} >= {f"category {cid}" for cid in rubric.categories} | {"overall"}
     failing = {c.get("name"): c.find("failure") for c in cases if c.find("failure") is not None}
-    assert failing["mysql.full_scan_statements"].get("type") == "below_target"  # type: ignore[union-attr]
-    assert "not measured" in failing["redis.hit_ratio"].get("message", "")  # type: ignore[union-attr]
+    # Only the gate fails (CI shows red tests only on a red build); metrics are information.
+    assert set(failing) == {g.name for g in checks if not g.passed}
     assert "database" in failing["category database"].get("message", "")  # type: ignore[union-attr]
+    by_name = {c.get("name"): c for c in metric_cases}
+    below = by_name["mysql.full_scan_statements"]
+    assert below.find("failure") is None and below.find("skipped") is None
+    assert "below target" in (below.findtext("system-out") or "") and "score" in (below.findtext("system-out") or "")
+    skipped = by_name["redis.hit_ratio"].find("skipped")
+    assert skipped is not None and "not measured" in skipped.get("message", "")
     assert int(root.get("tests", "0")) == len(cases)
     assert int(root.get("failures", "0")) == len(failing)
+    # A passing gate: no failure anywhere, whatever the metrics say.
+    green = ET.fromstring(render(result, "junit", ctx=ReportContext(gate=evaluate(result, fail_under=0))).encode())
+    assert green.get("failures") == "0" and not green.findall(".//failure")
     assert "\x1b" not in xml and "\x07" not in xml
 
 

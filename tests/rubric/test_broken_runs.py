@@ -45,5 +45,5 @@ def test_missing_run_file(tmp_path: Path) -> None:
 
 
 def test_unknown_format_and_bad_threshold() -> None:
-    assert_clean_error(perfscore("score", str(SEED / "run.json"), "--format", "pdf"), 2, "unknown format")
+    assert_clean_error(perfscore("score", str(SEED / "run.json"), "--format", "pdf"), 2, "'pdf' is not one of")
     assert_clean_error(perfscore("score", str(SEED / "run.json"), "--fail-under", "120"), 2, "between 0 and 100")

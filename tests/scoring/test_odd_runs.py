@@ -13,13 +13,22 @@ from tests.conftest import REPO, assert_clean_error, perfscore
 V2 = REPO / "tests" / "fixtures" / "run-v2-reference-stack.json"
 
 
-def test_a_scored_result_or_any_json_object_is_not_a_run(tmp_path: Path) -> None:
+def test_score_takes_a_run_or_a_result_and_says_which_and_refuses_anything_else(tmp_path: Path) -> None:
     result = tmp_path / "result.json"
-    result.write_text(perfscore("score", str(V2), "--format", "json").out)
-    assert_clean_error(perfscore("score", str(result)), 2, "not a perfscore run", "scored result")
+    scored = perfscore("score", str(V2), "--format", "json")
+    assert "a saved run, scored with the rubric loanflow" in scored.err
+    result.write_text(scored.out)
+    shown = perfscore("score", str(result), "--format", "json")
+    assert shown.code == 0 and "a scored result, shown as it was scored" in shown.err
+    assert json.loads(shown.out)["score"] == json.loads(scored.out)["score"]  # the same scorecard, not 0.00/100
+    # a result cannot be re-scored: the rubric that would do it is refused, not ignored
+    assert_clean_error(
+        perfscore("score", str(result), "--rubric", str(REPO / "rubrics" / "loanflow.yaml")), 2, "cannot be re-scored"
+    )
     other = tmp_path / "other.json"
-    other.write_text('{"a": 1}')
-    assert_clean_error(perfscore("score", str(other)), 2, "not a perfscore run")
+    other.write_text('{"not": "a run"}')
+    assert_clean_error(perfscore("score", str(other)), 2, "neither a perfscore run")
+    assert_clean_error(perfscore("compare", str(other), str(result)), 2, "neither a perfscore run")
 
 
 def test_a_figure_in_another_unit_or_type_is_not_scored_as_if_it_were_right() -> None:

@@ -13,14 +13,15 @@ import traceback
 import typer
 
 from perfscore import __version__
-from perfscore.cli import audit_cmd, compare_cmd, history_cmd, load_cmd, rubric_cmd, schema_cmd, score_cmd
+from perfscore.cli import audit_cmd, compare_cmd, history_cmd, load_cmd, rubric_cmd, schema_cmd, score_cmd, ui
 from perfscore.errors import ExitCode, Interrupted, PerfscoreError, pending_signals
 
 app = typer.Typer(
     name="perfscore",
     help="Audit a LoanFlow stack and score it: seven weighted categories and a gap-to-100 roadmap.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish
+    context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -35,8 +36,13 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors, warnings and the report."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Timings and details; tracebacks of internal errors."),
+    no_color: bool = typer.Option(False, "--no-color", help="No colour (also NO_COLOR=1 or TERM=dumb)."),
 ) -> None:
-    """Exit codes: 0 pass, 1 gate failed, 2 usage or input error, 3 nothing could be measured."""
+    """Exit codes: 0 pass, 1 gate failed, 2 usage or input error, 3 nothing could be measured, 70 a bug,
+    130/143 interrupted. -q, -v, --no-color and --version may also follow the command."""
+    ui.STATE.quiet, ui.STATE.verbose, ui.STATE.no_color = quiet, verbose and not quiet, no_color
 
 
 # Help lists commands in this order: the everyday ones first.
@@ -72,7 +78,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _interrupt)
     code = 0
     try:
-        app(standalone_mode=True)
+        app(args=ui.hoist_global_flags(sys.argv[1:]), prog_name="perfscore", standalone_mode=True)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except PerfscoreError as exc:
@@ -93,7 +99,7 @@ def main() -> None:
     except Exception as exc:  # a bug: one clean line (no locals, no input echoed), the traceback on request
         from perfscore.sanitize import clean
 
-        if os.environ.get("PERFSCORE_DEBUG"):
+        if os.environ.get("PERFSCORE_DEBUG") or ui.STATE.verbose:
             traceback.print_exc()
         sys.stderr.write(
             f"perfscore: internal error: {clean(type(exc).__name__ + ': ' + str(exc)[:300], oneline=True)} "

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from perfscore.cli.common import FAIL_ON_HELP, FAIL_UNDER_HELP, FORMAT_HELP
+from perfscore.cli.common import FAIL_ON_HELP, FAIL_UNDER_HELP, FORMAT_HELP, OUTPUT_HELP, Format
 from perfscore.errors import ExitCode, PerfscoreError
 
 if TYPE_CHECKING:  # the models import pydantic: keep `perfscore --help` fast
@@ -23,43 +23,58 @@ if TYPE_CHECKING:  # the models import pydantic: keep `perfscore --help` fast
 
 
 def audit(
-    config: Path | None = typer.Option(None, "--config", "-c", help="Target config YAML (see 'perfscore init')."),
-    url: str | None = typer.Option(None, "--url", help="Base URL of the app (overrides the config)."),
-    mysql: str | None = typer.Option(None, "--mysql", help="mysql://user[:password]@host:port/db"),
-    redis: str | None = typer.Option(None, "--redis", help="redis://[:password@]host:port/db"),
-    process: list[str] = typer.Option([], "--process", help="Regex for app worker command lines (repeatable)."),
-    rubric: Path | None = typer.Option(None, "--rubric", "-r", help="Rubric YAML (default: bundled loanflow)."),
-    duration: float | None = typer.Option(None, "--duration", "-d", help="Audit window in seconds."),
-    fmt: str = typer.Option("terminal", "--format", "-f", help=FORMAT_HELP),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
-    save_run: Path | None = typer.Option(None, "--save-run", help="Save the raw measurements (re-score later)."),
-    fail_under: list[str] = typer.Option([], "--fail-under", help=FAIL_UNDER_HELP),
-    fail_on: list[str] = typer.Option([], "--fail-on", help=FAIL_ON_HELP),
-    baseline: Path | None = typer.Option(None, "--baseline", help="Run or result to compare against."),
-    max_drop: float | None = typer.Option(None, "--max-drop", help="Points the score may fall below the baseline."),
-    history: Path | None = typer.Option(None, "--history", help="SQLite history to append this audit to."),
-    runs: int = typer.Option(1, "--runs", min=1, max=20, help="Repeat the collection N times."),
-    aggregate: str = typer.Option("median", "--aggregate", help="Which of the runs to keep: median, best, worst."),
+    config: Path | None = typer.Option(
+        None,
+        "--config",
+        metavar="FILE",
+        help="Target config YAML (default: ./perfscore.yaml if there; see 'perfscore init').",
+    ),
+    url: str | None = typer.Option(None, "--url", metavar="URL", help="Base URL of the app (overrides the config)."),
+    mysql: str | None = typer.Option(None, "--mysql", metavar="DSN", help="mysql://user[:password]@host:port/db"),
+    redis: str | None = typer.Option(None, "--redis", metavar="URL", help="redis://[:password@]host:port/db"),
+    process: list[str] = typer.Option(
+        [], "--process", metavar="REGEX", help="Regex for app worker command lines (repeatable)."
+    ),
+    rubric: Path | None = typer.Option(
+        None, "--rubric", "-r", metavar="FILE", help="Rubric YAML (default: bundled loanflow)."
+    ),
+    duration: float | None = typer.Option(None, "--duration", "-d", metavar="SECONDS", help="Audit window in seconds."),
+    fmt: Format | None = typer.Option(None, "--format", "-f", help=FORMAT_HELP),
+    output: list[Path] = typer.Option([], "--output", "-o", metavar="FILE", help=OUTPUT_HELP),
+    save_run: Path | None = typer.Option(
+        None, "--save-run", metavar="FILE", help="Save the raw measurements (re-score later)."
+    ),
+    fail_under: list[str] = typer.Option([], "--fail-under", metavar="SCORE|CATEGORY=SCORE", help=FAIL_UNDER_HELP),
+    fail_on: list[str] = typer.Option([], "--fail-on", metavar="critical|none", help=FAIL_ON_HELP),
+    baseline: Path | None = typer.Option(None, "--baseline", metavar="FILE", help="Run or result to compare against."),
+    max_drop: float | None = typer.Option(
+        None, "--max-drop", metavar="POINTS", help="Points the score may fall below the baseline."
+    ),
+    history: Path | None = typer.Option(
+        None, "--history", metavar="FILE", help="SQLite history to append this audit to."
+    ),
+    runs: int = typer.Option(1, "--runs", metavar="N", min=1, max=20, help="Repeat the collection N times."),
+    aggregate: str = typer.Option(
+        "median", "--aggregate", metavar="median|best|worst", help="Which of the runs to keep: median, best, worst."
+    ),
 ) -> None:
     """Probe a live stack (database, cache, memory, HTTP, monitoring), score it and print the roadmap."""
-    from perfscore.cli.common import finish
+    from perfscore.cli.common import finish, plan_outputs
     from perfscore.config import Config, load_config, with_overrides
     from perfscore.files import check_writable
     from perfscore.gate import parse_fail_on, parse_thresholds
-    from perfscore.reporters import FORMATS
     from perfscore.rubric import load_rubric
     from perfscore.run import save_run as save
     from perfscore.scoring.aggregate import AGGREGATES, select
     from perfscore.session.runner import nothing_reachable
 
-    if fmt not in FORMATS:
-        raise PerfscoreError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}.")
+    plan = plan_outputs(fmt, output)
     if aggregate not in AGGREGATES:
         raise PerfscoreError(f"unknown --aggregate {aggregate!r}; choose median, best or worst.")
     if duration is not None and not 0 < duration <= 3600:
         raise PerfscoreError("--duration must be more than 0 and at most 3600 seconds.")
     # Rubric, config, gate and output-path errors surface before any probe runs.
-    for path in (output, save_run):
+    for path in [p for p, _ in plan] + [save_run]:
         if path is not None:
             check_writable(path)
     rub = load_rubric(rubric)
@@ -89,8 +104,7 @@ def audit(
     code = finish(
         result,
         rub,
-        fmt=fmt,
-        output=output,
+        plan=plan,
         fail_under=fail_under,
         fail_on=fail_on,
         baseline=baseline,
@@ -113,12 +127,22 @@ def audit(
 def _stderr() -> Console:
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False, soft_wrap=True)  # a log line is one line, even in CI
+    from perfscore.cli import ui
+
+    # A log line is one line, even in CI; colour as the flags and NO_COLOR / FORCE_COLOR / TERM say.
+    colored = ui.color(sys.stderr)
+    return Console(
+        stderr=True, highlight=False, soft_wrap=True, color_system="auto" if colored else None, force_terminal=colored
+    )
 
 
 def say(line: str) -> None:
     from rich.markup import escape
 
+    from perfscore.cli import ui
+
+    if ui.STATE.quiet:
+        return
     from perfscore.sanitize import clean
 
     _stderr().print(f"[dim]perfscore:[/dim] {escape(clean(line, oneline=True))}")
@@ -126,13 +150,15 @@ def say(line: str) -> None:
 
 def _collect(cfg: Config, rub: Rubric, runs: int) -> list[tuple[Result, Run]]:
     """Audit ``runs`` times, with a live status line on a terminal and plain progress lines otherwise."""
+    from perfscore.cli import ui
     from perfscore.scoring import score_run
     from perfscore.session.runner import run_audit
 
     err = _stderr()
     collected = []
     with contextlib.ExitStack() as stack:
-        status = stack.enter_context(err.status("auditing…")) if err.is_terminal else None
+        live = err.is_terminal and sys.stderr.isatty() and not ui.STATE.quiet
+        status = stack.enter_context(err.status("auditing…")) if live else None
 
         def progress(done: int, errors: int) -> None:
             if status is not None:
@@ -155,11 +181,17 @@ def _collect(cfg: Config, rub: Rubric, runs: int) -> list[tuple[Result, Run]]:
 
 
 def init(
-    path: Path = typer.Argument(Path("perfscore.yaml"), help="Where to write the example config."),
+    path: Path = typer.Argument(Path("perfscore.yaml"), metavar="FILE", help="Where to write the example config."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
-    url: str | None = typer.Option(None, "--url", help="The app's base URL: its PHP-FPM pool names the workers."),
-    mysql_port: int | None = typer.Option(None, "--mysql-port", min=1, max=65535, help="The database's port here."),
-    redis_port: int | None = typer.Option(None, "--redis-port", min=1, max=65535, help="Redis's port here."),
+    url: str | None = typer.Option(
+        None, "--url", metavar="URL", help="The app's base URL: its PHP-FPM pool names the workers."
+    ),
+    mysql_port: int | None = typer.Option(
+        None, "--mysql-port", metavar="PORT", min=1, max=65535, help="The database's port here."
+    ),
+    redis_port: int | None = typer.Option(
+        None, "--redis-port", metavar="PORT", min=1, max=65535, help="Redis's port here."
+    ),
 ) -> None:
     """Write a commented example target config; with --url/--mysql-port/--redis-port, process patterns that
     match this app's own pool and servers, not every PHP-FPM or database on the machine."""

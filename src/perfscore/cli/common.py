@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,9 +16,61 @@ if TYPE_CHECKING:  # the models import pydantic: keep `perfscore --help` fast
     from perfscore.result import Result
     from perfscore.rubric.model import Rubric
 
-FORMAT_HELP = "Output format: terminal, json, html, markdown, junit or prometheus."
+
+class Format(StrEnum):
+    """Report formats; help lists them as choices."""
+
+    terminal = "terminal"
+    json = "json"
+    html = "html"
+    markdown = "markdown"
+    junit = "junit"
+    prometheus = "prometheus"
+    github = "github"
+
+
+FORMAT_HELP = (
+    "Format of standard output, and of an --output whose extension names none "
+    "(.html .json .md .xml=junit .prom .txt=terminal). github: ::error/::warning annotations."
+)
+OUTPUT_HELP = "Write a report here instead of stdout; repeat for several (-o report.html -o junit.xml)."
 FAIL_UNDER_HELP = "Exit 1 below this score; CATEGORY=SCORE sets a category floor (repeatable)."
 FAIL_ON_HELP = "critical: exit 1 on any critical finding (served secrets, a failing app, throttled); none: never."
+EXTENSIONS = {
+    ".html": "html",
+    ".htm": "html",
+    ".json": "json",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".xml": "junit",
+    ".prom": "prometheus",
+    ".txt": "terminal",
+}
+
+
+def plan_outputs(fmt: Format | None, outputs: list[Path]) -> list[tuple[Path | None, str]]:
+    """Where each report goes, in which format. One --output with --format: that format, whatever the
+    extension (``-f json -o /dev/stdout``); otherwise each output's extension decides, --format for the rest
+    (a lone output whose extension names none: the terminal text, as before)."""
+    chosen = fmt.value if fmt is not None else None
+    if not outputs:
+        return [(None, chosen or "terminal")]
+    if chosen and len(outputs) == 1:
+        return [(outputs[0], chosen)]
+    seen: set[Path] = set()
+    plan: list[tuple[Path | None, str]] = []
+    for path in outputs:
+        if path in seen:
+            raise PerfscoreError(f"--output {path} is given twice.")
+        seen.add(path)
+        by_ext = EXTENSIONS.get(path.suffix.lower())
+        if by_ext is None and chosen is None and len(outputs) > 1:
+            raise PerfscoreError(
+                f"cannot tell the format of {path} from its extension: use .html, .json, .md, .xml (JUnit), "
+                ".prom or .txt, or give --format."
+            )
+        plan.append((path, by_ext or chosen or "terminal"))
+    return plan
 
 
 def write_text(output: Path, text: str) -> None:
@@ -26,20 +79,29 @@ def write_text(output: Path, text: str) -> None:
     write_output(output, text)
 
 
-def emit(result: Result, fmt: str, output: Path | None, ctx: ReportContext | None = None) -> None:
+def emit(result: Result, plan: list[tuple[Path | None, str]], ctx: ReportContext | None = None) -> None:
+    import dataclasses
+
+    from perfscore.cli import ui
     from perfscore.reporters import render
+    from perfscore.reporters.context import ReportContext
     from perfscore.sanitize import redact
 
-    if output is not None:
-        write_text(output, render(result, fmt, color=False, ctx=ctx))
-        sys.stderr.write(f"wrote {output}\n")
-    else:
-        color = fmt == "terminal" and sys.stdout.isatty()
-        sys.stdout.write(redact(render(result, fmt, color=color, ctx=ctx)))
+    ctx = ctx or ReportContext()
+    for output, fmt in plan:
+        if output is not None:
+            write_text(output, render(result, fmt, color=False, ctx=ctx))
+            if not ui.STATE.quiet:
+                sys.stderr.write(f"wrote {output} ({fmt})\n")
+        else:
+            color = fmt == "terminal" and ui.color(sys.stdout)
+            here = dataclasses.replace(ctx, width=ui.width(sys.stdout))
+            sys.stdout.write(redact(render(result, fmt, color=color, ctx=here)))
 
 
-def load_result(path: Path, rubric: Rubric) -> Result:
-    """A saved run (re-scored with ``rubric``) or a JSON result, whichever the file holds."""
+def load_result(path: Path, rubric: Rubric, *, rubric_given: bool = False, announce: bool = False) -> Result:
+    """A saved run (re-scored with ``rubric``) or a JSON result, whichever the file holds; anything else is
+    exit 2. With ``announce``, stderr says which it was."""
     from pydantic import ValidationError
 
     from perfscore.result import Result
@@ -48,10 +110,21 @@ def load_result(path: Path, rubric: Rubric) -> Result:
     from perfscore.scoring import score_run
     from perfscore.yamlfile import read_json
 
-    data = read_json(path, "input file")
+    data = read_json(path, "input file", "; is the file truncated?")
+    if not isinstance(data, dict):
+        raise PerfscoreError(f"{path}: expected a JSON object, found {type(data).__name__}.")
     if isinstance(data, dict) and ("measurements" in data or "artifacts" in data):
+        if announce:
+            _note(f"{path}: a saved run, scored with the rubric {rubric.name} v{rubric.version}")
         return score_run(load_run(path), rubric)
     if isinstance(data, dict) and "categories" in data and "score" in data:
+        if rubric_given:
+            raise PerfscoreError(
+                f"{path} is a scored result: it cannot be re-scored with another rubric; pass the run saved "
+                "with --save-run instead."
+            )
+        if announce:
+            _note(f"{path}: a scored result, shown as it was scored (pass a saved run to re-score)")
         try:
             kept = {k: v for k, v in data.items() if k not in ("gate", "comparison")}
             return Result.model_validate(clean_tree(kept))
@@ -59,15 +132,24 @@ def load_result(path: Path, rubric: Rubric) -> Result:
             raise PerfscoreError(
                 f"{path} looks like a perfscore result but does not parse: {exc.errors()[0]['msg']}."
             ) from None
-    raise PerfscoreError(f"{path} is neither a perfscore run nor a perfscore result.")
+    raise PerfscoreError(
+        f"{path} is neither a perfscore run (from 'audit --save-run') nor a perfscore result (from '-f json')."
+    )
+
+
+def _note(line: str) -> None:
+    from perfscore.cli import ui
+    from perfscore.sanitize import clean
+
+    if not ui.STATE.quiet:
+        sys.stderr.write(f"perfscore: {clean(line, oneline=True)}\n")
 
 
 def finish(
     result: Result,
     rubric: Rubric,
     *,
-    fmt: str,
-    output: Path | None,
+    plan: list[tuple[Path | None, str]],
     fail_under: list[str],
     baseline: Path | None = None,
     max_drop: float | None = None,
@@ -96,7 +178,7 @@ def finish(
         points = hist.load(history, target=result.target.name)
     checks = gating.evaluate(result, overall, floors, base, max_drop, fail_on_critical=critical)
     comparison = gating.compare(base, result) if base else None
-    emit(result, fmt, output, ReportContext(gate=checks, comparison=comparison, history=points))
+    emit(result, plan, ReportContext(gate=checks, comparison=comparison, history=points))
     failed = [c for c in checks if not c.passed]
     for c in failed:
         sys.stderr.write(f"perfscore: gate failed: {c.name}: {c.message}\n")

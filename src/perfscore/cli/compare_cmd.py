@@ -9,11 +9,15 @@ import typer
 
 
 def compare(
-    base: Path = typer.Argument(..., help="Baseline run or result (JSON)."),
-    new: Path = typer.Argument(..., help="New run or result (JSON)."),
-    rubric: Path | None = typer.Option(None, "--rubric", "-r", help="Rubric for runs (default: bundled)."),
-    max_drop: float = typer.Option(0.0, "--max-drop", help="Points the score may fall before exiting 1."),
-    fmt: str = typer.Option("terminal", "--format", "-f", help="terminal, json or markdown."),
+    base: Path = typer.Argument(..., metavar="BASE", help="Baseline run or result (JSON)."),
+    new: Path = typer.Argument(..., metavar="NEW", help="New run or result (JSON)."),
+    rubric: Path | None = typer.Option(
+        None, "--rubric", "-r", metavar="FILE", help="Rubric for runs (default: bundled)."
+    ),
+    max_drop: float = typer.Option(
+        0.0, "--max-drop", metavar="POINTS", help="Points the score may fall before exiting 1."
+    ),
+    fmt: str = typer.Option("terminal", "--format", "-f", metavar="terminal|json|markdown", help="Output format."),
 ) -> None:
     """Compare two audits; exit 1 if the score fell by more than --max-drop, naming the regressed metrics."""
     from perfscore.cli.common import load_result

@@ -9,10 +9,12 @@ import typer
 
 
 def history(
-    path: Path | None = typer.Option(None, "--history", help="History file (default: the user data directory)."),
-    target: str | None = typer.Option(None, "--target", help="Only this target's audits."),
-    limit: int = typer.Option(20, "--limit", min=1, max=1_000_000, help="How many of the latest audits."),
-    fmt: str = typer.Option("terminal", "--format", "-f", help="terminal or json."),
+    path: Path | None = typer.Option(
+        None, "--history", metavar="FILE", help="History file (default: the user data directory)."
+    ),
+    target: str | None = typer.Option(None, "--target", metavar="NAME", help="Only this target's audits."),
+    limit: int = typer.Option(20, "--limit", metavar="N", min=1, max=1_000_000, help="How many of the latest audits."),
+    fmt: str = typer.Option("terminal", "--format", "-f", metavar="terminal|json", help="Output format."),
 ) -> None:
     """List past audits and the trend of their scores."""
     from perfscore import history as hist

@@ -17,22 +17,40 @@ if TYPE_CHECKING:
 
 
 def load(
-    url: str | None = typer.Argument(None, help="http:// URL to load (loopback unless --allow-remote)."),
-    config: Path | None = typer.Option(None, "--config", help="Use the endpoint mix of this target config."),
-    connections: int = typer.Option(64, "-c", "--connections", help="Concurrent keep-alive connections (users)."),
-    duration: float = typer.Option(10.0, "-d", "--duration", help="Seconds to measure (after warm-up)."),
-    rate: float | None = typer.Option(None, "--rate", help="Open model: constant arrival rate in req/s."),
-    warmup: float = typer.Option(1.0, "--warmup", help="Seconds of warm-up excluded from the results."),
-    requests: int | None = typer.Option(None, "-n", "--requests", help="Stop after this many requests."),
-    timeout: float = typer.Option(10.0, "--timeout", help="Per-request timeout in seconds."),
-    method: str = typer.Option("GET", "-m", "--method", help="HTTP method."),
-    header: list[str] = typer.Option([], "-H", "--header", help="Extra header 'Name: value' (repeatable)."),
-    body: str | None = typer.Option(None, "--body", help="Request body (for POST/PUT)."),
-    think: float = typer.Option(0.0, "--think", help="Closed model: think time between requests (s)."),
-    workers: int | None = typer.Option(None, "--workers", help="Generator processes (default: CPU count)."),
+    url: str | None = typer.Argument(None, metavar="URL", help="http:// URL to load (loopback unless --allow-remote)."),
+    config: Path | None = typer.Option(
+        None, "--config", metavar="FILE", help="Use the endpoint mix of this target config."
+    ),
+    connections: int = typer.Option(
+        64, "-c", "--connections", metavar="N", help="Concurrent keep-alive connections (users)."
+    ),
+    duration: float = typer.Option(
+        10.0, "-d", "--duration", metavar="SECONDS", help="Seconds to measure (after warm-up)."
+    ),
+    rate: float | None = typer.Option(
+        None, "--rate", metavar="REQ/S", help="Open model: constant arrival rate in req/s."
+    ),
+    warmup: float = typer.Option(
+        1.0, "--warmup", metavar="SECONDS", help="Seconds of warm-up excluded from the results."
+    ),
+    requests: int | None = typer.Option(None, "-n", "--requests", metavar="N", help="Stop after this many requests."),
+    timeout: float = typer.Option(10.0, "--timeout", metavar="SECONDS", help="Per-request timeout in seconds."),
+    method: str = typer.Option("GET", "-m", "--method", metavar="METHOD", help="HTTP method."),
+    header: list[str] = typer.Option(
+        [], "-H", "--header", metavar="'NAME: VALUE'", help="Extra header 'Name: value' (repeatable)."
+    ),
+    body: str | None = typer.Option(None, "--body", metavar="TEXT", help="Request body (for POST/PUT)."),
+    think: float = typer.Option(
+        0.0, "--think", metavar="SECONDS", help="Closed model: think time between requests (s)."
+    ),
+    workers: int | None = typer.Option(
+        None, "--workers", metavar="N", help="Generator processes (default: CPU count)."
+    ),
     allow_remote: bool = typer.Option(False, "--allow-remote", help="Allow a target that is not loopback."),
-    fmt: str = typer.Option("terminal", "--format", "-f", help="terminal or json."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write the result here instead of stdout."),
+    fmt: str = typer.Option("terminal", "--format", "-f", metavar="terminal|json", help="Output format."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", metavar="FILE", help="Write the result here instead of stdout."
+    ),
 ) -> None:
     """Load one URL (or a config's endpoint mix) and report throughput, latency percentiles and errors."""
     from pydantic import ValidationError

@@ -10,7 +10,7 @@ rubric_app = typer.Typer(help="Validate and show rubrics.", no_args_is_help=True
 
 
 @rubric_app.command("validate")
-def validate(file: Path = typer.Argument(..., help="Rubric YAML to check.")) -> None:
+def validate(file: Path = typer.Argument(..., metavar="FILE", help="Rubric YAML to check.")) -> None:
     """Check a rubric; exit 2 with the file, YAML path and line of each problem.
 
     Also compares it with the audits perfscore has: rubric metrics no audit
@@ -37,7 +37,9 @@ def validate(file: Path = typer.Argument(..., help="Rubric YAML to check.")) -> 
 
 
 @rubric_app.command("show")
-def show(file: Path | None = typer.Argument(None, help="Rubric YAML (default: the bundled one).")) -> None:
+def show(
+    file: Path | None = typer.Argument(None, metavar="FILE", help="Rubric YAML (default: the bundled one)."),
+) -> None:
     """Print categories, weights, metrics, curves and targets."""
     from rich.console import Console
     from rich.markup import escape

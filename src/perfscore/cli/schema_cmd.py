@@ -9,7 +9,7 @@ import typer
 from perfscore.errors import PerfscoreError
 
 
-def schema(kind: str = typer.Argument("run", help="run or result")) -> None:
+def schema(kind: str = typer.Argument("run", metavar="run|result", help="Which schema.")) -> None:
     """Print the JSON Schema of a saved run (or of the JSON result)."""
     if kind == "run":
         from perfscore.run import Run

@@ -6,37 +6,41 @@ from pathlib import Path
 
 import typer
 
-from perfscore.cli.common import FAIL_ON_HELP, FAIL_UNDER_HELP, FORMAT_HELP
+from perfscore.cli.common import FAIL_ON_HELP, FAIL_UNDER_HELP, FORMAT_HELP, OUTPUT_HELP, Format
 
 
 def score(
-    run_file: Path = typer.Argument(..., help="A run saved by 'perfscore audit --save-run'."),
-    rubric: Path | None = typer.Option(None, "--rubric", "-r", help="Rubric YAML (default: bundled loanflow)."),
-    fmt: str = typer.Option("terminal", "--format", "-f", help=FORMAT_HELP),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
-    fail_under: list[str] = typer.Option([], "--fail-under", help=FAIL_UNDER_HELP),
-    fail_on: list[str] = typer.Option([], "--fail-on", help=FAIL_ON_HELP),
-    baseline: Path | None = typer.Option(None, "--baseline", help="Run or result to compare against."),
-    max_drop: float | None = typer.Option(None, "--max-drop", help="Points the score may fall below the baseline."),
-    history: Path | None = typer.Option(None, "--history", help="SQLite history to append this result to."),
+    run_file: Path = typer.Argument(
+        ...,
+        metavar="FILE",
+        help="A run saved by 'perfscore audit --save-run' (re-scored), or a JSON result (shown as scored).",
+    ),
+    rubric: Path | None = typer.Option(
+        None, "--rubric", "-r", metavar="FILE", help="Rubric YAML (default: bundled loanflow)."
+    ),
+    fmt: Format | None = typer.Option(None, "--format", "-f", help=FORMAT_HELP),
+    output: list[Path] = typer.Option([], "--output", "-o", metavar="FILE", help=OUTPUT_HELP),
+    fail_under: list[str] = typer.Option([], "--fail-under", metavar="SCORE|CATEGORY=SCORE", help=FAIL_UNDER_HELP),
+    fail_on: list[str] = typer.Option([], "--fail-on", metavar="critical|none", help=FAIL_ON_HELP),
+    baseline: Path | None = typer.Option(None, "--baseline", metavar="FILE", help="Run or result to compare against."),
+    max_drop: float | None = typer.Option(
+        None, "--max-drop", metavar="POINTS", help="Points the score may fall below the baseline."
+    ),
+    history: Path | None = typer.Option(
+        None, "--history", metavar="FILE", help="SQLite history to append this result to."
+    ),
 ) -> None:
-    """Score a saved run against a rubric and print the scorecard and roadmap."""
-    from perfscore.cli.common import finish
-    from perfscore.errors import PerfscoreError
-    from perfscore.reporters import FORMATS
+    """Score a saved run against a rubric (or show a saved JSON result) and print the scorecard and roadmap."""
+    from perfscore.cli.common import finish, load_result, plan_outputs
     from perfscore.rubric import load_rubric
-    from perfscore.run import load_run
-    from perfscore.scoring import score_run
 
-    if fmt not in FORMATS:
-        raise PerfscoreError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}.")
+    plan = plan_outputs(fmt, output)
     rub = load_rubric(rubric)
-    result = score_run(load_run(run_file), rub)
+    result = load_result(run_file, rub, rubric_given=rubric is not None, announce=True)
     code = finish(
         result,
         rub,
-        fmt=fmt,
-        output=output,
+        plan=plan,
         fail_under=fail_under,
         fail_on=fail_on,
         baseline=baseline,

@@ -9,7 +9,7 @@ from perfscore.errors import PerfscoreError
 from perfscore.reporters.context import ReportContext
 from perfscore.result import Result
 
-FORMATS = ("terminal", "json", "html", "markdown", "junit", "prometheus")
+FORMATS = ("terminal", "json", "html", "markdown", "junit", "prometheus", "github")
 
 
 class Reporter(Protocol):

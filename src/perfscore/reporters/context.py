@@ -13,3 +13,4 @@ class ReportContext:
     gate: list[GateCheck] = field(default_factory=list)
     comparison: Comparison | None = None
     history: list[HistoryPoint] = field(default_factory=list)
+    width: int = 120  # columns of the terminal format

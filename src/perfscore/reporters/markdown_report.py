@@ -42,7 +42,19 @@ def _roadmap(result: Result) -> list[str]:
 
 def render(result: Result, *, color: bool = False, ctx: ReportContext | None = None) -> str:
     ctx = ctx or ReportContext()
-    out = [f"## Performance score: {result.score:.2f}/100 ({band_name(result.score)})", ""]
+    failed = [g for g in ctx.gate if not g.passed]
+    if failed:  # a PR comment leads with what decides the merge
+        why = "; ".join(md(f"{g.name}: {g.message}") for g in failed[:3])
+        out = [
+            f"## ❌ perfscore gate failed: {why}",
+            "",
+            f"Score {result.score:.2f}/100 ({band_name(result.score)})",
+            "",
+        ]
+    elif ctx.gate:
+        out = [f"## ✅ perfscore gate passed: {result.score:.2f}/100 ({band_name(result.score)})", ""]
+    else:
+        out = [f"## Performance score: {result.score:.2f}/100 ({band_name(result.score)})", ""]
     out += [f"> 🛑 **{md(v)}**" for v in result.verdict] + ([""] if result.verdict else [])
     out += [
         f"Target **{md(result.target.name)}** · rubric {md(result.rubric)} v{md(result.rubric_version)} · "

@@ -154,7 +154,8 @@ def _unmeasured(console: Console, result: Result) -> None:
 
 def render(result: Result, *, color: bool = False, ctx: ReportContext | None = None) -> str:
     buf = io.StringIO()
-    console = Console(file=buf, width=120, force_terminal=color, color_system="standard" if color else None)
+    ctx = ctx or ReportContext()
+    console = Console(file=buf, width=ctx.width, force_terminal=color, color_system="standard" if color else None)
     _header(console, result)
     _categories(console, result)
     _below_target(console, result)

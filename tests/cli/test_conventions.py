@@ -1,0 +1,86 @@
+"""Command-line conventions people bring from other tools (issue 14): -h, -q/-v, colour switches, choices in
+help, several outputs from one run, formats for CI (JUnit, GitHub annotations, a PR-comment Markdown)."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from tests.conftest import REPO, assert_clean_error, perfscore
+
+RUN = REPO / "tests" / "fixtures" / "run-v2-reference-stack.json"
+
+
+def test_h_is_help_everywhere_and_help_names_choices() -> None:
+    for args in (["-h"], ["audit", "-h"], ["score", "-h"], ["load", "-h"], ["compare", "-h"]):
+        res = perfscore(*args)
+        assert res.code == 0 and "Usage: perfscore" in res.out, args
+    text = " ".join(perfscore("score", "-h").out.split())
+    assert "terminal|json|html|markdown|junit|prometheus|github" in text
+    assert "<list[str]>" not in text and "<str>" not in text
+
+
+def test_no_short_flag_has_two_meanings() -> None:
+    seen: dict[str, str] = {}
+    for cmd in ("audit", "score", "compare", "load", "history", "init"):
+        for line in perfscore(cmd, "-h").out.splitlines():
+            parts = line.strip().split()
+            if parts and parts[0].startswith("-") and not parts[0].startswith("--") and len(parts) > 1:
+                short, long = parts[0].rstrip(","), parts[1].rstrip(",")
+                assert seen.setdefault(short, long) == long, f"{short} is {seen[short]} and {long} ({cmd})"
+
+
+def test_global_flags_anywhere_and_version_on_commands() -> None:
+    assert perfscore("score", "--version").out.startswith("perfscore ")
+    loud = perfscore("score", str(RUN), "-f", "json")
+    quiet = perfscore("score", str(RUN), "-f", "json", "-q")
+    also_quiet = perfscore("-q", "score", str(RUN), "-f", "json")
+    assert "a saved run" in loud.err
+    assert quiet.err == "" and also_quiet.err == ""
+    assert json.loads(quiet.out)["score"] == json.loads(loud.out)["score"]
+
+
+def test_colour_follows_no_color_force_color_and_term_dumb() -> None:
+    plain = perfscore("score", str(RUN))  # stdout is a pipe: no colour
+    assert "\x1b[" not in plain.out
+    forced = perfscore("score", str(RUN), env={"FORCE_COLOR": "1", "NO_COLOR": "", "TERM": "xterm"})
+    assert "\x1b[" in forced.out
+    for env in ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, {"FORCE_COLOR": "", "TERM": "dumb"}):
+        assert "\x1b[" not in perfscore("score", str(RUN), env=env).out, env
+    assert "\x1b[" not in perfscore("score", str(RUN), "--no-color", env={"FORCE_COLOR": "1"}).out
+    narrow = perfscore("score", str(RUN), env={"COLUMNS": "80"})
+    assert max(len(line) for line in narrow.out.splitlines()) <= 80
+
+
+def test_several_outputs_from_one_run_by_extension(tmp_path: Path) -> None:
+    html, js, xml, md = (tmp_path / n for n in ("r.html", "r.json", "junit.xml", "pr.md"))
+    res = perfscore("score", str(RUN), "-o", str(html), "-o", str(js), "-o", str(xml), "-o", str(md))
+    assert res.code == 0, res.err
+    assert html.read_text().lstrip().lower().startswith("<!doctype html")
+    assert json.loads(js.read_text())["score"] > 0
+    assert ET.fromstring(xml.read_text().encode()).tag == "testsuites"
+    assert md.read_text().startswith("## ")
+    assert res.out == ""
+    assert_clean_error(
+        perfscore("score", str(RUN), "-o", str(tmp_path / "a.pdf"), "-o", str(js)), 2, "cannot tell the format"
+    )
+    assert_clean_error(perfscore("score", str(RUN), "-o", str(js), "-o", str(js)), 2, "given twice")
+    # one output with --format: that format, whatever the name says
+    single = tmp_path / "out.html"
+    assert perfscore("score", str(RUN), "-f", "json", "-o", str(single)).code == 0
+    assert json.loads(single.read_text())["score"] > 0
+
+
+def test_gate_leads_markdown_and_github_annotations(tmp_path: Path) -> None:
+    failing = perfscore("score", str(RUN), "-f", "markdown", "--fail-under", "99")
+    assert failing.code == 1
+    assert failing.out.startswith("## ❌ perfscore gate failed: overall")
+    passing = perfscore("score", str(RUN), "-f", "markdown", "--fail-under", "1")
+    assert passing.code == 0 and passing.out.startswith("## ✅ perfscore gate passed")
+    gh = perfscore("score", str(RUN), "-f", "github", "--fail-under", "99")
+    lines = gh.out.splitlines()
+    assert any(line.startswith("::error title=perfscore gate%3A overall::") for line in lines), lines[:3]
+    assert any(line.startswith("::warning title=") for line in lines)
+    assert lines[-1].startswith("::notice title=perfscore::") and "gate failed" in lines[-1]
+    assert all(line.startswith("::") for line in lines)  # no text a runner would not parse
