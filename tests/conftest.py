@@ -3,12 +3,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+# Every audit appends to the user's history by default: the tests' audits go to a history of their own.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="perfscore-tests-data-")
 SEED = REPO / "examples" / "seed-scenario"
 
 

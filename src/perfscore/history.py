@@ -39,7 +39,7 @@ def default_path() -> Path:
 
 def _open(path: Path, create: bool) -> sqlite3.Connection:
     if not create and not path.exists():
-        raise PerfscoreError(f"history {path} does not exist; audits write it with --history.")
+        raise PerfscoreError(f"history {path} does not exist (every audit appends to its history).")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(path, timeout=10)

@@ -51,15 +51,19 @@ def audit(
         None, "--max-drop", metavar="POINTS", help="Points the score may fall below the baseline."
     ),
     history: Path | None = typer.Option(
-        None, "--history", metavar="FILE", help="SQLite history to append this audit to."
+        None,
+        "--history",
+        metavar="FILE",
+        help="SQLite history to append this audit to (default: gate.history, else the one 'perfscore history' reads).",
     ),
+    no_history: bool = typer.Option(False, "--no-history", help="Do not record this audit in the history."),
     runs: int = typer.Option(1, "--runs", metavar="N", min=1, max=20, help="Repeat the collection N times."),
     aggregate: str = typer.Option(
         "median", "--aggregate", metavar="median|best|worst", help="Which of the runs to keep: median, best, worst."
     ),
 ) -> None:
     """Probe a live stack (database, cache, memory, HTTP, monitoring), score it and print the roadmap."""
-    from perfscore.cli.common import finish, plan_outputs
+    from perfscore.cli.common import DISCOVERED, finish, history_path, plan_outputs
     from perfscore.config import Config, load_config, with_overrides
     from perfscore.files import check_writable
     from perfscore.gate import parse_fail_on, parse_thresholds
@@ -80,13 +84,18 @@ def audit(
     rub = load_rubric(rubric)
     parse_thresholds(fail_under, list(rub.categories))
     parse_fail_on(fail_on, [])
+    if config is None and not (url or mysql or redis) and Path(DISCOVERED).is_file():
+        config = Path(DISCOVERED)  # like LHCI's rc file: the folder's config, said so
+        say(f"using ./{DISCOVERED} (give --config FILE for another)")
     cfg = load_config(config) if config else Config()
     cfg = with_overrides(cfg, url=url, mysql=mysql, redis=redis, processes=process or None, duration=duration)
     unknown = set(cfg.gate.categories) - set(rub.categories)
     if unknown:
         raise PerfscoreError(f"config gate.categories names unknown categories: {', '.join(sorted(unknown))}.")
     if not (cfg.target.base_url or cfg.mysql or cfg.redis):
-        raise PerfscoreError("nothing to audit: give --config, or at least one of --url, --mysql, --redis.")
+        raise PerfscoreError(
+            f"nothing to audit: give --config (or put a {DISCOVERED} here), or at least one of --url, --mysql, --redis."
+        )
 
     collected = _collect(cfg, rub, runs)
     result, run = select(collected, aggregate)  # narrowed to an Aggregate by the check above
@@ -100,7 +109,7 @@ def audit(
         say(f"saved run to {save_run}")
     # Decided before history or the gate: an audit that reached nothing must not enter the trend.
     unreachable = nothing_reachable(run)
-    hist_path = history or (cfg.base_dir / cfg.gate.history if cfg.gate.history else None)
+    hist_path = None if no_history else history_path(history, cfg)
     code = finish(
         result,
         rub,

@@ -12,6 +12,7 @@ import typer
 from perfscore.errors import ExitCode, PerfscoreError
 
 if TYPE_CHECKING:  # the models import pydantic: keep `perfscore --help` fast
+    from perfscore.config import Config
     from perfscore.reporters.context import ReportContext
     from perfscore.result import Result
     from perfscore.rubric.model import Rubric
@@ -71,6 +72,21 @@ def plan_outputs(fmt: Format | None, outputs: list[Path]) -> list[tuple[Path | N
             )
         plan.append((path, by_ext or chosen or "terminal"))
     return plan
+
+
+DISCOVERED = "perfscore.yaml"  # the config found in the current folder when none is given
+
+
+def history_path(flag: Path | None, cfg: Config | None = None) -> Path:
+    """The one history audits write and ``perfscore history`` reads: --history, else the config's
+    gate.history (relative to the config), else the user's data directory."""
+    from perfscore import history
+
+    if flag is not None:
+        return flag
+    if cfg is not None and cfg.gate.history is not None:
+        return cfg.base_dir / cfg.gate.history
+    return history.default_path()
 
 
 def write_text(output: Path, text: str) -> None:

@@ -17,6 +17,7 @@ def compare(
     max_drop: float = typer.Option(
         0.0, "--max-drop", metavar="POINTS", help="Points the score may fall before exiting 1."
     ),
+    output: Path | None = typer.Option(None, "--output", "-o", metavar="FILE", help="Write here instead of stdout."),
     fmt: str = typer.Option("terminal", "--format", "-f", metavar="terminal|json|markdown", help="Output format."),
 ) -> None:
     """Compare two audits; exit 1 if the score fell by more than --max-drop, naming the regressed metrics."""
@@ -33,7 +34,14 @@ def compare(
     rub = load_rubric(rubric)
     cmp = diff(load_result(base, rub), load_result(new, rub))
     failed = -cmp.delta > max_drop + 1e-9
-    sys.stdout.write(render(cmp, fmt, passed=not failed, color=sys.stdout.isatty()))
+    if output is not None:
+        from perfscore.files import write_output
+
+        write_output(output, render(cmp, fmt, passed=not failed, color=False))
+    else:
+        from perfscore.cli import ui
+
+        sys.stdout.write(render(cmp, fmt, passed=not failed, color=ui.color(sys.stdout)))
     if failed:
         names = ", ".join(r.metric for r in cmp.regressed[:10]) or "no single metric"
         sys.stderr.write(
