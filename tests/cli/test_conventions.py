@@ -84,3 +84,16 @@ def test_gate_leads_markdown_and_github_annotations(tmp_path: Path) -> None:
     assert any(line.startswith("::warning title=") for line in lines)
     assert lines[-1].startswith("::notice title=perfscore::") and "gate failed" in lines[-1]
     assert all(line.startswith("::") for line in lines)  # no text a runner would not parse
+
+
+def test_an_unreachable_target_fails_in_seconds_not_after_the_window() -> None:
+    import time
+
+    from tests.load.fixtures import free_port
+
+    t0 = time.monotonic()
+    res = perfscore("audit", "--url", f"http://127.0.0.1:{free_port()}", "-d", "60", "-f", "json", "-o", "/dev/null")
+    assert res.code == 3, res.err
+    assert time.monotonic() - t0 < 15  # a 60 s window with nothing to count is not waited for
+    assert "no server answered either, so no wait" in res.err
+    assert all(line.startswith("perfscore: [0:") for line in res.err.splitlines()[1:4])  # elapsed on each line

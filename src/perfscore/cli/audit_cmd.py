@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -165,6 +166,7 @@ def _collect(cfg: Config, rub: Rubric, runs: int) -> list[tuple[Result, Run]]:
 
     err = _stderr()
     collected = []
+    t0 = time.monotonic()
     with contextlib.ExitStack() as stack:
         live = err.is_terminal and sys.stderr.isatty() and not ui.STATE.quiet
         status = stack.enter_context(err.status("auditing…")) if live else None
@@ -178,7 +180,8 @@ def _collect(cfg: Config, rub: Rubric, runs: int) -> list[tuple[Result, Run]]:
             say(f"{prefix}auditing {cfg.target.name} (window {cfg.audit.duration_s:g}s)")
 
             def say_run(line: str, p: str = prefix) -> None:
-                say(p + line)
+                spent = int(time.monotonic() - t0)
+                say(f"[{spent // 60}:{spent % 60:02d}] {p}{line}")  # elapsed, so a CI log shows where time goes
                 if status is not None:
                     status.update(p + line)
 

@@ -45,6 +45,11 @@ class Gatherer:
     def end(self) -> Snapshot:
         raise NotImplementedError
 
+    def counting(self) -> bool:
+        """Whether ``begin`` sampled a server's counters, so that the window is worth waiting for even
+        without traffic (a database's status, Redis INFO, PHP-FPM's status page)."""
+        return False
+
     def abort(self) -> None:
         """Stop a read in progress: called from another thread when ``begin`` or ``end`` overran its
         deadline, so the thread ends instead of reading on (a hostile server can send forever)."""

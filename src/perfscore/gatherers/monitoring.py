@@ -34,6 +34,9 @@ class MonitoringGatherer(Gatherer):
         except ProbeUnavailable:
             self.fpm0 = None
 
+    def counting(self) -> bool:
+        return getattr(self, "fpm0", None) is not None
+
     def end(self) -> MonitoringSnapshot:
         mon = self.ctx.config.monitoring
         assert mon is not None

@@ -132,6 +132,9 @@ class MySQLGatherer(Gatherer):
             self.uncountable = True  # one failure is enough: no step waits on a server that does not answer
             return None
 
+    def counting(self) -> bool:
+        return self.conn is not None
+
     def abort(self) -> None:
         if self.conn is not None:
             shutdown(mysql_socket(self.conn))

@@ -53,6 +53,9 @@ class RedisGatherer(Gatherer):
         except (redis.RedisError, OSError) as exc:
             raise ProbeUnavailable(_reason(exc)) from None
 
+    def counting(self) -> bool:
+        return self.client is not None
+
     def abort(self) -> None:
         for sock in redis_sockets(self.client):
             shutdown(sock)

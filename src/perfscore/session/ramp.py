@@ -7,6 +7,8 @@ break the SLO (or a step fails more than half its requests). The audits in
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from perfscore.artifacts.ramp import RampSnapshot, RampStep
@@ -30,7 +32,8 @@ def not_configured(cfg: Config) -> str | None:
     return None
 
 
-def run_ramp(cfg: Config) -> RampSnapshot:
+def run_ramp(cfg: Config, say: Callable[[str], None] | None = None) -> RampSnapshot:
+    """The ramp; ``say`` gets a line per step (a CI log is not silent for the ramp's half-minute)."""
     from perfscore.load.engine import run_load
 
     try:
@@ -41,7 +44,7 @@ def run_ramp(cfg: Config) -> RampSnapshot:
     snap = RampSnapshot(slo_p95_ms=load.slo_p95_ms, slo_error_rate=load.slo_error_rate)
     db = MySQLGatherer(GatherContext(config=cfg, base_dir=cfg.base_dir, window_s=0.0)) if cfg.mysql else None
     try:
-        steps = _steps(cfg, snap, db, run_load, metered=app_is_here(cfg))
+        steps = _steps(cfg, snap, db, run_load, metered=app_is_here(cfg), say=say)
     finally:
         if db is not None:
             db.close()
@@ -49,12 +52,20 @@ def run_ramp(cfg: Config) -> RampSnapshot:
 
 
 def _steps(
-    cfg: Config, snap: RampSnapshot, db: MySQLGatherer | None, run_load: Any, *, metered: bool
+    cfg: Config,
+    snap: RampSnapshot,
+    db: MySQLGatherer | None,
+    run_load: Any,
+    *,
+    metered: bool,
+    say: Callable[[str], None] | None = None,
 ) -> list[RampStep]:
     load = cfg.audit.load
     steps: list[RampStep] = []
+    levels = sorted(set(load.ramp))
+    started = time.monotonic()
     broken = 0
-    for c in sorted(set(load.ramp)):
+    for n, c in enumerate(levels, 1):
         spec = load_spec(cfg, connections=c, duration_s=load.step_s, warmup_s=min(0.5, load.step_s))
         q0 = db.questions() if db else None
         meter = HostMeter()
@@ -80,7 +91,15 @@ def _steps(
             perfscore_busy=host.own_share if host else None,
         )
         steps.append(step)
-        broken = 0 if meets_slo(step, snap.slo_p95_ms, snap.slo_error_rate) else broken + 1
+        ok = meets_slo(step, snap.slo_p95_ms, snap.slo_error_rate)
+        broken = 0 if ok else broken + 1
+        if say is not None:
+            p95 = f"p95 {step.p95_ms:,.1f} ms" if step.p95_ms is not None else "no successful response"
+            left = (len(levels) - n) * (time.monotonic() - started) / n  # steps to go, at the pace so far
+            say(
+                f"ramp: step {n}/{len(levels)}, {c:,} user{'s' if c > 1 else ''}: {step.rps:,.0f} req/s, {p95}, "
+                f"errors {step.error_rate:.2%}{'' if ok else ', breaks the SLO'} (at most ~{left:.0f}s left)"
+            )
         if broken >= STOP_AFTER_BROKEN or r.error_rate > STOP_ERROR_RATE:
             break
     return steps

@@ -125,21 +125,27 @@ def nothing_reachable(run: Run) -> bool:
     return not got
 
 
-def _window_traffic(cfg: Config, say: Say, progress: Progress | None) -> WindowSnapshot:
+def _window_traffic(cfg: Config, say: Say, progress: Progress | None, counting: bool) -> WindowSnapshot:
+    """The window: nominal traffic, or a wait between counter samples. ``counting``: some server's counters
+    were sampled at the start; when none was and no traffic can be driven, there is nothing to wait for."""
     from perfscore.gatherers.host import HostMeter, app_is_here
     from perfscore.load.engine import run_load
     from perfscore.session.traffic import load_spec, preflight, redirect_loop
 
     window_s = cfg.audit.duration_s
     if not cfg.target.base_url or not cfg.endpoints:
-        say(f"window: no HTTP target; waiting {window_s:g}s between counter samples")
-        time.sleep(window_s)
+        if counting:
+            say(f"window: no HTTP target; waiting {window_s:g}s between counter samples")
+            time.sleep(window_s)
         return WindowSnapshot(error="no base_url in the config (or --url flag)", skipped=True)
     try:
         preflight(cfg)
     except PerfscoreError as exc:
-        say(f"window: no traffic ({exc.message}); waiting {window_s:g}s")
-        time.sleep(window_s)
+        if counting:
+            say(f"window: no traffic ({exc.message}); waiting {window_s:g}s")
+            time.sleep(window_s)
+        else:
+            say(f"window: no traffic ({exc.message}); no server answered either, so no wait")
         return WindowSnapshot(error=exc.message)
     for e in cfg.endpoints:
         loop = redirect_loop(cfg.target.base_url, e, cfg.target.user_agent)
@@ -189,7 +195,7 @@ class _Session:
         else:  # its metrics also need another artifact: they are derived at the end
             self.say(f"{name}: gathered")
 
-    def gather(self, gatherers: list[Gatherer], timeout: float, window: Callable[[], WindowSnapshot]) -> None:
+    def gather(self, gatherers: list[Gatherer], timeout: float, window: Callable[[bool], WindowSnapshot]) -> None:
         for g in gatherers:
             self.started[g.name] = time.monotonic()
         aborts = {g.name: g.abort for g in gatherers}
@@ -199,7 +205,7 @@ class _Session:
             if begun[g.name][1]:
                 self.outcome(g.name, None, begun[g.name][1])
         self.started["window"] = time.monotonic()
-        win = window()
+        win = window(any(g.counting() for g in alive))
         if win.skipped:
             self.skip("window", win.error or "no traffic")
         else:
@@ -228,14 +234,15 @@ def run_audit(cfg: Config, say: Say, progress: Progress | None = None) -> Run:
             session.skip(g.name, reason)
         else:
             active.append(g)
-    session.gather(active, timeout, lambda: _window_traffic(cfg, say, progress))
+    session.gather(active, timeout, lambda counting: _window_traffic(cfg, say, progress, counting))
     no_ramp = ramp.not_configured(cfg)
     if no_ramp:
         session.skip("ramp", no_ramp)
     else:
-        say("ramp: running")
+        steps = cfg.audit.load.ramp
+        say(f"ramp: {len(set(steps))} steps of {cfg.audit.load.step_s:g}s, up to {max(steps):,} users")
         session.started["ramp"] = time.monotonic()
-        session.outcome("ramp", *_call(lambda: ramp.run_ramp(cfg), timeout * RAMP_TIMEOUT_FACTOR))
+        session.outcome("ramp", *_call(lambda: ramp.run_ramp(cfg, say), timeout * RAMP_TIMEOUT_FACTOR))
     run = Run(
         started_at=started,
         duration_s=round(time.monotonic() - t0, 3),
