@@ -79,7 +79,7 @@ def audit(
     if duration is not None and not 0 < duration <= 3600:
         raise PerfscoreError("--duration must be more than 0 and at most 3600 seconds.")
     # Rubric, config, gate and output-path errors surface before any probe runs.
-    for path in [p for p, _ in plan] + [save_run]:
+    for path in [p for p, _ in plan if p is not None] + [save_run]:
         if path is not None:
             check_writable(path)
     rub = load_rubric(rubric)

@@ -18,6 +18,10 @@ if TYPE_CHECKING:  # the models import pydantic: keep `perfscore --help` fast
     from perfscore.rubric.model import Rubric
 
 
+STDOUT = Path("-")
+DISCOVERED = "perfscore.yaml"  # the config found in the current folder when none is given
+
+
 class Format(StrEnum):
     """Report formats; help lists them as choices."""
 
@@ -34,7 +38,7 @@ FORMAT_HELP = (
     "Format of standard output, and of an --output whose extension names none "
     "(.html .json .md .xml=junit .prom .txt=terminal). github: ::error/::warning annotations."
 )
-OUTPUT_HELP = "Write a report here instead of stdout; repeat for several (-o report.html -o junit.xml)."
+OUTPUT_HELP = "Write a report here instead of stdout; repeat for several (-o report.html -o junit.xml); - is stdout."
 FAIL_UNDER_HELP = "Exit 1 below this score; CATEGORY=SCORE sets a category floor (repeatable)."
 FAIL_ON_HELP = "critical: exit 1 on any critical finding (served secrets, a failing app, throttled); none: never."
 EXTENSIONS = {
@@ -57,13 +61,16 @@ def plan_outputs(fmt: Format | None, outputs: list[Path]) -> list[tuple[Path | N
     if not outputs:
         return [(None, chosen or "terminal")]
     if chosen and len(outputs) == 1:
-        return [(outputs[0], chosen)]
+        return [(None if outputs[0] == STDOUT else outputs[0], chosen)]
     seen: set[Path] = set()
     plan: list[tuple[Path | None, str]] = []
     for path in outputs:
         if path in seen:
             raise PerfscoreError(f"--output {path} is given twice.")
         seen.add(path)
+        if path == STDOUT:  # `-o -`: standard output, in --format (as Lighthouse's --output-path stdout)
+            plan.append((None, chosen or "terminal"))
+            continue
         by_ext = EXTENSIONS.get(path.suffix.lower())
         if by_ext is None and chosen is None and len(outputs) > 1:
             raise PerfscoreError(
@@ -72,9 +79,6 @@ def plan_outputs(fmt: Format | None, outputs: list[Path]) -> list[tuple[Path | N
             )
         plan.append((path, by_ext or chosen or "terminal"))
     return plan
-
-
-DISCOVERED = "perfscore.yaml"  # the config found in the current folder when none is given
 
 
 def history_path(flag: Path | None, cfg: Config | None = None) -> Path:

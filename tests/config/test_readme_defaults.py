@@ -1,0 +1,28 @@
+"""The README states the defaults the code has (issue 14: it said the ramp went to 5,000 users; the code
+stopped at 1,024)."""
+
+from __future__ import annotations
+
+from perfscore.config import AuditConfig, MySQLConfig, RedisConfig
+from tests.conftest import REPO
+
+
+def _g(v: float) -> str:
+    return f"{v:g}"
+
+
+def test_the_readme_defaults_line_is_the_codes() -> None:
+    audit, mysql, redis = AuditConfig(), MySQLConfig(), RedisConfig()
+    load = audit.load
+    expected = (
+        f"`audit.duration_s` {_g(audit.duration_s)}, `audit.probe_timeout_s` {_g(audit.probe_timeout_s)}, "
+        f"`audit.load.connections` {load.connections}, `audit.load.ramp` [{', '.join(map(str, load.ramp))}], "
+        f"`audit.load.step_s` {_g(load.step_s)}, `audit.load.slo_p95_ms` {_g(load.slo_p95_ms)}, "
+        f"`audit.load.slo_error_rate` {_g(load.slo_error_rate)}, `mysql.connect_timeout_s` "
+        f"{_g(mysql.connect_timeout_s)}, `redis.timeout_s` {_g(redis.timeout_s)}."
+    )
+    readme = " ".join((REPO / "README.md").read_text().split())
+    assert expected in readme
+    ramp = ", ".join(map(str, load.ramp))
+    assert f"stepped concurrency ramp (default {ramp} users" in readme
+    assert f"default {_g(audit.duration_s)} s, {load.connections} users" in readme
