@@ -39,6 +39,7 @@ class MetricResult(_Frozen):
     low_confidence: str | None = None
     summary: str | None = Field(None, description="one line on what was found")
     evidence: dict[str, Any] = Field(default_factory=dict)
+    reference: str | None = Field(None, description="a primary source on what the metric measures and how to fix it")
 
 
 class CategoryResult(_Frozen):

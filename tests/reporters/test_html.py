@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from perfscore.reporters import render
 from perfscore.rubric import load_rubric
 from perfscore.run import load_run
 from perfscore.scoring import score_run
-from tests.conftest import SEED, perfscore
+from tests.conftest import REPO, SEED, perfscore
 from tests.reporters.hostile import hostile_result
 
 CATEGORY_TITLES = (
@@ -34,13 +35,16 @@ class Resources(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.tags: list[str] = []
-        self.urls: list[str] = []
+        self.urls: list[str] = []  # what a browser would load
+        self.links: list[str] = []  # where a reader may go ("learn more"): never loaded
         self.handlers: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(tag)
         for name, value in attrs:
-            if name in ("src", "href", "action", "data", "poster", "srcset") and value:
+            if tag == "a" and name == "href" and value:
+                self.links.append(value)
+            elif name in ("src", "href", "action", "data", "poster", "srcset") and value:
                 self.urls.append(value)
             if name.startswith("on"):
                 self.handlers.append(f"{tag}.{name}")
@@ -117,7 +121,8 @@ class ProxySpy:
         self.sock.close()
 
 
-def screenshot(page: Path, shot: Path, spy: ProxySpy, tmp_path: Path) -> None:
+def screenshot(page: Path, shot: Path, spy: ProxySpy, tmp_path: Path, size: tuple[int, int] = (1200, 1600)) -> None:
+    """A PNG of ``page`` at ``size`` (a .png ``shot``) or its print preview (a .pdf ``shot``)."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         if os.environ.get("CI"):
@@ -137,9 +142,10 @@ def screenshot(page: Path, shot: Path, spy: ProxySpy, tmp_path: Path) -> None:
             f"--user-data-dir={tmp_path / 'profile'}",
             f"--proxy-server=http://127.0.0.1:{spy.port}",
             "--proxy-bypass-list=<-loopback>",
-            "--window-size=1200,1600",
+            f"--window-size={size[0]},{size[1]}",
             "--virtual-time-budget=3000",
-            f"--screenshot={shot}",
+            f"--print-to-pdf={shot}" if shot.suffix == ".pdf" else f"--screenshot={shot}",
+            "--no-pdf-header-footer",
             page.as_uri(),
         ],
         capture_output=True,
@@ -148,11 +154,11 @@ def screenshot(page: Path, shot: Path, spy: ProxySpy, tmp_path: Path) -> None:
     )
 
 
-def check_screenshot(shot: Path) -> None:
+def check_screenshot(shot: Path, size: tuple[int, int] = (1200, 1600)) -> None:
     from PIL import Image
 
     img = Image.open(shot).convert("RGB")
-    assert img.size == (1200, 1600)
+    assert img.size == size
     pixels = list(img.get_flattened_data() if hasattr(img, "get_flattened_data") else img.getdata())
     non_white = sum(1 for r, g, b in pixels if r + g + b < 700) / len(pixels)
     assert non_white > 0.03, "the screenshot is blank"
@@ -229,5 +235,65 @@ def test_the_report_explains_the_rubric_it_was_scored_with(tmp_path: Path) -> No
     )
     html = render(score_run(load_run(SEED / "run.json"), load_rubric(rubric)), "html")
     how = html[html.index("How to read this") :]
-    assert "data tier 40, caching implementation 5, memory management 15" in how, how[:400]
+    assert "data tier 40 %, caching implementation 5 %, memory management 15 %" in how, how[:400]
     assert "database 25" not in how
+
+
+MANAGER = REPO / "tests" / "fixtures" / "run-v2-reference-stack.json"
+
+
+def test_a_manager_reads_one_sentence_one_view_and_charts() -> None:
+    result = score_run(load_run(MANAGER), load_rubric())
+    html = render(result, "html")
+    text = unescape(re.sub(r"<[^>]+>", " ", html))
+    # one sentence at the top: where the stack stands, the biggest gap, what the first phase buys
+    top = html[: html.index("<h2>Categories</h2>")]
+    assert "The biggest gap is" in top and "would bring it to" in top
+    assert top.index("How to read this") < len(top)  # where a first reader needs it, not at the bottom
+    # the gauge and the headline say the same number
+    assert html.count(f"{result.score:.2f}") >= 2 and f">{result.score:.1f}<" not in html
+    # one view of categories: no separate bar chart repeating the table, no always-100 target column
+    assert (
+        'aria-label="category scores"' not in html and '<th class="num">Target</th><th class="num">Points' not in html
+    )
+    # charts people would rather look at than read
+    assert 'aria-label="scalability ramp"' in html and "SLO p95 200 ms" in html
+    assert 'aria-label="latency per endpoint"' in html
+    # evidence as tables, never raw JSON; units as people say them
+    assert '{"' not in html and '"steps": [' not in text
+    assert not re.search(r"\d ratio\b", text) and not re.search(r"\b1 replicas\b", text)
+    # a warning the verdict states once is not repeated per metric
+    for v in result.verdict:
+        reason = v.split(": ", 1)[-1]
+        assert text.count(reason) == 1, reason
+    # every metric with a primary source links to it; links are https and never loaded
+    links = parse(html).links
+    with_ref = [m for c in result.categories for m in c.metrics if m.reference]
+    assert len(with_ref) == len(result.categories and [m for c in result.categories for m in c.metrics])
+    assert links and all(link.startswith("https://") for link in links)
+    assert parse(html).urls == []
+
+
+@pytest.mark.slow
+def test_the_manager_report_renders_on_desktop_phone_and_paper(tmp_path: Path) -> None:
+    """Screenshots at 1280 px and 390 px and a print preview (not committed: under the test's tmp dir)."""
+    page = tmp_path / "report.html"
+    assert perfscore("score", str(MANAGER), "-o", str(page)).code == 0
+    spy = ProxySpy()
+    try:
+        for size in ((1280, 2400), (390, 2400)):
+            shot = tmp_path / f"report-{size[0]}.png"
+            screenshot(page, shot, spy, tmp_path, size)
+            check_screenshot(shot, size)
+        pdf = tmp_path / "report.pdf"
+        screenshot(page, pdf, spy, tmp_path)
+        assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 20_000
+    finally:
+        spy.close()
+    assert spy.page_requests() == []
+    from PIL import Image
+
+    phone = Image.open(tmp_path / "report-390.png").convert("RGB")
+    # nothing overflows the phone's width: the right-most column of pixels is page background, not content
+    edge = [phone.getpixel((389, y)) for y in range(0, 2400, 4)]
+    assert sum(1 for px in edge if sum(px) < 600) < 20

@@ -13,6 +13,10 @@ from perfscore.load.usl import fit_usl
 CATEGORY = "scalability"
 
 
+def _users(n: int) -> str:
+    return f"{n:,} user" + ("s" if n != 1 else "")
+
+
 def meets_slo(step: RampStep, slo_p95_ms: float, slo_error_rate: float) -> bool:
     """The ramp phase uses this too, to stop after two steps in a row break the SLO."""
     return step.p95_ms is not None and step.p95_ms < slo_p95_ms and step.error_rate < slo_error_rate and step.valid
@@ -37,12 +41,13 @@ def _ramp(s: RampSnapshot) -> tuple[RampStep | None, list[RampStep], str, dict[s
     slo = f"p95 < {s.slo_p95_ms:g} ms and errors < {s.slo_error_rate:.2%}"
     best = max(good, key=lambda st: st.rps) if good else None
     summary = (
-        f"highest throughput meeting {slo}: {best.rps:,.0f} req/s at {best.concurrency} users"
+        f"highest throughput meeting {slo}: {best.rps:,.0f} req/s at {_users(best.concurrency)}"
         if best
         else f"no step met the SLO ({slo})"
     )
     steps = [{**st.model_dump(), "meets_slo": st in good} for st in s.steps]
-    return best, good, summary, {"steps": steps, "slo": slo, "usl": _usl(s.steps)}
+    evidence = {"steps": steps, "slo": slo, "slo_p95_ms": s.slo_p95_ms, "usl": _usl(s.steps)}
+    return best, good, summary, evidence
 
 
 def _generator_bound(s: RampSnapshot, best: RampStep | None) -> str | None:
@@ -53,11 +58,11 @@ def _generator_bound(s: RampSnapshot, best: RampStep | None) -> str | None:
             continue
         if st.local_errors:
             return (
-                f"a lower bound: at {st.concurrency} users this machine could not open {st.local_errors:,} "
+                f"a lower bound: at {_users(st.concurrency)} this machine could not open {st.local_errors:,} "
                 "connections (file descriptors or ports ran out; raise 'ulimit -n'), so the target was not tested there"
             )
         if st.generator_saturated:
-            return f"a lower bound: at {st.concurrency} users the load generator itself saturated"
+            return f"a lower bound: at {_users(st.concurrency)} the load generator itself saturated"
     return None
 
 
@@ -66,7 +71,7 @@ def _cpu_advice(s: RampSnapshot) -> str | None:
     for st in s.steps:
         if st.generator_saturated or not st.valid:
             continue  # the generator's own limit: its figures say nothing of the app's CPU
-        advice = cpu_bound(st.host_busy, st.perfscore_busy, f"at {st.concurrency} users")
+        advice = cpu_bound(st.host_busy, st.perfscore_busy, f"at {_users(st.concurrency)}")
         if advice:
             return advice
     return None

@@ -45,3 +45,42 @@ def band_class(score: float) -> str:
 
 def band_name(score: float) -> str:
     return {"good": "Good", "avg": "Needs improvement", "poor": "Poor"}[band_class(score)]
+
+
+# Count units said in the singular for one: "1 replica", not "1 replicas".
+SINGULAR = {
+    "replicas": "replica",
+    "statements": "statement",
+    "indexes": "index",
+    "keys": "key",
+    "users": "user",
+    "connections": "connection",
+    "joins/day": "join/day",
+}
+
+
+def human(value: Any, unit: str = "") -> str:
+    """A value as people say it, for the manager's report: ratios as percentages, "1 replica", ms with
+    sensible decimals, one minus sign (U+2212) for negative numbers."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if not isinstance(value, int | float):
+        return f"{value} {unit}".strip()
+    v = float(value)
+    if unit == "ratio":
+        text = f"{v * 100:.4g} %" if abs(v) < 10 else f"{v * 100:,.0f} %"
+        return text.replace("-", "−")
+    if v.is_integer() and abs(v) < 1e15:
+        number = f"{int(v):,}"
+    elif abs(v) >= 100:
+        number = f"{v:,.0f}"
+    elif abs(v) >= 10:
+        number = f"{v:,.1f}"
+    else:
+        number = f"{v:.3g}"
+    number = number.replace("-", "−")
+    if unit in SINGULAR and v == 1:
+        unit = SINGULAR[unit]
+    return f"{number} {unit}".strip()

@@ -45,8 +45,15 @@ class Remediation(_Frozen):
     action: str
     effort: Effort = "M"
     phase: int = Field(2, ge=1, le=9)
-    reference: str | None = None
+    reference: str | None = Field(None, description="an http(s) link to a primary source (the report's 'learn more')")
     critical: bool = Field(False, description="below target, it leads the roadmap whatever its gain (Fix first)")
+
+    @field_validator("reference")
+    @classmethod
+    def _web_link(cls, v: str | None) -> str | None:
+        if v is not None and not v.startswith(("https://", "http://")):
+            raise ValueError("reference must be an https:// (or http://) link")
+        return v
 
 
 class Metric(_Frozen):

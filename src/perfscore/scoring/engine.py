@@ -62,6 +62,7 @@ def _metric_result(rubric: Rubric, mid: str, s: Scored, meas: Measurement | None
         low_confidence=meas.low_confidence if meas else None,
         summary=meas.summary if meas else None,
         evidence=meas.evidence if meas else {},
+        reference=m.remediation.reference,
     )
 
 
