@@ -97,3 +97,19 @@ def test_an_unreachable_target_fails_in_seconds_not_after_the_window() -> None:
     assert time.monotonic() - t0 < 15  # a 60 s window with nothing to count is not waited for
     assert "no server answered either, so no wait" in res.err
     assert all(line.startswith("perfscore: [0:") for line in res.err.splitlines()[1:4])  # elapsed on each line
+
+
+def test_o_wherever_a_report_is_written_and_compare_in_html(tmp_path: Path) -> None:
+    page = tmp_path / "cmp.html"
+    res = perfscore("compare", str(RUN), str(RUN), "-f", "html", "-o", str(page))
+    assert res.code == 0, res.err
+    html = page.read_text()
+    assert html.startswith("<!doctype html>") and "no regression" in html and "<script" not in html
+    schema = tmp_path / "run.schema.json"
+    assert perfscore("schema", "run", "-o", str(schema)).code == 0
+    assert json.loads(schema.read_text())["title"] == "Run"
+    hist = tmp_path / "h.sqlite"
+    assert perfscore("score", str(RUN), "--history", str(hist), "-q").code == 0
+    listing = tmp_path / "history.json"
+    assert perfscore("history", "--history", str(hist), "-f", "json", "-o", str(listing)).code == 0
+    assert len(json.loads(listing.read_text())) == 1

@@ -18,7 +18,7 @@ def compare(
         0.0, "--max-drop", metavar="POINTS", help="Points the score may fall before exiting 1."
     ),
     output: Path | None = typer.Option(None, "--output", "-o", metavar="FILE", help="Write here instead of stdout."),
-    fmt: str = typer.Option("terminal", "--format", "-f", metavar="terminal|json|markdown", help="Output format."),
+    fmt: str = typer.Option("terminal", "--format", "-f", metavar="terminal|json|markdown|html", help="Output format."),
 ) -> None:
     """Compare two audits; exit 1 if the score fell by more than --max-drop, naming the regressed metrics."""
     from perfscore.cli.common import load_result

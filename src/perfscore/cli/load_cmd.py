@@ -55,6 +55,7 @@ def load(
     """Load one URL (or a config's endpoint mix) and report throughput, latency percentiles and errors."""
     from pydantic import ValidationError
 
+    from perfscore.cli import ui
     from perfscore.load.engine import run_load
     from perfscore.load.model import Endpoint, LoadSpec
     from perfscore.load.redirects import redirect_problem, strict
@@ -128,7 +129,7 @@ def load(
         raise PerfscoreError(f"invalid load options: {problems}") from None
 
     progress = None
-    if sys.stderr.isatty():
+    if sys.stderr.isatty() and not ui.STATE.quiet:
         from rich.console import Console
 
         console = Console(stderr=True)
@@ -140,7 +141,13 @@ def load(
     if progress is not None:
         sys.stderr.write("\n")
     text = (
-        render_json(result) if fmt == "json" else render_terminal(result, color=output is None and sys.stdout.isatty())
+        render_json(result)
+        if fmt == "json"
+        else render_terminal(
+            result,
+            color=output is None and ui.color(sys.stdout),
+            width=ui.width(sys.stdout) if output is None else 110,
+        )
     )
     if output:
         from perfscore.files import write_output

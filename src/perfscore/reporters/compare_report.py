@@ -1,4 +1,4 @@
-"""What changed between two audits (``perfscore compare``): terminal, JSON or Markdown."""
+"""What changed between two audits (``perfscore compare``): terminal, JSON, Markdown or HTML."""
 
 from __future__ import annotations
 
@@ -11,7 +11,53 @@ from perfscore.reporters.markdown_report import md
 from perfscore.reporters.terminal_report import escape
 from perfscore.reporters.values import fmt as fmt_value
 
-COMPARE_FORMATS = ("terminal", "json", "markdown")
+COMPARE_FORMATS = ("terminal", "json", "markdown", "html")
+
+
+def _html(cmp: Comparison, passed: bool) -> str:
+    """A self-contained page (no script, nothing loaded) for a manager comparing two audits."""
+    from markupsafe import escape as esc
+
+    from perfscore.reporters.values import printable
+
+    def t(text: object) -> str:
+        return str(esc(printable(str(text))))
+
+    def signed(v: float) -> str:
+        return f"{v:+.2f}".replace("-", "−")
+
+    cats = "".join(
+        f"<tr><td>{t(c)}</td><td class=num>{b:.2f}</td><td class=num>{a:.2f}</td>"
+        f"<td class='num {'poor' if a < b - 0.005 else 'good' if a > b + 0.005 else ''}'>{signed(a - b)}</td></tr>"
+        for c, (b, a) in cmp.categories.items()
+    )
+    regressed = "".join(
+        f"<tr><td>{t(r.metric)}</td><td class=num>{t(fmt_value(r.before_value, r.unit))}</td>"
+        f"<td class=num>{t(fmt_value(r.after_value, r.unit))}</td><td class='num poor'>−{r.points:.2f}</td></tr>"
+        for r in cmp.regressed
+    )
+    verdict = "no regression beyond the allowed drop" if passed else "a regression beyond the allowed drop"
+    return (
+        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'\">"
+        "<meta name=viewport content='width=device-width, initial-scale=1'><title>perfscore comparison</title>"
+        "<style>body{font:15px/1.5 system-ui,sans-serif;color:#1f2933;max-width:900px;margin:24px auto;padding:0 12px}"
+        "table{border-collapse:collapse;width:100%;margin:12px 0}th,td{padding:5px 8px;border-bottom:1px solid #dde3ea;"
+        "text-align:left}th{background:#eef2f7}.num{text-align:right;font-variant-numeric:tabular-nums}"
+        ".good{color:#0c7c3a}.poor{color:#c5221f}</style></head><body>"
+        f"<h1>Score {cmp.before:.2f} → {cmp.after:.2f} ({signed(cmp.delta)})</h1>"
+        f"<p class={'good' if passed else 'poor'}><strong>{verdict}</strong></p>"
+        f"<table><tr><th>Category</th><th class=num>Before</th><th class=num>After</th><th class=num>Δ</th></tr>{cats}"
+        "</table>"
+        + (
+            "<h2>Regressed metrics</h2><table><tr><th>Metric</th><th class=num>Before</th><th class=num>After</th>"
+            f"<th class=num>Points lost</th></tr>{regressed}</table>"
+            if regressed
+            else ""
+        )
+        + (f"<p>Improved: {t(', '.join(cmp.improved))}</p>" if cmp.improved else "")
+        + "</body></html>\n"
+    )
 
 
 def _markdown(cmp: Comparison) -> str:
@@ -69,4 +115,6 @@ def render(cmp: Comparison, fmt: str, *, passed: bool, color: bool = False) -> s
         return _markdown(cmp)
     if fmt == "terminal":
         return _terminal(cmp, color)
+    if fmt == "html":
+        return _html(cmp, passed)
     raise PerfscoreError(f"unknown format {fmt!r}; choose {', '.join(COMPARE_FORMATS)}.")

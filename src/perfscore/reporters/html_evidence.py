@@ -30,10 +30,10 @@ def _cell(value: Any) -> str:
         return "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    if isinstance(value, float):  # one minus sign in the report: U+2212, as human() writes it
+        return (f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}").replace("-", "−")
     if isinstance(value, int):
-        return f"{value:,}"
+        return f"{value:,}".replace("-", "−")
     if isinstance(value, dict | list):
         return _inline(value)
     text = printable(str(value))

@@ -16,9 +16,9 @@ def render_json(result: LoadResult) -> str:
     return result.model_dump_json(indent=2) + "\n"
 
 
-def render_terminal(result: LoadResult, *, color: bool = False) -> str:
+def render_terminal(result: LoadResult, *, color: bool = False, width: int = 110) -> str:
     buf = io.StringIO()
-    con = Console(file=buf, width=110, force_terminal=color, color_system="standard" if color else None)
+    con = Console(file=buf, width=width, force_terminal=color, color_system="standard" if color else None)
     model = f"open model, {result.rate:g} req/s" if result.rate else "closed model"
     con.print(
         f"[bold]{escape(result.target)}[/bold]  {result.connections} connections, {model}, "
