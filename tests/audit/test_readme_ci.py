@@ -58,6 +58,8 @@ def test_the_readme_ci_example_runs_as_written(stack: Path, tmp_path: Path) -> N
             continue
         res = sh(str(step["run"]))
         assert res.returncode == 0, f"step {step['run']!r} exited {res.returncode}\n{res.stderr[-3000:]}"
+        if not audit_out:  # the audit step: a CI log that is never silent for long, one ramp step a line
+            assert "ramp: step 1/" in res.stderr and "[0:" in res.stderr, res.stderr[-2000:]
         audit_out = audit_out or res.stdout
     # The annotations went to stdout, each a workflow command, the score last.
     lines = audit_out.splitlines()

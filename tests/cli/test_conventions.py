@@ -113,3 +113,48 @@ def test_o_wherever_a_report_is_written_and_compare_in_html(tmp_path: Path) -> N
     listing = tmp_path / "history.json"
     assert perfscore("history", "--history", str(hist), "-f", "json", "-o", str(listing)).code == 0
     assert len(json.loads(listing.read_text())) == 1
+
+
+def test_progress_lines_are_not_wrapped_off_a_terminal_and_completion_is_offered() -> None:
+    from tests.load.fixtures import free_port
+
+    res = perfscore("audit", "--url", f"http://127.0.0.1:{free_port()}", "-f", "json", "-o", "/dev/null")
+    lines = res.err.splitlines()
+    assert any("window: no traffic" in line and "so no wait" in line for line in lines), lines  # one line each
+    assert "--install-completion" in perfscore("-h").out
+
+
+def test_trend_labels_differ_when_audits_share_a_day() -> None:
+    from datetime import UTC, datetime
+
+    from perfscore.history import HistoryPoint
+    from perfscore.reporters.html_charts import trend
+
+    points = [
+        HistoryPoint(
+            id=i,
+            recorded_at=datetime(2026, 11, 27, 9 + i, 5, tzinfo=UTC),
+            target="t",
+            rubric="r",
+            score=s,
+            categories={},
+        )
+        for i, s in enumerate((80.0, 85.5, 91.25))
+    ]
+    svg = trend(points)
+    assert "11-27 09:05" in svg and "11-27 11:05" in svg
+
+
+def test_the_readme_serves_someone_elses_stack() -> None:
+    readme = " ".join((REPO / "README.md").read_text().split())
+    for needle in (
+        "pipx install ./perfscore",
+        "Python ≥ 3.11",
+        "What needs root, and what does not",
+        "ACL SETUSER perfscore on",
+        "POST that creates loan applications",
+        "scalability: false",
+        "GRANT SELECT ON performance_schema.*",
+        "no Unix socket, no `~/.my.cnf`, no prompt",
+    ):
+        assert needle in readme, needle
