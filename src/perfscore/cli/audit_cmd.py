@@ -39,7 +39,9 @@ def audit(
     rubric: Path | None = typer.Option(
         None, "--rubric", "-r", metavar="FILE", help="Rubric YAML (default: bundled loanflow)."
     ),
-    duration: float | None = typer.Option(None, "--duration", "-d", metavar="SECONDS", help="Audit window in seconds."),
+    duration: str | None = typer.Option(
+        None, "--duration", "-d", metavar="DURATION", help="Audit window: 10s, 2m (a bare number is seconds)."
+    ),
     fmt: Format | None = typer.Option(None, "--format", "-f", help=FORMAT_HELP),
     output: list[Path] = typer.Option([], "--output", "-o", metavar="FILE", help=OUTPUT_HELP),
     save_run: Path | None = typer.Option(
@@ -66,6 +68,7 @@ def audit(
     """Probe a live stack (database, cache, memory, HTTP, monitoring), score it and print the roadmap."""
     from perfscore.cli.common import DISCOVERED, finish, history_path, plan_outputs
     from perfscore.config import Config, load_config, with_overrides
+    from perfscore.durations import parse_duration
     from perfscore.files import check_writable
     from perfscore.gate import parse_fail_on, parse_thresholds
     from perfscore.rubric import load_rubric
@@ -76,8 +79,9 @@ def audit(
     plan = plan_outputs(fmt, output)
     if aggregate not in AGGREGATES:
         raise PerfscoreError(f"unknown --aggregate {aggregate!r}; choose median, best or worst.")
-    if duration is not None and not 0 < duration <= 3600:
-        raise PerfscoreError("--duration must be more than 0 and at most 3600 seconds.")
+    window = parse_duration(duration, "--duration") if duration is not None else None
+    if window is not None and not 0 < window <= 3600:
+        raise PerfscoreError("--duration must be more than 0 and at most 1h.")
     # Rubric, config, gate and output-path errors surface before any probe runs.
     for path in [p for p, _ in plan if p is not None] + [save_run]:
         if path is not None:
@@ -89,7 +93,7 @@ def audit(
         config = Path(DISCOVERED)  # like LHCI's rc file: the folder's config, said so
         say(f"using ./{DISCOVERED} (give --config FILE for another)")
     cfg = load_config(config) if config else Config()
-    cfg = with_overrides(cfg, url=url, mysql=mysql, redis=redis, processes=process or None, duration=duration)
+    cfg = with_overrides(cfg, url=url, mysql=mysql, redis=redis, processes=process or None, duration=window)
     unknown = set(cfg.gate.categories) - set(rub.categories)
     if unknown:
         raise PerfscoreError(f"config gate.categories names unknown categories: {', '.join(sorted(unknown))}.")

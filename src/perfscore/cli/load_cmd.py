@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import resource
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,7 +14,9 @@ import typer
 from perfscore.errors import ExitCode, PerfscoreError
 
 if TYPE_CHECKING:
-    from perfscore.load.model import LoadResult
+    from collections.abc import Callable
+
+    from perfscore.load.model import LoadResult, LoadSpec
 
 
 def load(
@@ -24,30 +27,41 @@ def load(
     connections: int = typer.Option(
         64, "-c", "--connections", metavar="N", help="Concurrent keep-alive connections (users)."
     ),
-    duration: float = typer.Option(
-        10.0, "-d", "--duration", metavar="SECONDS", help="Seconds to measure (after warm-up)."
+    duration: str | None = typer.Option(
+        None,
+        "-d",
+        "--duration",
+        metavar="DURATION",
+        help="Time to measure, after the warm-up: 10s, 2m, 500ms (default 10s; with -n, a cap of 1h).",
     ),
     rate: float | None = typer.Option(
         None, "--rate", metavar="REQ/S", help="Open model: constant arrival rate in req/s."
     ),
-    warmup: float = typer.Option(
-        1.0, "--warmup", metavar="SECONDS", help="Seconds of warm-up excluded from the results."
+    warmup: str | None = typer.Option(
+        None, "--warmup", metavar="DURATION", help="Warm-up, not counted (default 1s; 0 with -n, as hey does)."
     ),
-    requests: int | None = typer.Option(None, "-n", "--requests", metavar="N", help="Stop after this many requests."),
-    timeout: float = typer.Option(10.0, "--timeout", metavar="SECONDS", help="Per-request timeout in seconds."),
+    requests: int | None = typer.Option(
+        None, "-n", "--requests", metavar="N", help="Send exactly N measured requests (responses and failures)."
+    ),
+    timeout: str = typer.Option("10s", "--timeout", metavar="DURATION", help="Per-request timeout."),
     method: str = typer.Option("GET", "-m", "--method", metavar="METHOD", help="HTTP method."),
     header: list[str] = typer.Option(
         [], "-H", "--header", metavar="'NAME: VALUE'", help="Extra header 'Name: value' (repeatable)."
     ),
     body: str | None = typer.Option(None, "--body", metavar="TEXT", help="Request body (for POST/PUT)."),
-    think: float = typer.Option(
-        0.0, "--think", metavar="SECONDS", help="Closed model: think time between requests (s)."
-    ),
+    think: str = typer.Option("0", "--think", metavar="DURATION", help="Closed model: think time between requests."),
     workers: int | None = typer.Option(
         None, "--workers", metavar="N", help="Generator processes (default: CPU count)."
     ),
     allow_remote: bool = typer.Option(False, "--allow-remote", help="Allow a target that is not loopback."),
     fmt: str = typer.Option("terminal", "--format", "-f", metavar="terminal|json", help="Output format."),
+    latency: bool = typer.Option(False, "--latency", help="Print the latency distribution (p50…p100, HDR buckets)."),
+    threshold: list[str] = typer.Option(
+        [],
+        "--threshold",
+        metavar="EXPR",
+        help="k6-style pass/fail, e.g. 'p95<200' 'errors<1%' (repeatable); exit 1 on a miss.",
+    ),
     output: Path | None = typer.Option(
         None, "--output", "-o", metavar="FILE", help="Write the result here instead of stdout."
     ),
@@ -56,10 +70,12 @@ def load(
     from pydantic import ValidationError
 
     from perfscore.cli import ui
+    from perfscore.durations import parse_duration
     from perfscore.load.engine import run_load
     from perfscore.load.model import Endpoint, LoadSpec
     from perfscore.load.redirects import redirect_problem, strict
     from perfscore.load.target import check_target, parse_url
+    from perfscore.load.thresholds import evaluate, parse_threshold
     from perfscore.reporters.load_report import render_json, render_terminal
     from perfscore.sanitize import clean
 
@@ -76,8 +92,12 @@ def load(
         )
     if rate is not None and not 0 < rate <= 1_000_000:
         raise PerfscoreError(f"--rate {rate:g} is out of range: more than 0 and at most 1,000,000 req/s.")
-    if not 0 < duration <= 3600:
-        raise PerfscoreError(f"-d {duration:g} is out of range: more than 0 and at most 3600 seconds.")
+    duration_s = parse_duration(duration, "-d") if duration is not None else (3600.0 if requests else 10.0)
+    if not 0 < duration_s <= 3600:
+        raise PerfscoreError(f"-d {duration}: out of range, more than 0 and at most 1h.")
+    warmup_s = parse_duration(warmup, "--warmup") if warmup is not None else (0.0 if requests else 1.0)
+    timeout_s, think_s = parse_duration(timeout, "--timeout"), parse_duration(think, "--think")
+    thresholds = [parse_threshold(t) for t in threshold]
     headers = {}
     for h in header:
         name, sep, value = h.partition(":")
@@ -115,12 +135,12 @@ def load(
             host_header=host_header,
             endpoints=endpoints or [Endpoint(path=path, method=method.upper(), headers=headers, body=body)],  # type: ignore[arg-type]
             connections=connections,
-            duration_s=duration,
-            warmup_s=warmup,
+            duration_s=duration_s,
+            warmup_s=warmup_s,
             rate=rate,
             max_requests=requests,
-            think_time_s=think,
-            timeout_s=timeout,
+            think_time_s=think_s,
+            timeout_s=timeout_s,
             workers=workers or min(os.cpu_count() or 1, connections),
             user_agent=user_agent,
         )
@@ -128,25 +148,20 @@ def load(
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         raise PerfscoreError(f"invalid load options: {problems}") from None
 
-    progress = None
-    if sys.stderr.isatty() and not ui.STATE.quiet:
-        from rich.console import Console
-
-        console = Console(stderr=True)
-
-        def progress(done: int, errors: int) -> None:
-            console.print(f"\r  {done:,} responses, {errors:,} errors", end="")
-
-    result = run_load(spec, progress)
-    if progress is not None:
+    progress = None if ui.STATE.quiet else _progress(spec)
+    result = run_load(spec, progress).model_copy(update={"url": base})
+    if progress is not None and sys.stderr.isatty():
         sys.stderr.write("\n")
+    outcomes = evaluate(thresholds, result)
     text = (
-        render_json(result)
+        render_json(result, outcomes)
         if fmt == "json"
         else render_terminal(
             result,
             color=output is None and ui.color(sys.stdout),
             width=ui.width(sys.stdout) if output is None else 110,
+            latency=latency,
+            thresholds=outcomes,
         )
     )
     if output:
@@ -156,9 +171,33 @@ def load(
     else:
         sys.stdout.write(text)
     failed = _failed(result)
+    missed = [o.expression for o in outcomes if not o.passed]
+    if missed:
+        failed = (failed + "; " if failed else "") + "thresholds missed: " + ", ".join(missed)
     if failed:
         sys.stderr.write(f"perfscore: {failed}\n")
         raise typer.Exit(int(ExitCode.GATE_FAILED))
+
+
+def _progress(spec: LoadSpec) -> Callable[[int, int], None]:
+    """One line that rewrites itself on a terminal; a plain line every 5 s off one (a CI log)."""
+    started = time.monotonic()
+    total = spec.warmup_s + spec.duration_s
+    tty = sys.stderr.isatty()
+    last = [0.0]
+
+    def progress(done: int, errors: int) -> None:
+        spent = time.monotonic() - started
+        left = "" if spec.max_requests else f", ~{max(0.0, total - spent):.0f}s left"
+        line = f"{done:,} responses, {errors:,} errors ({spent:.0f}s{left})"
+        if tty:
+            sys.stderr.write(f"\r\x1b[K  {line}")
+            sys.stderr.flush()
+        elif spent - last[0] >= 5:
+            last[0] = spent
+            sys.stderr.write(f"perfscore: {line}\n")
+
+    return progress
 
 
 def _failed(result: LoadResult) -> str | None:

@@ -57,6 +57,26 @@ def _percentiles(h: Any) -> Percentiles | None:
     )
 
 
+DISTRIBUTION = (50.0, 75.0, 90.0, 95.0, 99.0, 99.9, 99.99, 99.999, 100.0)
+
+
+def _distribution(h: Any) -> list[tuple[float, float]]:
+    """wrk2's --latency percentiles, p50 to p100, in ms."""
+    if h.get_total_count() == 0:
+        return []
+    return [(p, round(h.get_value_at_percentile(p) / 1000.0, 3)) for p in DISTRIBUTION]
+
+
+def _buckets(h: Any) -> list[tuple[float, float, int]]:
+    """HdrHistogram's percentile distribution (one tick per half distance): value ms, percentile, count."""
+    if h.get_total_count() == 0:
+        return []
+    return [
+        (round(i.value_iterated_to / 1000.0, 3), round(i.percentile_level_iterated_to, 5), i.total_count_to_this_value)
+        for i in h.get_percentile_iterator(1)
+    ]
+
+
 def merge(spec: LoadSpec, parts: list[dict[str, Any]]) -> LoadResult:
     from hdrh.histogram import HdrHistogram
 
@@ -79,7 +99,16 @@ def merge(spec: LoadSpec, parts: list[dict[str, Any]]) -> LoadResult:
         for label, counts in p["status"].items():
             status[label].update({int(k): v for k, v in counts.items()})
         errors.update(p["errors"])
-        for k in ("timeouts", "resets", "connect_errors", "protocol_errors", "dropped", "local_errors", "unfinished"):
+        for k in (
+            "timeouts",
+            "resets",
+            "connect_errors",
+            "protocol_errors",
+            "dropped",
+            "local_errors",
+            "unfinished",
+            "bytes_read",
+        ):
             totals[k] += p.get(k, 0)
         cpu_max = max(cpu_max, p["cpu_s"] / p["wall_s"] if p["wall_s"] > 0 else 0.0)
         lag = max(lag, p["lag_p99_us"])
@@ -137,6 +166,10 @@ def merge(spec: LoadSpec, parts: list[dict[str, Any]]) -> LoadResult:
         dropped=totals["dropped"],
         local_errors=totals["local_errors"],
         unfinished=totals["unfinished"],
+        bytes_read=totals["bytes_read"],
+        warmup_s=spec.warmup_s,
+        latency_distribution=_distribution(overall),
+        latency_buckets=_buckets(overall),
         endpoints=endpoints,
         generator=GeneratorHealth(
             cpu_percent=round(cpu_max * 100, 1),

@@ -104,6 +104,15 @@ class LoadResult(BaseModel):
         0, description="connects this machine could not make (out of file descriptors or ports): the generator's fault"
     )
     unfinished: Count = Field(0, description="requests still waiting at the deadline, counted as timeouts")
+    bytes_read: Count = Field(0, description="bytes received after the warm-up (heads and bodies, as sent)")
+    warmup_s: float = Field(0.0, ge=0, allow_inf_nan=False, description="warm-up before the measurement, not counted")
+    url: str | None = Field(None, description="the URL loaded (or the config's base URL for a mix)")
+    latency_distribution: list[tuple[float, float]] = Field(
+        default_factory=list, description="(percentile, ms) of successful responses, p50 to p100"
+    )
+    latency_buckets: list[tuple[float, float, int]] = Field(
+        default_factory=list, description="HdrHistogram's percentile distribution: (ms, percentile, count up to it)"
+    )
     endpoints: dict[str, EndpointResult]
     generator: GeneratorHealth
     valid: bool

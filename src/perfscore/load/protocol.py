@@ -171,18 +171,20 @@ class ResponseParser:
 
 
 class ClientProtocol(asyncio.Protocol):
-    __slots__ = ("parser", "transport", "owner")
+    __slots__ = ("parser", "transport", "owner", "counter")
 
-    def __init__(self, owner: ConnectionOwner) -> None:
+    def __init__(self, owner: ConnectionOwner, counter: list[int] | None = None) -> None:
         self.owner = owner
         self.parser = ResponseParser(owner.on_response)
         self.transport: asyncio.Transport | None = None
+        self.counter = counter if counter is not None else [0]  # bytes received, shared by a worker's connections
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
         self.owner.on_connected(self)
 
     def data_received(self, data: bytes) -> None:
+        self.counter[0] += len(data)
         try:
             self.parser.feed(data)
         except ProtocolError as exc:

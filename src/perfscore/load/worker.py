@@ -74,6 +74,9 @@ class Stats:
         self.dropped = 0
         self.local_errors = 0  # EMFILE, EADDRNOTAVAIL…: this machine's limits, not the target's errors
         self.unfinished = 0
+        self.bytes = [0]  # every byte received; shared with the protocols (one add per packet)
+        self.bytes_at_measure = -1  # the count when the warm-up ended
+        self.measured = 0  # responses and failures after the warm-up: what -n N counts
         self.completed = 0  # all responses, warm-up included (for progress and max_requests)
 
 
@@ -113,9 +116,12 @@ class Worker:
         return status >= 400
 
     def record(self, idx: int, status: int, latency_s: float, now: float) -> None:
+        if self.stopping:  # after the N-th of -n N, a response in the same batch is not the N+1-th
+            return
         st = self.stats
         st.completed += 1
         if now >= self.measure_from:
+            st.measured += 1
             label = self.labels[idx]
             st.status[label][status] += 1
             if self.is_error(idx, status):
@@ -123,7 +129,7 @@ class Worker:
                 st.err_lat[label].append(int(latency_s * 1_000_000))
             else:
                 st.lat[label].append(int(latency_s * 1_000_000))
-        if self.max_requests is not None and st.completed >= self.max_requests:
+        if self.max_requests is not None and st.measured >= self.max_requests:
             self.stop()
 
     def fail(self, idx: int | None, kind: str) -> None:
@@ -142,6 +148,9 @@ class Worker:
             st.errors[self.labels[idx]] += 1
         else:
             st.errors["(connect)"] += 1
+        st.measured += 1
+        if self.max_requests is not None and st.measured >= self.max_requests:
+            self.stop()
 
     def stop(self) -> None:
         if self.stopping:
@@ -174,6 +183,8 @@ class Worker:
             if next_tick < now:
                 next_tick = now + TICK_S
             ticks += 1
+            if self.stats.bytes_at_measure < 0 and now >= self.measure_from:
+                self.stats.bytes_at_measure = self.stats.bytes[0]
             if ticks % TIMEOUT_SWEEP_TICKS == 0:  # thousands of users: sweep for timeouts 10x less often
                 timeout = self.spec.timeout_s
                 for u in self.users:
@@ -190,6 +201,8 @@ class Worker:
         self.done = self.loop.create_future()
         self.t0 = perf_counter()
         self.measure_from = self.t0 + self.spec.warmup_s
+        if self.spec.warmup_s == 0:
+            self.stats.bytes_at_measure = 0
         self.deadline = self.measure_from + self.spec.duration_s
         interval = (self.connections / self.rate) if self.rate else 0.0
         for i in range(self.connections):
@@ -246,7 +259,7 @@ class VirtualUser(ConnectionOwner):
         loop = self.w.loop
         assert loop is not None
         task = loop.create_task(
-            loop.create_connection(lambda: ClientProtocol(self), self.w.spec.host, self.w.spec.port)
+            loop.create_connection(lambda: ClientProtocol(self, self.w.stats.bytes), self.w.spec.host, self.w.spec.port)
         )
         task.add_done_callback(self._connected)
 
@@ -439,6 +452,7 @@ def run_worker(
         "dropped": st.dropped,
         "local_errors": st.local_errors,
         "unfinished": st.unfinished,
+        "bytes_read": st.bytes[0] - max(0, st.bytes_at_measure),
         "cpu_s": cpu,
         "wall_s": wall,
         "lag_p99_us": lag[int(len(lag) * 0.99)] if lag else 0,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 from rich import box
 from rich.console import Console
@@ -10,24 +11,51 @@ from rich.markup import escape
 from rich.table import Table
 
 from perfscore.load.model import LoadResult
+from perfscore.load.thresholds import ThresholdOutcome
 
 
-def render_json(result: LoadResult) -> str:
-    return result.model_dump_json(indent=2) + "\n"
+def render_json(result: LoadResult, thresholds: list[ThresholdOutcome] | None = None) -> str:
+    data = json.loads(result.model_dump_json())
+    data["transfer_bytes_per_s"] = _per_s(result)
+    if thresholds:
+        data["thresholds"] = [t.model_dump() for t in thresholds]
+        data["thresholds_passed"] = all(t.passed for t in thresholds)
+    return json.dumps(data, indent=2) + "\n"
 
 
-def render_terminal(result: LoadResult, *, color: bool = False, width: int = 110) -> str:
+def _per_s(result: LoadResult) -> float:
+    return round(result.bytes_read / result.duration_s, 1) if result.duration_s > 0 else 0.0
+
+
+def _bytes(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.2f} {unit}"
+        n /= 1024
+    return f"{n:,.2f} GB"
+
+
+def render_terminal(
+    result: LoadResult,
+    *,
+    color: bool = False,
+    width: int = 110,
+    latency: bool = False,
+    thresholds: list[ThresholdOutcome] | None = None,
+) -> str:
     buf = io.StringIO()
     con = Console(file=buf, width=width, force_terminal=color, color_system="standard" if color else None)
     model = f"open model, {result.rate:g} req/s" if result.rate else "closed model"
+    warm = f" after {result.warmup_s:g} s of warm-up (not counted)" if result.warmup_s else ""
     con.print(
-        f"[bold]{escape(result.target)}[/bold]  {result.connections} connections, {model}, "
-        f"{result.duration_s:g} s measured"
+        f"[bold]{escape(result.url or result.target)}[/bold]  {result.connections} connections, {model}, "
+        f"{result.duration_s:g} s measured{warm}"
     )
     con.print(
         f"Requests: {result.requests:,}   Throughput: [bold]{result.rps:,.1f} req/s[/bold]   "
         f"Errors: {result.errors:,} ({result.error_rate:.3%})"
     )
+    con.print(f"Transfer: {_bytes(result.bytes_read)} read, {_bytes(_per_s(result))}/s")
     if result.latency_ms:
         overall = result.latency_ms
         t = Table(box=box.SIMPLE, title="Latency (ms)", title_justify="left")
@@ -66,4 +94,25 @@ def render_terminal(result: LoadResult, *, color: bool = False, width: int = 110
     )
     for note in result.notes:
         con.print(f"[yellow]note:[/yellow] {escape(note)}")
+    if latency:
+        _distribution(con, result)
+    for outcome in thresholds or []:
+        shown = "no value" if outcome.actual is None else f"{outcome.actual:,.4g}"
+        mark = "[green]✓ pass[/green]" if outcome.passed else "[red]✗ FAIL[/red]"
+        con.print(f"Threshold {escape(outcome.expression)}: {mark} (actual {shown})")
     return buf.getvalue()
+
+
+def _distribution(con: Console, result: LoadResult) -> None:
+    """wrk2's --latency view: the percentiles, then HdrHistogram's percentile distribution."""
+    if not result.latency_distribution:
+        con.print("Latency distribution: no successful response")
+        return
+    con.print("Latency distribution (ms, successful responses)")
+    for p, v in result.latency_distribution:
+        con.print(f"  {p:>8.3f}%  {v:>10.3f}")
+    con.print("Detailed percentile spectrum:")
+    con.print(f"  {'Value (ms)':>12} {'Percentile':>12} {'TotalCount':>12} {'1/(1-Percentile)':>18}")
+    for v, p, n in result.latency_buckets:
+        inv = f"{1 / (1 - p / 100):,.2f}" if p < 100 else "inf"
+        con.print(f"  {v:>12.3f} {p / 100:>12.6f} {n:>12,} {inv:>18}")
