@@ -62,9 +62,13 @@ LOCAL_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.EADDRNOTAVAIL, errno
 
 class Stats:
     def __init__(self, labels: list[str]) -> None:
-        self.lat: dict[str, array[int]] = {label: array("q") for label in labels}
+        from hdrh.histogram import HdrHistogram
+
+        # Latencies go straight into HDR histograms (µs, 3 significant digits): memory stays constant
+        # whatever the request count, as in wrk2 (about 0.7 µs a record against 0.1 for an array append).
+        self.lat: dict[str, Any] = {label: HdrHistogram(1, HDR_MAX_US, 3) for label in labels}
         # Failures are timed apart: a page that fails fast must not make the percentiles look good.
-        self.err_lat: dict[str, array[int]] = {label: array("q") for label in labels}
+        self.err_lat: dict[str, Any] = {label: HdrHistogram(1, HDR_MAX_US, 3) for label in labels}
         self.status: dict[str, Counter[int]] = {label: Counter() for label in labels}
         self.errors: Counter[str] = Counter()
         self.timeouts = 0
@@ -126,9 +130,9 @@ class Worker:
             st.status[label][status] += 1
             if self.is_error(idx, status):
                 st.errors[label] += 1
-                st.err_lat[label].append(int(latency_s * 1_000_000))
+                st.err_lat[label].record_value(min(max(int(latency_s * 1_000_000), 1), HDR_MAX_US))
             else:
-                st.lat[label].append(int(latency_s * 1_000_000))
+                st.lat[label].record_value(min(max(int(latency_s * 1_000_000), 1), HDR_MAX_US))
         if self.max_requests is not None and st.measured >= self.max_requests:
             self.stop()
 
@@ -403,7 +407,6 @@ def run_worker(
     spec: LoadSpec, connections: int, rate: float | None, seed: int, progress: Callable[[int, int], None] | None = None
 ) -> dict[str, Any]:
     """Run one generator on a fresh event loop; return picklable raw results."""
-    from hdrh.histogram import HdrHistogram
 
     worker = Worker(spec, connections, rate, seed, progress)
     loop = _loop_factory()()
@@ -428,16 +431,8 @@ def run_worker(
     ru1 = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
 
-    def encoded(lat: dict[str, array[int]]) -> dict[str, bytes]:
-        out = {}
-        for label, values in lat.items():
-            h = HdrHistogram(1, HDR_MAX_US, 3)
-            for v in values:
-                h.record_value(min(max(v, 1), HDR_MAX_US))
-            out[label] = h.encode()
-        return out
-
-    hists, err_hists = encoded(worker.stats.lat), encoded(worker.stats.err_lat)
+    hists = {label: h.encode() for label, h in worker.stats.lat.items()}
+    err_hists = {label: h.encode() for label, h in worker.stats.err_lat.items()}
     lag = sorted(worker.lags)
     st = worker.stats
     return {
