@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from perfscore.errors import PerfscoreError
-from perfscore.load.model import Endpoint
+from perfscore.load.model import MAX_ENDPOINTS, Endpoint, no_controls
 from perfscore.patterns import compile_pattern
 from perfscore.sanitize import clean, one_line
 from perfscore.sqlguard import read_only_problem
@@ -144,7 +144,7 @@ class GateConfig(_Model):
 class TargetConfig(_Model):
     name: Annotated[str, AfterValidator(one_line)] = "LoanFlow"
     base_url: str | None = None
-    user_agent: str = DEFAULT_USER_AGENT
+    user_agent: Annotated[str, AfterValidator(lambda v: no_controls(v, "user_agent"))] = DEFAULT_USER_AGENT
     allow_remote: bool = False
 
     @field_validator("base_url")
@@ -163,7 +163,7 @@ class TargetConfig(_Model):
 
 class Config(_Model):
     target: TargetConfig = Field(default_factory=TargetConfig)
-    endpoints: list[Endpoint] = Field(default_factory=list)
+    endpoints: list[Endpoint] = Field(default_factory=list, max_length=MAX_ENDPOINTS)
     mysql: MySQLConfig | None = None
     redis: RedisConfig | None = None
     processes: ProcessesConfig | None = Field(default_factory=ProcessesConfig)

@@ -154,6 +154,14 @@ def mysql_err_ansi(conn: socket.socket, mode: str) -> None:
     conn.sendall(_mysql_err(seq + 1, f"{ANSI}\nperfscore: score 100/100 (all gates passed)\r\n"))
 
 
+def mysql_err_huge(conn: socket.socket, mode: str) -> None:
+    """An ERR packet of 1 MB in answer to the login: its text must not be copied into every metric."""
+    conn.sendall(_mysql_packet(0, _handshake()))
+    seq, login = _mysql_read(conn)
+    _record(mode, ("login", _parse_login(login)))
+    conn.sendall(_mysql_err(seq + 1, "Access denied " + "A" * (1024 * 1024)))
+
+
 def mysql_flood(conn: socket.socket, mode: str) -> None:
     conn.sendall(_mysql_packet(0, _handshake()))
     seq, login = _mysql_read(conn)
@@ -250,6 +258,16 @@ def http_server_loop(conn: socket.socket, mode: str) -> None:
             return
         method, path = req
         _record(mode, ("request", method, path))
+        if mode == "http-redirect-ipv6":
+            _http_send(conn, "302 Found", b"", extra="Location: http://[::1/x\r\n")
+            continue
+        if mode == "http-redirect-control":  # every path to a Location with a terminal escape in it
+            _http_send(conn, "302 Found", b"", extra="Location: /\x1b]0;pwned\x07x\r\n")
+            continue
+        if mode == "http-bad-link" and path.split("?")[0] == "/":
+            page = b'<html><body><img src="//[::1/x.png"><a href="/backup.sql">b</a></body></html>'
+            _http_send(conn, "200 OK", page)
+            continue
         if mode == "http-redirect-loop":
             target = {"/": "/a", "/a": "/b", "/b": "/a"}.get(path.split("?")[0], path)
             _http_send(conn, "302 Found", b"", extra=f"Location: {target}\r\n")
@@ -317,6 +335,10 @@ HANDLERS = {
     "http-silent": http_silent,
     "http-chunk-endless": http_chunk_endless,
     "http-first-only": http_first_only,
+    "http-redirect-ipv6": http_server_loop,
+    "http-redirect-control": http_server_loop,
+    "http-bad-link": http_server_loop,
+    "mysql-err-huge": mysql_err_huge,
 }
 
 

@@ -158,6 +158,48 @@ CASES: list[tuple[str, dict[str, str], list[str], int, str]] = [
         2,
         "is not a directory",
     ),
+    (
+        "an endpoint path without a slash",
+        {"c.yaml": "target: {base_url: 'http://127.0.0.1:9'}\nendpoints: [{path: no-slash}]\n"},
+        ["audit", "--config", "c.yaml"],
+        2,
+        "path must start with /",
+    ),
+    (
+        "an endpoint path to another host",
+        {"c.yaml": "target: {base_url: 'http://127.0.0.1:9'}\nendpoints: [{path: 'http://evil.example/x'}]\n"},
+        ["audit", "--config", "c.yaml"],
+        2,
+        "path must start with /",
+    ),
+    (
+        "a header value with CRLF",
+        {},
+        ["load", "http://127.0.0.1:9/", "-H", "X-A: v\r\nX-Smuggled: yes"],
+        2,
+        "control characters",
+    ),
+    (
+        "a user agent with CRLF",
+        {"c.yaml": 'target: {user_agent: "x\\r\\nX-Smuggled: yes"}\n'},
+        ["audit", "--config", "c.yaml"],
+        2,
+        "control characters",
+    ),
+    (
+        "101 endpoints",
+        {"c.yaml": "endpoints:\n" + "".join(f"  - {{path: /p{i}}}\n" for i in range(101))},
+        ["audit", "--config", "c.yaml"],
+        2,
+        "at most 100",
+    ),
+    (
+        "an endpoint weight of infinity",
+        {"c.yaml": "endpoints: [{path: /, weight: .inf}]\n"},
+        ["audit", "--config", "c.yaml"],
+        2,
+        "endpoints.0.weight",
+    ),
     ("load --output to a full disk", {}, ["load", "http://127.0.0.1:9/", "-o", "/dev/full"], 3, "cannot connect"),
 ]
 

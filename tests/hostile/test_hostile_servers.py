@@ -202,7 +202,7 @@ def test_a_signal_during_the_audit_window_ends_it(hostile, tmp_path: Path, sig: 
     assert "Task was destroyed" not in err
 
 
-@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)])
 def test_a_signal_stops_the_workers_and_says_interrupted(hostile, tmp_path: Path, sig: int, code: int) -> None:
     port = hostile("http-ok")
     proc = subprocess.Popen(
@@ -260,3 +260,36 @@ def test_running_out_of_descriptors_is_the_generators_fault(hostile, tmp_path: P
     assert r["errors"] == 0 and r["connect_errors"] == 0  # the target refused nothing
     assert r["valid"] is False
     assert any("file descriptors" in n for n in r["notes"])
+
+
+@pytest.mark.parametrize("mode", ["http-redirect-ipv6", "http-redirect-control"])
+def test_a_redirect_that_leads_nowhere_is_failures_not_a_crash(hostile, tmp_path: Path, mode: str) -> None:
+    port = hostile(mode)
+    o = run(["load", f"http://127.0.0.1:{port}/", "-n", "200", "-c", "2", "-f", "json"], tmp_path)
+    assert o.code == 1, o.err  # every 302 is a failure: it leads nowhere
+    assert json.loads(o.out)["error_rate"] == 1.0
+    assert_clean(o)
+
+
+def test_a_link_that_is_no_url_does_not_switch_off_the_exposure_check(hostile, tmp_path: Path) -> None:
+    port = hostile("http-bad-link")
+    cfg = tmp_path / "p.yaml"
+    cfg.write_text(
+        f"target: {{base_url: 'http://127.0.0.1:{port}'}}\n"
+        "audit: {duration_s: 1, probe_timeout_s: 5, load: {scalability: false}}\n"
+    )
+    o = run(audit("--config", str(cfg), "-f", "json", "-o", "result.json"), tmp_path)
+    result = json.loads((tmp_path / "out" / "result.json").read_text())
+    exposure = next(m for c in result["categories"] for m in c["metrics"] if m["id"] == "http.no_exposed_files")
+    assert exposure["status"] == "measured", exposure
+    assert "ValueError" not in o.err
+    assert_clean(o)
+
+
+def test_a_1_mb_error_message_is_cut_not_copied_into_every_metric(hostile, tmp_path: Path) -> None:
+    port = hostile("mysql-err-huge")
+    o = run(audit("--mysql", f"mysql://perfscore:{SECRET}@127.0.0.1:{port}/loanflow"), tmp_path)
+    assert o.code == 3, o.err[-500:]
+    assert len(o.err) < 50_000
+    assert (tmp_path / "out" / "run.json").stat().st_size < 1_000_000
+    assert_clean(o)

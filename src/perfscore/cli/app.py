@@ -57,8 +57,8 @@ schema_cmd.register(app)
 
 def _interrupt(signum: int, frame: object) -> None:
     """Typer would turn a KeyboardInterrupt into a silent exit 130 before ``main`` saw it: raise our own."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not break the cleanup
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # a second Ctrl-C must not break the cleanup
+        signal.signal(sig, signal.SIG_IGN)
     asyncio = sys.modules.get("asyncio")
     loop = asyncio._get_running_loop() if asyncio is not None else None
     if loop is not None:  # the load engine's loop runs here: stop it; run_worker raises when it returns
@@ -74,8 +74,8 @@ def main() -> None:
     for name in ("stdout", "stderr"):  # started with a closed descriptor (`>&-`): write nowhere, not crash
         if getattr(sys, name) is None:
             setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115 - lives as long as the process
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # a closed terminal too: workers must not linger
+        signal.signal(sig, _interrupt)
     code = 0
     try:
         app(args=ui.hoist_global_flags(sys.argv[1:]), prog_name="perfscore", standalone_mode=True)

@@ -104,6 +104,12 @@ def load(
         if not sep or not name.strip():
             raise PerfscoreError(f"header {h!r} is not 'Name: value'.")
         headers[name.strip()] = value.strip()
+    try:  # before any connection: a header with CR/LF in it is refused, never sent
+        Endpoint(headers=headers, body=body)
+    except ValidationError as exc:
+        raise PerfscoreError(
+            f"invalid request options: {exc.errors()[0]['msg'].removeprefix('Value error, ')}."
+        ) from None
     endpoints: list[Endpoint] = []
     user_agent = "perfscore-load"
     if config is not None:

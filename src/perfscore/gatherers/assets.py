@@ -34,8 +34,15 @@ def asset_urls(page_url: str, html: str) -> list[str]:
     parser = _AssetLinks()
     parser.feed(html)
     origin = urlsplit(page_url).netloc
-    urls = dict.fromkeys(urljoin(page_url, x) for x in parser.urls)
-    return [u for u in urls if urlsplit(u).netloc == origin][:MAX_ASSETS]
+    urls: dict[str, None] = {}
+    for link in parser.urls:
+        try:  # a link that is no URL (`//[::1/x`) is skipped: one bad link must not cost the whole probe
+            url = urljoin(page_url, link)
+            if urlsplit(url).netloc == origin:
+                urls[url] = None
+        except ValueError:
+            continue
+    return list(urls)[:MAX_ASSETS]
 
 
 class AssetsGatherer(Gatherer):

@@ -110,8 +110,10 @@ class ExposureGatherer(Gatherer):
         origin = urlsplit(base).netloc
         found = []
         for raw in LINK.findall(page.body[: 512 * 1024]):
-            url = urljoin(base, raw.decode("utf-8", "replace"))
-            parts = urlsplit(url)
+            try:  # a link that is no URL is skipped, not the end of the check
+                parts = urlsplit(urljoin(base, raw.decode("utf-8", "replace")))
+            except ValueError:
+                continue
             if parts.netloc == origin and SUSPECT.search(parts.path):
                 found.append(parts.path)
         return list(dict.fromkeys(found))[:MAX_LINKED]

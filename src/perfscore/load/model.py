@@ -2,23 +2,54 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
-class Endpoint(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+# Each endpoint keeps two latency histograms (≈190 KB each) per worker: a mix is a handful of pages.
+MAX_ENDPOINTS = 100
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an HTTP header name (RFC 9110 token)
 
-    name: str = ""
-    path: str = "/"
+
+def no_controls(value: str, what: str) -> str:
+    """CR or LF in a request line or header would smuggle a header of its own into every request."""
+    if any(ord(ch) < 32 and ch != "\t" or ord(ch) == 127 for ch in value):
+        raise ValueError(f"{what} must not contain control characters (CR, LF …)")
+    return value
+
+
+class Endpoint(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    name: str = Field("", max_length=200)
+    path: str = Field("/", max_length=8192)
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] = "GET"
-    weight: float = Field(1.0, gt=0)
-    headers: dict[str, str] = Field(default_factory=dict)
-    body: str | None = None
+    weight: float = Field(1.0, gt=0, le=1_000_000)
+    headers: dict[str, str] = Field(default_factory=dict, max_length=100)
+    body: str | None = Field(None, max_length=1024 * 1024)
     expect_status: list[int] = Field(default_factory=list, description="statuses that are not errors")
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, v: str) -> str:
+        if not v.startswith("/"):
+            raise ValueError("path must start with / (the base URL's host is the only host perfscore loads)")
+        if any(ch.isspace() for ch in v):
+            raise ValueError("path must not contain spaces or control characters (encode them as %20 …)")
+        return no_controls(v, "path")
+
+    @field_validator("headers")
+    @classmethod
+    def _headers(cls, v: dict[str, str]) -> dict[str, str]:
+        for name, value in v.items():
+            if not _TOKEN.match(name):
+                raise ValueError(f"header name {name[:40]!r} is not a valid HTTP header name")
+            no_controls(value, f"header {name}")
+        return v
 
     @property
     def label(self) -> str:
@@ -33,7 +64,7 @@ class LoadSpec(BaseModel):
     host: str
     port: int = Field(ge=1, le=65535)
     host_header: str
-    endpoints: list[Endpoint] = Field(min_length=1)
+    endpoints: list[Endpoint] = Field(min_length=1, max_length=MAX_ENDPOINTS)
     connections: int = Field(64, ge=1, le=20000)
     duration_s: float = Field(10.0, gt=0, le=3600)
     warmup_s: float = Field(0.0, ge=0, le=600)
@@ -41,7 +72,7 @@ class LoadSpec(BaseModel):
     max_requests: int | None = Field(None, ge=1)
     think_time_s: float = Field(0.0, ge=0, le=60)
     timeout_s: float = Field(10.0, gt=0, le=300)
-    user_agent: str = "perfscore-load"
+    user_agent: Annotated[str, AfterValidator(lambda v: no_controls(v, "user_agent"))] = "perfscore-load"
     workers: int = Field(1, ge=1, le=64, description="generator processes")
     max_backlog: int = Field(1000, ge=1, description="queued arrivals per connection before they are dropped")
 

@@ -15,6 +15,7 @@ from perfscore.load.model import Endpoint
 
 REDIRECTS = (301, 302, 303, 307, 308)
 MAX_HOPS = 5
+MAX_URL = 8192
 
 
 def redirect_problem(url: str, headers: dict[str, str], user_agent: str, timeout: float = 5.0) -> str | None:
@@ -24,16 +25,24 @@ def redirect_problem(url: str, headers: dict[str, str], user_agent: str, timeout
 
     host = urlsplit(url).netloc
     seen = [url]
-    for _ in range(MAX_HOPS):
+    for hop in range(MAX_HOPS):
         try:
             r = fetch(url, headers=headers, timeout=timeout, user_agent=user_agent)
         except ProbeUnavailable:
-            return None  # not answering is the other checks' finding
+            # The page itself not answering is the other checks' finding; a redirect to a page that does
+            # not answer (or cannot even be requested) leads nowhere.
+            return "redirects to a page that does not answer" if hop else None
         location = r.headers.get("location")
         if r.status not in REDIRECTS or not location:
             return None
-        nxt = urljoin(url, location.strip())
-        if urlsplit(nxt).netloc != host:
+        try:
+            nxt = urljoin(url, location.strip())
+            other_host = urlsplit(nxt).netloc != host
+        except ValueError:
+            return "redirects to something that is not a URL"
+        if len(nxt) > MAX_URL or any(not ch.isprintable() for ch in nxt):
+            return "redirects to a URL no client would follow (control characters or over 8 KB)"
+        if other_host:
             return None  # another host (or https): not ours to follow
         if nxt in seen:
             chain = " → ".join(urlsplit(u).path or "/" for u in [*seen[seen.index(nxt) :], nxt])

@@ -41,11 +41,13 @@ def _call(fn: Callable[[], Any], timeout: float, abort: Callable[[], None] | Non
         try:
             box["value"] = fn()
         except ProbeUnavailable as exc:
-            box["error"] = clean(str(exc), oneline=True)
+            box["error"] = _reason(str(exc))
         except PerfscoreError as exc:
-            box["error"] = clean(exc.message, oneline=True)
+            box["error"] = _reason(exc.message)
+        except RecursionError:  # a JSON or RESP answer nested thousands deep
+            box["error"] = "the server's answer is nested too deeply to read"
         except Exception as exc:  # a gatherer bug must not end the audit
-            box["error"] = clean(f"probe failed: {type(exc).__name__}: {str(exc)[:300]}", oneline=True)
+            box["error"] = _reason(f"probe failed: {type(exc).__name__}: {str(exc)[:300]}")
             if os.environ.get("PERFSCORE_DEBUG"):
                 traceback.print_exc()
 
@@ -58,6 +60,14 @@ def _call(fn: Callable[[], Any], timeout: float, abort: Callable[[], None] | Non
             t.join(ABORT_GRACE_S)
         return None, f"timeout: no result within {timeout:g}s"
     return box.get("value"), box.get("error")
+
+
+MAX_REASON = 400  # a server's 16 MiB error message is cut here, not copied into every metric it explains
+
+
+def _reason(text: str) -> str:
+    text = clean(text[: MAX_REASON * 4], oneline=True)
+    return text if len(text) <= MAX_REASON else text[:MAX_REASON] + "…"
 
 
 def _concurrently(
