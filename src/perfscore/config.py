@@ -119,7 +119,10 @@ class LoadConfig(_Model):
     slo_p95_ms: float = Field(200.0, gt=0)
     slo_error_rate: float = Field(0.001, ge=0, le=1)
     ramp: list[Annotated[int, Field(ge=1, le=20000)]] = Field(
-        default_factory=lambda: [1, 4, 16, 64, 256, 1024], min_length=1, max_length=32, description="concurrency steps"
+        default_factory=lambda: [1, 4, 16, 64, 256, 1024, 5000],
+        min_length=1,
+        max_length=32,
+        description="concurrency steps",
     )
     step_s: float = Field(2.0, gt=0, le=60)
     scalability: bool = True
@@ -355,7 +358,7 @@ audit:
     # rate: 20                  # requests/s instead (open model): audit a production site gently
     slo_p95_ms: 200             # seed KPI
     slo_error_rate: 0.001       # seed KPI: < 0.1 %
-    ramp: [1, 4, 16, 64, 256, 1024]
+    ramp: [1, 4, 16, 64, 256, 1024, 5000]
     step_s: 2
 """
 

@@ -54,7 +54,7 @@ def listener_pattern(port: int) -> tuple[str | None, str]:
         return None, f"{'no process' if not pids else 'several processes'} listening on port {port} here"
     try:
         proc = psutil.Process(pids.pop())
-        cmd = " ".join(proc.cmdline()) or proc.name()
+        cmd = " ".join(proc.cmdline()).strip() or proc.name()  # titles are padded: no trailing spaces kept
     except psutil.Error as exc:
         return None, f"the process on port {port}: {type(exc).__name__}"
     if re.search(r"pass|secret|token", cmd, re.I):  # never write a secret into a config file
@@ -62,7 +62,7 @@ def listener_pattern(port: int) -> tuple[str | None, str]:
             f"^{re.escape(proc.name())}\\b",
             f"{proc.name()} on port {port} (by name: its command line holds a secret)",
         )
-    return f"^{re.escape(cmd)}$", f"{proc.name()} on port {port}"
+    return f"^{re.escape(cmd)}\\s*$", f"{proc.name()} on port {port}"
 
 
 def discover(base_url: str | None, mysql_port: int | None, redis_port: int | None) -> Discovered:
@@ -70,7 +70,7 @@ def discover(base_url: str | None, mysql_port: int | None, redis_port: int | Non
     if base_url:
         pool, where = fpm_pool(base_url)
         if pool:
-            found.app = [f"^php-fpm: pool {re.escape(pool)}$"]
+            found.app = [f"^php-fpm: pool {re.escape(pool)}\\s*$"]  # PHP-FPM pads its process title
             found.notes.append(f"app: PHP-FPM pool {pool!r}, from {where}")
         else:
             found.notes.append(f"app: kept the default pattern ({where})")

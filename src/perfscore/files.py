@@ -58,5 +58,7 @@ def write_output(path: Path, text: str) -> None:
         except BaseException:  # a full disk, or an interrupt: no half-written temporary file is left
             tmp.unlink(missing_ok=True)
             raise
+    except (FileExistsError, NotADirectoryError):
+        raise PerfscoreError(f"cannot write {path}: a part of its folder is a file, not a directory.") from None
     except OSError as exc:
         raise PerfscoreError(f"cannot write {path}: {(exc.strerror or str(exc)).lower()}.") from None

@@ -136,9 +136,7 @@ def evaluate(
             GateCheck(
                 name="critical",
                 passed=not critical,
-                message="critical: " + "; ".join(f"{i.title} ({i.metric})" for i in critical)
-                if critical
-                else "no critical finding",
+                message="; ".join(f"{i.title} ({i.metric})" for i in critical) if critical else "no critical finding",
             )
         )
     if fail_under is not None:

@@ -158,3 +158,22 @@ def test_the_readme_serves_someone_elses_stack() -> None:
         "no Unix socket, no `~/.my.cnf`, no prompt",
     ):
         assert needle in readme, needle
+
+
+def test_stranger_findings_stay_fixed(tmp_path: Path) -> None:
+    """From a first-time user's pass (issue 14): JUnit scores out of 100, --max-drop needs a baseline, one
+    summary line when every report went to a file, compare warns across rubrics and takes the extension."""
+    junit = perfscore("score", str(RUN), "-f", "junit").out
+    import re
+
+    assert "/100)" in junit and "(score 1.00/100)" not in junit and not re.search(r"\d ratio\b", junit)
+    assert_clean_error(perfscore("score", str(RUN), "--max-drop", "2"), 2, "--max-drop needs --baseline")
+    res = perfscore("score", str(RUN), "-o", str(tmp_path / "r.json"), "--fail-under", "1")
+    assert res.err.strip().splitlines()[-1].startswith("perfscore: score ") and "gate passed" in res.err
+    other = tmp_path / "r.yaml"
+    other.write_text("extends: default\nversion: '2'\n")
+    scored = tmp_path / "other.json"
+    scored.write_text(perfscore("score", str(RUN), "--rubric", str(other), "-f", "json").out)
+    page = tmp_path / "cmp.html"
+    cmp = perfscore("compare", str(RUN), str(scored), "-o", str(page))
+    assert "scored with the rubric" in cmp.err and page.read_text().startswith("<!doctype html>")

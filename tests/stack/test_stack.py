@@ -324,7 +324,12 @@ def test_init_derives_patterns_that_match_this_app_only(tmp_path: Path) -> None:
     assert res.code == 0, res.err
     assert "PHP-FPM pool 'loanflow'" in res.err, res.err
     cfg = load_config(out)
-    assert cfg.processes is not None and cfg.processes.app == ["^php-fpm: pool loanflow$"]
+    assert cfg.processes is not None and cfg.processes.app == ["^php-fpm: pool loanflow\\s*$"]
+    from perfscore.gatherers.memory import processes_matching
+
+    # what init wrote finds the app's workers as the audit matches them (PHP-FPM pads its titles)
+    assert processes_matching(cfg.processes.app, [], tmp_path), "init's app pattern matches no worker"
+    assert processes_matching(cfg.processes.cache, [], tmp_path), "init's cache pattern matches no server"
     assert cfg.mysql is not None and cfg.mysql.port == PORTS["mysql"]
     mysqld = psutil.Process(int((STATE / "run" / "mysqld.pid").read_text()))
     others = [p for p in psutil.process_iter(["cmdline"]) if p.pid != mysqld.pid and p.info["cmdline"]]

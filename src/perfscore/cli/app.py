@@ -37,7 +37,9 @@ def _version(value: bool) -> None:
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors, warnings and the report."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Timings and details; tracebacks of internal errors."),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="The traceback of an internal error (as PERFSCORE_DEBUG=1)."
+    ),
     no_color: bool = typer.Option(False, "--no-color", help="No colour (also NO_COLOR=1 or TERM=dumb)."),
 ) -> None:
     """Exit codes: 0 pass, 1 gate failed, 2 usage or input error, 3 nothing could be measured, 70 a bug,

@@ -122,6 +122,7 @@ def audit(
         fail_under=fail_under,
         fail_on=fail_on,
         baseline=baseline,
+        max_drop_flag=max_drop is not None,
         max_drop=max_drop if max_drop is not None else cfg.gate.max_drop,
         history=None if unreachable else hist_path,
         config_floors=cfg.gate.categories,

@@ -173,6 +173,7 @@ def finish(
     fail_under: list[str],
     baseline: Path | None = None,
     max_drop: float | None = None,
+    max_drop_flag: bool = False,
     history: Path | None = None,
     config_floors: dict[str, float] | None = None,
     config_fail_under: float | None = None,
@@ -192,6 +193,8 @@ def finish(
     base = load_result(baseline, rubric) if baseline else None
     if max_drop is not None and not 0 <= max_drop < float("inf"):  # NaN would switch the check off
         raise PerfscoreError("--max-drop must be a number of points, 0 or more.")
+    if max_drop_flag and baseline is None:
+        raise PerfscoreError("--max-drop needs --baseline (the run or result the score may not fall below).")
     points = []
     if history is not None:
         hist.record(history, result)
@@ -202,6 +205,13 @@ def finish(
     failed = [c for c in checks if not c.passed]
     for c in failed:
         sys.stderr.write(f"perfscore: gate failed: {c.name}: {c.message}\n")
+    if all(dest is not None for dest, _ in plan):  # nothing on stdout: the log still says where things stand
+        from perfscore.cli import ui
+        from perfscore.reporters.values import band_name
+
+        if not ui.STATE.quiet:
+            gate = "gate failed" if failed else ("gate passed" if checks else "no gate")
+            sys.stderr.write(f"perfscore: score {result.score:.2f}/100 ({band_name(result.score)}), {gate}\n")
     return ExitCode.GATE_FAILED if failed else ExitCode.OK
 
 

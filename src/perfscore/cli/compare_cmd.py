@@ -31,8 +31,17 @@ def compare(
         raise PerfscoreError(f"unknown format {fmt!r}; choose {', '.join(COMPARE_FORMATS)}.")
     if not 0 <= max_drop < float("inf"):  # NaN compares false both ways: it would switch the check off
         raise PerfscoreError("--max-drop must be a number of points, 0 or more.")
+    if output is not None and fmt == "terminal":  # a file's extension names the format, as for audit and score
+        fmt = {".html": "html", ".htm": "html", ".json": "json", ".md": "markdown"}.get(output.suffix.lower(), fmt)
     rub = load_rubric(rubric)
-    cmp = diff(load_result(base, rub), load_result(new, rub))
+    before, after = load_result(base, rub), load_result(new, rub)
+    if (before.rubric, before.rubric_version) != (after.rubric, after.rubric_version):
+        sys.stderr.write(
+            f"perfscore: warning: {base} was scored with the rubric {before.rubric} v{before.rubric_version} and "
+            f"{new} with {after.rubric} v{after.rubric_version}: differences may come from the rubric (compare "
+            "saved runs, which are re-scored with one rubric)\n"
+        )
+    cmp = diff(before, after)
     failed = -cmp.delta > max_drop + 1e-9
     if output is not None:
         from perfscore.files import write_output

@@ -26,6 +26,8 @@ def history(
     from perfscore.cli.common import DISCOVERED, history_path
     from perfscore.errors import PerfscoreError
 
+    if output is not None and output.suffix.lower() == ".json":
+        fmt = "json"
     if fmt not in ("terminal", "json"):
         raise PerfscoreError(f"unknown format {fmt!r}; choose terminal or json.")
     cfg = None

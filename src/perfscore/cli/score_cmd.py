@@ -44,6 +44,7 @@ def score(
         fail_under=fail_under,
         fail_on=fail_on,
         baseline=baseline,
+        max_drop_flag=max_drop is not None,
         max_drop=max_drop,
         history=history,
     )

@@ -23,14 +23,23 @@ def headline(result: Result) -> str:
     where = f"{result.target.name} scores {result.score:.2f}/100 ({band_name(result.score).lower()})."
     if not result.roadmap:
         return where + " Every metric meets its target."
+    critical = [i for i in result.roadmap if i.critical]
     gaps = [c for c in result.categories if c.weighted_impact > 0.005]
     biggest = max(gaps, key=lambda c: c.weighted_impact) if gaps else None
-    gap = (
-        f" The biggest gap is {biggest.title.lower()}: {biggest.weighted_impact:.1f} of the "
-        f"{100 - result.score:.1f} points to 100."
-        if biggest
-        else ""
-    )
+    if critical:  # what the verdict rests on comes first, whatever the points say
+        gap = f" Fix first: {critical[0].title.lower()} (+{critical[0].gain:.1f} points)."
+    elif biggest and not biggest.measured:
+        gap = (
+            f" The biggest gap is {biggest.title.lower()}, which could not be measured: "
+            f"{biggest.weighted_impact:.1f} of the {100 - result.score:.1f} points to 100 are at stake there."
+        )
+    elif biggest:
+        gap = (
+            f" The biggest gap is {biggest.title.lower()}: {biggest.weighted_impact:.1f} of the "
+            f"{100 - result.score:.1f} points to 100."
+        )
+    else:
+        gap = ""
     first = result.phases[0] if result.phases else None
     phase = (
         f" Phase {first.phase} ({first.name.lower()}) would bring it to {first.projected_score:.1f}"

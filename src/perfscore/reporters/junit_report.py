@@ -36,7 +36,7 @@ def _metric_case(case: ET.Element, m: MetricResult) -> str | None:
     if m.status == "unavailable":
         ET.SubElement(case, "skipped", message=_clean(f"not measured, scored 0: {m.reason or 'unknown'}"))
         return "skipped"
-    score = f"score {(m.score or 0):.2f}/100"
+    score = f"score {(m.score or 0) * 100:.0f}/100"
     if m.meets_target:
         said = f"{m.title}: {fmt(m.value, m.unit)}, meets target {fmt(m.target, m.unit)} ({score})"
     else:

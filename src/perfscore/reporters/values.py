@@ -22,14 +22,8 @@ def priority_class(priority: Priority) -> str:
 
 
 def fmt(value: Any, unit: str = "") -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    text = str(value)
-    if isinstance(value, float):
-        text = f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
-    return f"{text} {unit}".strip()
+    """A value with its unit, as every report says it (percentages, "1 replica"): see ``human``."""
+    return human(value, unit)
 
 
 def printable(text: object, keep: str = "") -> str:
