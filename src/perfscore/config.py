@@ -156,6 +156,8 @@ class TargetConfig(_Model):
         if v is None:
             return v
         parts, _ = split_url(v, ("http", "https"), 80)
+        if any(ch.isspace() or not ch.isprintable() for ch in v):
+            raise ValueError("the URL holds spaces or control characters: encode them (%20 …)")
         if parts.username is not None or parts.password is not None:
             raise ValueError(
                 "the URL holds credentials (user:password@); perfscore does not send them: remove them "

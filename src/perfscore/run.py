@@ -122,6 +122,8 @@ def load_run(path: Path) -> Run:
 
     try:
         return Run.model_validate(clean_tree(data))  # a run file from elsewhere may carry escape sequences
+    except RecursionError:
+        raise PerfscoreError(f"run file {path}: nested too deeply to read.") from None
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}" for e in exc.errors()[:5]

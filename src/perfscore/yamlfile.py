@@ -81,26 +81,31 @@ MAX_DEPTH = 64
 def _expanded_size(root: yaml.Node, what: str, path: Path) -> None:
     """Refuse a document whose aliases expand past MAX_NODES (a 352-byte "billion laughs" is 1.9 GB
     once expanded) or whose nesting passes MAX_DEPTH, before anything walks it."""
-    sizes: dict[int, int] = {}
+    seen: dict[int, tuple[int, int]] = {}  # node -> (values once expanded, levels below it)
 
-    def size(node: yaml.Node, depth: int) -> int:
-        if depth > MAX_DEPTH:
-            raise PerfscoreError(f"{what} {path}: nested more than {MAX_DEPTH} levels deep.")
+    def size(node: yaml.Node, depth: int) -> tuple[int, int]:
         key = id(node)
-        if key in sizes:
-            return sizes[key]
-        if isinstance(node, yaml.MappingNode):
-            n = 1 + sum(size(k, depth + 1) + size(v, depth + 1) for k, v in node.value)
-        elif isinstance(node, yaml.SequenceNode):
-            n = 1 + sum(size(v, depth + 1) for v in node.value)
-        else:
-            n = 1
-        if n > MAX_NODES:
-            raise PerfscoreError(
-                f"{what} {path}: more than {MAX_NODES:,} values once its aliases are expanded (an alias bomb?)."
+        if key not in seen:
+            if depth > MAX_DEPTH:
+                raise PerfscoreError(f"{what} {path}: nested more than {MAX_DEPTH} levels deep.")
+            children = (
+                [c for kv in node.value for c in kv]
+                if isinstance(node, yaml.MappingNode)
+                else list(node.value)
+                if isinstance(node, yaml.SequenceNode)
+                else []
             )
-        sizes[key] = n
-        return n
+            parts = [size(c, depth + 1) for c in children]
+            n = 1 + sum(p[0] for p in parts)
+            if n > MAX_NODES:
+                raise PerfscoreError(
+                    f"{what} {path}: more than {MAX_NODES:,} values once its aliases are expanded (an alias bomb?)."
+                )
+            seen[key] = (n, 1 + max((p[1] for p in parts), default=0))
+        n, height = seen[key]
+        if depth + height > MAX_DEPTH + 1:  # an anchor first met shallow, then reached through a deep alias
+            raise PerfscoreError(f"{what} {path}: nested more than {MAX_DEPTH} levels deep.")
+        return n, height
 
     size(root, 0)
 
@@ -137,7 +142,10 @@ def load_yaml(path: Path, what: str) -> YamlDoc:
     if not isinstance(data, dict):
         raise PerfscoreError(f"{what} {path} must be a mapping at the top level, not {type(data).__name__}.")
     lines: dict[Loc, tuple[Path, int]] = {}
-    _walk(node, (), path, lines)
+    try:
+        _walk(node, (), path, lines)
+    except RecursionError:
+        raise PerfscoreError(f"{what} {path}: nested too deeply to read.") from None
     return YamlDoc(data=data, path=path, lines=lines)
 
 

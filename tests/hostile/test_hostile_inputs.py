@@ -200,6 +200,39 @@ CASES: list[tuple[str, dict[str, str], list[str], int, str]] = [
         2,
         "endpoints.0.weight",
     ),
+    ("a load URL with credentials", {}, ["load", f"http://bob:{SECRET}@127.0.0.1:9/"], 2, "holds credentials"),
+    (
+        "a base_url with a space",
+        {"c.yaml": "target: {base_url: 'http://127.0.0.1:9/my app'}\n"},
+        ["audit", "--config", "c.yaml"],
+        2,
+        "spaces or control characters",
+    ),
+    (
+        "yaml anchors deep through aliases",
+        {
+            "c.yaml": "".join(
+                f"a{i}: &a{i} " + "[" * 60 + (f"*a{i - 1}" if i else "x") + "]" * 60 + "\n" for i in range(20)
+            )
+        },
+        ["audit", "--config", "c.yaml"],
+        2,
+        "nested more than 64 levels",
+    ),
+    (
+        "a run nested 600 deep",
+        {"run.json": '{"measurements": [], "x": ' + "[" * 600 + "]" * 600 + "}"},
+        ["score", "run.json"],
+        2,
+        "nested too deeply",
+    ),
+    (
+        "--max-drop without --baseline, before the audit",
+        {},
+        ["audit", "--url", "http://127.0.0.1:9", "--max-drop", "2"],
+        2,
+        "needs --baseline",
+    ),
     ("load --output to a full disk", {}, ["load", "http://127.0.0.1:9/", "-o", "/dev/full"], 3, "cannot connect"),
 ]
 

@@ -293,3 +293,16 @@ def test_a_1_mb_error_message_is_cut_not_copied_into_every_metric(hostile, tmp_p
     assert len(o.err) < 50_000
     assert (tmp_path / "out" / "run.json").stat().st_size < 1_000_000
     assert_clean(o)
+
+
+@pytest.mark.parametrize(("n", "connections", "workers"), [(5, 16, "2"), (1, 64, "8"), (300, 8, "2")])
+def test_n_requests_reach_the_server_exactly(hostile, tmp_path: Path, n: int, connections: int, workers: str) -> None:
+    """-n N: the server receives N measured requests, not N plus whatever the other connections had sent
+    (a POST budget must not become 64 writes)."""
+    port = hostile("http-ok")
+    args = ["load", f"http://127.0.0.1:{port}/", "-n", str(n), "-c", str(connections), "--workers", workers]
+    o = run([*args, "-f", "json"], tmp_path)
+    assert o.code == 0, o.err
+    received = [item for item in servers.LOG.get("http-ok", []) if item[0] == "request"]  # type: ignore[index]
+    assert len(received) == n + 2, len(received)  # + the pre-flight GET and the redirect check's GET
+    assert json.loads(o.out)["requests"] == n

@@ -83,6 +83,8 @@ def audit(
     if window is not None and not 0 < window <= 3600:
         raise PerfscoreError("--duration must be more than 0 and at most 1h.")
     # Rubric, config, gate and output-path errors surface before any probe runs.
+    if max_drop is not None and baseline is None:
+        raise PerfscoreError("--max-drop needs --baseline (the run or result the score may not fall below).")
     for path in [p for p, _ in plan if p is not None] + [save_run]:
         if path is not None:
             check_writable(path)
@@ -125,6 +127,7 @@ def audit(
         max_drop_flag=max_drop is not None,
         max_drop=max_drop if max_drop is not None else cfg.gate.max_drop,
         history=None if unreachable else hist_path,
+        history_explicit=history is not None or cfg.gate.history is not None,
         config_floors=cfg.gate.categories,
         config_fail_under=cfg.gate.fail_under,
         config_fail_on=list(cfg.gate.fail_on),

@@ -148,6 +148,8 @@ def load_result(path: Path, rubric: Rubric, *, rubric_given: bool = False, annou
         try:
             kept = {k: v for k, v in data.items() if k not in ("gate", "comparison")}
             return Result.model_validate(clean_tree(kept))
+        except RecursionError:
+            raise PerfscoreError(f"{path}: nested too deeply to read.") from None
         except ValidationError as exc:
             raise PerfscoreError(
                 f"{path} looks like a perfscore result but does not parse: {exc.errors()[0]['msg']}."
@@ -175,6 +177,7 @@ def finish(
     max_drop: float | None = None,
     max_drop_flag: bool = False,
     history: Path | None = None,
+    history_explicit: bool = True,
     config_floors: dict[str, float] | None = None,
     config_fail_under: float | None = None,
     fail_on: list[str] | None = None,
@@ -197,8 +200,14 @@ def finish(
         raise PerfscoreError("--max-drop needs --baseline (the run or result the score may not fall below).")
     points = []
     if history is not None:
-        hist.record(history, result)
-        points = hist.load(history, target=result.target.name)
+        try:
+            hist.record(history, result)
+            points = hist.load(history, target=result.target.name)
+        except PerfscoreError as exc:
+            if history_explicit:
+                raise
+            # the default history nobody asked for (a read-only home in CI): the report matters more
+            sys.stderr.write(f"perfscore: warning: not recorded in the history: {exc.message}\n")
     checks = gating.evaluate(result, overall, floors, base, max_drop, fail_on_critical=critical)
     comparison = gating.compare(base, result) if base else None
     emit(result, plan, ReportContext(gate=checks, comparison=comparison, history=points))

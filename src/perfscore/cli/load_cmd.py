@@ -120,8 +120,9 @@ def load(
         base = url or cfg.target.base_url
         if not base or not cfg.endpoints:
             raise PerfscoreError(f"{config} has no target.base_url or no endpoints; give a URL.")
-        endpoints = config_endpoints(cfg, base)
         allow_remote = allow_remote or cfg.target.allow_remote
+        check_target(*parse_url(base)[:3], allow_remote)  # before the redirect check sends anything
+        endpoints = config_endpoints(cfg, base)
         user_agent = cfg.target.user_agent
     elif url is None:
         raise PerfscoreError("give a URL, or --config with a target and endpoints.")
@@ -133,7 +134,10 @@ def load(
         loop = redirect_problem(base, headers, user_agent)
         if loop:
             sys.stderr.write(f"perfscore: {path} {clean(loop, oneline=True)}: its 3xx count as errors\n")
-            endpoints = [strict(Endpoint(path=path, headers=headers))]
+            try:
+                endpoints = [strict(Endpoint(path=path, headers=headers))]
+            except ValidationError as exc:
+                raise PerfscoreError(f"{path!r}: {exc.errors()[0]['msg'].removeprefix('Value error, ')}.") from None
     try:
         spec = LoadSpec(
             host=host,

@@ -98,6 +98,7 @@ def mysql_connect(
                 )
             return super()._read_bytes(num_bytes)
 
+    _guard_rsa(allow_cleartext)
     refused: dict[str, Any] = {} if allow_cleartext else {"mysql_clear_password": _Refuse, "dialog": _Refuse}
     conn = _Bounded(
         host=host,
@@ -121,6 +122,28 @@ def mysql_connect(
     return conn
 
 
+def _guard_rsa(allowed: bool) -> None:
+    """caching_sha2_password's full authentication and sha256_password over plain TCP encrypt the password with
+    a public key the *server* sends: a hostile server sends its own and decrypts it (why the mysql client's
+    --get-server-public-key is off by default). PyMySQL has one place that does it; it refuses unless allowed."""
+    import pymysql
+    import pymysql._auth as auth
+
+    original = getattr(auth, "_perfscore_original_rsa", None) or auth.sha2_rsa_encrypt
+    auth._perfscore_original_rsa = original  # type: ignore[attr-defined]
+
+    def refuse(password: bytes, salt: bytes, public_key: bytes) -> bytes:
+        if allowed:
+            return original(password, salt, public_key)  # type: ignore[no-any-return]
+        raise pymysql.err.OperationalError(
+            2059,
+            "the server asked for the password encrypted with a key it sent, over an unencrypted connection; "
+            "perfscore refused (a hostile server could read it; set mysql.allow_cleartext_password: true to allow)",
+        )
+
+    auth.sha2_rsa_encrypt = refuse
+
+
 def mysql_socket(conn: Any) -> socket.socket | None:
     return getattr(conn, "_sock", None)
 
@@ -139,7 +162,11 @@ def redis_client(url: str, password: str | None, timeout: float) -> Any:
 
     class _BoundedBuffer(buffer_cls):  # type: ignore[misc]
         def _read_from_socket(self, length: int | None = None, *args: Any, **kwargs: Any) -> bool:
-            if (length or 0) + self.unread_bytes() > MAX_ANSWER:
+            buf = self._buffer
+            pos = buf.tell()
+            buffered = buf.seek(0, 2)  # everything held for this answer, parsed or not (purged after it)
+            buf.seek(pos)
+            if (length or 0) + buffered > MAX_ANSWER:
                 raise redis.exceptions.ConnectionError(
                     f"the server sent or announced more than {MAX_ANSWER // (1024 * 1024)} MiB in one answer"
                 )

@@ -183,7 +183,7 @@ def merge(spec: LoadSpec, parts: list[dict[str, Any]]) -> LoadResult:
 
 
 def run_load(spec: LoadSpec, progress: Progress | None = None) -> LoadResult:
-    workers = min(spec.workers, spec.connections)
+    workers = min(spec.workers, spec.connections, spec.max_requests or spec.connections)
     if workers == 1:
         return merge(spec, [run_worker(spec, spec.connections, spec.rate, 1, progress)])
     ctx = mp.get_context("spawn")
@@ -195,7 +195,7 @@ def run_load(spec: LoadSpec, progress: Progress | None = None) -> LoadResult:
     for wid in range(workers):
         rate = spec.rate * conns[wid] / spec.connections if spec.rate else None
         budget = budgets[wid]
-        share = spec.model_copy(update={"max_requests": max(budget, 1) if budget is not None else None})
+        share = spec.model_copy(update={"max_requests": budget})
         p = ctx.Process(target=_child, args=(share.model_dump_json(), conns[wid], rate, wid + 1, out, wid), daemon=True)
         p.start()
         procs.append(p)

@@ -19,6 +19,10 @@ def parse_url(url: str) -> tuple[str, int, str, str]:
         parts, port = split_url(url, ("http",), 80)
     except ValueError as exc:
         raise PerfscoreError(f"{clean(url, oneline=True)[:200]!r}: {exc}.") from None
+    if parts.username is not None or parts.password is not None:
+        raise PerfscoreError("the URL holds credentials (user:password@): the load engine does not send them.")
+    if any(ch.isspace() or not ch.isprintable() for ch in parts.path + parts.query):
+        raise PerfscoreError("the URL's path holds spaces or control characters: encode them (%20 …).")
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query

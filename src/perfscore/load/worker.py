@@ -111,6 +111,7 @@ class Worker:
         self.users: list[VirtualUser] = []
         self.done: asyncio.Future[None] | None = None
         self.max_requests = spec.max_requests
+        self.sent = 0  # measured sends: with -n N, the N+1-th is never sent
         self.stopped_at = 0.0
 
     def is_error(self, idx: int, status: int) -> bool:
@@ -156,14 +157,15 @@ class Worker:
         if self.max_requests is not None and st.measured >= self.max_requests:
             self.stop()
 
-    def stop(self) -> None:
+    def stop(self, deadline: bool = False) -> None:
         if self.stopping:
             return
         self.stopped_at = now = perf_counter()
         # A request still waiting at the deadline is counted: against a server that never answers,
-        # every request is one of these. Only long waits count (not the last millisecond's sends).
+        # every request is one of these. Only long waits count (not the last millisecond's sends), and
+        # only at the deadline (when -n N is reached, nothing else is in flight).
         patience = min(self.spec.timeout_s, max(1.0, self.spec.duration_s / 2))
-        for u in self.users:
+        for u in self.users if deadline else ():
             if u.in_flight and now - u.sent_at >= patience:
                 u.in_flight = False
                 self.stats.unfinished += 1
@@ -198,7 +200,7 @@ class Worker:
                 last_progress = now
                 self.progress(self.stats.completed, sum(self.stats.errors.values()))
             if now >= self.deadline:
-                self.stop()
+                self.stop(deadline=True)
 
     async def run(self) -> None:
         self.loop = asyncio.get_running_loop()
@@ -319,6 +321,10 @@ class VirtualUser(ConnectionOwner):
         proto = self.proto
         if w.stopping or proto is None or proto.transport is None:
             return
+        if w.max_requests is not None and perf_counter() >= w.measure_from:
+            if w.sent >= w.max_requests:  # the budget is spent: this user waits for the others' answers
+                return
+            w.sent += 1
         ep = self.cycle[self.pos]
         self.pos += 1
         if self.pos == len(self.cycle):

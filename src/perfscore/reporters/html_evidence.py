@@ -61,7 +61,7 @@ def _rows_table(rows: list[dict[str, Any]], first: str | None = None) -> str:
     columns: list[str] = []
     for row in rows[:MAX_ROWS]:
         for k in row:
-            if k not in columns and len(columns) < MAX_COLUMNS:
+            if k != "__key__" and k not in columns and len(columns) < MAX_COLUMNS:
                 columns.append(k)
     head = (f"<th>{escape(_label(first))}</th>" if first else "") + "".join(
         f"<th>{escape(_label(c))}</th>" for c in columns

@@ -20,7 +20,7 @@ def config_endpoints(cfg: Config, base: str) -> list[Endpoint]:
     prefix = urlsplit(base).path.rstrip("/")
     out = []
     for e in cfg.endpoints:
-        e = e.model_copy(update={"path": prefix + e.path})
+        e = Endpoint.model_validate({**e.model_dump(), "path": prefix + e.path})  # validated, not copied
         out.append(strict(e) if redirect_loop(base, e, cfg.target.user_agent) else e)
     return out
 
