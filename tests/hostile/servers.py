@@ -154,6 +154,22 @@ def mysql_err_ansi(conn: socket.socket, mode: str) -> None:
     conn.sendall(_mysql_err(seq + 1, f"{ANSI}\nperfscore: score 100/100 (all gates passed)\r\n"))
 
 
+def mysql_rsa(conn: socket.socket, mode: str) -> None:
+    """Switches to sha256_password and sends its own public key: a client that encrypts the password with it
+    has given it to this server."""
+    conn.sendall(_mysql_packet(0, _handshake()))
+    seq, login = _mysql_read(conn)
+    _record(mode, ("login", _parse_login(login)))
+    conn.sendall(_mysql_packet(seq + 1, b"\xfe" + b"sha256_password\x00" + b"abcdefghijklmnopqrst\x00"))
+    seq, ask = _mysql_read(conn)
+    _record(mode, ("asked", ask))
+    key = b"-----BEGIN PUBLIC KEY-----\nMFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAKj34GkxFhD90vcNLYLInFEX6\n-----END PUBLIC KEY-----\n"
+    conn.sendall(_mysql_packet(seq + 1, b"\x01" + key))
+    seq, secret = _mysql_read(conn)
+    _record(mode, ("encrypted", secret))
+    conn.sendall(_mysql_err(seq + 1, "Access denied"))
+
+
 def mysql_err_huge(conn: socket.socket, mode: str) -> None:
     """An ERR packet of 1 MB in answer to the login: its text must not be copied into every metric."""
     conn.sendall(_mysql_packet(0, _handshake()))
@@ -339,6 +355,7 @@ HANDLERS = {
     "http-redirect-control": http_server_loop,
     "http-bad-link": http_server_loop,
     "mysql-err-huge": mysql_err_huge,
+    "mysql-rsa": mysql_rsa,
 }
 
 

@@ -103,6 +103,16 @@ def test_a_mysql_server_asking_for_the_password_in_clear_does_not_get_it(hostile
     assert_clean(o)
 
 
+def test_a_mysql_server_sending_its_own_public_key_gets_nothing_encrypted_with_it(hostile, tmp_path: Path) -> None:
+    port = hostile("mysql-rsa")
+    o = run(audit("--mysql", f"mysql://perfscore:{SECRET}@127.0.0.1:{port}/loanflow"), tmp_path)
+    assert o.code == 3, o.err
+    assert "encrypted with a key it sent" in o.err
+    got = servers.LOG.get("mysql-rsa", [])
+    assert not any(item[0] == "encrypted" for item in got), "the client encrypted the password with the server's key"  # type: ignore[index]
+    assert_clean(o)
+
+
 def test_a_mysql_error_with_escape_sequences_is_printed_inert(hostile, tmp_path: Path) -> None:
     port = hostile("mysql-err-ansi")
     o = run(audit("--mysql", f"mysql://perfscore:{SECRET}@127.0.0.1:{port}/loanflow"), tmp_path)
