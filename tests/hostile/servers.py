@@ -163,7 +163,7 @@ def mysql_rsa(conn: socket.socket, mode: str) -> None:
     conn.sendall(_mysql_packet(seq + 1, b"\xfe" + b"sha256_password\x00" + b"abcdefghijklmnopqrst\x00"))
     seq, ask = _mysql_read(conn)
     _record(mode, ("asked", ask))
-    key = b"-----BEGIN PUBLIC KEY-----\nMFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAKj34GkxFhD90vcNLYLInFEX6\n-----END PUBLIC KEY-----\n"
+    key = b"-----BEGIN PUBLIC KEY-----\nMFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAKj34Gkx\n-----END PUBLIC KEY-----\n"
     conn.sendall(_mysql_packet(seq + 1, b"\x01" + key))
     seq, secret = _mysql_read(conn)
     _record(mode, ("encrypted", secret))
