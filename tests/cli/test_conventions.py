@@ -177,3 +177,13 @@ def test_stranger_findings_stay_fixed(tmp_path: Path) -> None:
     page = tmp_path / "cmp.html"
     cmp = perfscore("compare", str(RUN), str(scored), "-o", str(page))
     assert "scored with the rubric" in cmp.err and page.read_text().startswith("<!doctype html>")
+
+
+def test_a_global_flag_that_is_an_options_value_stays_that_value() -> None:
+    from perfscore.cli import ui
+    from perfscore.cli.app import _value_options
+
+    args = ["load", "http://127.0.0.1:9/", "-H", "X: y", "--body", "-q", "-v", "-o", "-v"]
+    assert ui.hoist_global_flags(args, _value_options()) == [
+        "-v", "load", "http://127.0.0.1:9/", "-H", "X: y", "--body", "-q", "-o", "-v",
+    ]  # fmt: skip

@@ -70,6 +70,21 @@ def _interrupt(signum: int, frame: object) -> None:
     raise Interrupted(signum)
 
 
+def _value_options() -> frozenset[str]:
+    """Every option of every command that takes a value: a global flag right after one is that value."""
+    from typer.main import get_command
+
+    names: set[str] = set()
+    stack = [get_command(app)]
+    while stack:
+        cmd = stack.pop()
+        stack.extend(getattr(cmd, "commands", {}).values())
+        for p in cmd.params:
+            if not getattr(p, "is_flag", False) and getattr(p, "opts", None) and p.param_type_name == "option":
+                names.update(p.opts)
+    return frozenset(names)
+
+
 def main() -> None:
     # click handles its own usage errors (exit 2) in standalone mode; ours are
     # PerfscoreError, shown as one paragraph with their exit code.
@@ -80,7 +95,7 @@ def main() -> None:
         signal.signal(sig, _interrupt)
     code = 0
     try:
-        app(args=ui.hoist_global_flags(sys.argv[1:]), prog_name="perfscore", standalone_mode=True)
+        app(args=ui.hoist_global_flags(sys.argv[1:], _value_options()), prog_name="perfscore", standalone_mode=True)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except PerfscoreError as exc:

@@ -28,11 +28,15 @@ class UI:
 STATE = UI()
 
 
-def hoist_global_flags(args: list[str]) -> list[str]:
-    """The global flags moved before the command name, wherever they were given (up to a ``--``)."""
+def hoist_global_flags(args: list[str], takes_value: frozenset[str] = frozenset()) -> list[str]:
+    """The global flags moved before the command name, wherever they were given (up to a ``--``), except
+    where one is the value of an option (``-H -v``, ``--body -q``)."""
     end = args.index("--") if "--" in args else len(args)
-    flags = [a for a in args[:end] if a in GLOBAL_FLAGS]
-    rest = [a for a in args[:end] if a not in GLOBAL_FLAGS]
+    flags: list[str] = []
+    rest: list[str] = []
+    for i, a in enumerate(args[:end]):
+        is_value = i > 0 and args[i - 1] in takes_value
+        (flags if a in GLOBAL_FLAGS and not is_value else rest).append(a)
     return flags + rest + args[end:]
 
 

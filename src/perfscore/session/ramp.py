@@ -7,6 +7,7 @@ break the SLO (or a step fails more than half its requests). The audits in
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -32,7 +33,9 @@ def not_configured(cfg: Config) -> str | None:
     return None
 
 
-def run_ramp(cfg: Config, say: Callable[[str], None] | None = None) -> RampSnapshot:
+def run_ramp(
+    cfg: Config, say: Callable[[str], None] | None = None, stop: threading.Event | None = None
+) -> RampSnapshot:
     """The ramp; ``say`` gets a line per step (a CI log is not silent for the ramp's half-minute)."""
     from perfscore.load.engine import run_load
 
@@ -44,7 +47,7 @@ def run_ramp(cfg: Config, say: Callable[[str], None] | None = None) -> RampSnaps
     snap = RampSnapshot(slo_p95_ms=load.slo_p95_ms, slo_error_rate=load.slo_error_rate)
     db = MySQLGatherer(GatherContext(config=cfg, base_dir=cfg.base_dir, window_s=0.0)) if cfg.mysql else None
     try:
-        steps = _steps(cfg, snap, db, run_load, metered=app_is_here(cfg), say=say)
+        steps = _steps(cfg, snap, db, run_load, metered=app_is_here(cfg), say=say, stop=stop)
     finally:
         if db is not None:
             db.close()
@@ -59,6 +62,7 @@ def _steps(
     *,
     metered: bool,
     say: Callable[[str], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> list[RampStep]:
     load = cfg.audit.load
     steps: list[RampStep] = []
@@ -66,6 +70,8 @@ def _steps(
     started = time.monotonic()
     broken = 0
     for n, c in enumerate(levels, 1):
+        if stop is not None and stop.is_set():  # the ramp overran its deadline: no new step starts
+            break
         spec = load_spec(cfg, connections=c, duration_s=load.step_s, warmup_s=min(0.5, load.step_s))
         q0 = db.questions() if db else None
         meter = HostMeter()

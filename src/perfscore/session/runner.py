@@ -252,7 +252,8 @@ def run_audit(cfg: Config, say: Say, progress: Progress | None = None) -> Run:
         steps = cfg.audit.load.ramp
         say(f"ramp: {len(set(steps))} steps of {cfg.audit.load.step_s:g}s, up to {max(steps):,} users")
         session.started["ramp"] = time.monotonic()
-        session.outcome("ramp", *_call(lambda: ramp.run_ramp(cfg, say), timeout * RAMP_TIMEOUT_FACTOR))
+        halt = threading.Event()
+        session.outcome("ramp", *_call(lambda: ramp.run_ramp(cfg, say, halt), timeout * RAMP_TIMEOUT_FACTOR, halt.set))
     run = Run(
         started_at=started,
         duration_s=round(time.monotonic() - t0, 3),
