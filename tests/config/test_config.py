@@ -40,6 +40,13 @@ from tests.conftest import assert_clean_error, perfscore
         ("SELECT id INTO @x FROM loans LIMIT 1", False),
         ("SELECT NEXTVAL(seq)", False),
         ("SELECT my_stored_function(id) FROM loans", False),  # a stored function can write
+        ("SELECT array_agg(id) FROM loans", False),  # another dialect's function: in MySQL, a stored one
+        ("SELECT generate_series(1, 3)", False),
+        ("SELECT `sleep`(1)", False),
+        ("SELECT COUNT(*), IF(a, 1, 2), DATE_FORMAT(d, '%Y'), CAST(a AS CHAR), LEFT(a, 2) FROM t", True),
+        ("SELECT GROUP_CONCAT(a ORDER BY a SEPARATOR ',') FROM t GROUP BY b", True),
+        ("SELECT ROW_NUMBER() OVER (PARTITION BY a ORDER BY b) FROM t", True),
+        ("SELECT * FROM t WHERE x IN (1, 2) AND EXISTS (SELECT 1)", True),
         ("SELECT NEXT VALUE FOR seq", False),  # unparseable: refused, not guessed
         ("", False),
         ("SELECT 1 WHERE 1 IN " + "(" * 5000 + "1" + ")" * 5000, False),
