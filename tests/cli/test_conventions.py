@@ -187,3 +187,9 @@ def test_a_global_flag_that_is_an_options_value_stays_that_value() -> None:
     assert ui.hoist_global_flags(args, _value_options()) == [
         "-v", "load", "http://127.0.0.1:9/", "-H", "X: y", "--body", "-q", "-o", "-v",
     ]  # fmt: skip
+
+
+def test_a_narrow_terminal_keeps_numbers_whole() -> None:
+    narrow = perfscore("score", str(RUN), "-q", env={"COLUMNS": "60"}).out
+    table = narrow[narrow.index("Score breakdown by category") : narrow.index("Metrics below target")]
+    assert "100.00" in table and "…" not in table  # numbers whole, names folded, nothing cut

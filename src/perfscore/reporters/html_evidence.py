@@ -21,8 +21,16 @@ MAX_COLUMNS = 7
 MAX_TEXT = 300
 
 
+UNITS = {"_ms": " (ms)", "_s": " (s)", "_h": " (h)", "_mb": " (MB)", "_kb": " (KB)", "_pct": " (%)"}
+
+
 def _label(key: object) -> str:
-    return printable(str(key)).replace("_", " ")
+    """An evidence key as a column heading: ``window_s`` → "window (s)", ``p95_ms`` → "p95 (ms)"."""
+    text = printable(str(key))
+    for suffix, unit in UNITS.items():
+        if text.endswith(suffix) and len(text) > len(suffix):
+            return text[: -len(suffix)].replace("_", " ") + unit
+    return text.replace("_", " ")
 
 
 def _cell(value: Any) -> str:

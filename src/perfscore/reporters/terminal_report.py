@@ -46,26 +46,29 @@ def _header(console: Console, result: Result) -> None:
 
 
 def _categories(console: Console, result: Result) -> None:
-    table = Table(box=box.SIMPLE_HEAVY, title="Score breakdown by category", title_justify="left")
-    for col, justify in (
-        ("Category", "left"),
-        ("Weight", "right"),
-        ("Score", "right"),
-        ("Target", "right"),
-        ("Points needed", "right"),
-        ("Weighted impact", "right"),
-        ("Priority", "left"),
-    ):
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    table = Table(
+        box=box.SIMPLE_HEAVY,
+        title="Score breakdown by category",
+        title_justify="left",
+        caption="To 100: the category's own gap; Impact: overall points that closing it adds (weight × gap).",
+        caption_justify="left",
+    )
+    # Numbers never shrink (a narrow terminal cut "100.00" to "100.…"): the category names wrap instead.
+    table.add_column("Category", justify="left", min_width=10, overflow="fold")
+    for col, width in (("Weight", 6), ("Score", 6), ("To 100", 7), ("Impact", 6)):
+        table.add_column(col, justify="right", no_wrap=True, min_width=width)
+    table.add_column("Priority", justify="left", no_wrap=True, min_width=12)
     for c in result.categories:
         table.add_row(
             escape(c.title),
             f"{c.weight:g}%",
             Text(f"{c.score:.2f}", style=score_style(c.score)) if c.measured else Text("not measured", "magenta"),
-            f"{c.target:.0f}",
             f"+{c.points_needed:.2f}",
             f"+{c.weighted_impact:.2f}",
-            Text(f"#{c.rank} {c.priority}", style=PRIORITY_STYLE[c.priority]),
+            Text(
+                c.priority if c.priority in ("Done", "Not measured") else f"#{c.rank} {c.priority}",
+                style=PRIORITY_STYLE[c.priority],
+            ),
         )
     console.print(table)
 
