@@ -57,8 +57,12 @@ def _secrets(extra: Iterable[str] | None) -> list[str]:
 
 def redact(text: str, secrets: Iterable[str] | None = None) -> str:
     """``text`` with every secret replaced (and URL userinfo dropped); control characters are kept."""
+    return _redact(text, _secrets(secrets))
+
+
+def _redact(text: str, ordered: list[str]) -> str:
     text = _USERINFO.sub(r"\1" + REDACTED + "@", text)
-    for s in _secrets(secrets):
+    for s in ordered:
         text = text.replace(s, REDACTED)
     return text
 
@@ -85,7 +89,7 @@ def _tree(node: Any, secrets: list[str]) -> Any:
     if isinstance(node, str):
         if _NUMBER.fullmatch(node):
             return node
-        return clean(node, secrets)
+        return _redact(_CONTROL.sub("", node), secrets)  # the secrets sorted once per tree, not per string
     if isinstance(node, dict):
         return {_tree(k, secrets): _tree(v, secrets) for k, v in node.items()}
     if isinstance(node, list):

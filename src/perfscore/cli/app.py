@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 import traceback
+from typing import Any
 
 import typer
 
@@ -70,12 +71,12 @@ def _interrupt(signum: int, frame: object) -> None:
     raise Interrupted(signum)
 
 
-def _value_options() -> frozenset[str]:
+def _value_options(root: Any = None) -> frozenset[str]:
     """Every option of every command that takes a value: a global flag right after one is that value."""
     from typer.main import get_command
 
     names: set[str] = set()
-    stack = [get_command(app)]
+    stack = [root if root is not None else get_command(app)]
     while stack:
         cmd = stack.pop()
         stack.extend(getattr(cmd, "commands", {}).values())
@@ -95,7 +96,10 @@ def main() -> None:
         signal.signal(sig, _interrupt)
     code = 0
     try:
-        app(args=ui.hoist_global_flags(sys.argv[1:], _value_options()), prog_name="perfscore", standalone_mode=True)
+        from typer.main import get_command
+
+        command = get_command(app)  # built once: for the option table and to run
+        command(args=ui.hoist_global_flags(sys.argv[1:], _value_options(command)), prog_name="perfscore")
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except PerfscoreError as exc:

@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from perfscore.cli.common import FAIL_ON_HELP, FAIL_UNDER_HELP, FORMAT_HELP, OUTPUT_HELP, Format
+from perfscore.cli.common import (
+    BASELINE_OPTION,
+    FAIL_ON_OPTION,
+    FAIL_UNDER_OPTION,
+    FORMAT_OPTION,
+    MAX_DROP_OPTION,
+    OUTPUT_OPTION,
+    Format,
+)
 from perfscore.errors import ExitCode, PerfscoreError
 
 if TYPE_CHECKING:  # the models import pydantic: keep `perfscore --help` fast
@@ -42,17 +50,15 @@ def audit(
     duration: str | None = typer.Option(
         None, "--duration", "-d", metavar="DURATION", help="Audit window: 10s, 2m (a bare number is seconds)."
     ),
-    fmt: Format | None = typer.Option(None, "--format", "-f", help=FORMAT_HELP),
-    output: list[Path] = typer.Option([], "--output", "-o", metavar="FILE", help=OUTPUT_HELP),
+    fmt: Format | None = FORMAT_OPTION,
+    output: list[Path] = OUTPUT_OPTION,
     save_run: Path | None = typer.Option(
         None, "--save-run", metavar="FILE", help="Save the raw measurements (re-score later)."
     ),
-    fail_under: list[str] = typer.Option([], "--fail-under", metavar="SCORE|CATEGORY=SCORE", help=FAIL_UNDER_HELP),
-    fail_on: list[str] = typer.Option([], "--fail-on", metavar="critical|none", help=FAIL_ON_HELP),
-    baseline: Path | None = typer.Option(None, "--baseline", metavar="FILE", help="Run or result to compare against."),
-    max_drop: float | None = typer.Option(
-        None, "--max-drop", metavar="POINTS", help="Points the score may fall below the baseline."
-    ),
+    fail_under: list[str] = FAIL_UNDER_OPTION,
+    fail_on: list[str] = FAIL_ON_OPTION,
+    baseline: Path | None = BASELINE_OPTION,
+    max_drop: float | None = MAX_DROP_OPTION,
     history: Path | None = typer.Option(
         None,
         "--history",

@@ -41,6 +41,15 @@ FORMAT_HELP = (
 OUTPUT_HELP = "Write a report here instead of stdout; repeat for several (-o report.html -o junit.xml); - is stdout."
 FAIL_UNDER_HELP = "Exit 1 below this score; CATEGORY=SCORE sets a category floor (repeatable)."
 FAIL_ON_HELP = "critical: exit 1 on any critical finding (served secrets, a failing app, throttled); none: never."
+# Options audit and score share, declared once (typer reads the same OptionInfo for both commands).
+FORMAT_OPTION = typer.Option(None, "--format", "-f", help=FORMAT_HELP)
+OUTPUT_OPTION = typer.Option([], "--output", "-o", metavar="FILE", help=OUTPUT_HELP)
+FAIL_UNDER_OPTION = typer.Option([], "--fail-under", metavar="SCORE|CATEGORY=SCORE", help=FAIL_UNDER_HELP)
+FAIL_ON_OPTION = typer.Option([], "--fail-on", metavar="critical|none", help=FAIL_ON_HELP)
+BASELINE_OPTION = typer.Option(None, "--baseline", metavar="FILE", help="Run or result to compare against.")
+MAX_DROP_OPTION = typer.Option(
+    None, "--max-drop", metavar="POINTS", help="Points the score may fall below the baseline (needs --baseline)."
+)
 EXTENSIONS = {
     ".html": "html",
     ".htm": "html",
