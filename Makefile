@@ -56,7 +56,8 @@ demo: $(STAMP) stack-up
 	$(BIN)/perfscore score reports/out/latest-run.json --format json --output reports/out/latest.json
 	$(BIN)/perfscore score reports/out/latest-run.json
 
-bench: $(STAMP) stack-up
+bench: $(STAMP)
+	@command -v wrk >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }
 	$(BIN)/python benchmarks/bench_scoring.py
 	$(BIN)/python benchmarks/bench_startup.py
 	$(BIN)/python benchmarks/bench_load.py

@@ -149,6 +149,7 @@ class TargetConfig(_Model):
     base_url: str | None = None
     user_agent: Annotated[str, AfterValidator(lambda v: no_controls(v, "user_agent"))] = DEFAULT_USER_AGENT
     allow_remote: bool = False
+    insecure_tls: bool = Field(False, description="https:// without certificate verification (as curl -k)")
 
     @field_validator("base_url")
     @classmethod
@@ -209,6 +210,9 @@ def load_config(path: Path) -> Config:
         raise PerfscoreError(format_validation_error(exc, doc, "config")) from None
 
 
+SCHEME_PORTS = {"http": 80, "https": 443}
+
+
 def split_url(url: str, schemes: tuple[str, ...], default_port: int) -> tuple[SplitResult, int]:
     """``url`` split, with its port; a ValueError that never repeats the URL (it may hold a password)."""
     try:
@@ -223,7 +227,7 @@ def split_url(url: str, schemes: tuple[str, ...], default_port: int) -> tuple[Sp
         raise ValueError("the URL has no host")
     if port == 0:
         raise ValueError("port 0 is not a port to connect to")
-    return parts, port or default_port
+    return parts, port or SCHEME_PORTS.get(parts.scheme.lower(), default_port)
 
 
 def _flag_url(flag: str, url: str, schemes: tuple[str, ...], default_port: int, shape: str) -> tuple[SplitResult, int]:

@@ -7,11 +7,13 @@ Modes: ``delay MS`` (every answer after MS ms), ``fail FRACTION`` (every
 n-th answer is a 500, so the fraction is exact), ``stall PERIOD_MS:STALL_MS``
 (the server stops answering for STALL_MS every PERIOD_MS), ``garbage``
 (answers something that is not HTTP), ``silent`` (accepts and never answers).
+``--tls CERT KEY`` serves the mode over HTTPS.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ssl
 import sys
 import time
 
@@ -76,12 +78,24 @@ async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, mod
         writer.close()
 
 
-async def main(mode: str, port: int, arg: str) -> None:
-    server = await asyncio.start_server(lambda r, w: handle(r, w, mode, arg), "127.0.0.1", port, backlog=4096)
+async def main(mode: str, port: int, arg: str, tls: tuple[str, str] | None = None) -> None:
+    ctx = None
+    if tls is not None:  # HTTPS with this certificate and key
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(*tls)
+    server = await asyncio.start_server(
+        lambda r, w: handle(r, w, mode, arg), "127.0.0.1", port, backlog=4096, ssl=ctx
+    )
     print("ready", flush=True)
     async with server:
         await server.serve_forever()
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], int(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else ""))
+    args = sys.argv[1:]
+    cert = None
+    if "--tls" in args:  # --tls CERT KEY
+        i = args.index("--tls")
+        cert = (args[i + 1], args[i + 2])
+        del args[i : i + 3]
+    asyncio.run(main(args[0], int(args[1]), args[2] if len(args) > 2 else "", cert))

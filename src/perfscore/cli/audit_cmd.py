@@ -39,6 +39,9 @@ def audit(
         help="Target config YAML (default: ./perfscore.yaml if there; see 'perfscore init').",
     ),
     url: str | None = typer.Option(None, "--url", metavar="URL", help="Base URL of the app (overrides the config)."),
+    insecure: bool = typer.Option(
+        False, "-k", "--insecure", help="https://: do not verify the server's certificate (target.insecure_tls)."
+    ),
     mysql: str | None = typer.Option(None, "--mysql", metavar="DSN", help="mysql://user[:password]@host:port/db"),
     redis: str | None = typer.Option(None, "--redis", metavar="URL", help="redis://[:password@]host:port/db"),
     process: list[str] = typer.Option(
@@ -72,6 +75,7 @@ def audit(
     ),
 ) -> None:
     """Probe a live stack (database, cache, memory, HTTP, monitoring), score it and print the roadmap."""
+    from perfscore import tls
     from perfscore.cli.common import DISCOVERED, finish, history_path, plan_outputs
     from perfscore.config import Config, load_config, with_overrides
     from perfscore.durations import parse_duration
@@ -102,6 +106,9 @@ def audit(
         say(f"using ./{DISCOVERED} (give --config FILE for another)")
     cfg = load_config(config) if config else Config()
     cfg = with_overrides(cfg, url=url, mysql=mysql, redis=redis, processes=process or None, duration=window)
+    if insecure:
+        cfg = cfg.model_copy(update={"target": cfg.target.model_copy(update={"insecure_tls": True})})
+    tls.configure(cfg.target.insecure_tls)
     unknown = set(cfg.gate.categories) - set(rub.categories)
     if unknown:
         raise PerfscoreError(f"config gate.categories names unknown categories: {', '.join(sorted(unknown))}.")

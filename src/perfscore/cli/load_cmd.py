@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 
 
 def load(
-    url: str | None = typer.Argument(None, metavar="URL", help="http:// URL to load (loopback unless --allow-remote)."),
+    url: str | None = typer.Argument(
+        None, metavar="URL", help="http:// or https:// URL to load (loopback unless --allow-remote)."
+    ),
     config: Path | None = typer.Option(
         None, "--config", metavar="FILE", help="Use the endpoint mix of this target config."
     ),
@@ -51,9 +53,12 @@ def load(
     body: str | None = typer.Option(None, "--body", metavar="TEXT", help="Request body (for POST/PUT)."),
     think: str = typer.Option("0", "--think", metavar="DURATION", help="Closed model: think time between requests."),
     workers: int | None = typer.Option(
-        None, "--workers", metavar="N", help="Generator processes (default: CPU count)."
+        None, "--workers", metavar="N", help="Generator processes (default: one per core; half the cores for a loopback target)."
     ),
     allow_remote: bool = typer.Option(False, "--allow-remote", help="Allow a target that is not loopback."),
+    insecure: bool = typer.Option(
+        False, "-k", "--insecure", help="https://: do not verify the server's certificate (as curl -k)."
+    ),
     fmt: str = typer.Option("terminal", "--format", "-f", metavar="terminal|json", help="Output format."),
     latency: bool = typer.Option(False, "--latency", help="Print the latency distribution (p50…p100, HDR buckets)."),
     threshold: list[str] = typer.Option(
@@ -69,6 +74,7 @@ def load(
     """Load one URL (or a config's endpoint mix) and report throughput, latency percentiles and errors."""
     from pydantic import ValidationError
 
+    from perfscore import tls
     from perfscore.cli import ui
     from perfscore.durations import parse_duration
     from perfscore.load.engine import run_load
@@ -121,15 +127,19 @@ def load(
         if not base or not cfg.endpoints:
             raise PerfscoreError(f"{config} has no target.base_url or no endpoints; give a URL.")
         allow_remote = allow_remote or cfg.target.allow_remote
-        check_target(*parse_url(base)[:3], allow_remote)  # before the redirect check sends anything
+        insecure = insecure or cfg.target.insecure_tls
+        tls.configure(insecure)
+        u = parse_url(base)
+        check_target(u.host, u.port, u.host_header, allow_remote, u.tls, insecure)  # before the redirect check
         endpoints = config_endpoints(cfg, base)
         user_agent = cfg.target.user_agent
     elif url is None:
         raise PerfscoreError("give a URL, or --config with a target and endpoints.")
     else:
         base = url
-    host, port, host_header, path = parse_url(base)
-    check_target(host, port, host_header, allow_remote)
+    tls.configure(insecure)
+    host, port, host_header, path, use_tls = parse_url(base)
+    check_target(host, port, host_header, allow_remote, use_tls, insecure)
     if not endpoints and method.upper() == "GET":
         loop = redirect_problem(base, headers, user_agent)
         if loop:
@@ -143,6 +153,8 @@ def load(
             host=host,
             port=port,
             host_header=host_header,
+            tls=use_tls,
+            insecure=insecure,
             endpoints=endpoints or [Endpoint(path=path, method=method.upper(), headers=headers, body=body)],  # type: ignore[arg-type]
             connections=connections,
             duration_s=duration_s,
@@ -151,7 +163,7 @@ def load(
             max_requests=requests,
             think_time_s=think_s,
             timeout_s=timeout_s,
-            workers=workers or min(os.cpu_count() or 1, connections),
+            workers=workers or default_workers(host, connections),
             user_agent=user_agent,
         )
     except ValidationError as exc:
@@ -187,6 +199,16 @@ def load(
     if failed:
         sys.stderr.write(f"perfscore: {failed}\n")
         raise typer.Exit(int(ExitCode.GATE_FAILED))
+
+
+def default_workers(host: str, connections: int) -> int:
+    """One generator process per core; half the cores when the target is on this machine, whose server
+    needs the other half (on 2 cores, one process outran two against a local nginx: 92-106k req/s
+    against 85-101k, `benchmarks/bench_load.py`)."""
+    from perfscore.load.target import is_loopback
+
+    cores = os.cpu_count() or 1
+    return max(1, min(cores // 2 if is_loopback(host) else cores, connections))
 
 
 def _progress(spec: LoadSpec) -> Callable[[int, int], None]:

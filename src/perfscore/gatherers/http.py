@@ -59,7 +59,9 @@ def reason_of(exc: BaseException) -> str:
     if isinstance(exc, socket.gaierror):
         return "host name does not resolve"
     if isinstance(exc, ssl.SSLError):
-        return f"TLS error: {exc.reason}"
+        from perfscore.tls import explain
+
+        return explain(exc, "the server")
     if isinstance(exc, http.client.HTTPException):
         return f"not a valid HTTP answer ({type(exc).__name__})"
     if isinstance(exc, OSError) and exc.strerror:
@@ -77,11 +79,17 @@ def fetch(
     user_agent: str = "perfscore",
 ) -> Response:
     parts = urlsplit(url)
-    conn_cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     hdrs = {"User-Agent": user_agent, "Accept-Encoding": "gzip", **(headers or {})}
     t0 = time.perf_counter()
-    conn = conn_cls(parts.hostname or "", parts.port, timeout=timeout)
+    if parts.scheme == "https":
+        from perfscore.tls import client_context
+
+        conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+            parts.hostname or "", parts.port, timeout=timeout, context=client_context()
+        )
+    else:
+        conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout)
     try:
         conn.connect()
         # ``timeout`` bounds the whole exchange, not each read: a server dripping a byte at a time

@@ -10,8 +10,9 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from perfscore.load.hdr import new_histogram
 from perfscore.load.model import EndpointResult, GeneratorHealth, LoadResult, LoadSpec, Percentiles
-from perfscore.load.worker import HDR_MAX_US, run_worker
+from perfscore.load.worker import run_worker
 
 # A generator process above this share of one core is itself the bottleneck:
 # its latencies are its own, not the target's.
@@ -81,9 +82,9 @@ def merge(spec: LoadSpec, parts: list[dict[str, Any]]) -> LoadResult:
     from hdrh.histogram import HdrHistogram
 
     labels = [e.label for e in spec.endpoints]
-    overall, overall_err = HdrHistogram(1, HDR_MAX_US, 3), HdrHistogram(1, HDR_MAX_US, 3)
-    per: dict[str, Any] = {label: HdrHistogram(1, HDR_MAX_US, 3) for label in labels}
-    per_err: dict[str, Any] = {label: HdrHistogram(1, HDR_MAX_US, 3) for label in labels}
+    overall, overall_err = new_histogram(), new_histogram()
+    per: dict[str, Any] = {label: new_histogram() for label in labels}
+    per_err: dict[str, Any] = {label: new_histogram() for label in labels}
     status: dict[str, Counter[int]] = {label: Counter() for label in labels}
     errors: Counter[str] = Counter()
     totals = Counter[str]()
@@ -92,7 +93,7 @@ def merge(spec: LoadSpec, parts: list[dict[str, Any]]) -> LoadResult:
     measured = 0.0
     for p in parts:
         for (per_h, total), key in (((per, overall), "hists"), ((per_err, overall_err), "err_hists")):
-            for label, enc in p[key].items():
+            for label, enc in zip(labels, p[key], strict=True):
                 h = HdrHistogram.decode(enc)
                 per_h[label].add(h)
                 total.add(h)

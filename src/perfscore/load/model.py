@@ -64,6 +64,8 @@ class LoadSpec(BaseModel):
     host: str
     port: int = Field(ge=1, le=65535)
     host_header: str
+    tls: bool = Field(False, description="HTTPS: TLS 1.2/1.3 with SNI, keep-alive")
+    insecure: bool = Field(False, description="HTTPS without certificate verification")
     endpoints: list[Endpoint] = Field(min_length=1, max_length=MAX_ENDPOINTS)
     connections: int = Field(64, ge=1, le=20000)
     duration_s: float = Field(10.0, gt=0, le=3600)

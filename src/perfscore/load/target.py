@@ -1,22 +1,30 @@
-"""Check a load target before any traffic: loopback only, reachable, speaks HTTP."""
+"""Check a load target before any traffic: loopback only, reachable, speaks HTTP (over TLS for https://)."""
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
+from typing import NamedTuple
 
 from perfscore.errors import ExitCode, PerfscoreError
 
 
-def parse_url(url: str) -> tuple[str, int, str, str]:
-    """Return (host, port, host header, path+query) of an http:// URL."""
+class Url(NamedTuple):
+    host: str
+    port: int
+    host_header: str
+    path: str  # path and query
+    tls: bool
+
+
+def parse_url(url: str) -> Url:
+    """Split an http:// or https:// load URL (credentials, spaces and control characters refused)."""
     from perfscore.config import split_url
     from perfscore.sanitize import clean
 
-    if url.lower().startswith("https://"):
-        raise PerfscoreError("https is not supported by the load engine; point it at the plain-HTTP listener.")
     try:
-        parts, port = split_url(url, ("http",), 80)
+        parts, port = split_url(url, ("http", "https"), 80)
     except ValueError as exc:
         raise PerfscoreError(f"{clean(url, oneline=True)[:200]!r}: {exc}.") from None
     if parts.username is not None or parts.password is not None:
@@ -27,7 +35,7 @@ def parse_url(url: str) -> tuple[str, int, str, str]:
     if parts.query:
         path += "?" + parts.query
     host_header = parts.netloc.rsplit("@", 1)[-1]
-    return parts.hostname or "", port, host_header, path
+    return Url(parts.hostname or "", port, host_header, path, parts.scheme.lower() == "https")
 
 
 def is_loopback(host: str) -> bool:
@@ -38,27 +46,58 @@ def is_loopback(host: str) -> bool:
     return bool(infos) and all(ipaddress.ip_address(str(i[4][0]).split("%")[0]).is_loopback for i in infos)
 
 
-def check_target(host: str, port: int, host_header: str, allow_remote: bool, timeout: float = 3.0) -> None:
+def check_target(
+    host: str, port: int, host_header: str, allow_remote: bool, tls: bool = False, insecure: bool = False,
+    timeout: float = 3.0,
+) -> None:  # fmt: skip
+    """Refuse a remote target unless allowed; fail clearly if it does not answer HTTP (over TLS if asked)."""
+    from perfscore.tls import client_context, explain
+
     if not allow_remote and not is_loopback(host):
         raise PerfscoreError(
             f"{host} is not a loopback address. Load tests target this machine only unless you pass "
             "--allow-remote (and own the target)."
         )
+    where = f"{host}:{port}"
+    phase = "connect"
     try:
-        with socket.create_connection((host, port), timeout=timeout) as s:
-            s.settimeout(timeout)
+        with socket.create_connection((host, port), timeout=timeout) as raw:
+            raw.settimeout(timeout)
+            phase = "handshake"
+            s = client_context(insecure).wrap_socket(raw, server_hostname=host) if tls else raw
+            phase = "request"
             s.sendall(
                 f"GET / HTTP/1.1\r\nHost: {host_header}\r\nUser-Agent: perfscore-load\r\n"
                 "Connection: close\r\n\r\n".encode()
             )
-            first = s.recv(16)
+            first = s.recv(512)
     except TimeoutError:
-        raise PerfscoreError(
-            f"{host}:{port} accepted the connection but sent nothing within {timeout:g}s.", ExitCode.UNREACHABLE
-        ) from None
+        if phase == "handshake":
+            said = "did not answer the TLS handshake (a plain-HTTP server behind an https:// URL?)"
+        else:
+            said = "sent nothing" if phase == "request" else "did not accept the connection"
+        raise PerfscoreError(f"{where} {said} within {timeout:g}s.", ExitCode.UNREACHABLE) from None
+    except ssl.SSLError as exc:
+        raise PerfscoreError(explain(exc, where) + ".", ExitCode.UNREACHABLE) from None
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        raise PerfscoreError(f"cannot connect to {host}:{port}: {reason}.", ExitCode.UNREACHABLE) from None
+        raise PerfscoreError(f"cannot connect to {where}: {reason}.", ExitCode.UNREACHABLE) from None
+    if not tls and (b"HTTPS port" in first or first[:1] in (b"\x15", b"\x16") or not first and _speaks_tls(host, port)):
+        # nginx's answer to plain HTTP on its TLS port; a TLS alert or handshake record; a silent close
+        raise PerfscoreError(f"{where} speaks TLS: use an https:// URL.", ExitCode.UNREACHABLE)
     if not first.startswith(b"HTTP/1."):
         said = f"it answered {first[:12]!r}" if first else "it closed the connection without an answer"
-        raise PerfscoreError(f"{host}:{port} does not speak HTTP/1.x ({said}).", ExitCode.UNREACHABLE)
+        raise PerfscoreError(f"{where} does not speak HTTP/1.x ({said}).", ExitCode.UNREACHABLE)
+
+
+def _speaks_tls(host: str, port: int, timeout: float = 3.0) -> bool:
+    from perfscore.tls import client_context
+
+    try:
+        with (
+            socket.create_connection((host, port), timeout=timeout) as raw,
+            client_context(insecure=True).wrap_socket(raw, server_hostname=host),
+        ):
+            return True
+    except OSError:  # ssl.SSLError is one
+        return False

@@ -43,12 +43,14 @@ def load_spec(
 ) -> LoadSpec:
     base = cfg.target.base_url
     assert base is not None
-    host, port, host_header, _ = parse_url(base)
+    url = parse_url(base)
     endpoints = config_endpoints(cfg, base)
     return LoadSpec(
-        host=host,
-        port=port,
-        host_header=host_header,
+        host=url.host,
+        port=url.port,
+        host_header=url.host_header,
+        tls=url.tls,
+        insecure=cfg.target.insecure_tls,
         endpoints=endpoints,
         connections=connections,
         duration_s=duration_s,
@@ -64,5 +66,5 @@ def preflight(cfg: Config) -> None:
     """Raise PerfscoreError if the load engine cannot (or may not) drive this target."""
     base = cfg.target.base_url
     assert base is not None
-    host, port, host_header, _ = parse_url(base)
-    check_target(host, port, host_header, cfg.target.allow_remote)
+    url = parse_url(base)
+    check_target(url.host, url.port, url.host_header, cfg.target.allow_remote, url.tls, cfg.target.insecure_tls)

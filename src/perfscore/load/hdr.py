@@ -1,0 +1,61 @@
+"""A fast front end to an HdrHistogram: record a latency in a fraction of ``record_value``'s time.
+
+hdrh's ``record_value`` costs about 0.7 µs in Python (five method calls per value); the engine records
+one value per response, at up to ~100,000 a second per process. ``Recorder.add`` computes the same
+counts index inline (the histogram's own bucket arithmetic, lowest trackable value 1) and increments
+the histogram's counts array directly; ``histogram()`` settles the totals once at the end. Memory is
+the histogram's, whatever the number of values (wrk2's design).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+HDR_MAX_US = 3_600_000_000  # one hour, in microseconds
+DIGITS = 3
+
+
+def new_histogram() -> Any:
+    from hdrh.histogram import HdrHistogram
+
+    return HdrHistogram(1, HDR_MAX_US, DIGITS)
+
+
+class Recorder:
+    __slots__ = ("hist", "counts", "mask", "shift", "half_mag", "half", "n", "lo", "hi")
+
+    def __init__(self) -> None:
+        h = self.hist = new_histogram()
+        assert h.unit_magnitude == 0  # the inline arithmetic assumes a lowest trackable value of 1
+        self.counts = h.counts
+        self.mask = h.sub_bucket_mask
+        self.half_mag = h.sub_bucket_half_count_magnitude
+        self.shift = self.half_mag + 1
+        self.half = h.sub_bucket_half_count
+        self.n = 0
+        self.lo = HDR_MAX_US
+        self.hi = 0
+
+    def add(self, us: int) -> None:
+        """Record one value in µs (clamped to 1 µs … 1 h)."""
+        if us < 1:
+            us = 1
+        elif us > HDR_MAX_US:
+            us = HDR_MAX_US
+        bucket = (us | self.mask).bit_length() - self.shift
+        self.counts[((bucket + 1) << self.half_mag) + (us >> bucket) - self.half] += 1
+        self.n += 1
+        if us > self.hi:
+            self.hi = us
+        if us < self.lo:
+            self.lo = us
+
+    def histogram(self) -> Any:
+        """The HdrHistogram holding every value added (totals settled)."""
+        h = self.hist
+        if self.n:
+            h.total_count += self.n
+            h.min_value = min(h.min_value, self.lo)
+            h.max_value = max(h.max_value, self.hi)
+            self.n, self.lo, self.hi = 0, HDR_MAX_US, 0
+        return h
