@@ -53,7 +53,7 @@ def load(
     body: str | None = typer.Option(None, "--body", metavar="TEXT", help="Request body (for POST/PUT)."),
     think: str = typer.Option("0", "--think", metavar="DURATION", help="Closed model: think time between requests."),
     workers: int | None = typer.Option(
-        None, "--workers", metavar="N", help="Generator processes (default: one per core; half the cores for a loopback target)."
+        None, "--workers", metavar="N", help="Generator processes (default: one per core, half for a loopback target)."
     ),
     allow_remote: bool = typer.Option(False, "--allow-remote", help="Allow a target that is not loopback."),
     insecure: bool = typer.Option(
