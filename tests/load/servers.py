@@ -83,9 +83,7 @@ async def main(mode: str, port: int, arg: str, tls: tuple[str, str] | None = Non
     if tls is not None:  # HTTPS with this certificate and key
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(*tls)
-    server = await asyncio.start_server(
-        lambda r, w: handle(r, w, mode, arg), "127.0.0.1", port, backlog=4096, ssl=ctx
-    )
+    server = await asyncio.start_server(lambda r, w: handle(r, w, mode, arg), "127.0.0.1", port, backlog=4096, ssl=ctx)
     print("ready", flush=True)
     async with server:
         await server.serve_forever()
