@@ -128,10 +128,24 @@ class LoadConfig(_Model):
     scalability: bool = True
 
 
+class ExternalLoadConfig(_Model):
+    """Load another tool drives (JMeter, k6, Locust): its results file replaces the window's traffic."""
+
+    results: Path = Field(description="the results file (JMeter .jtl, k6 JSON/NDJSON, Locust --csv prefix)")
+    tool: Literal["jmeter", "k6", "locust"] | None = Field(None, description="none: told from the file")
+    command: str | None = Field(
+        None,
+        max_length=4096,
+        description="run this (no shell) as the window: the probes sample the servers while it loads them",
+    )
+    timeout_s: float = Field(3600.0, gt=0, le=86400, description="the command is killed after this long")
+
+
 class AuditConfig(_Model):
     duration_s: float = Field(10.0, gt=0, le=3600, description="the window between counter samples")
     probe_timeout_s: float = Field(20.0, gt=0, le=600)
     load: LoadConfig = Field(default_factory=LoadConfig)
+    external_load: ExternalLoadConfig | None = None
 
 
 class GateConfig(_Model):

@@ -46,6 +46,7 @@ def _diagnosis(logs: LogsSnapshot | None, pages: ErrorPagesSnapshot | None) -> s
 
 def _common(load: LoadResult) -> dict[str, Any]:
     return {
+        **({"source": load.source} if load.source else {}),
         "connections": load.connections,
         "requests": load.requests,
         "rps": load.rps,
@@ -154,6 +155,8 @@ def p95_latency(s: WindowSnapshot, u: UnloadedSnapshot | None) -> Outcome:
 )
 def p99_latency(s: WindowSnapshot) -> Outcome:
     load, lat = _latency(s)
+    if lat.p99 is None:
+        raise Unmeasurable(f"no p99 in {load.source or 'the load results'} (k6: add p(99) to --summary-trend-stats)")
     return measured(lat.p99, low_confidence=_low(load), max_ms=lat.max, **_common(load))
 
 

@@ -14,7 +14,17 @@ from typing import Any
 import typer
 
 from perfscore import __version__
-from perfscore.cli import audit_cmd, compare_cmd, history_cmd, load_cmd, rubric_cmd, schema_cmd, score_cmd, ui
+from perfscore.cli import (
+    audit_cmd,
+    compare_cmd,
+    history_cmd,
+    import_cmd,
+    load_cmd,
+    rubric_cmd,
+    schema_cmd,
+    score_cmd,
+    ui,
+)
 from perfscore.errors import ExitCode, Interrupted, PerfscoreError, pending_signals
 
 app = typer.Typer(
@@ -53,6 +63,7 @@ audit_cmd.register(app)
 score_cmd.register(app)
 compare_cmd.register(app)
 load_cmd.register(app)
+import_cmd.register(app)
 history_cmd.register(app)
 rubric_cmd.register(app)
 schema_cmd.register(app)

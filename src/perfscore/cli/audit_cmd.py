@@ -69,6 +69,21 @@ def audit(
         help="SQLite history to append this audit to (default: gate.history, else the one 'perfscore history' reads).",
     ),
     no_history: bool = typer.Option(False, "--no-history", help="Do not record this audit in the history."),
+    load_results: Path | None = typer.Option(
+        None,
+        "--load-results",
+        metavar="FILE",
+        help="Another tool's results (JMeter .jtl, k6 JSON, Locust --csv prefix) in place of perfscore's traffic.",
+    ),
+    load_tool: str | None = typer.Option(
+        None, "--load-tool", metavar="jmeter|k6|locust", help="Which tool wrote --load-results (default: guessed)."
+    ),
+    load_command: str | None = typer.Option(
+        None,
+        "--load-command",
+        metavar="CMD",
+        help="Run this (no shell) as the window; it writes --load-results while the probes sample the servers.",
+    ),
     runs: int = typer.Option(1, "--runs", metavar="N", min=1, max=20, help="Repeat the collection N times."),
     aggregate: str = typer.Option(
         "median", "--aggregate", metavar="median|best|worst", help="Which of the runs to keep: median, best, worst."
@@ -108,6 +123,7 @@ def audit(
     cfg = with_overrides(cfg, url=url, mysql=mysql, redis=redis, processes=process or None, duration=window)
     if insecure:
         cfg = cfg.model_copy(update={"target": cfg.target.model_copy(update={"insecure_tls": True})})
+    cfg = _external_load(cfg, load_results, load_tool, load_command)
     tls.configure(cfg.target.insecure_tls)
     unknown = set(cfg.gate.categories) - set(rub.categories)
     if unknown:
@@ -177,6 +193,42 @@ def say(line: str) -> None:
     from perfscore.sanitize import clean
 
     _stderr().print(f"[dim]perfscore:[/dim] {escape(clean(line, oneline=True))}")
+
+
+def _external_load(cfg: Config, results: Path | None, tool: str | None, command: str | None) -> Config:
+    """--load-results / --load-tool / --load-command over the config's audit.external_load; the file checked
+    now when no command will write it (a typo is exit 2 before the audit, not after its window)."""
+    from pydantic import ValidationError
+
+    from perfscore.config import ExternalLoadConfig
+    from perfscore.imports import READERS, guess_tool
+    from perfscore.imports.base import check_file
+    from perfscore.imports.locust import files_of
+
+    if results is None and (tool or command) and cfg.audit.external_load is None:
+        raise PerfscoreError("--load-tool and --load-command need --load-results FILE (the file the tool writes).")
+    ext = cfg.audit.external_load
+    if results is not None or tool or command:
+        base = ext.model_dump() if ext else {}
+        update: dict[str, object] = {"results": results.resolve()} if results is not None else {}
+        update |= {"tool": tool.lower()} if tool else {}
+        update |= {"command": command} if command else {}
+        try:
+            ext = ExternalLoadConfig.model_validate({**base, **update})
+        except ValidationError as exc:
+            raise PerfscoreError(
+                f"--load-tool {tool!r}: choose {', '.join(READERS)}."
+                if any(e["loc"] == ("tool",) for e in exc.errors())
+                else f"external load: {exc.errors()[0]['msg']}."
+            ) from None
+        cfg = cfg.model_copy(update={"audit": cfg.audit.model_copy(update={"external_load": ext})})
+    if ext is not None and not ext.command:
+        path = ext.results if ext.results.is_absolute() else cfg.base_dir / ext.results
+        if (ext.tool or guess_tool(path)) == "locust":
+            files_of(path)
+        else:
+            check_file(path, "load results")
+    return cfg
 
 
 def _collect(cfg: Config, rub: Rubric, runs: int) -> list[tuple[Result, Run]]:

@@ -90,8 +90,8 @@ class Percentiles(BaseModel):
     p50: Ms
     p90: Ms
     p95: Ms
-    p99: Ms
-    p999: Ms
+    p99: Ms | None = Field(description="None: the imported file holds no p99 (a k6 summary without p(99))")
+    p999: Ms | None = Field(description="None: the imported file holds no p99.9")
     max: Ms
 
 
@@ -147,6 +147,11 @@ class LoadResult(BaseModel):
         default_factory=list, description="HdrHistogram's percentile distribution: (ms, percentile, count up to it)"
     )
     endpoints: dict[str, EndpointResult]
-    generator: GeneratorHealth
+    generator: GeneratorHealth | None = Field(
+        description="the generator's own health; None for results imported from another tool's file"
+    )
+    source: str | None = Field(
+        None, description="where the figures come from when not perfscore's engine: the tool and its file"
+    )
     valid: bool
     notes: list[str] = Field(default_factory=list)

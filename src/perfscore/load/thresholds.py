@@ -63,7 +63,8 @@ def _actual(t: Threshold, r: LoadResult) -> float | None:
         return r.error_rate
     if r.latency_ms is None:
         return None
-    return float(getattr(r.latency_ms, t.metric))
+    value = getattr(r.latency_ms, t.metric)
+    return None if value is None else float(value)
 
 
 def evaluate(thresholds: list[Threshold], r: LoadResult) -> list[ThresholdOutcome]:

@@ -63,7 +63,7 @@ def render_terminal(
             t.add_column(col, justify="right")
         t.add_row(
             *(
-                f"{v:.2f}"
+                "—" if v is None else f"{v:.2f}"
                 for v in (overall.mean, overall.p50, overall.p90, overall.p95, overall.p99, overall.p999, overall.max)
             )
         )
@@ -78,7 +78,7 @@ def render_terminal(
                 escape(label),
                 f"{ep.requests:,}",
                 f"{ep.errors:,}",
-                *(f"{v:.2f}" if lat else "—" for v in ((lat.p50, lat.p95, lat.p99) if lat else (0, 0, 0))),
+                *("—" if v is None else f"{v:.2f}" for v in ((lat.p50, lat.p95, lat.p99) if lat else (None,) * 3)),
             )
         con.print(t)
     codes = ", ".join(f"{k}: {v:,}" for k, v in result.status_counts.items()) or "none"
@@ -88,10 +88,13 @@ def render_terminal(
         f"Resets: {result.resets:,}  Dropped arrivals: {result.dropped:,}"
     )
     g = result.generator
-    con.print(
-        f"Generator: {g.workers} process(es), CPU {g.cpu_percent:.0f}% of a core each (max), "
-        f"timer lag p99 {g.send_lag_p99_ms:.1f} ms — {'[red]SATURATED[/red]' if g.saturated else 'ok'}"
-    )
+    if g is not None:
+        con.print(
+            f"Generator: {g.workers} process(es), CPU {g.cpu_percent:.0f}% of a core each (max), "
+            f"timer lag p99 {g.send_lag_p99_ms:.1f} ms — {'[red]SATURATED[/red]' if g.saturated else 'ok'}"
+        )
+    if result.source:
+        con.print(f"Source: {escape(result.source)}")
     for note in result.notes:
         con.print(f"[yellow]note:[/yellow] {escape(note)}")
     if latency:

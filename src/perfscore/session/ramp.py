@@ -89,7 +89,7 @@ def _steps(
             p95_ms=r.latency_ms.p95 if r.latency_ms else None,
             error_rate=round(r.error_rate, 6),
             valid=r.valid,
-            generator_saturated=r.generator.saturated,
+            generator_saturated=r.generator is not None and r.generator.saturated,
             local_errors=r.local_errors,
             wall_s=round(loaded, 3),
             db_queries=q1 - q0 if q0 is not None and q1 is not None and q1 >= q0 else None,

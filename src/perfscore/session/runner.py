@@ -174,6 +174,49 @@ def _window_traffic(cfg: Config, say: Say, progress: Progress | None, counting: 
         return WindowSnapshot(error=f"load engine failed: {exc}")
 
 
+def _external_window(cfg: Config, say: Say, box: dict[str, Any]) -> WindowSnapshot:
+    """The window's load came from another tool: run its command as the window (the gatherers sample the
+    servers meanwhile), or wait the window beside a run that already ended; then read its results."""
+    import shlex
+    import subprocess
+    import sys
+
+    from perfscore.imports import guess_tool, read_results
+
+    ext = cfg.audit.external_load
+    assert ext is not None
+    path = ext.results if ext.results.is_absolute() else cfg.base_dir / ext.results
+    tool = ext.tool or guess_tool(path)
+    late = None
+    if ext.command:
+        argv = shlex.split(ext.command)
+        say(f"window: running the load command ({argv[0]}); the probes sample the servers meanwhile")
+        try:
+            # Its output goes to stderr: stdout is the report's.
+            done = subprocess.run(argv, stdout=sys.stderr, stdin=subprocess.DEVNULL, timeout=ext.timeout_s, check=False)
+        except FileNotFoundError:
+            raise PerfscoreError(f"load command {argv[0]!r} not found.") from None
+        except subprocess.TimeoutExpired:
+            say(f"window: the load command ran past {ext.timeout_s:g}s and was killed; reading what it wrote")
+        else:
+            if done.returncode:
+                say(f"window: the load command exited {done.returncode}; reading its results anyway")
+    else:
+        window_s = cfg.audit.duration_s
+        say(f"window: load from {path.name} ({tool}, a run that already ended); waiting {window_s:g}s between samples")
+        time.sleep(window_s)
+        late = (
+            "the servers' counters were sampled over perfscore's own window, not during this run "
+            "(give audit.external_load.command, or --load-command, to sample while it loads)"
+        )
+    imp = read_results(tool, [path])
+    if late:
+        imp = imp.model_copy(update={"load": imp.load.model_copy(update={"notes": [*imp.load.notes, late]})})
+    box["imported"] = imp
+    say(f"window: {imp.load.requests:,} requests from {imp.load.source} over {imp.load.duration_s:,.1f}s")
+    return WindowSnapshot(load=imp.load)
+
+
 class _Session:
     """The bookkeeping of one audit: which artifact each gatherer or phase left, and how it went."""
 
@@ -244,9 +287,22 @@ def run_audit(cfg: Config, say: Say, progress: Progress | None = None) -> Run:
             session.skip(g.name, reason)
         else:
             active.append(g)
-    session.gather(active, timeout, lambda counting: _window_traffic(cfg, say, progress, counting))
+    box: dict[str, Any] = {}
+    if cfg.audit.external_load is not None:
+        session.gather(active, timeout, lambda counting: _external_window(cfg, say, box))
+    else:
+        session.gather(active, timeout, lambda counting: _window_traffic(cfg, say, progress, counting))
     no_ramp = ramp.not_configured(cfg)
-    if no_ramp:
+    if cfg.audit.external_load is not None:
+        from perfscore.imports import ramp_of
+
+        imp = box.get("imported")
+        imported_ramp = ramp_of(imp, cfg.audit.load.slo_p95_ms, cfg.audit.load.slo_error_rate) if imp else None
+        if imported_ramp is not None:
+            session.outcome("ramp", imported_ramp, None)
+        else:
+            session.skip("ramp", "the load came from another tool, and its results hold fewer than two user levels")
+    elif no_ramp:
         session.skip("ramp", no_ramp)
     else:
         steps = cfg.audit.load.ramp

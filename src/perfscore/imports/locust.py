@@ -1,0 +1,202 @@
+"""Locust results (``locust --headless --csv PREFIX``): PREFIX_stats.csv, and PREFIX_stats_history.csv
+when it is there (the run's duration and its steps of users).
+
+Locust keeps no per-request samples in its CSVs: the figures are its own aggregates. Its response-time
+percentiles include failed requests and are bucketed (two significant digits above 100 ms), and it
+records no status codes: said in the result's notes.
+"""
+
+from __future__ import annotations
+
+import csv
+import statistics
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+
+from perfscore.artifacts.ramp import RampStep
+from perfscore.imports.base import Imported, Progress, bad, check_file, lines
+from perfscore.imports.samples import MIN_STEP_S
+from perfscore.load.model import MAX_ENDPOINTS, EndpointResult, LoadResult, Percentiles
+
+WHAT = "Locust results"
+STATS = ("Type", "Name", "Request Count", "Failure Count", "Average Response Time", "Requests/s")
+HISTORY = ("Timestamp", "User Count", "Name", "Requests/s", "Failures/s", "95%")
+MIN_STEP_ROWS = 3
+
+
+def files_of(path: Path) -> tuple[Path, Path | None]:
+    """PREFIX, PREFIX_stats.csv or PREFIX_stats_history.csv → (stats, history or None)."""
+    name = path.name
+    for suffix in ("_stats_history.csv", "_stats.csv"):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    stats = path.with_name(name + "_stats.csv")
+    history = path.with_name(name + "_stats_history.csv")
+    if not stats.exists():
+        raise bad(path, None, f"no Locust {stats.name} here (give the --csv prefix or its _stats.csv)")
+    return stats, history if history.exists() else None
+
+
+def _rows(path: Path, required: tuple[str, ...], progress: Progress | None) -> Iterator[tuple[int, dict[str, str]]]:
+    last = [0]
+
+    def text() -> Iterator[str]:
+        for n, line in lines(path, WHAT, progress):
+            last[0] = n
+            yield line
+
+    reader = csv.reader(text())
+    try:
+        header = next(reader)
+        missing = [c for c in required if c not in header]
+        if missing:
+            raise bad(path, 1, f"not a Locust CSV: no {', '.join(missing)} column")
+        for row in reader:
+            if not row:
+                continue
+            if len(row) < len(header):
+                raise bad(path, last[0], f"truncated: {len(row)} of {len(header)} fields")
+            yield last[0], dict(zip(header, row, strict=False))
+    except StopIteration:
+        raise bad(path, None, "is empty") from None
+    except csv.Error as exc:
+        raise bad(path, last[0], f"malformed CSV ({exc})") from None
+
+
+def _num(path: Path, line: int, row: dict[str, str], col: str, optional: bool = False) -> float | None:
+    text = row.get(col, "").strip()
+    if optional and text in ("", "N/A"):
+        return None
+    try:
+        v = float(text)
+    except ValueError:
+        raise bad(path, line, f"{col} {text[:30]!r} is not a number") from None
+    if not v >= 0 or v == float("inf"):
+        raise bad(path, line, f"{col} {text[:30]!r} is out of range")
+    return v
+
+
+def _percentiles(path: Path, line: int, row: dict[str, str]) -> Percentiles | None:
+    got = {c: _num(path, line, row, c, optional=True) for c in ("50%", "90%", "95%", "99%", "99.9%", "100%")}
+    mean = _num(path, line, row, "Average Response Time", optional=True)
+    if mean is None or any(got[c] is None for c in ("50%", "90%", "95%")):
+        return None
+    top = got["100%"] if got["100%"] is not None else _num(path, line, row, "Max Response Time", optional=True)
+    return Percentiles(
+        mean=round(mean, 3),
+        p50=got["50%"] or 0.0,
+        p90=got["90%"] or 0.0,
+        p95=got["95%"] or 0.0,
+        p99=got["99%"],
+        p999=got["99.9%"],
+        max=top or 0.0,
+    )
+
+
+def read(paths: list[Path], progress: Progress | None = None) -> Imported:
+    if len(paths) != 1:
+        raise bad(paths[-1], None, "give one Locust --csv prefix")
+    stats, history = files_of(paths[0])
+    check_file(stats, WHAT)
+    endpoints: dict[str, EndpointResult] = {}
+    total: tuple[int, dict[str, str]] | None = None
+    for line, row in _rows(stats, STATS, progress):
+        if row["Name"] == "Aggregated":
+            total = (line, row)
+            continue
+        if len(endpoints) >= MAX_ENDPOINTS:
+            continue
+        n, f = (int(_num(stats, line, row, c) or 0) for c in ("Request Count", "Failure Count"))
+        if f > n:
+            raise bad(stats, line, f"{f} failures of {n} requests")
+        label = f"{row['Type']} {row['Name']}".strip()
+        endpoints[label] = EndpointResult(
+            requests=n, errors=f, latency_ms=_percentiles(stats, line, row), status_counts={}
+        )
+    if total is None:
+        raise bad(stats, None, "no Aggregated row (truncated?)")
+    line, row = total
+    requests, errors = (int(_num(stats, line, row, c) or 0) for c in ("Request Count", "Failure Count"))
+    if errors > requests:
+        raise bad(stats, line, f"{errors} failures of {requests} requests")
+    rps = _num(stats, line, row, "Requests/s") or 0.0
+    steps: list[RampStep] = []
+    started = ended = None
+    users_max = 1
+    if history is not None:
+        started, ended, users_max, steps = _history(history, progress)
+    duration = (ended - started) if started is not None and ended is not None and ended > started else None
+    if duration is None:
+        duration = requests / rps if rps else 0.0
+    content = _num(stats, line, row, "Average Content Size", optional=True) or 0.0
+    load = LoadResult(
+        target="Locust locustfile",
+        model="closed",
+        connections=max(1, users_max),
+        rate=None,
+        duration_s=round(duration, 3),
+        requests=requests,
+        errors=errors,
+        error_rate=errors / requests if requests else 1.0,
+        rps=round(rps, 1),
+        latency_ms=_percentiles(stats, line, row),
+        status_counts={},
+        timeouts=0,
+        connect_errors=0,
+        resets=0,
+        dropped=0,
+        bytes_read=int(content * requests),
+        endpoints=endpoints,
+        generator=None,
+        source=f"Locust CSV {stats.name}" + (f" + {history.name}" if history else ""),
+        valid=True,
+        notes=[
+            "Locust's percentiles include failed requests and are rounded (two significant digits above 100 ms); "
+            "its CSVs record no status codes"
+        ],
+    )
+    return Imported(
+        tool="locust",
+        files=[str(p) for p in (stats, history) if p is not None],
+        load=load,
+        steps=steps,
+        started_at=started,
+        ended_at=ended,
+    )
+
+
+def _history(path: Path, progress: Progress | None) -> tuple[float | None, float | None, int, list[RampStep]]:
+    by_users: dict[int, list[tuple[float, float, float, float | None]]] = defaultdict(list)
+    first = last = None
+    users_max = 1
+    for line, row in _rows(path, HISTORY, progress):
+        if row["Name"] != "Aggregated":
+            continue
+        t = _num(path, line, row, "Timestamp") or 0.0
+        users = int(_num(path, line, row, "User Count") or 0)
+        first = t if first is None else min(first, t)
+        last = t if last is None else max(last, t)
+        users_max = max(users_max, users)
+        rps, fps = (_num(path, line, row, c) or 0.0 for c in ("Requests/s", "Failures/s"))
+        if users > 0 and rps > 0:
+            by_users[users].append((t, rps, fps, _num(path, line, row, "95%", optional=True)))
+    steps = []
+    for users, rows in sorted(by_users.items()):
+        # Locust's current figures are over a rolling window of the last seconds: the level's later half.
+        rows = rows[len(rows) // 2 :] if len(rows) >= 2 * MIN_STEP_ROWS else rows
+        span = rows[-1][0] - rows[0][0]
+        if len(rows) < MIN_STEP_ROWS or span < MIN_STEP_S:
+            continue
+        p95s = [r[3] for r in rows if r[3] is not None]
+        steps.append(
+            RampStep(
+                concurrency=users,
+                rps=round(statistics.median(r[1] for r in rows), 1),
+                p95_ms=statistics.median(p95s) if p95s else None,
+                error_rate=round(min(1.0, sum(r[2] for r in rows) / sum(r[1] for r in rows)), 6),
+                wall_s=round(span, 3),
+            )
+        )
+    return first, last, users_max, steps if len(steps) >= 2 else []
