@@ -20,7 +20,11 @@ from perfscore.imports import guess_tool, read_results
 from tests.conftest import assert_clean_error, perfscore
 
 FIXTURES = Path(__file__).parent / "fixtures"
-HEADER = "timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,bytes,grpThreads,allThreads,URL,Latency"
+HEADER = (
+    "timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,bytes,grpThreads,allThreads,"
+    "URL,Latency"
+)
+LOCUST_HEADER = "Type,Name,Request Count,Failure Count,Average Response Time,Requests/s\n"
 
 
 def samples() -> list[tuple[int, int, str, str, bool, int]]:
@@ -190,17 +194,13 @@ BAD: list[tuple[str, str, Any, str]] = [
     (
         "locust",
         "y",
-        lambda p: p.with_name("y_stats.csv").write_text(
-            "Type,Name,Request Count,Failure Count,Average Response Time,Requests/s\nGET,/a,10,1,5,2\n"
-        ),
+        lambda p: p.with_name("y_stats.csv").write_text(LOCUST_HEADER + "GET,/a,10,1,5,2\n"),
         "no Aggregated row",
     ),
     (
         "locust",
         "z",
-        lambda p: p.with_name("z_stats.csv").write_text(
-            "Type,Name,Request Count,Failure Count,Average Response Time,Requests/s\nGET,/a,10,11,5,2\n,Aggregated,10,0,5,2\n"
-        ),
+        lambda p: p.with_name("z_stats.csv").write_text(LOCUST_HEADER + "GET,/a,10,11,5,2\n,Aggregated,10,0,5,2\n"),
         "z_stats.csv:2: 11 failures of 10",
     ),
 ]
