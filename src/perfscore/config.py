@@ -126,6 +126,9 @@ class LoadConfig(_Model):
     )
     step_s: float = Field(2.0, gt=0, le=60)
     scalability: bool = True
+    engine: Literal["builtin", "locust"] = Field("builtin", description="locust: a Locust master and workers")
+    locust_workers: int = Field(2, ge=0, le=256, description="engine locust: local workers to start")
+    locust_remote: int = Field(0, ge=0, le=10_000, description="engine locust: workers to wait for from other hosts")
 
 
 class ExternalLoadConfig(_Model):

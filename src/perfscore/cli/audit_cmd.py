@@ -69,6 +69,9 @@ def audit(
         help="SQLite history to append this audit to (default: gate.history, else the one 'perfscore history' reads).",
     ),
     no_history: bool = typer.Option(False, "--no-history", help="Do not record this audit in the history."),
+    engine: str | None = typer.Option(
+        None, "--engine", metavar="builtin|locust", help="Load engine for the window and ramp (audit.load.engine)."
+    ),
     load_results: Path | None = typer.Option(
         None,
         "--load-results",
@@ -124,6 +127,18 @@ def audit(
     if insecure:
         cfg = cfg.model_copy(update={"target": cfg.target.model_copy(update={"insecure_tls": True})})
     cfg = _external_load(cfg, load_results, load_tool, load_command)
+    if engine is not None:
+        if engine not in ("builtin", "locust"):
+            raise PerfscoreError(f"unknown engine {engine!r}; choose builtin or locust.")
+        cfg = cfg.model_copy(
+            update={
+                "audit": cfg.audit.model_copy(update={"load": cfg.audit.load.model_copy(update={"engine": engine})})
+            }
+        )
+    if cfg.audit.load.engine == "locust":
+        from perfscore.load.locust_engine import locust_command
+
+        locust_command()
     tls.configure(cfg.target.insecure_tls)
     unknown = set(cfg.gate.categories) - set(rub.categories)
     if unknown:

@@ -55,6 +55,15 @@ def load(
     workers: int | None = typer.Option(
         None, "--workers", metavar="N", help="Generator processes (default: one per core, half for a loopback target)."
     ),
+    engine: str = typer.Option(
+        "builtin", "--engine", metavar="builtin|locust", help="Load engine: perfscore's own, or a Locust cluster."
+    ),
+    locust_workers: int = typer.Option(
+        2, "--locust-workers", metavar="N", help="--engine locust: local workers to start (0: remote ones only)."
+    ),
+    locust_remote: int = typer.Option(
+        0, "--locust-remote", metavar="N", help="--engine locust: workers to wait for from other hosts."
+    ),
     allow_remote: bool = typer.Option(False, "--allow-remote", help="Allow a target that is not loopback."),
     insecure: bool = typer.Option(
         False, "-k", "--insecure", help="https://: do not verify the server's certificate (as curl -k)."
@@ -87,6 +96,16 @@ def load(
 
     if fmt not in ("terminal", "json"):
         raise PerfscoreError(f"unknown format {fmt!r}; choose terminal or json.")
+    if engine not in ("builtin", "locust"):
+        raise PerfscoreError(f"unknown engine {engine!r}; choose builtin or locust.")
+    if engine == "locust":
+        from perfscore.load.locust_engine import locust_command
+
+        locust_command()  # installed? (exit 2 with the install line, before anything is sent)
+        if requests is not None:
+            raise PerfscoreError("-n is not supported with --engine locust (Locust runs for a duration); use -d.")
+        if not 0 <= locust_workers <= 256 or not 0 <= locust_remote <= 10_000 or locust_workers + locust_remote < 1:
+            raise PerfscoreError("--locust-workers and --locust-remote: at least one worker in all, 256 local at most.")
     if output is not None:
         from perfscore.files import check_writable
 
@@ -170,8 +189,20 @@ def load(
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         raise PerfscoreError(f"invalid load options: {problems}") from None
 
-    progress = None if ui.STATE.quiet else _progress(spec)
-    result = run_load(spec, progress).model_copy(update={"url": base})
+    progress = None if ui.STATE.quiet or engine == "locust" else _progress(spec)
+    if engine == "locust":
+        from perfscore.load.locust_engine import run_locust
+
+        if not ui.STATE.quiet:
+            sys.stderr.write(
+                f"perfscore: Locust master + {locust_workers + locust_remote} worker(s), {connections} users, "
+                f"{duration_s:g}s\n"
+            )
+        result = run_locust(spec, workers=locust_workers, remote_workers=locust_remote, say=_stderr_line)[0].model_copy(
+            update={"url": base}
+        )
+    else:
+        result = run_load(spec, progress).model_copy(update={"url": base})
     if progress is not None and sys.stderr.isatty():
         sys.stderr.write("\n")
     outcomes = evaluate(thresholds, result)
@@ -199,6 +230,10 @@ def load(
     if failed:
         sys.stderr.write(f"perfscore: {failed}\n")
         raise typer.Exit(int(ExitCode.GATE_FAILED))
+
+
+def _stderr_line(line: str) -> None:
+    sys.stderr.write(f"perfscore: {line}\n")
 
 
 def default_workers(host: str, connections: int) -> int:

@@ -9,8 +9,9 @@ records no status codes: said in the result's notes.
 from __future__ import annotations
 
 import csv
+import re
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -127,9 +128,12 @@ def read(paths: list[Path], progress: Progress | None = None) -> Imported:
     users_max = 1
     if history is not None:
         started, ended, users_max, steps = _history(history, progress)
-    duration = (ended - started) if started is not None and ended is not None and ended > started else None
+    # Locust's Requests/s is over the whole run, its first request to its last: the duration it implies is
+    # closer than the history's whole-second time stamps.
+    duration = requests / rps if rps else None
     if duration is None:
-        duration = requests / rps if rps else 0.0
+        duration = (ended - started) if started is not None and ended is not None and ended > started else 0.0
+    status, kinds = _failures(stats.with_name(stats.name.replace("_stats.csv", "_failures.csv")), progress)
     content = _num(stats, line, row, "Average Content Size", optional=True) or 0.0
     load = LoadResult(
         target="Locust locustfile",
@@ -142,10 +146,10 @@ def read(paths: list[Path], progress: Progress | None = None) -> Imported:
         error_rate=errors / requests if requests else 1.0,
         rps=round(rps, 1),
         latency_ms=_percentiles(stats, line, row),
-        status_counts={},
-        timeouts=0,
-        connect_errors=0,
-        resets=0,
+        status_counts=dict(sorted(status.items())),
+        timeouts=kinds["timeout"],
+        connect_errors=kinds["connect"],
+        resets=kinds["reset"],
         dropped=0,
         bytes_read=int(content * requests),
         endpoints=endpoints,
@@ -154,7 +158,7 @@ def read(paths: list[Path], progress: Progress | None = None) -> Imported:
         valid=True,
         notes=[
             "Locust's percentiles include failed requests and are rounded (two significant digits above 100 ms); "
-            "its CSVs record no status codes"
+            "its CSVs record statuses only of failures (from its _failures.csv)"
         ],
     )
     return Imported(
@@ -165,6 +169,30 @@ def read(paths: list[Path], progress: Progress | None = None) -> Imported:
         started_at=started,
         ended_at=ended,
     )
+
+
+_CODE = re.compile(r"(?:HTTP |code=|\(')([1-5]\d\d)\b")
+
+
+def _failures(path: Path, progress: Progress | None) -> tuple[Counter[str], Counter[str]]:
+    """PREFIX_failures.csv: the statuses of failed requests, and the failures that had none, by kind."""
+    status: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
+    if not path.exists():
+        return status, kinds
+    for line, row in _rows(path, ("Error", "Occurrences"), progress):
+        n = int(_num(path, line, row, "Occurrences") or 0)
+        error = row["Error"]
+        code = _CODE.search(error)
+        if code:
+            status[code.group(1)] += n
+        elif "timeout" in error.lower() or "timed out" in error.lower():
+            kinds["timeout"] += n
+        elif "reset" in error.lower():
+            kinds["reset"] += n
+        else:
+            kinds["connect"] += n
+    return status, kinds
 
 
 def _history(path: Path, progress: Progress | None) -> tuple[float | None, float | None, int, list[RampStep]]:

@@ -45,6 +45,8 @@ def run_ramp(
         raise ProbeUnavailable(exc.message) from None
     load = cfg.audit.load
     snap = RampSnapshot(slo_p95_ms=load.slo_p95_ms, slo_error_rate=load.slo_error_rate)
+    if load.engine == "locust":
+        return snap.model_copy(update={"steps": _locust_steps(cfg, say)})
     db = MySQLGatherer(GatherContext(config=cfg, base_dir=cfg.base_dir, window_s=0.0)) if cfg.mysql else None
     try:
         steps = _steps(cfg, snap, db, run_load, metered=app_is_here(cfg), say=say, stop=stop)
@@ -52,6 +54,32 @@ def run_ramp(
         if db is not None:
             db.close()
     return snap.model_copy(update={"steps": steps})
+
+
+LOCUST_STEP_S = 5.0  # Locust's history has a row a second, its current figures a rolling window: longer steps
+
+
+def _locust_steps(cfg: Config, say: Callable[[str], None] | None) -> list[RampStep]:
+    """The ramp as one Locust run with a load shape (every step, no early stop: the shape is fixed)."""
+    from perfscore.load.locust_engine import run_locust
+
+    load = cfg.audit.load
+    levels = sorted(set(load.ramp))
+    step_s = max(load.step_s, LOCUST_STEP_S)
+    if say is not None:
+        say(f"ramp: a Locust load shape of {len(levels)} steps of {step_s:g}s")
+    spec = load_spec(cfg, connections=max(levels), duration_s=step_s)
+    try:
+        _, steps = run_locust(
+            spec,
+            workers=load.locust_workers,
+            remote_workers=load.locust_remote,
+            steps=[(c, step_s) for c in levels],
+            say=say,
+        )
+    except PerfscoreError as exc:
+        raise ProbeUnavailable(f"Locust: {exc.message}") from None
+    return steps
 
 
 def _steps(

@@ -168,10 +168,18 @@ def _window_traffic(cfg: Config, say: Say, progress: Progress | None, counting: 
         spec = load_spec(cfg, connections=users, duration_s=window_s, warmup_s=0.5, rate=rate)
         meter = HostMeter()
         started = app_is_here(cfg) and meter.start()  # another host's app: this CPU is not its CPU
-        load = run_load(spec, progress)
+        lc = cfg.audit.load
+        if lc.engine == "locust":
+            from perfscore.load.locust_engine import run_locust
+
+            load = run_locust(spec, workers=lc.locust_workers, remote_workers=lc.locust_remote, say=say)[0]
+        else:
+            load = run_load(spec, progress)
         return WindowSnapshot(load=load, host=meter.stop() if started else None)
     except (RuntimeError, ValueError) as exc:
         return WindowSnapshot(error=f"load engine failed: {exc}")
+    except PerfscoreError as exc:  # the Locust cluster failed
+        return WindowSnapshot(error=f"load engine failed: {exc.message}")
 
 
 def _external_window(cfg: Config, say: Say, box: dict[str, Any]) -> WindowSnapshot:
