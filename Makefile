@@ -39,10 +39,13 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/mypy --strict --scripts-are-modules stack/stackctl
 
-# Headless Chromium renders the HTML report in a test (Debian's package).
+# Debian's packages some tests drive: headless Chromium renders the HTML report; JMeter (and javac for
+# its shim, tests/imports/fixtures/JMeterShim.java) writes results the import tests score.
+TEST_DEBS := chromium jmeter openjdk-17-jdk-headless
 test-deps:
-	@command -v chromium >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive \
-		apt-get install -y -q chromium; } || { echo "cannot install chromium" >&2; exit 1; }
+	@missing=""; for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	[ -z "$$missing" ] || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; } \
+		|| { echo "cannot install$$missing" >&2; exit 1; }
 
 pytest: $(STAMP) stack-up test-deps
 	$(BIN)/pytest -q $(PYTEST_ARGS)
