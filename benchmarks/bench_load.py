@@ -2,7 +2,8 @@
 
 Starts its own nginx (one worker process, access log off, a 1 KiB static file) on two free loopback
 ports, plain HTTP and HTTPS with a self-signed certificate generated here, then runs wrk and
-`perfscore load` alternately (ROUNDS times each, the median kept) at 64 and 1,000 connections over
+`perfscore load` alternately (ROUNDS times each, the median kept; the first tool alternates; a run with
+any error or an invalid perfscore run stops the benchmark) at 64 and 1,000 connections over
 HTTP and at 64 over HTTPS (wrk with -t2, its usual; perfscore with its default number of processes:
 half the cores for a loopback target). For each tool it prints requests/s and CPU-µs per request: the
 CPU of the whole process tree (user + system, from getrusage of the finished child, perfscore's
@@ -112,6 +113,8 @@ def run_wrk(url: str, connections: int, seconds: int) -> tuple[float, float]:
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     total = re.search(r"(\d+) requests in", out)
     assert rps and total, out
+    if "Non-2xx" in out or "Socket errors" in out:  # a rate of failures is no rate to compare
+        sys.exit(f"wrk saw errors against {url}:\n{out}")
     return float(rps.group(1)), cpu / int(total.group(1)) * 1e6
 
 
@@ -131,15 +134,21 @@ def run_perfscore(url: str, connections: int, seconds: int, env: dict[str, str])
     if out.returncode not in (0, 1):
         sys.exit(f"perfscore load failed ({out.returncode}): {out.stderr.strip()}")
     result = json.loads(out.stdout)
+    if result["errors"] or not result["valid"]:
+        sys.exit(f"perfscore load saw {result['errors']} errors (valid: {result['valid']}): {result['notes']}")
     return float(result["rps"]), cpu / max(1, int(result["requests"])) * 1e6, int(result["generator"]["workers"])
 
 
 def compare(name: str, url: str, connections: int, seconds: int, rounds: int, env: dict[str, str]) -> None:
     wrk: list[tuple[float, float]] = []
     ours: list[tuple[float, float, int]] = []
-    for i in range(rounds):
-        wrk.append(run_wrk(url, connections, seconds))
-        ours.append(run_perfscore(url, connections, seconds, env))
+    for i in range(rounds):  # alternating, and which goes first alternates too
+        if i % 2:
+            ours.append(run_perfscore(url, connections, seconds, env))
+            wrk.append(run_wrk(url, connections, seconds))
+        else:
+            wrk.append(run_wrk(url, connections, seconds))
+            ours.append(run_perfscore(url, connections, seconds, env))
         print(
             f"  {name} -c {connections} round {i + 1}: wrk {wrk[-1][0]:,.0f} req/s ({wrk[-1][1]:.1f} CPU-µs/req), "
             f"perfscore ({ours[-1][2]} process) {ours[-1][0]:,.0f} req/s ({ours[-1][1]:.1f} CPU-µs/req)",

@@ -37,13 +37,22 @@ def explain(exc: ssl.SSLError, where: str) -> str:
     """One sentence for a failed handshake, naming the way out."""
     if isinstance(exc, ssl.SSLCertVerificationError):
         why = (exc.verify_message or exc.reason or "not trusted").rstrip(".")
+        fix = "point SSL_CERT_FILE at its CA"
+        if "local issuer" in why:
+            fix = "make the server send its intermediate certificates, or point SSL_CERT_FILE at its CA"
         return (
-            f"the TLS certificate of {where} is not trusted ({why}); pass --insecure (in a config: "
-            "target.insecure_tls: true) to skip verification, or point SSL_CERT_FILE at its CA"
+            f"the TLS certificate of {where} is not trusted ({why}); {fix}, or pass --insecure (in a config: "
+            "target.insecure_tls: true) to skip verification"
         )
-    reason = str(exc.reason or "")
+    reason = str(getattr(exc, "reason", None) or "") or str(exc)
     if any(marker in reason for marker in NOT_TLS):
         return f"{where} does not speak TLS (a plain-HTTP server behind an https:// URL?)"
+    if "NO_APPLICATION_PROTOCOL" in reason.upper() or "no application protocol" in reason:
+        return f"{where} speaks only HTTP/2 (its TLS refused ALPN http/1.1); perfscore speaks HTTP/1.1"
+    if "PROTOCOL_VERSION" in reason.upper() or "UNSUPPORTED_PROTOCOL" in reason.upper():
+        return f"{where} offers only TLS versions older than 1.2, which perfscore does not speak"
+    if "EXCESSIVE_MESSAGE_SIZE" in reason.upper():
+        return f"{where} sent a certificate chain too large to accept"
     if isinstance(exc, ssl.SSLEOFError | ssl.SSLZeroReturnError):
         return f"{where} closed the connection during the TLS handshake"
     return f"the TLS handshake with {where} failed ({reason or type(exc).__name__})"

@@ -7,6 +7,7 @@ Modes: ``delay MS`` (every answer after MS ms), ``fail FRACTION`` (every
 n-th answer is a 500, so the fraction is exact), ``stall PERIOD_MS:STALL_MS``
 (the server stops answering for STALL_MS every PERIOD_MS), ``garbage``
 (answers something that is not HTTP), ``silent`` (accepts and never answers).
+``idleclose MS`` (closes a keep-alive connection idle for MS ms, as nginx's keepalive_timeout does).
 ``--tls CERT KEY`` serves the mode over HTTPS.
 """
 
@@ -27,9 +28,17 @@ class State:
 
 
 async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, mode: str, arg: str) -> None:
+    served = 0
     try:
         while True:
-            head = await reader.readuntil(b"\r\n\r\n")
+            if mode == "idleclose" and served:  # nginx's keepalive_timeout: an idle connection is closed
+                try:
+                    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), float(arg) / 1000)
+                except TimeoutError:
+                    return
+            else:
+                head = await reader.readuntil(b"\r\n\r\n")
+            served += 1
             if b"content-length:" in head.lower():
                 n = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
                 await reader.readexactly(n)
@@ -69,6 +78,8 @@ async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, mod
                 await writer.drain()
                 writer.close()
                 return
+            elif mode == "idleclose":
+                writer.write(OK)
             elif mode == "silent":
                 await asyncio.sleep(3600)
             await writer.drain()

@@ -77,3 +77,26 @@ def test_progress_in_ci_is_plain_periodic_lines(server: Callable[[str, str], int
     lines = [line for line in res.err.splitlines() if "responses," in line]
     assert lines and all(line.startswith("perfscore: ") and "s left)" in line for line in lines)
     assert "\r" not in res.err and "\x1b[K" not in res.err
+
+
+def test_a_keep_alive_connection_closed_while_idle_is_retried_not_an_error(server: Callable[[str, str], int]) -> None:
+    """The server closes connections idle for 100 ms and the users think 100 ms: requests race the close.
+    Like curl and Go's client (hey, k6), the engine resends an idempotent request a reused connection lost
+    before any byte of its answer; before, 40 % of such requests were counted as server resets."""
+    port = server("idleclose", "100")
+    res = perfscore("load", f"http://127.0.0.1:{port}/", "-d", "3s", "--think", "100ms", "-c", "16", "-f", "json")
+    assert res.code == 0, res.err
+    r = json.loads(res.out)
+    assert r["requests"] > 200 and r["resets"] == 0 and r["errors"] == 0, r
+    post = perfscore(
+        "load", f"http://127.0.0.1:{port}/", "-m", "POST", "--body", "x", "-d", "2s", "--think", "100ms", "-c", "16",
+        "-f", "json",
+    )  # fmt: skip
+    assert json.loads(post.out)["resets"] > 0  # a POST is never resent: its losses stay errors
+
+
+def test_errors_threshold_as_a_bare_number_of_one_or_more_is_refused() -> None:
+    from tests.conftest import assert_clean_error as refused
+
+    res = perfscore("load", "http://127.0.0.1:9/", "--threshold", "errors<1")
+    refused(res, 2, "errors is a ratio from 0 to 1", "errors<1%")

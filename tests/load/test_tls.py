@@ -106,3 +106,25 @@ def test_audit_probes_and_traffic_over_https(server: Server, certs: dict[str, tu
     metrics = {m["id"]: m for c in json.loads(res.out)["categories"] for m in c["metrics"]}
     p95 = metrics["http.p95_latency"]  # the window's traffic, over TLS
     assert p95["status"] == "measured" and p95["value"] < 600, p95
+
+
+def test_audit_says_a_scheme_or_certificate_problem_once(server: Server, certs: dict[str, tuple[Path, Path]]) -> None:
+    port = server("delay", "0", tls=certs["good"])
+    res = perfscore("audit", "--url", f"http://127.0.0.1:{port}", "-d", "2s", "--no-history")
+    assert_clean_error(res, 3, "speaks TLS: use an https:// URL")
+    assert "Performance score" not in res.out  # not scored on the 400 pages of the wrong scheme
+    res = perfscore("audit", "--url", f"https://localhost:{port}", "-d", "2s", "--no-history")
+    assert_clean_error(res, 3, "not trusted")
+    assert (res.out + res.err).count("not trusted") == 1
+
+
+def test_tls_failures_are_explained() -> None:
+    import ssl
+
+    from perfscore.tls import explain
+
+    h2 = ssl.SSLError(1, "[SSL: TLSV1_ALERT_NO_APPLICATION_PROTOCOL] tlsv1 alert no application protocol")
+    assert "speaks only HTTP/2" in explain(h2, "h:1")
+    old = ssl.SSLError(1, "[SSL: TLSV1_ALERT_PROTOCOL_VERSION] tlsv1 alert protocol version")
+    old.reason = "TLSV1_ALERT_PROTOCOL_VERSION"
+    assert "older than 1.2" in explain(old, "h:1")

@@ -148,6 +148,12 @@ def audit(
             f"nothing to audit: give --config (or put a {DISCOVERED} here), or at least one of --url, --mysql, --redis."
         )
 
+    if cfg.target.base_url and cfg.audit.external_load is None:
+        from perfscore.load.target import check_scheme, parse_url
+
+        # An untrusted certificate or the wrong scheme fails every HTTP probe the same way: say it once.
+        u = parse_url(cfg.target.base_url)
+        check_scheme(u.host, u.port, u.host_header, u.tls, cfg.target.insecure_tls)
     collected = _collect(cfg, rub, runs)
     result, run = select(collected, aggregate)  # narrowed to an Aggregate by the check above
     if runs > 1:

@@ -205,6 +205,10 @@ def load(
         result = run_load(spec, progress).model_copy(update={"url": base})
     if progress is not None and sys.stderr.isatty():
         sys.stderr.write("\n")
+    if requests is not None and result.requests < requests:
+        result = result.model_copy(
+            update={"notes": [*result.notes, f"-n {requests:,} not reached: the -d {duration_s:g}s cap ended the run"]}
+        )
     outcomes = evaluate(thresholds, result)
     text = (
         render_json(result, outcomes)

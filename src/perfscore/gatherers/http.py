@@ -109,6 +109,8 @@ def fetch(
         body = _decoded(data, merged.get("content-encoding", ""))
         return Response(url, resp.status, merged, body, ttfb * 1000, total * 1000, wire_bytes=len(data))
     except (OSError, http.client.HTTPException) as exc:
+        if time.perf_counter() - t0 >= timeout:  # the deadline shut the socket: a hang, not a reset
+            raise ProbeUnavailable(f"{url}: timeout: no answer in {timeout:g}s") from None
         raise ProbeUnavailable(f"{url}: {reason_of(exc)}") from None
     except (UnicodeError, ValueError) as exc:  # a path or header http.client cannot send as is
         raise ProbeUnavailable(f"{url}: cannot be requested ({type(exc).__name__})") from None

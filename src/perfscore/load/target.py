@@ -46,19 +46,49 @@ def is_loopback(host: str) -> bool:
     return bool(infos) and all(ipaddress.ip_address(str(i[4][0]).split("%")[0]).is_loopback for i in infos)
 
 
+class SchemeProblem(PerfscoreError):
+    """The URL's scheme does not fit the server: a TLS handshake that fails, or the wrong one of http/https."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, ExitCode.UNREACHABLE)
+
+
 def check_target(
     host: str, port: int, host_header: str, allow_remote: bool, tls: bool = False, insecure: bool = False,
     timeout: float = 3.0,
 ) -> None:  # fmt: skip
     """Refuse a remote target unless allowed; fail clearly if it does not answer HTTP (over TLS if asked)."""
-    from perfscore.tls import client_context, explain
-
     if not allow_remote and not is_loopback(host):
         raise PerfscoreError(
             f"{host} is not a loopback address. Load tests target this machine only unless you pass "
             "--allow-remote (and own the target)."
         )
-    where = f"{host}:{port}"
+    first = _first_answer(host, port, host_header, tls, insecure, timeout)
+    if not first.startswith(b"HTTP/1."):
+        said = f"it answered {first[:12]!r}" if first else "it closed the connection without an answer"
+        raise PerfscoreError(f"{_where(host, port)} does not speak HTTP/1.x ({said}).", ExitCode.UNREACHABLE)
+
+
+def check_scheme(host: str, port: int, host_header: str, tls: bool, insecure: bool, timeout: float = 3.0) -> None:
+    """For an audit: raise SchemeProblem when the scheme does not fit the server (every probe would fail the
+    same way); a server that does not answer at all is left to the probes to report."""
+    try:
+        _first_answer(host, port, host_header, tls, insecure, timeout)
+    except SchemeProblem:
+        raise
+    except PerfscoreError:
+        return
+
+
+def _where(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _first_answer(host: str, port: int, host_header: str, tls: bool, insecure: bool, timeout: float) -> bytes:
+    """The first bytes of the answer to a GET / (over TLS if ``tls``)."""
+    from perfscore.tls import client_context, explain
+
+    where = _where(host, port)
     phase = "connect"
     try:
         with socket.create_connection((host, port), timeout=timeout) as raw:
@@ -73,21 +103,21 @@ def check_target(
             first = s.recv(512)
     except TimeoutError:
         if phase == "handshake":
-            said = "did not answer the TLS handshake (a plain-HTTP server behind an https:// URL?)"
-        else:
-            said = "sent nothing" if phase == "request" else "did not accept the connection"
+            raise SchemeProblem(
+                f"{where} did not answer the TLS handshake within {timeout:g}s (a plain-HTTP server behind an "
+                "https:// URL?)."
+            ) from None
+        said = "sent nothing" if phase == "request" else "did not accept the connection"
         raise PerfscoreError(f"{where} {said} within {timeout:g}s.", ExitCode.UNREACHABLE) from None
     except ssl.SSLError as exc:
-        raise PerfscoreError(explain(exc, where) + ".", ExitCode.UNREACHABLE) from None
+        raise SchemeProblem(explain(exc, where) + ".") from None
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise PerfscoreError(f"cannot connect to {where}: {reason}.", ExitCode.UNREACHABLE) from None
     if not tls and (b"HTTPS port" in first or first[:1] in (b"\x15", b"\x16") or not first and _speaks_tls(host, port)):
         # nginx's answer to plain HTTP on its TLS port; a TLS alert or handshake record; a silent close
-        raise PerfscoreError(f"{where} speaks TLS: use an https:// URL.", ExitCode.UNREACHABLE)
-    if not first.startswith(b"HTTP/1."):
-        said = f"it answered {first[:12]!r}" if first else "it closed the connection without an answer"
-        raise PerfscoreError(f"{where} does not speak HTTP/1.x ({said}).", ExitCode.UNREACHABLE)
+        raise SchemeProblem(f"{where} speaks TLS: use an https:// URL.")
+    return first
 
 
 def _speaks_tls(host: str, port: int, timeout: float = 3.0) -> bool:

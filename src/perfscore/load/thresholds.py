@@ -53,6 +53,12 @@ def parse_threshold(text: str) -> Threshold:
         raise PerfscoreError(f"--threshold {text!r}: {metric} is not in ms.")
     if not math.isfinite(limit):
         raise PerfscoreError(f"--threshold {text!r}: the limit must be a number.")
+    if metric == "errors" and unit != "%" and limit >= 1:
+        # 'errors<1' read as a ratio passes at 99 % errors: a gate that lies. Say which was meant.
+        raise PerfscoreError(
+            f"--threshold {text!r}: errors is a ratio from 0 to 1; write a percentage as {number}% "
+            f"(errors{op}{number}%) or a ratio below 1 (errors{op}{limit / 100:g})."
+        )
     return Threshold(expression=text.strip(), metric=metric, op=op, limit=limit)
 
 

@@ -58,6 +58,8 @@ def weighted_cycle(endpoints: list[Endpoint], rng: random.Random, size: int = 10
     return order
 
 
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
 # Connects that fail for want of this machine's resources: descriptors, ports, buffers.
 LOCAL_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.EADDRNOTAVAIL, errno.ENOBUFS, errno.ENOMEM})
 
@@ -244,6 +246,8 @@ class VirtualUser(ConnectionOwner):
         "backoff",
         "closed",
         "timer",
+        "served",
+        "retry",
     )
 
     def __init__(self, w: Worker, idx: int, interval: float, first_due: float) -> None:
@@ -261,6 +265,8 @@ class VirtualUser(ConnectionOwner):
         self.backoff = 0.05
         self.closed = False
         self.timer: asyncio.TimerHandle | None = None
+        self.served = 0  # responses on the current connection
+        self.retry = False  # resend the request a reused connection lost before any byte of its answer
 
     def connect(self) -> None:
         if self.w.stopping:
@@ -299,7 +305,11 @@ class VirtualUser(ConnectionOwner):
     def on_connected(self, proto: ClientProtocol) -> None:
         self.proto = proto
         self.backoff = 0.05
-        self.schedule()
+        self.served = 0
+        if self.retry:
+            self.send()
+        else:
+            self.schedule()
 
     def schedule(self) -> None:
         w = self.w
@@ -330,6 +340,15 @@ class VirtualUser(ConnectionOwner):
         w = self.w
         proto = self.proto
         if w.stopping or proto is None or proto.transport is None:
+            return
+        if self.retry:
+            # The same request again, on a fresh connection; its latency counts from the first send, as a
+            # client that retries (curl, Go's net/http behind hey and k6) would see it.
+            self.retry = False
+            ep = self.ep
+            self.in_flight = True
+            proto.parser.head_request = w.spec.endpoints[ep].method == "HEAD"
+            proto.transport.write(build_request(w.spec, w.spec.endpoints[ep], self.cookies))
             return
         if w.max_requests is not None and perf_counter() >= w.measure_from:
             if w.sent >= w.max_requests:  # the budget is spent: this user waits for the others' answers
@@ -362,6 +381,7 @@ class VirtualUser(ConnectionOwner):
         if not self.in_flight:
             return
         self.in_flight = False
+        self.served += 1
         now = perf_counter()
         w.record(self.ep, status, now - self.sent_at, now)
         if cookies:
@@ -390,6 +410,20 @@ class VirtualUser(ConnectionOwner):
     def on_lost(self, proto: ClientProtocol, exc: Exception | None) -> None:
         if proto.parser.eof() and self.in_flight:
             pass  # a read-until-close body completed in eof()
+        parser = proto.parser
+        if (
+            self.in_flight
+            and self.served
+            and parser.state == 0
+            and not parser.buf
+            and self.w.spec.endpoints[self.ep].method in IDEMPOTENT
+            and not self.w.stopping
+        ):
+            # A reused keep-alive connection the server closed as the request went out (its idle timeout):
+            # no byte of an answer came, so the request is sent again once on a new connection (RFC 9112
+            # §9.3.1), as curl and Go's client do; not a server error.
+            self.in_flight = False
+            self.retry = True
         if self.in_flight:
             self.in_flight = False
             if not self.w.stopping:
@@ -408,6 +442,19 @@ class VirtualUser(ConnectionOwner):
             self.timer.cancel()
         if self.proto is not None and self.proto.transport is not None:
             self.proto.transport.close()
+
+
+def _shut_down(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel what is still pending (connects and TLS handshakes of thousands of users at the deadline)
+    and close the loop without a word: the run is over, their errors are no one's."""
+    loop.set_exception_handler(lambda _loop, _context: None)
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    loop.run_until_complete(asyncio.sleep(0))
+    loop.close()
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
@@ -434,14 +481,10 @@ def run_worker(
         loop.run_until_complete(asyncio.sleep(0.05))
     except RuntimeError:  # "Event loop stopped before Future completed": a signal stopped it
         worker.stop()
-        pending = asyncio.all_tasks(loop)
-        for task in pending:
-            task.cancel()
-        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         raise_if_interrupted()
         raise
     finally:
-        loop.close()
+        _shut_down(loop)
     raise_if_interrupted()
     wall = time.perf_counter() - wall0
     ru1 = resource.getrusage(resource.RUSAGE_SELF)
