@@ -72,6 +72,14 @@ class MySQLConfig(Secretive):
         False, description="send the password in clear if the server asks (PAM/LDAP) over an unencrypted connection"
     )
     connect_timeout_s: float = Field(5.0, gt=0, le=60)
+    replicas: list[ReplicaConfig] = Field(
+        default_factory=list, max_length=32, description="replicas whose lag is read (same user and password)"
+    )
+
+
+class ReplicaConfig(_Model):
+    host: str = "127.0.0.1"
+    port: int = Field(3306, ge=1, le=65535)
 
 
 class RedisConfig(Secretive):
@@ -184,11 +192,39 @@ class TargetConfig(_Model):
         return v.rstrip("/")
 
 
+class PrometheusConfig(Secretive):
+    """A Prometheus the operators already run: the truth about hosts perfscore cannot see from here."""
+
+    url: str
+    username: str | None = Field(None, description="basic auth (its password: password_env / password_file)")
+    bearer_token_env: str | None = None
+    bearer_token_file: Path | None = None
+    insecure_tls: bool = False
+    timeout_s: float = Field(5.0, gt=0, le=60)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        parts, _ = split_url(v, ("http", "https"), 9090)
+        if parts.username is not None or parts.password is not None:
+            raise ValueError("put Prometheus credentials in username/password_env or bearer_token_env, not in the url")
+        return v.rstrip("/")
+
+
+class HostConfig(_Model):
+    role: Literal["app", "database", "cache", "balancer"]
+    instance: str = Field(description="its node_exporter's instance label in Prometheus (host:port)")
+    fpm_pool: str | None = Field(None, description="app node: its PHP-FPM pool (process-exporter groupname)")
+    fpm_status: str | None = Field(None, description="app node: a path under base_url answering its FPM status (json)")
+
+
 class Config(_Model):
     target: TargetConfig = Field(default_factory=TargetConfig)
     endpoints: list[Endpoint] = Field(default_factory=list, max_length=MAX_ENDPOINTS)
     mysql: MySQLConfig | None = None
     redis: RedisConfig | None = None
+    prometheus: PrometheusConfig | None = None
+    hosts: dict[str, HostConfig] = Field(default_factory=dict, max_length=64, description="name -> role and labels")
     processes: ProcessesConfig | None = Field(default_factory=ProcessesConfig)
     monitoring: MonitoringConfig | None = Field(default_factory=MonitoringConfig)
     logs: list[Path] = Field(

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from perfscore.artifacts.assets import AssetsSnapshot
+from perfscore.artifacts.cluster import ClusterSnapshot
 from perfscore.artifacts.errors import ErrorPagesSnapshot
 from perfscore.artifacts.exposure import ExposureSnapshot
 from perfscore.artifacts.http import HttpAnswer
@@ -44,6 +45,7 @@ class Artifacts(BaseModel):
     unloaded: UnloadedSnapshot | None = None
     window: WindowSnapshot | None = None
     ramp: RampSnapshot | None = None
+    cluster: ClusterSnapshot | None = None
 
 
 ARTIFACT_NAMES: tuple[str, ...] = tuple(Artifacts.model_fields)
@@ -52,6 +54,7 @@ __all__ = [
     "ARTIFACT_NAMES",
     "Artifacts",
     "AssetsSnapshot",
+    "ClusterSnapshot",
     "ErrorPagesSnapshot",
     "ExposureSnapshot",
     "HttpAnswer",

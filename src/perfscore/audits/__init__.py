@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from perfscore.audits import (
     assets,
+    cluster,
     errors,
     exposure,
     host,
@@ -24,6 +25,21 @@ from perfscore.audits import (
 from perfscore.audits.base import REGISTRY, AuditSpec, Outcome
 from perfscore.audits.derive import derive
 
-MODULES = (mysql, redis, memory, php, host, monitoring, assets, errors, exposure, response, unloaded, scalability, logs)
+MODULES = (
+    mysql,
+    redis,
+    memory,
+    php,
+    host,
+    monitoring,
+    assets,
+    errors,
+    exposure,
+    response,
+    unloaded,
+    scalability,
+    logs,
+    cluster,
+)
 
 __all__ = ["MODULES", "REGISTRY", "AuditSpec", "Outcome", "derive"]

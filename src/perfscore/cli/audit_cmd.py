@@ -148,6 +148,12 @@ def audit(
             f"nothing to audit: give --config (or put a {DISCOVERED} here), or at least one of --url, --mysql, --redis."
         )
 
+    if cfg.prometheus is not None:
+        from perfscore.gatherers.cluster import preflight as prometheus_preflight
+
+        warning = prometheus_preflight(cfg)  # refused credentials: exit 2 now, not 45 unavailable metrics later
+        if warning:
+            say(f"warning: {warning}")
     if cfg.target.base_url and cfg.audit.external_load is None:
         from perfscore.load.target import check_scheme, parse_url
 

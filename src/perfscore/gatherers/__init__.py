@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from perfscore.gatherers.assets import AssetsGatherer
 from perfscore.gatherers.base import GatherContext, Gatherer, ProbeUnavailable
+from perfscore.gatherers.cluster import ClusterGatherer
 from perfscore.gatherers.errors import ErrorPagesGatherer
 from perfscore.gatherers.exposure import ExposureGatherer
 from perfscore.gatherers.logs import LogsGatherer
@@ -26,6 +27,7 @@ GATHERERS: tuple[type[Gatherer], ...] = (
     ErrorPagesGatherer,
     ExposureGatherer,
     LogsGatherer,
+    ClusterGatherer,
 )
 
 __all__ = ["GATHERERS", "GatherContext", "Gatherer", "ProbeUnavailable"]

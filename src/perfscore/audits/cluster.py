@@ -1,0 +1,156 @@
+"""A stack bigger than one machine: the worst node's CPU, memory and worker RSS (from Prometheus), whether
+every app node is up and takes its share of the requests, whether the replicas keep up.
+
+With several app nodes a category is as good as its worst node: the worst is the figure, every node in the
+evidence, each figure with the PromQL that produced it (its source).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from perfscore.artifacts.cluster import ClusterSnapshot, NodeFigures, Series
+from perfscore.audits.base import Outcome, Unmeasurable, audit, measured, not_applicable
+
+MIN_NODE_REQUESTS = 50  # requests across the app nodes in the window before their balance is judged
+LAG_OK_S = 30.0  # a replica this far behind still serves reads a user would accept as current
+
+
+def _worst(c: ClusterSnapshot, key: str, role: str | None = None) -> tuple[NodeFigures, Series, dict[str, Any]]:
+    nodes = [n for n in c.nodes if role is None or n.role == role]
+    if not nodes:
+        raise Unmeasurable(f"no {role + ' ' if role else ''}hosts in the config's hosts:")
+    shown: dict[str, Any] = {}
+    best: tuple[NodeFigures, Series] | None = None
+    for n in nodes:
+        s: Series | None = getattr(n, key)
+        if s is None:
+            continue
+        shown[n.name] = {"mean": s.mean, "max": s.max, "query": s.query, "source": "prometheus"} | (
+            {"error": s.error} if s.error else {}
+        )
+        if s.mean is not None and (best is None or s.mean > (best[1].mean or 0.0)):
+            best = (n, s)
+    if best is None:
+        first = next((s for n in nodes if (s := getattr(n, key)) is not None), None)
+        why = c.prometheus_error or (first.error if first else "no series")
+        raise Unmeasurable(f"{why} ({first.query if first else key})")
+    return best[0], best[1], shown
+
+
+@audit(
+    "cluster.worst_node_cpu",
+    title="CPU busy on the busiest host",
+    unit="ratio",
+    category="scalability",
+    evidence="each host's CPU busy share over the window (Prometheus, node_exporter), the busiest as the figure",
+)
+def worst_node_cpu(c: ClusterSnapshot) -> Outcome:
+    node, s, shown = _worst(c, "cpu")
+    assert s.mean is not None
+    return measured(
+        round(s.mean, 4), summary=f"busiest host: {node.name} ({node.role}), {s.mean:.0%} busy", nodes=shown
+    )
+
+
+@audit(
+    "cluster.worst_node_memory",
+    title="Memory in use on the fullest host",
+    unit="ratio",
+    category="memory",
+    evidence="each host's memory in use (1 - MemAvailable/MemTotal, node_exporter), the fullest as the figure",
+)
+def worst_node_memory(c: ClusterSnapshot) -> Outcome:
+    node, s, shown = _worst(c, "memory_used")
+    assert s.mean is not None
+    return measured(
+        round(s.mean, 4), summary=f"fullest host: {node.name} ({node.role}), {s.mean:.0%} used", nodes=shown
+    )
+
+
+@audit(
+    "cluster.fpm_worker_rss",
+    title="PHP-FPM worker memory on the worst app node",
+    unit="MB",
+    category="memory",
+    evidence="mean resident MB per PHP-FPM process of each app node's pool (process-exporter), the largest as the "
+    "figure",
+)
+def fpm_worker_rss(c: ClusterSnapshot) -> Outcome:
+    node, s, shown = _worst(c, "fpm_rss_mb", role="app")
+    assert s.mean is not None
+    return measured(round(s.mean, 1), summary=f"worst app node: {node.name}, {s.mean:.1f} MB a worker", nodes=shown)
+
+
+@audit(
+    "cluster.app_nodes_up",
+    title="Every app node answers",
+    category="scalability",
+    evidence="each app node's own PHP-FPM status page at the window's start and end, and its process count",
+)
+def app_nodes_up(c: ClusterSnapshot) -> Outcome:
+    apps = [n for n in c.nodes if n.role == "app"]
+    if len(apps) < 2:
+        return not_applicable("fewer than two app nodes in the config's hosts:")
+    down, shown = [], {}
+    for n in apps:
+        procs = n.fpm_procs.max if n.fpm_procs is not None else None
+        status_error = n.fpm.error if n.fpm is not None else None
+        shown[n.name] = {"fpm_status_error": status_error, "fpm_processes": procs}
+        if (n.fpm is not None and n.fpm.accepted_end is None) or procs == 0:
+            down.append(f"{n.name} ({status_error or 'no PHP-FPM processes'})")
+    if all(n.fpm is None and n.fpm_procs is None for n in apps):
+        raise Unmeasurable("no app node has fpm_status or fpm_pool in the config's hosts:")
+    summary = f"down: {'; '.join(down)}" if down else None
+    return measured(not down, summary=summary, nodes=shown)
+
+
+@audit(
+    "cluster.request_balance",
+    title="Requests spread over the app nodes",
+    unit="× fair share",
+    category="scalability",
+    evidence="requests each app node accepted during the window (its FPM status 'accepted conn'), the busiest "
+    "node's share against an even split",
+)
+def request_balance(c: ClusterSnapshot) -> Outcome:
+    apps = [n for n in c.nodes if n.role == "app" and n.fpm is not None]
+    if len(apps) < 2:
+        return not_applicable("fewer than two app nodes with an fpm_status page in the config's hosts:")
+    counts = {n.name: n.fpm.accepted for n in apps if n.fpm is not None}
+    known = {k: v for k, v in counts.items() if v is not None}
+    total = sum(known.values())
+    if len(known) < 2 or total < MIN_NODE_REQUESTS:
+        raise Unmeasurable(f"too few requests reached the app nodes to judge their balance ({counts})")
+    share = max(known.values()) / (total / len(apps))
+    busiest = max(known, key=lambda k: known[k])
+    summary = f"{busiest} took {known[busiest] / total:.0%} of {total:,} requests across {len(apps)} nodes"
+    return measured(round(share, 3), summary=summary, requests_per_node=counts)
+
+
+@audit(
+    "mysql.replication_healthy",
+    title="Replicas replicating and current",
+    category="database",
+    evidence="each configured replica's SHOW SLAVE STATUS (threads, Seconds_Behind_Master) and GTID position "
+    "against the audited server's",
+)
+def replication_healthy(c: ClusterSnapshot) -> Outcome:
+    if not c.replicas:
+        return not_applicable("no mysql.replicas in the config")
+    problems, shown = [], []
+    for r in c.replicas:
+        where = f"{r.host}:{r.port}"
+        shown.append(r.model_dump(exclude_none=True))
+        if r.error:
+            problems.append(f"{where}: {r.error}")
+        elif not r.io_running or not r.sql_running:
+            stopped = " and ".join(t for t, ok in (("I/O", r.io_running), ("SQL", r.sql_running)) if not ok)
+            behind = f"; applied {r.replica_gtid or '-'} of the primary's {r.primary_gtid or '-'}"
+            problems.append(
+                f"{where}: replication {stopped} thread stopped{behind}"
+                + (f" ({r.last_error})" if r.last_error else "")
+            )
+        elif r.seconds_behind is not None and r.seconds_behind > LAG_OK_S:
+            problems.append(f"{where}: {r.seconds_behind:g} s behind the primary")
+    return measured(not problems, summary="; ".join(problems) or None, replicas=shown)

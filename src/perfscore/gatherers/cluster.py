@@ -1,0 +1,291 @@
+"""Hosts perfscore cannot see from here: Prometheus (node_exporter, process-exporter), each app node's own
+PHP-FPM status page, each replica's replication state.
+
+Prometheus is read with ``query_range`` over the window's exact start and end (a step of a few seconds),
+so a figure is the window's, not the last scrape's. Every query is kept with its figure: a host with no
+series says which PromQL found nothing. process-exporter (Debian's ``prometheus-process-exporter``) gives
+per-pool worker RSS: Debian packages no php-fpm exporter, and a pool's resident memory is what the
+memory audits need.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any
+
+from perfscore.artifacts.cluster import ClusterSnapshot, FpmCounters, NodeFigures, ReplicaFigures, Series
+from perfscore.config import Config, HostConfig, PrometheusConfig, resolve_password
+from perfscore.errors import ExitCode, PerfscoreError
+from perfscore.gatherers.base import Gatherer, ProbeUnavailable
+from perfscore.sanitize import clean
+
+MAX_ANSWER = 8 * 1024 * 1024
+RATE_WINDOW = "15s"  # rate() over this: four or more 1-15 s scrapes
+
+
+def _q(template: str, host: HostConfig) -> str:
+    return template.replace("INSTANCE", host.instance).replace("POOL", host.fpm_pool or "")
+
+
+QUERIES = {
+    "cpu": f'1 - avg(rate(node_cpu_seconds_total{{mode="idle",instance="INSTANCE"}}[{RATE_WINDOW}]))',
+    "memory_used": '1 - node_memory_MemAvailable_bytes{instance="INSTANCE"} '
+    '/ node_memory_MemTotal_bytes{instance="INSTANCE"}',
+    "disk_busy": f'max(rate(node_disk_io_time_seconds_total{{instance="INSTANCE"}}[{RATE_WINDOW}]))',
+    "fpm_rss_mb": 'sum(namedprocess_namegroup_memory_bytes{groupname="POOL",memtype="resident"}) '
+    '/ sum(namedprocess_namegroup_num_procs{groupname="POOL"}) / 1048576',
+    "fpm_procs": 'sum(namedprocess_namegroup_num_procs{groupname="POOL"})',
+}
+
+
+class Prometheus:
+    """The HTTP API, with the config's credentials; every failure a one-line reason."""
+
+    def __init__(self, cfg: PrometheusConfig, config: Config) -> None:
+        self.cfg = cfg
+        self.headers = {"Accept": "application/json"}
+        if cfg.username:
+            pw = resolve_password(cfg, config.base_dir, "prometheus") or ""
+            token = base64.b64encode(f"{cfg.username}:{pw}".encode()).decode()
+            self.headers["Authorization"] = f"Basic {token}"
+        bearer = None
+        if cfg.bearer_token_env:
+            import os
+
+            bearer = os.environ.get(cfg.bearer_token_env)
+            if bearer is None:
+                raise PerfscoreError(f"prometheus: environment variable {cfg.bearer_token_env} is not set.")
+        elif cfg.bearer_token_file:
+            from perfscore.yamlfile import read_text
+
+            path = (
+                cfg.bearer_token_file
+                if cfg.bearer_token_file.is_absolute()
+                else config.base_dir / cfg.bearer_token_file
+            )
+            bearer = read_text(path, "prometheus: bearer token file").strip()
+        if bearer:
+            from perfscore.sanitize import remember
+
+            remember([bearer])
+            self.headers["Authorization"] = f"Bearer {bearer}"
+
+    def get(self, path: str, params: dict[str, str]) -> Any:
+        url = f"{self.cfg.url}{path}?{urllib.parse.urlencode(params)}"
+        req = urllib.request.Request(url, headers=self.headers)
+        context = None
+        if url.startswith("https://"):
+            from perfscore.tls import client_context
+
+            context = client_context(self.cfg.insecure_tls)
+        try:
+            with urllib.request.urlopen(req, timeout=self.cfg.timeout_s, context=context) as r:
+                body = r.read(MAX_ANSWER + 1)
+        except urllib.error.HTTPError as exc:
+            if exc.code in (401, 403):
+                raise Refused(
+                    f"Prometheus at {self.cfg.url} refused the credentials ({exc.code}): check prometheus.username "
+                    "and password_env/password_file, or bearer_token_env"
+                ) from None
+            said = clean(exc.read(400).decode(errors="replace"), oneline=True)
+            raise ProbeUnavailable(f"Prometheus answered {exc.code}: {said[:200]}") from None
+        except (OSError, ValueError) as exc:
+            reason = getattr(exc, "reason", None) or exc
+            raise ProbeUnavailable(
+                f"Prometheus at {self.cfg.url} did not answer ({clean(str(reason), oneline=True)[:200]})"
+            ) from None
+        if len(body) > MAX_ANSWER:
+            raise ProbeUnavailable("Prometheus's answer is larger than 8 MiB")
+        try:
+            doc = json.loads(body)
+        except ValueError:
+            raise ProbeUnavailable("Prometheus's answer is not JSON") from None
+        if not isinstance(doc, dict) or doc.get("status") != "success":
+            raise ProbeUnavailable(
+                f"Prometheus: {clean(str(doc.get('error') if isinstance(doc, dict) else doc), oneline=True)[:200]}"
+            )
+        return doc.get("data")
+
+    def range(self, query: str, start: float, end: float) -> Series:
+        step = max(1.0, round((end - start) / 60, 1))
+        try:
+            data = self.get(
+                "/api/v1/query_range",
+                {"query": query, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step:g}"},
+            )
+        except ProbeUnavailable as exc:
+            return Series(query=query, error=str(exc))
+        result = data.get("result") if isinstance(data, dict) else None
+        values: list[float] = []
+        for series in result if isinstance(result, list) else []:
+            for point in series.get("values", []) if isinstance(series, dict) else []:
+                try:
+                    v = float(point[1])
+                except (TypeError, ValueError, IndexError):
+                    continue
+                if v == v and abs(v) != float("inf"):
+                    values.append(v)
+        if not values:
+            return Series(query=query, error="no series: the query found nothing over the window")
+        return Series(
+            query=query, mean=round(sum(values) / len(values), 4), max=round(max(values), 4), samples=len(values)
+        )
+
+    def check(self) -> None:
+        """Credentials work (a wrong one is a config error); Prometheus down is only a warning."""
+        self.get("/api/v1/query", {"query": "1"})
+
+
+class Refused(PerfscoreError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message + ".", ExitCode.USAGE)
+
+
+def preflight(config: Config) -> str | None:
+    """Before the audit: exit 2 on refused credentials; a warning (returned) when Prometheus does not answer."""
+    if config.prometheus is None:
+        return None
+    try:
+        Prometheus(config.prometheus, config).check()
+    except ProbeUnavailable as exc:
+        return f"{exc}; its figures will be unavailable"
+    return None
+
+
+class ClusterGatherer(Gatherer):
+    name = "cluster"
+
+    def not_configured(self) -> str | None:
+        cfg = self.ctx.config
+        if cfg.prometheus is None and not cfg.hosts and not (cfg.mysql and cfg.mysql.replicas):
+            return "no prometheus, hosts or mysql.replicas in the config"
+        return None
+
+    def begin(self) -> None:
+        self.t0 = time.time()
+        self.fpm_start = {name: self._accepted(h) for name, h in self._app_nodes()}
+
+    def counting(self) -> bool:
+        return bool(self.fpm_start)
+
+    def _app_nodes(self) -> list[tuple[str, HostConfig]]:
+        return [(n, h) for n, h in self.ctx.config.hosts.items() if h.role == "app" and h.fpm_status]
+
+    def _accepted(self, host: HostConfig) -> tuple[int | None, str | None]:
+        from perfscore.gatherers.http import fetch, join
+
+        base = self.ctx.config.target.base_url
+        if not base or not host.fpm_status:
+            return None, "no base_url"
+        try:
+            r = fetch(
+                join(base, host.fpm_status), user_agent=self.ctx.config.target.user_agent, timeout=self.http_timeout
+            )
+        except ProbeUnavailable as exc:
+            return None, str(exc)
+        if r.status != 200:
+            return None, f"{host.fpm_status} answered {r.status}"
+        try:
+            value = json.loads(r.body).get("accepted conn")
+        except (ValueError, AttributeError):
+            return None, f"{host.fpm_status} is not PHP-FPM's JSON status"
+        return (value, None) if isinstance(value, int) else (None, f"{host.fpm_status} has no 'accepted conn'")
+
+    def end(self) -> ClusterSnapshot:
+        cfg = self.ctx.config
+        t1 = time.time()
+        prom = Prometheus(cfg.prometheus, cfg) if cfg.prometheus else None
+        prom_error = None
+        if prom is not None:
+            try:
+                prom.check()
+            except ProbeUnavailable as exc:
+                prom_error, prom = str(exc), None
+        nodes = []
+        for name, host in cfg.hosts.items():
+            figures: dict[str, Any] = {}
+            for key, template in QUERIES.items():
+                if key.startswith("fpm") and not host.fpm_pool:
+                    continue
+                query = _q(template, host)
+                figures[key] = (
+                    prom.range(query, self.t0, t1)
+                    if prom
+                    else Series(query=query, error=prom_error or "no prometheus in the config")
+                )
+            fpm = None
+            if host.role == "app" and host.fpm_status:
+                start, err0 = self.fpm_start.get(name, (None, None))
+                end, err1 = self._accepted(host)
+                fpm = FpmCounters(path=host.fpm_status, accepted_start=start, accepted_end=end, error=err1 or err0)
+            nodes.append(NodeFigures(name=name, role=host.role, instance=host.instance, fpm=fpm, **figures))
+        return ClusterSnapshot(
+            window_start=round(self.t0, 3),
+            window_end=round(t1, 3),
+            prometheus=cfg.prometheus.url if cfg.prometheus else None,
+            prometheus_error=prom_error,
+            nodes=nodes,
+            replicas=self._replicas(),
+        )
+
+    def _replicas(self) -> list[ReplicaFigures]:
+        cfg = self.ctx.config.mysql
+        if cfg is None or not cfg.replicas:
+            return []
+        from perfscore.gatherers.clients import mysql_connect
+
+        password = resolve_password(cfg, self.ctx.base_dir, "mysql") or ""
+        primary_gtid = None
+        out = []
+        for target in [None, *cfg.replicas]:
+            host, port = (cfg.host, cfg.port) if target is None else (target.host, target.port)
+            try:
+                conn = mysql_connect(
+                    host=host, port=port, user=cfg.user, password=password, database=None,
+                    connect_timeout=cfg.connect_timeout_s, read_timeout=self.http_timeout,
+                    allow_cleartext=cfg.allow_cleartext_password,
+                )  # fmt: skip
+            except Exception as exc:  # noqa: BLE001 - each replica's failure is its own figure
+                if target is not None:
+                    out.append(ReplicaFigures(host=host, port=port, error=clean(str(exc), oneline=True)[:300]))
+                continue
+            try:
+                with conn.cursor() as cur:
+                    if target is None:
+                        cur.execute("SELECT @@gtid_binlog_pos")
+                        primary_gtid = str(cur.fetchone()[0] or "")
+                        continue
+                    cur.execute("SHOW SLAVE STATUS")
+                    row = cur.fetchone()
+                    cols = [d[0] for d in cur.description or []]
+                    cur.execute("SELECT @@gtid_slave_pos")
+                    applied = str(cur.fetchone()[0] or "")
+            except Exception as exc:  # noqa: BLE001
+                out.append(ReplicaFigures(host=host, port=port, error=clean(str(exc), oneline=True)[:300]))
+                continue
+            finally:
+                conn.close()
+            if row is None:
+                out.append(ReplicaFigures(host=host, port=port, error="not a replica (SHOW SLAVE STATUS is empty)"))
+                continue
+            st = dict(zip(cols, row, strict=False))
+            behind = st.get("Seconds_Behind_Master")
+            out.append(
+                ReplicaFigures(
+                    host=host,
+                    port=port,
+                    io_running=st.get("Slave_IO_Running") == "Yes",
+                    sql_running=st.get("Slave_SQL_Running") == "Yes",
+                    seconds_behind=float(behind) if behind is not None else None,
+                    replica_gtid=applied,
+                    primary_gtid=primary_gtid,
+                    last_error=clean(str(st.get("Last_SQL_Error") or st.get("Last_IO_Error") or ""), oneline=True)[:300]
+                    or None,
+                )
+            )
+        return out
