@@ -5,12 +5,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv install test test-deps lint typecheck pytest stack-up stack-down stack-status demo bench clean
+.PHONY: help venv install test test-scaled test-deps lint typecheck pytest stack-up stack-down stack-status demo bench clean
 
 help:
 	@echo "make demo         create .venv, install perfscore, start the LoanFlow stack, audit it"
 	@echo "make test         install what the tests need, run ruff, mypy and pytest"
 	@echo "make stack-up     start MariaDB, Redis, PHP-FPM and nginx on loopback (idempotent)"
+	@echo "make test-scaled  the scaled topology (replica, two app nodes, Prometheus) and its tests"
 	@echo "make stack-down   stop them;  make stack-status  show them"
 	@echo "make bench        scoring and load-engine benchmarks (prints figures)"
 
@@ -23,7 +24,7 @@ $(STAMP): pyproject.toml
 venv install: $(STAMP)
 
 stack-up:
-	stack/stackctl up
+	stack/stackctl up --topology single
 
 stack-down:
 	stack/stackctl down
@@ -51,6 +52,13 @@ pytest: $(STAMP) stack-up test-deps
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 test: lint typecheck pytest
+
+# The scaled topology (a replica, two app nodes, Prometheus and exporters): its own stack and session.
+test-scaled: $(STAMP) test-deps
+	stack/stackctl down
+	stack/stackctl up --topology scaled
+	PERFSCORE_TOPOLOGY=scaled $(BIN)/pytest -q -m scaled $(PYTEST_ARGS); status=$$?; \
+		stack/stackctl down; rm -f .stack/topology; exit $$status
 
 demo: $(STAMP) stack-up
 	@mkdir -p reports/out

@@ -65,3 +65,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 unmarked.append(f"{item.nodeid} uses {sorted(used & fixtures)} but is not marked {marker}")
     if unmarked:
         raise pytest.UsageError("tests that need a server must be marked:\n" + "\n".join(unmarked))
+    # The scaled topology's tests run in their own session (make test-scaled), against that topology only.
+    scaled = os.environ.get("PERFSCORE_TOPOLOGY") == "scaled"
+    skip = pytest.mark.skip(reason="the scaled topology's tests run with make test-scaled")
+    for item in items:
+        if (item.get_closest_marker("scaled") is not None) != scaled:
+            item.add_marker(skip if not scaled else pytest.mark.skip(reason="make test-scaled runs only scaled tests"))

@@ -1,0 +1,127 @@
+"""The scaled topology (issue 15): a real replica, two app nodes behind nginx, Prometheus and its exporters.
+
+Run by `make test-scaled` (PERFSCORE_TOPOLOGY=scaled) after `stackctl up --topology scaled`; skipped in
+the default session. No mock: every figure comes from the running servers and Prometheus.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import REPO, perfscore
+from tests.stack.fixtures import STATE, stackctl
+
+pytestmark = [pytest.mark.scaled, pytest.mark.stack]
+SCALED_CONFIG = STATE / "perfscore-scaled.yaml"
+
+
+@pytest.fixture(scope="module")
+def scaled() -> Path:
+    res = stackctl("up", "--topology", "scaled")
+    assert res.returncode == 0, res.stderr
+    return SCALED_CONFIG
+
+
+def config(tmp: Path, **changes: Any) -> Path:
+    cfg = yaml.safe_load(SCALED_CONFIG.read_text())
+    cfg["audit"]["duration_s"] = 3
+    cfg["audit"]["load"]["scalability"] = False
+    for key, value in changes.items():  # prometheus: merged; anything else: replaced
+        cfg[key] = {**cfg[key], **value} if key == "prometheus" else value
+    path = tmp / "perfscore.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+def audit(cfg: Path, timeout: float = 240) -> dict[str, Any]:
+    res = perfscore("audit", "--config", str(cfg), "-f", "json", "--no-history", timeout=timeout)
+    assert res.code in (0, 1), res.err
+    doc: dict[str, Any] = json.loads(res.out)
+    return doc
+
+
+def metric(doc: dict[str, Any], mid: str) -> dict[str, Any]:
+    return next(m for c in doc["categories"] for m in c["metrics"] if m["id"] == mid)
+
+
+def test_the_roadmap_items_close_on_the_scaled_topology(scaled: Path, tmp_path: Path) -> None:
+    doc = audit(config(tmp_path))
+    assert metric(doc, "mysql.replicas")["value"] == 1  # the seed's phase 2.1, measured
+    assert metric(doc, "mysql.replication_healthy")["value"] is True
+    assert metric(doc, "cluster.app_nodes_up")["value"] is True
+    balance = metric(doc, "cluster.request_balance")
+    assert balance["status"] == "measured" and balance["value"] < 1.2, balance  # least_conn spreads evenly
+    cpu = metric(doc, "cluster.worst_node_cpu")
+    assert cpu["status"] == "measured" and 0 < cpu["value"] <= 1
+    assert "node_cpu_seconds_total" in cpu["evidence"]["nodes"]["app-a"]["query"]  # the source: its PromQL
+    rss = metric(doc, "cluster.fpm_worker_rss")
+    assert rss["status"] == "measured" and 2 < rss["value"] < 200  # MB a PHP-FPM worker, per node
+    assert set(rss["evidence"]["nodes"]) == {"app-a", "app-b"}
+
+
+def test_replica_lag_node_down_and_imbalance_knobs(scaled: Path, tmp_path: Path, knob: Callable[..., None]) -> None:
+    knob(replica_sql="off", app_node_b="off")
+    doc = audit(config(tmp_path))
+    repl = metric(doc, "mysql.replication_healthy")
+    assert repl["value"] is False and "SQL thread stopped" in repl["summary"], repl
+    nodes = metric(doc, "cluster.app_nodes_up")
+    assert nodes["value"] is False and "app-b" in nodes["summary"], nodes
+    assert metric(doc, "http.error_rate")["value"] < 0.01  # nginx took node b out: the users did not notice
+    knob(replica_sql="on", app_node_b="on", imbalance="on")
+    balance = metric(audit(config(tmp_path)), "cluster.request_balance")
+    assert balance["value"] > 1.2, balance  # weight 9:1: one node takes more than its share
+
+
+def test_a_query_that_finds_nothing_names_its_promql(scaled: Path, tmp_path: Path) -> None:
+    hosts = {"ghost": {"role": "database", "instance": "10.255.255.1:9100"}}
+    doc = audit(config(tmp_path, hosts=hosts))
+    cpu = metric(doc, "cluster.worst_node_cpu")
+    assert cpu["status"] == "unavailable" and 'instance="10.255.255.1:9100"' in cpu["reason"], cpu
+    assert "no series" in cpu["reason"]
+
+
+def test_wrong_credentials_are_exit_2_and_prometheus_down_mid_audit_is_unavailable(
+    scaled: Path, tmp_path: Path
+) -> None:
+    wrong = tmp_path / "wrong.pw"
+    wrong.write_text("not-the-password\n")
+    cfg = config(tmp_path, prometheus={"password_file": str(wrong)})
+    res = perfscore("audit", "--config", str(cfg), "-f", "json", "--no-history")
+    assert res.code == 2 and "refused the credentials (401)" in res.err, res.err
+    assert "Traceback" not in res.err
+
+    prom = int((STATE / "run" / "prometheus.pid").read_text())
+    cfg = config(tmp_path, prometheus={"timeout_s": 2})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "perfscore", "audit", "--config", str(cfg), "-f", "json", "--no-history"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
+    )
+    stop = threading.Timer(1.5, os.kill, args=(prom, signal.SIGSTOP))  # hangs: answers nothing
+    stop.start()
+    try:
+        out, err = proc.communicate(timeout=240)
+    finally:
+        stop.cancel()
+        os.kill(prom, signal.SIGCONT)
+        time.sleep(0.5)
+    assert proc.returncode in (0, 1), err
+    doc = json.loads(out)
+    cpu = metric(doc, "cluster.worst_node_cpu")
+    assert cpu["status"] == "unavailable" and "did not answer" in cpu["reason"], cpu
+    assert metric(doc, "mysql.replication_healthy")["value"] is True  # the rest of the audit completed
