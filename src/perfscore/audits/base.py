@@ -132,8 +132,9 @@ class AuditSpec:
             evidence=out.evidence or {},
         )
 
-    def missing(self, reason: str) -> Measurement:
-        return Measurement(metric=self.id, status="unavailable", reason=reason, unit=self.unit, probe=self.reads)
+    def missing(self, reason: str, applicable: bool = True) -> Measurement:
+        status = "unavailable" if applicable else "not_applicable"
+        return Measurement(metric=self.id, status=status, reason=reason, unit=self.unit, probe=self.reads)
 
 
 REGISTRY: dict[str, AuditSpec] = {}

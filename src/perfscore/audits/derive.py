@@ -6,6 +6,10 @@ from perfscore.audits.base import REGISTRY
 from perfscore.run import Measurement, ProbeReport, Run
 
 
+# Artifacts whose absence means the stack has no such part (one host), not that a probe failed.
+SINGLE_HOST_MISSING = {"cluster": "one host: no prometheus, hosts or mysql.replicas in the config"}
+
+
 def _why_missing(artifact: str, report: ProbeReport | None) -> str:
     if report is None:
         return f"the run holds no {artifact} artifact"
@@ -27,7 +31,12 @@ def derive(run: Run) -> list[Measurement]:
             (n for n, snap in zip(names, snapshots, strict=True) if snap is None and n not in spec.optional), None
         )
         if missing is not None:
-            out.append(spec.missing(_why_missing(missing, reports.get(missing))))
+            report = reports.get(missing)
+            if missing in SINGLE_HOST_MISSING and (report is None or report.status == "skipped"):
+                # A stack on one host has no cluster to audit: not a gap to measure, not a fix to make.
+                out.append(spec.missing(SINGLE_HOST_MISSING[missing], applicable=False))
+            else:
+                out.append(spec.missing(_why_missing(missing, report)))
         else:
             out.append(spec.run(*snapshots))
     return out
