@@ -363,6 +363,7 @@ target:
   # Real LoanFlow installs block empty and curl-like agents.
   user_agent: "Mozilla/5.0 (compatible; perfscore/0.1)"
   allow_remote: false          # load tests go to loopback only unless this is true
+  insecure_tls: false          # true: an https:// base_url whose certificate is not verified (curl -k)
 
 # Endpoints for the audit window's traffic and the load tests (weights = mix).
 endpoints:
@@ -429,6 +430,7 @@ def example_config(
     app: list[str] | None = None,
     database: list[str] | None = None,
     cache: list[str] | None = None,
+    insecure_tls: bool = False,
 ) -> str:
     """EXAMPLE with what `init` found on this machine in place of its defaults (JSON lists are YAML)."""
     import json
@@ -441,6 +443,7 @@ def example_config(
         ('  app: ["php-fpm: pool"]', f"  app: {json.dumps(app)}  # found: this app's pool" if app else None),
         ("  database: [mariadbd, mysqld]", f"  database: {json.dumps(database)}  # found" if database else None),
         ("  cache: [redis-server]", f"  cache: {json.dumps(cache)}  # found" if cache else None),
+        ("  insecure_tls: false ", "  insecure_tls: true  " if insecure_tls else None),
     ]
     for old, new in swaps:
         if new is not None:

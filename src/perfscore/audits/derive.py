@@ -5,7 +5,6 @@ from __future__ import annotations
 from perfscore.audits.base import REGISTRY
 from perfscore.run import Measurement, ProbeReport, Run
 
-
 # Artifacts whose absence means the stack has no such part (one host), not that a probe failed.
 SINGLE_HOST_MISSING = {"cluster": "one host: no prometheus, hosts or mysql.replicas in the config"}
 

@@ -304,6 +304,9 @@ def init(
     redis_port: int | None = typer.Option(
         None, "--redis-port", metavar="PORT", min=1, max=65535, help="Redis's port here."
     ),
+    insecure: bool = typer.Option(
+        False, "-k", "--insecure", help="https://: do not verify the certificate (writes target.insecure_tls: true)."
+    ),
 ) -> None:
     """Write a commented example target config; with --url/--mysql-port/--redis-port, process patterns that
     match this app's own pool and servers, not every PHP-FPM or database on the machine."""
@@ -315,10 +318,14 @@ def init(
         raise PerfscoreError(f"{path} exists; pass --force to overwrite it.")
     if url is not None and not url.startswith(("http://", "https://")):
         raise PerfscoreError(f"--url {url!r}: expected an http:// or https:// URL.")
+    from perfscore import tls
+
+    tls.configure(insecure)
     found = discover(url, mysql_port, redis_port)
     for note in found.notes:
         say(note)
-    write_output(path, example_config(url, mysql_port, redis_port, found.app, found.database, found.cache))
+    text = example_config(url, mysql_port, redis_port, found.app, found.database, found.cache, insecure_tls=insecure)
+    write_output(path, text)
     typer.echo(
         f"wrote {path}: edit the URLs, set PERFSCORE_MYSQL_PASSWORD / PERFSCORE_REDIS_PASSWORD, then run "
         f"'perfscore audit --config {path}'"
