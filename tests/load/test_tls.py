@@ -128,3 +128,15 @@ def test_tls_failures_are_explained() -> None:
     old = ssl.SSLError(1, "[SSL: TLSV1_ALERT_PROTOCOL_VERSION] tlsv1 alert protocol version")
     old.reason = "TLSV1_ALERT_PROTOCOL_VERSION"
     assert "older than 1.2" in explain(old, "h:1")
+
+
+def test_init_insecure_writes_it_in_the_config(tmp_path: Path) -> None:
+    out = tmp_path / "p.yaml"
+    res = perfscore("init", str(out), "-k", "--url", "https://127.0.0.1:9/")
+    assert res.code == 0, res.err
+    assert "  insecure_tls: true " in out.read_text()
+    assert (
+        "insecure_tls: false"
+        in perfscore("init", str(tmp_path / "q.yaml"), "--url", "https://127.0.0.1:9/").out
+        + (tmp_path / "q.yaml").read_text()
+    )
