@@ -69,6 +69,11 @@ def test_the_roadmap_items_close_on_the_scaled_topology(scaled: Path, tmp_path: 
     rss = metric(doc, "cluster.fpm_worker_rss")
     assert rss["status"] == "measured" and 2 < rss["value"] < 200  # MB a PHP-FPM worker, per node
     assert set(rss["evidence"]["nodes"]) == {"app-a", "app-b"}
+    # redis_exporter's counters through Prometheus against perfscore's own INFO deltas: the same window.
+    cross = metric(doc, "cluster.cache_hit_ratio")
+    assert cross["status"] == "not_applicable", cross
+    exporter, direct = cross["evidence"]["exporter_ratio"], cross["evidence"]["direct_ratio"]
+    assert exporter is not None and direct is not None and abs(exporter - direct) < 0.05, cross["evidence"]
 
 
 def test_replica_lag_node_down_and_imbalance_knobs(scaled: Path, tmp_path: Path, knob: Callable[..., None]) -> None:

@@ -49,6 +49,11 @@ class NodeFigures(BaseModel):
     fpm_rss_mb: Series | None = Field(None, description="mean resident MB per PHP-FPM process (process-exporter)")
     fpm_procs: Series | None = Field(None, description="PHP-FPM processes of the pool (process-exporter)")
     fpm: FpmCounters | None = Field(None, description="the node's own FPM status page, before and after")
+    cache_hits: Series | None = Field(
+        None, description="cache host: Redis keyspace hits over the window (redis_exporter)"
+    )
+    cache_misses: Series | None = Field(None, description="cache host: Redis keyspace misses over the window")
+    db_questions: Series | None = Field(None, description="database host: statements over the window (mysqld_exporter)")
 
 
 class ReplicaFigures(BaseModel):

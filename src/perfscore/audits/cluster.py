@@ -10,7 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from perfscore.artifacts.cluster import ClusterSnapshot, NodeFigures, Series
-from perfscore.audits.base import Outcome, Unmeasurable, audit, measured, not_applicable
+from perfscore.artifacts.redis import RedisSnapshot
+from perfscore.audits.base import Outcome, Unmeasurable, audit, insufficient, measured, not_applicable
+from perfscore.audits.redis import MIN_READS
+from perfscore.audits.redis import hit_ratio as direct_hit_ratio
 
 MIN_NODE_REQUESTS = 50  # requests across the app nodes in the window before their balance is judged
 LAG_OK_S = 30.0  # a replica this far behind still serves reads a user would accept as current
@@ -65,6 +68,22 @@ def worst_node_memory(c: ClusterSnapshot) -> Outcome:
     assert s.mean is not None
     return measured(
         round(s.mean, 4), summary=f"fullest host: {node.name} ({node.role}), {s.mean:.0%} used", nodes=shown
+    )
+
+
+@audit(
+    "cluster.worst_node_disk",
+    title="Disk I/O busy on the busiest host",
+    unit="ratio",
+    category="scalability",
+    evidence="each host's busiest disk's I/O time share over the window (node_exporter), the busiest host as the "
+    "figure",
+)
+def worst_node_disk(c: ClusterSnapshot) -> Outcome:
+    node, s, shown = _worst(c, "disk_busy")
+    assert s.mean is not None
+    return measured(
+        round(s.mean, 4), summary=f"busiest disk: {node.name} ({node.role}), {s.mean:.0%} busy", nodes=shown
     )
 
 
@@ -154,3 +173,48 @@ def replication_healthy(c: ClusterSnapshot) -> Outcome:
         elif r.seconds_behind is not None and r.seconds_behind > LAG_OK_S:
             problems.append(f"{where}: {r.seconds_behind:g} s behind the primary")
     return measured(not problems, summary="; ".join(problems) or None, replicas=shown)
+
+
+@audit(
+    "cluster.cache_hit_ratio",
+    title="Cache hit ratio (from the Redis exporter)",
+    unit="ratio",
+    category="caching",
+    evidence="keyspace hits / (hits + misses) over the window from redis_exporter's counters in Prometheus; "
+    "not applicable where perfscore reads Redis itself (redis.hit_ratio), whose figure it cross-checks",
+)
+def cache_hit_ratio(c: ClusterSnapshot, r: RedisSnapshot | None) -> Outcome:
+    caches = [n for n in c.nodes if n.role == "cache" and n.cache_hits is not None]
+    if not caches:
+        return not_applicable("no cache host with an exporter_instance in the config's hosts:")
+    hits = misses = 0.0
+    shown = {}
+    for n in caches:
+        h, m = n.cache_hits, n.cache_misses
+        shown[n.name] = {
+            "hits": h.mean if h else None,
+            "misses": m.mean if m else None,
+            "query": h.query if h else None,
+        }
+        if h is None or m is None or h.mean is None or m.mean is None:
+            raise Unmeasurable(
+                f"{(h.error if h else None) or (m.error if m else None) or 'no series'} ({h.query if h else ''})"
+            )
+        hits, misses = hits + h.mean, misses + m.mean
+    ratio = round(hits / (hits + misses), 6) if hits + misses else None
+    if r is not None:
+        direct = direct_hit_ratio(r)
+        return not_applicable(
+            "measured directly (redis.hit_ratio); the exporter's figure is a cross-check",
+            exporter_ratio=ratio,
+            direct_ratio=direct.value,
+            caches=shown,
+            source="prometheus",
+        )
+    if ratio is None or hits + misses < MIN_READS:
+        return insufficient(
+            f"{hits + misses:,.0f} cache reads in the window, {MIN_READS:,} needed for a verdict",
+            ratio,
+            caches=shown,
+        )
+    return measured(ratio, caches=shown, source="prometheus")

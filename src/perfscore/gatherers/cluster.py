@@ -28,8 +28,23 @@ MAX_ANSWER = 8 * 1024 * 1024
 RATE_WINDOW = "15s"  # rate() over this: four or more 1-15 s scrapes
 
 
-def _q(template: str, host: HostConfig) -> str:
-    return template.replace("INSTANCE", host.instance).replace("POOL", host.fpm_pool or "")
+def _q(template: str, host: HostConfig, window: str = "") -> str:
+    return (
+        template.replace("EXPORTER", host.exporter_instance or "")
+        .replace("INSTANCE", host.instance)
+        .replace("POOL", host.fpm_pool or "")
+        .replace("WINDOW", window)
+    )
+
+
+# Counters over exactly the window: increase() over its length, evaluated at its end.
+WINDOW_QUERIES = {
+    "cache": {
+        "cache_hits": 'sum(increase(redis_keyspace_hits_total{instance="EXPORTER"}[WINDOW]))',
+        "cache_misses": 'sum(increase(redis_keyspace_misses_total{instance="EXPORTER"}[WINDOW]))',
+    },
+    "database": {"db_questions": 'sum(increase(mysql_global_status_questions{instance="EXPORTER"}[WINDOW]))'},
+}
 
 
 QUERIES = {
@@ -136,6 +151,25 @@ class Prometheus:
             query=query, mean=round(sum(values) / len(values), 4), max=round(max(values), 4), samples=len(values)
         )
 
+    def at(self, query: str, when: float) -> Series:
+        """An instant query at ``when`` (a counter's increase over the window, evaluated at its end)."""
+        try:
+            data = self.get("/api/v1/query", {"query": query, "time": f"{when:.3f}"})
+        except ProbeUnavailable as exc:
+            return Series(query=query, error=str(exc))
+        result = data.get("result") if isinstance(data, dict) else None
+        values = []
+        for series in result if isinstance(result, list) else []:
+            try:
+                v = float(series["value"][1])
+            except (TypeError, ValueError, KeyError, IndexError):
+                continue
+            if v == v and abs(v) != float("inf"):
+                values.append(v)
+        if not values:
+            return Series(query=query, error="no series: the query found nothing over the window")
+        return Series(query=query, mean=round(sum(values), 3), max=round(sum(values), 3), samples=len(values))
+
     def check(self) -> None:
         """Credentials work (a wrong one is a config error); Prometheus down is only a warning."""
         self.get("/api/v1/query", {"query": "1"})
@@ -218,6 +252,13 @@ class ClusterGatherer(Gatherer):
                     if prom
                     else Series(query=query, error=prom_error or "no prometheus in the config")
                 )
+            if host.exporter_instance:
+                window = f"{max(1, round(t1 - self.t0))}s"
+                for key, template in WINDOW_QUERIES.get(host.role, {}).items():
+                    query = _q(template, host, window)
+                    figures[key] = (
+                        prom.at(query, t1) if prom else Series(query=query, error=prom_error or "no prometheus")
+                    )
             fpm = None
             if host.role == "app" and host.fpm_status:
                 start, err0 = self.fpm_start.get(name, (None, None))
