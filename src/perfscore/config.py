@@ -151,6 +151,21 @@ class ExternalLoadConfig(_Model):
     )
     timeout_s: float = Field(3600.0, gt=0, le=86400, description="the command is killed after this long")
 
+    @field_validator("command")
+    @classmethod
+    def _argv(cls, v: str | None) -> str | None:
+        import shlex
+
+        if v is None:
+            return v
+        try:
+            argv = shlex.split(v)
+        except ValueError as exc:
+            raise ValueError(f"the command does not parse as a shell word list ({exc})") from None
+        if not argv:
+            raise ValueError("the command is empty")
+        return v
+
 
 class AuditConfig(_Model):
     duration_s: float = Field(10.0, gt=0, le=3600, description="the window between counter samples")

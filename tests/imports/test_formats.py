@@ -155,7 +155,9 @@ BAD: list[tuple[str, str, Any, str]] = [
     (
         "jmeter",
         "trunc.xml.jtl",
-        lambda p: p.write_text('<testResults version="1.2">\n<httpSample t="1" ts="1" s="true" lb="a"/>\n<httpSa'),
+        lambda p: p.write_text(
+            '<testResults version="1.2">\n<httpSample t="1" ts="1764280000000" s="true" lb="a"/>\n<httpSa'
+        ),
         ":3: malformed or truncated XML",
     ),
     (

@@ -18,6 +18,7 @@ class Series(BaseModel):
     query: str
     mean: float | None = None
     max: float | None = None
+    min: float | None = None
     samples: int = Field(0, ge=0)
     error: str | None = Field(None, description="why there is no figure (no series, Prometheus down …)")
 

@@ -113,7 +113,7 @@ def app_nodes_up(c: ClusterSnapshot) -> Outcome:
         return not_applicable("fewer than two app nodes in the config's hosts:")
     down, shown = [], {}
     for n in apps:
-        procs = n.fpm_procs.max if n.fpm_procs is not None else None
+        procs = n.fpm_procs.min if n.fpm_procs is not None else None  # a pool that died mid-window is down
         status_error = n.fpm.error if n.fpm is not None else None
         shown[n.name] = {"fpm_status_error": status_error, "fpm_processes": procs}
         if (n.fpm is not None and n.fpm.accepted_end is None) or procs == 0:
@@ -141,7 +141,7 @@ def request_balance(c: ClusterSnapshot) -> Outcome:
     total = sum(known.values())
     if len(known) < 2 or total < MIN_NODE_REQUESTS:
         raise Unmeasurable(f"too few requests reached the app nodes to judge their balance ({counts})")
-    share = max(known.values()) / (total / len(apps))
+    share = max(known.values()) / (total / len(known))
     busiest = max(known, key=lambda k: known[k])
     summary = f"{busiest} took {known[busiest] / total:.0%} of {total:,} requests across {len(apps)} nodes"
     return measured(round(share, 3), summary=summary, requests_per_node=counts)

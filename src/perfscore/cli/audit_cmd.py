@@ -143,7 +143,7 @@ def audit(
     unknown = set(cfg.gate.categories) - set(rub.categories)
     if unknown:
         raise PerfscoreError(f"config gate.categories names unknown categories: {', '.join(sorted(unknown))}.")
-    if not (cfg.target.base_url or cfg.mysql or cfg.redis):
+    if not (cfg.target.base_url or cfg.mysql or cfg.redis or cfg.prometheus or cfg.hosts):
         raise PerfscoreError(
             f"nothing to audit: give --config (or put a {DISCOVERED} here), or at least one of --url, --mysql, --redis."
         )
@@ -246,7 +246,7 @@ def _external_load(cfg: Config, results: Path | None, tool: str | None, command:
             raise PerfscoreError(
                 f"--load-tool {tool!r}: choose {', '.join(READERS)}."
                 if any(e["loc"] == ("tool",) for e in exc.errors())
-                else f"external load: {exc.errors()[0]['msg']}."
+                else f"external load: {exc.errors()[0]['msg'].removeprefix('Value error, ')}."
             ) from None
         cfg = cfg.model_copy(update={"audit": cfg.audit.model_copy(update={"external_load": ext})})
     if ext is not None and not ext.command:

@@ -52,6 +52,7 @@ def import_results(
     from perfscore.rubric import load_rubric
     from perfscore.run import ProbeReport, Run, TargetInfo
     from perfscore.run import save_run as save
+    from perfscore.sanitize import clean, clean_tree
     from perfscore.scoring import score_run
 
     plan = plan_outputs(fmt, output)
@@ -62,7 +63,7 @@ def import_results(
 
         check_writable(save_run)
     t0 = time.monotonic()
-    imp = read_results(tool, files, byte_progress(f"reading {files[0].name}"))
+    imp = read_results(tool, files, byte_progress(f"reading {clean(files[0].name, oneline=True)[:80]}"))
     load = imp.load
     ramp = ramp_of(imp, cfg.audit.load.slo_p95_ms, cfg.audit.load.slo_error_rate)
     what = f"imported from {load.source}"
@@ -80,11 +81,14 @@ def import_results(
         probes=probes,
         artifacts=Artifacts(window=window_of(imp), ramp=ramp),
     )
+    # As an audit's run is: no control or bidi character of a label survives into a report or saved run.
+    run = Run.model_validate(clean_tree(run.model_dump(mode="json")))
     run = run.model_copy(update={"measurements": derive(run)})
     if save_run is not None:
         save(run, save_run)
+    source = clean(load.source or "", oneline=True)
     sys.stderr.write(
-        f"perfscore: {load.requests:,} requests from {load.source} over {load.duration_s:,.1f}s"
+        f"perfscore: {load.requests:,} requests from {source} over {load.duration_s:,.1f}s"
         + (f", {len(imp.steps)} concurrency steps" if imp.steps else "")
         + "\n"
     )

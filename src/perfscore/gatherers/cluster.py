@@ -25,19 +25,25 @@ from perfscore.gatherers.base import Gatherer, ProbeUnavailable
 from perfscore.sanitize import clean
 
 MAX_ANSWER = 8 * 1024 * 1024
-RATE_WINDOW = "15s"  # rate() over this: four or more 1-15 s scrapes
 
 
 def _q(template: str, host: HostConfig, window: str = "") -> str:
     return (
-        template.replace("EXPORTER", host.exporter_instance or "")
+        template.replace("WINDOW_S", window.removesuffix("s"))
+        .replace("EXPORTER", host.exporter_instance or "")
         .replace("INSTANCE", host.instance)
         .replace("POOL", host.fpm_pool or "")
         .replace("WINDOW", window)
     )
 
 
-# Counters over exactly the window: increase() over its length, evaluated at its end.
+# Counters over exactly the window: increase() over its length, evaluated at its end (a rate() over a fixed
+# range would look back before the window, or find nothing at a 15-60 s scrape interval).
+HOST_WINDOW_QUERIES = {
+    "cpu": '1 - sum(increase(node_cpu_seconds_total{mode="idle",instance="INSTANCE"}[WINDOW])) '
+    '/ count(node_cpu_seconds_total{mode="idle",instance="INSTANCE"}) / WINDOW_S',
+    "disk_busy": 'max(increase(node_disk_io_time_seconds_total{instance="INSTANCE"}[WINDOW])) / WINDOW_S',
+}
 WINDOW_QUERIES = {
     "cache": {
         "cache_hits": 'sum(increase(redis_keyspace_hits_total{instance="EXPORTER"}[WINDOW]))',
@@ -48,14 +54,30 @@ WINDOW_QUERIES = {
 
 
 QUERIES = {
-    "cpu": f'1 - avg(rate(node_cpu_seconds_total{{mode="idle",instance="INSTANCE"}}[{RATE_WINDOW}]))',
     "memory_used": '1 - node_memory_MemAvailable_bytes{instance="INSTANCE"} '
     '/ node_memory_MemTotal_bytes{instance="INSTANCE"}',
-    "disk_busy": f'max(rate(node_disk_io_time_seconds_total{{instance="INSTANCE"}}[{RATE_WINDOW}]))',
     "fpm_rss_mb": 'sum(namedprocess_namegroup_memory_bytes{groupname="POOL",memtype="resident"}) '
     '/ sum(namedprocess_namegroup_num_procs{groupname="POOL"}) / 1048576',
     "fpm_procs": 'sum(namedprocess_namegroup_num_procs{groupname="POOL"})',
 }
+
+
+def _gtid(cur: Any, *variables: str) -> str | None:
+    """The first of these GTID variables the server has (MariaDB's, then MySQL's), or None."""
+    for var in variables:
+        try:
+            cur.execute(f"SELECT {var}")
+            return str(cur.fetchone()[0] or "")
+        except Exception:  # noqa: BLE001, S112 - an unknown variable on this server: try the next
+            continue
+    return None
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """The credentials go to the configured URL only: a redirect is an answer, not a place to send them."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
 
 
 class Prometheus:
@@ -64,9 +86,12 @@ class Prometheus:
     def __init__(self, cfg: PrometheusConfig, config: Config) -> None:
         self.cfg = cfg
         self.headers = {"Accept": "application/json"}
+        from perfscore.sanitize import remember
+
         if cfg.username:
             pw = resolve_password(cfg, config.base_dir, "prometheus") or ""
             token = base64.b64encode(f"{cfg.username}:{pw}".encode()).decode()
+            remember([s for s in (pw, token) if s])  # never printed or saved, whatever Prometheus echoes
             self.headers["Authorization"] = f"Basic {token}"
         bearer = None
         if cfg.bearer_token_env:
@@ -85,8 +110,6 @@ class Prometheus:
             )
             bearer = read_text(path, "prometheus: bearer token file").strip()
         if bearer:
-            from perfscore.sanitize import remember
-
             remember([bearer])
             self.headers["Authorization"] = f"Bearer {bearer}"
 
@@ -98,8 +121,11 @@ class Prometheus:
             from perfscore.tls import client_context
 
             context = client_context(self.cfg.insecure_tls)
+        opener = urllib.request.build_opener(
+            _NoRedirect, *([urllib.request.HTTPSHandler(context=context)] if context is not None else [])
+        )
         try:
-            with urllib.request.urlopen(req, timeout=self.cfg.timeout_s, context=context) as r:
+            with opener.open(req, timeout=self.cfg.timeout_s) as r:
                 body = r.read(MAX_ANSWER + 1)
         except urllib.error.HTTPError as exc:
             if exc.code in (401, 403):
@@ -148,7 +174,11 @@ class Prometheus:
         if not values:
             return Series(query=query, error="no series: the query found nothing over the window")
         return Series(
-            query=query, mean=round(sum(values) / len(values), 4), max=round(max(values), 4), samples=len(values)
+            query=query,
+            mean=round(sum(values) / len(values), 4),
+            max=round(max(values), 4),
+            min=round(min(values), 4),
+            samples=len(values),
         )
 
     def at(self, query: str, when: float) -> Series:
@@ -167,8 +197,12 @@ class Prometheus:
             if v == v and abs(v) != float("inf"):
                 values.append(v)
         if not values:
-            return Series(query=query, error="no series: the query found nothing over the window")
-        return Series(query=query, mean=round(sum(values), 3), max=round(sum(values), 3), samples=len(values))
+            return Series(
+                query=query,
+                error="no series: the query found nothing over the window (fewer than two scrapes in it? audit "
+                "for longer than twice the scrape interval)",
+            )
+        return Series(query=query, mean=round(sum(values), 4), max=round(sum(values), 4), samples=len(values))
 
     def check(self) -> None:
         """Credentials work (a wrong one is a config error); Prometheus down is only a warning."""
@@ -252,8 +286,11 @@ class ClusterGatherer(Gatherer):
                     if prom
                     else Series(query=query, error=prom_error or "no prometheus in the config")
                 )
+            window = f"{max(1, round(t1 - self.t0))}s"
+            for key, template in HOST_WINDOW_QUERIES.items():
+                query = _q(template, host, window)
+                figures[key] = prom.at(query, t1) if prom else Series(query=query, error=prom_error or "no prometheus")
             if host.exporter_instance:
-                window = f"{max(1, round(t1 - self.t0))}s"
                 for key, template in WINDOW_QUERIES.get(host.role, {}).items():
                     query = _q(template, host, window)
                     figures[key] = (
@@ -298,16 +335,15 @@ class ClusterGatherer(Gatherer):
             try:
                 with conn.cursor() as cur:
                     if target is None:
-                        cur.execute("SELECT @@gtid_binlog_pos")
-                        primary_gtid = str(cur.fetchone()[0] or "")
+                        primary_gtid = _gtid(cur, "@@gtid_binlog_pos", "@@gtid_executed")
                         continue
                     cur.execute("SHOW SLAVE STATUS")
                     row = cur.fetchone()
                     cols = [d[0] for d in cur.description or []]
-                    cur.execute("SELECT @@gtid_slave_pos")
-                    applied = str(cur.fetchone()[0] or "")
+                    applied = _gtid(cur, "@@gtid_slave_pos", "@@gtid_executed")
             except Exception as exc:  # noqa: BLE001
-                out.append(ReplicaFigures(host=host, port=port, error=clean(str(exc), oneline=True)[:300]))
+                if target is not None:  # the primary's GTID is evidence; failing to read it fails no replica
+                    out.append(ReplicaFigures(host=host, port=port, error=clean(str(exc), oneline=True)[:300]))
                 continue
             finally:
                 conn.close()
@@ -323,7 +359,7 @@ class ClusterGatherer(Gatherer):
                     io_running=st.get("Slave_IO_Running") == "Yes",
                     sql_running=st.get("Slave_SQL_Running") == "Yes",
                     seconds_behind=float(behind) if behind is not None else None,
-                    replica_gtid=applied,
+                    replica_gtid=applied or None,
                     primary_gtid=primary_gtid,
                     last_error=clean(str(st.get("Last_SQL_Error") or st.get("Last_IO_Error") or ""), oneline=True)[:300]
                     or None,

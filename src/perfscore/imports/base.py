@@ -17,6 +17,9 @@ from perfscore.sanitize import clean
 Progress = Callable[[int, int], None]  # (bytes read, file size)
 PROGRESS_EVERY_S = 0.25
 MAX_LINE = 1024 * 1024  # a results line longer than this is no results line
+EARLIEST_MS = 946_684_800_000  # 2000-01-01: a sample time before this is no time (0 from some JMeter plugins)
+LATEST_MS = 4_102_444_800_000  # 2100-01-01
+MAX_ELAPSED_MS = 86_400_000.0  # a day: a longer request is no request
 
 
 class Imported(BaseModel):
@@ -72,7 +75,8 @@ def lines(path: Path, what: str, progress: Progress | None = None) -> Iterator[t
                     if now - last >= PROGRESS_EVERY_S:
                         last = now
                         progress(fh.tell(), size)
-                yield n, raw.decode("utf-8", "replace")
+                text = raw.decode("utf-8", "replace")
+                yield n, text.removeprefix("\ufeff") if n == 1 else text
             if progress is not None:
                 progress(size, size)
     except OSError as exc:

@@ -16,12 +16,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from perfscore.imports.base import Imported, Progress, bad, check_file, lines
+from perfscore.imports.base import EARLIEST_MS, LATEST_MS, MAX_ELAPSED_MS, Imported, Progress, bad, check_file, lines
 from perfscore.imports.samples import Accumulator
 
 WHAT = "JMeter results"
 REQUIRED = ("timeStamp", "elapsed", "label", "success")
 CHUNK = 1024 * 1024
+MAX_DEPTH = 64  # JTLs nest a sample's sub-results a few levels
+MAX_ELEMENT = 16 * 1024 * 1024  # bytes without an element starting or ending
 
 
 def read(paths: list[Path], progress: Progress | None = None) -> Imported:
@@ -70,6 +72,10 @@ def _number(path: Path, line: int, name: str, text: str) -> float:
         raise bad(path, line, f"{name} {text[:40]!r} is not a number{hint}") from None
     if not value >= 0 or value == float("inf"):
         raise bad(path, line, f"{name} {text[:40]!r} is out of range")
+    if name == "timeStamp" and value and not EARLIEST_MS <= value <= LATEST_MS:
+        raise bad(path, line, f"timeStamp {text[:40]!r} is not a time in milliseconds since 1970 (2000-2100)")
+    if name == "elapsed" and value > MAX_ELAPSED_MS:
+        raise bad(path, line, f"elapsed {text[:40]!r} ms is longer than a day")
     return value
 
 
@@ -130,6 +136,7 @@ def _xml(path: Path, acc: Accumulator, progress: Progress | None) -> None:
     """XML JTLs carry no URL attribute (only a <java.net.URL> child when saved): the label names the request."""
     parser = xml.parsers.expat.ParserCreate()
     depth = [0]
+    last_event = [0]  # the byte where the last element started or ended
     size = check_file(path, WHAT)
 
     def refuse(*_: object) -> None:
@@ -137,6 +144,9 @@ def _xml(path: Path, acc: Accumulator, progress: Progress | None) -> None:
 
     def start(name: str, attrs: dict[str, str]) -> None:
         depth[0] += 1
+        last_event[0] = parser.CurrentByteIndex
+        if depth[0] > MAX_DEPTH:
+            raise bad(path, parser.CurrentLineNumber, f"elements nested more than {MAX_DEPTH} deep: not a JTL")
         if depth[0] == 1:
             if name != "testResults":
                 raise bad(path, parser.CurrentLineNumber, f"<{name[:40]}> is not a JMeter <testResults> file")
@@ -162,6 +172,7 @@ def _xml(path: Path, acc: Accumulator, progress: Progress | None) -> None:
 
     def end(_: str) -> None:
         depth[0] -= 1
+        last_event[0] = parser.CurrentByteIndex
 
     parser.StartDoctypeDeclHandler = refuse
     parser.EntityDeclHandler = refuse
@@ -173,6 +184,8 @@ def _xml(path: Path, acc: Accumulator, progress: Progress | None) -> None:
             while chunk := fh.read(CHUNK):
                 parser.Parse(chunk, False)
                 done += len(chunk)
+                if done - max(0, last_event[0]) > MAX_ELEMENT:  # expat buffers a token whole: bound it
+                    raise bad(path, parser.CurrentLineNumber, f"one element longer than {MAX_ELEMENT // 2**20} MiB")
                 if progress is not None:
                     progress(done, size)
             parser.Parse(b"", True)

@@ -10,12 +10,13 @@ successful requests only when k6 kept ``http_req_duration{expected_response:true
 from __future__ import annotations
 
 import json
+import math
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
-from perfscore.imports.base import Imported, Progress, bad, check_file, lines
+from perfscore.imports.base import EARLIEST_MS, LATEST_MS, MAX_ELAPSED_MS, Imported, Progress, bad, check_file, lines
 from perfscore.imports.samples import Accumulator
 from perfscore.load.model import EndpointResult, LoadResult, Percentiles
 from perfscore.yamlfile import read_json
@@ -36,6 +37,8 @@ def read(paths: list[Path], progress: Progress | None = None) -> Imported:
         stream = isinstance(doc, dict) and doc.get("type") in ("Metric", "Point")
     except ValueError:
         stream = False
+    except RecursionError:
+        stream = True  # one line nested too deep: the stream reader says which line
     return _stream(path, progress) if stream else _summary(path)
 
 
@@ -43,9 +46,12 @@ def _time(path: Path, line: int, text: Any) -> float:
     if not isinstance(text, str):
         raise bad(path, line, "a Point without its time")
     try:
-        return datetime.fromisoformat(_FRACTION.sub(r"\1", text.replace("Z", "+00:00"))).timestamp()
-    except ValueError:
+        when = datetime.fromisoformat(_FRACTION.sub(r"\1", text.replace("Z", "+00:00"))).timestamp()
+    except (ValueError, OverflowError, OSError):
         raise bad(path, line, f"time {text[:40]!r} is not an ISO 8601 time stamp") from None
+    if not EARLIEST_MS <= when * 1000 <= LATEST_MS:
+        raise bad(path, line, f"time {text[:40]!r} is not between 2000 and 2100")
+    return when
 
 
 def _stream(path: Path, progress: Progress | None) -> Imported:
@@ -59,6 +65,8 @@ def _stream(path: Path, progress: Progress | None) -> Imported:
             rec = json.loads(line)
         except ValueError:
             raise bad(path, n, "not a JSON line (truncated?)") from None
+        except RecursionError:
+            raise bad(path, n, "nested too deeply to read") from None
         if not isinstance(rec, dict) or rec.get("type") not in ("Metric", "Point"):
             raise bad(path, n, "not a k6 Metric or Point line")
         if rec["type"] != "Point":
@@ -67,8 +75,10 @@ def _stream(path: Path, progress: Progress | None) -> Imported:
         if not isinstance(data, dict):
             raise bad(path, n, "a Point without data")
         value = data.get("value")
-        if not isinstance(value, int | float) or isinstance(value, bool) or not value >= 0 or value == float("inf"):
+        if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value < 1e15:
             raise bad(path, n, f"{metric} value {str(value)[:30]!r} is not a non-negative number")
+        if metric == "http_req_duration" and value > MAX_ELAPSED_MS:
+            raise bad(path, n, f"http_req_duration {value:.0f} ms is longer than a day")
         if metric == "vus":
             vus = int(value)
         elif metric == "data_received":
@@ -106,6 +116,10 @@ def _stream(path: Path, progress: Progress | None) -> Imported:
     )
 
 
+def _finite(v: Any) -> TypeGuard[float]:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
 def _values(metrics: dict[str, Any], name: str) -> dict[str, Any] | None:
     m = metrics.get(name)
     if not isinstance(m, dict):
@@ -118,7 +132,7 @@ def _ms(path: Path, trend: dict[str, Any], key: str, required: bool = True) -> f
     v = trend.get(key)
     if v is None and not required:
         return None
-    if not isinstance(v, int | float) or isinstance(v, bool) or not v >= 0 or v == float("inf"):
+    if not _finite(v) or not v >= 0:
         raise bad(path, None, f"http_req_duration {key} {str(v)[:30]!r} is missing or not a number")
     return round(float(v), 3)
 
@@ -130,8 +144,11 @@ def _summary(path: Path) -> Imported:
         raise bad(path, None, "not a k6 summary (no metrics.http_reqs): export it with --summary-export")
     reqs = _values(metrics, "http_reqs") or {}
     count, rate = reqs.get("count"), reqs.get("rate")
-    if not isinstance(count, int) or count < 0 or not isinstance(rate, int | float) or not rate >= 0:
-        raise bad(path, None, "http_reqs has no count and rate")
+    if (
+        not isinstance(count, int) or isinstance(count, bool) or not 0 <= count < 10**15
+        or not _finite(rate) or not rate >= 0
+    ):  # fmt: skip
+        raise bad(path, None, "http_reqs has no count and rate (non-negative numbers)")
     failed = _values(metrics, "http_req_failed") or {}
     # A Rate's "passes" are its true samples: for http_req_failed, the failed requests.
     errors = failed.get("passes", 0)
@@ -156,9 +173,12 @@ def _summary(path: Path) -> Imported:
     )
     state = doc.get("state") if isinstance(doc.get("state"), dict) else {}
     run_ms = state.get("testRunDurationMs")
-    duration = float(run_ms) / 1000 if isinstance(run_ms, int | float) and run_ms > 0 else (count / rate if rate else 0)
-    vus_max = (_values(metrics, "vus_max") or {}).get("max") or (_values(metrics, "vus_max") or {}).get("value") or 1
+    duration = float(run_ms) / 1000 if _finite(run_ms) and 0 < run_ms < 1e12 else (count / rate if rate else 0)
+    vus = _values(metrics, "vus_max") or {}
+    vus_max = vus.get("max") or vus.get("value") or 1
+    vus_max = vus_max if _finite(vus_max) and 1 <= vus_max < 10**7 else 1
     received = (_values(metrics, "data_received") or {}).get("count", 0)
+    received = received if _finite(received) and 0 <= received < 1e18 else 0
     label = "(all requests)"
     load = LoadResult(
         target="k6 script",

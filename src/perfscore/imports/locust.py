@@ -74,7 +74,7 @@ def _num(path: Path, line: int, row: dict[str, str], col: str, optional: bool = 
         v = float(text)
     except ValueError:
         raise bad(path, line, f"{col} {text[:30]!r} is not a number") from None
-    if not v >= 0 or v == float("inf"):
+    if not 0 <= v < 1e15:
         raise bad(path, line, f"{col} {text[:30]!r} is out of range")
     return v
 
@@ -130,7 +130,7 @@ def read(paths: list[Path], progress: Progress | None = None) -> Imported:
         started, ended, users_max, steps = _history(history, progress)
     # Locust's Requests/s is over the whole run, its first request to its last: the duration it implies is
     # closer than the history's whole-second time stamps.
-    duration = requests / rps if rps else None
+    duration = requests / rps if rps and requests / rps < 30 * 86400 else None
     if duration is None:
         duration = (ended - started) if started is not None and ended is not None and ended > started else 0.0
     status, kinds = _failures(stats.with_name(stats.name.replace("_stats.csv", "_failures.csv")), progress)
@@ -188,10 +188,11 @@ def _failures(path: Path, progress: Progress | None) -> tuple[Counter[str], Coun
             status[code.group(1)] += n
         elif "timeout" in error.lower() or "timed out" in error.lower():
             kinds["timeout"] += n
-        elif "reset" in error.lower():
+        elif "reset" in error.lower() or "closed" in error.lower() or "disconnected" in error.lower():
             kinds["reset"] += n
-        else:
+        elif "refused" in error.lower() or "connect" in error.lower():
             kinds["connect"] += n
+        # anything else (a check in the locustfile failed) has no kind beyond being a failure
     return status, kinds
 
 

@@ -44,9 +44,18 @@ class _Endpoint:
     status: Counter[str] = field(default_factory=Counter)
 
 
+def _level(users: int) -> int:
+    """User counts grouped to two significant digits (1,234 → 1,200): a ramp-up through every count from 1 to
+    10,000 keeps at most ~280 levels, each a small (26 KB) histogram, not one per count."""
+    if users < 100:
+        return users
+    scale = 10 ** (len(str(users)) - 2)
+    return int(round(users / scale) * scale)
+
+
 @dataclass
 class _Level:
-    ok: Recorder = field(default_factory=Recorder)
+    ok: Recorder = field(default_factory=lambda: Recorder(digits=2))
     n: int = 0
     errors: int = 0
     first_ms: float = float("inf")
@@ -102,13 +111,16 @@ class Accumulator:
             ep.errors += 1
             ep.err.add(us)
         self.bytes += nbytes
+        if not start_ms:  # a sample without a time (JMeter plugins write 0 for some failures): counted, not timed
+            return None
         self.first_ms = min(self.first_ms, start_ms)
         self.last_ms = max(self.last_ms, start_ms + elapsed_ms)
         if users is not None and users > 0:
             self.max_users = max(self.max_users, users)
-            lvl = self.levels.get(users)
+            level = _level(users)
+            lvl = self.levels.get(level)
             if lvl is None:
-                lvl = self.levels[users] = _Level()
+                lvl = self.levels[level] = _Level()
             lvl.n += 1
             if ok:
                 lvl.ok.add(us)

@@ -15,17 +15,17 @@ HDR_MAX_US = 3_600_000_000  # one hour, in microseconds
 DIGITS = 3
 
 
-def new_histogram() -> Any:
+def new_histogram(digits: int = DIGITS) -> Any:
     from hdrh.histogram import HdrHistogram
 
-    return HdrHistogram(1, HDR_MAX_US, DIGITS)
+    return HdrHistogram(1, HDR_MAX_US, digits)
 
 
 class Recorder:
     __slots__ = ("hist", "counts", "mask", "shift", "half_mag", "half", "n", "lo", "hi")
 
-    def __init__(self) -> None:
-        h = self.hist = new_histogram()
+    def __init__(self, digits: int = DIGITS) -> None:
+        h = self.hist = new_histogram(digits)
         assert h.unit_magnitude == 0  # the inline arithmetic assumes a lowest trackable value of 1
         self.counts = h.counts
         self.mask = h.sub_bucket_mask

@@ -211,12 +211,28 @@ def run_locust(
         if not (tmp / "run_stats.csv").exists():
             said = (tmp / "locust.log").read_text(errors="replace").strip().splitlines()[-3:]
             raise PerfscoreError(f"Locust wrote no results ({' / '.join(said)[:300] or 'no output'}).")
+        if "Gave up waiting for workers" in (tmp / "locust.log").read_text(errors="replace"):
+            raise PerfscoreError(
+                f"no Locust worker connected within 120 s ({workers + remote_workers} expected).",
+                ExitCode.UNREACHABLE,
+            )
         imported = read([tmp / "run"])
         per_worker = [json.loads(p.read_text())["requests"] for p in sorted(counts.glob("worker-*.json"))]
         load = imported.load
         notes = [LIMITS]
-        if workers and not remote_workers and len(per_worker) == workers and sum(per_worker) != load.requests:
+        valid = True
+        if workers and len(per_worker) < workers:
+            valid = False  # a worker that died took its users (and its share of the load) with it
+            notes.append(
+                f"only {len(per_worker)} of {workers} local workers reported at the end: one stopped during the run, "
+                "so fewer users than asked loaded the target"
+            )
+        elif workers and not remote_workers and sum(per_worker) != load.requests:
             notes.append(f"the workers counted {sum(per_worker):,} requests, the master {load.requests:,}")
+        if remote_workers:
+            notes.append(
+                "remote workers' own counts are not checked against the master's (their files stay on their hosts)"
+            )
         if spec.warmup_s and not steps:
             notes.append(f"the {spec.warmup_s:g}s warm-up is counted (Locust does not set it apart)")
         if spec.rate:
@@ -229,6 +245,7 @@ def run_locust(
                 "target": f"{spec.host}:{spec.port}",
                 "connections": spec.connections if not steps else load.connections,
                 "rate": spec.rate,
+                "valid": valid,
                 "source": f"Locust master + {workers + remote_workers} worker(s)"
                 + (f" (requests per worker: {', '.join(f'{n:,}' for n in per_worker)})" if per_worker else ""),
                 "notes": notes,

@@ -109,7 +109,10 @@ def render_terminal(
 def _distribution(con: Console, result: LoadResult) -> None:
     """wrk2's --latency view: the percentiles, then HdrHistogram's percentile distribution."""
     if not result.latency_distribution:
-        con.print("Latency distribution: no successful response")
+        if result.source:  # Locust or an imported file: its own percentiles only, no histogram to walk
+            con.print(f"Latency distribution: not available from {escape(result.source)} (its percentiles are above)")
+        else:
+            con.print("Latency distribution: no successful response")
         return
     con.print("Latency distribution (ms, successful responses)")
     for p, v in result.latency_distribution:

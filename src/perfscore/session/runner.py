@@ -22,7 +22,7 @@ from perfscore.artifacts.base import Snapshot
 from perfscore.artifacts.window import WindowSnapshot
 from perfscore.audits import REGISTRY, derive
 from perfscore.config import Config, resolve_password
-from perfscore.errors import PerfscoreError
+from perfscore.errors import ExitCode, PerfscoreError
 from perfscore.gatherers import GATHERERS, GatherContext, Gatherer, ProbeUnavailable
 from perfscore.run import ProbeReport, Run, TargetInfo
 from perfscore.sanitize import clean, clean_tree, remember
@@ -91,11 +91,17 @@ def _concurrently(
 
 def secrets_of(cfg: Config) -> list[str]:
     found = []
-    for section, what in ((cfg.mysql, "mysql"), (cfg.redis, "redis")):
+    for section, what in ((cfg.mysql, "mysql"), (cfg.redis, "redis"), (cfg.prometheus, "prometheus")):
         if section is not None:
             pw = resolve_password(section, cfg.base_dir, what)
             if pw:
                 found.append(pw)
+    if cfg.prometheus is not None:
+        from perfscore.gatherers.cluster import Prometheus
+
+        # Its basic-auth token (base64 of user:password) and bearer token are secrets too.
+        auth = Prometheus(cfg.prometheus, cfg).headers.get("Authorization", "")
+        found += [auth.split(" ", 1)[1]] if " " in auth else []
     remember(found)  # from now on, nothing printed or written by this process carries them
     return found
 
@@ -182,12 +188,48 @@ def _window_traffic(cfg: Config, say: Say, progress: Progress | None, counting: 
         return WindowSnapshot(error=f"load engine failed: {exc.message}")
 
 
+def _run_command(argv: list[str], timeout_s: float, say: Say) -> int:
+    """Run the load command in its own process group, output to stderr; kill the whole group (a wrapper
+    script's JVM too) on its timeout or when perfscore is interrupted. Its exit code."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    try:
+        proc = subprocess.Popen(argv, stdout=sys.stderr, stdin=subprocess.DEVNULL, start_new_session=True)
+    except FileNotFoundError:
+        raise PerfscoreError(f"load command {argv[0]!r} not found.") from None
+    except OSError as exc:
+        raise PerfscoreError(f"load command {argv[0]!r} cannot run: {exc.strerror or exc}.") from None
+
+    def kill() -> None:
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(proc.pid, sig)
+            except ProcessLookupError:
+                return
+            try:
+                proc.wait(timeout=5)
+                return
+            except subprocess.TimeoutExpired:
+                continue
+
+    try:
+        return proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        say(f"window: the load command ran past {timeout_s:g}s and was killed; reading what it wrote")
+        kill()
+        return proc.returncode if proc.returncode is not None else -9
+    except BaseException:
+        kill()
+        raise
+
+
 def _external_window(cfg: Config, say: Say, box: dict[str, Any]) -> WindowSnapshot:
     """The window's load came from another tool: run its command as the window (the gatherers sample the
     servers meanwhile), or wait the window beside a run that already ended; then read its results."""
     import shlex
-    import subprocess
-    import sys
 
     from perfscore.imports import guess_tool, read_results
 
@@ -197,18 +239,23 @@ def _external_window(cfg: Config, say: Say, box: dict[str, Any]) -> WindowSnapsh
     tool = ext.tool or guess_tool(path)
     late = None
     if ext.command:
-        argv = shlex.split(ext.command)
+        argv = shlex.split(ext.command)  # checked when the config or flag was read
         say(f"window: running the load command ({argv[0]}); the probes sample the servers meanwhile")
+        began = time.time()
+        code = _run_command(argv, ext.timeout_s, say)
+        written = path if path.exists() or tool != "locust" else path.with_name(path.name + "_stats.csv")
         try:
-            # Its output goes to stderr: stdout is the report's.
-            done = subprocess.run(argv, stdout=sys.stderr, stdin=subprocess.DEVNULL, timeout=ext.timeout_s, check=False)
-        except FileNotFoundError:
-            raise PerfscoreError(f"load command {argv[0]!r} not found.") from None
-        except subprocess.TimeoutExpired:
-            say(f"window: the load command ran past {ext.timeout_s:g}s and was killed; reading what it wrote")
-        else:
-            if done.returncode:
-                say(f"window: the load command exited {done.returncode}; reading its results anyway")
+            fresh = written.stat().st_mtime >= began - 1
+        except OSError:
+            fresh = True  # a missing file is the reader's to report
+        if not fresh:
+            raise PerfscoreError(
+                f"the load command ({argv[0]}) exited {code} and did not write {path}: the file is from an "
+                "earlier run, not this window.",
+                ExitCode.UNREACHABLE,
+            )
+        if code:
+            late = f"the load command exited {code}: its results may be partial"
     else:
         window_s = cfg.audit.duration_s
         say(f"window: load from {path.name} ({tool}, a run that already ended); waiting {window_s:g}s between samples")
