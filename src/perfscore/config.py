@@ -231,6 +231,9 @@ class HostConfig(_Model):
     instance: str = Field(description="its node_exporter's instance label in Prometheus (host:port)")
     fpm_pool: str | None = Field(None, description="app node: its PHP-FPM pool (process-exporter groupname)")
     fpm_status: str | None = Field(None, description="app node: a path under base_url answering its FPM status (json)")
+    process_instance: str | None = Field(
+        None, description="app node: its process-exporter's instance label (needed when nodes share a pool name)"
+    )
     exporter_instance: str | None = Field(
         None, description="database / cache host: its mysqld_exporter or redis_exporter instance label"
     )

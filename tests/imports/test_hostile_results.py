@@ -95,7 +95,8 @@ def test_a_failed_load_command_is_not_scored_on_an_old_file(tmp_path: Path) -> N
 
 
 def test_the_load_commands_whole_process_group_is_killed_at_its_timeout(tmp_path: Path) -> None:
-    write_csv(tmp_path / "src.jtl", samples())
+    now = int(time.time() * 1000) + 60_000  # samples of this run: after the command starts
+    write_csv(tmp_path / "src.jtl", [(now + i * 10, *rest) for i, (_, *rest) in enumerate(samples())])
     marker = f"sleep {int(time.time()) % 1000 + 4000}"
     command = f"sh -c 'cp {tmp_path / 'src.jtl'} {tmp_path / 'results.jtl'}; {marker} & {marker}'"
     res = perfscore("audit", "--config", str(_config(tmp_path, command, timeout_s=2)), "-f", "json", "--no-history")
@@ -105,3 +106,13 @@ def test_the_load_commands_whole_process_group_is_killed_at_its_timeout(tmp_path
     left = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout.strip()
     assert not left, f"the load command's children outlived it: {left}"
     assert "window: 800 requests from JMeter CSV JTL results.jtl" in res.err  # what it wrote before the kill
+
+
+def test_an_appended_jtl_is_read_from_this_runs_start(tmp_path: Path) -> None:
+    """JMeter appends to an existing -l file: the samples of earlier runs are not this window's."""
+    now = int(time.time() * 1000) + 60_000
+    old = samples()[:300]  # an earlier run, a year before
+    new = [(now + i * 10, *rest) for i, (_, *rest) in enumerate(samples()[:500])]
+    jtl = write_csv(tmp_path / "r.jtl", old + new)
+    imp = read_results("jmeter", [jtl], since=time.time())
+    assert imp.load.requests == 500 and any("300 samples of earlier runs" in n for n in imp.load.notes)

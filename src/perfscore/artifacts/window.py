@@ -45,4 +45,7 @@ class WindowSnapshot(Snapshot):
     load: LoadResult | None = None
     host: HostUsage | None = Field(None, description="this machine's CPU and disks during the traffic")
     error: str | None = Field(None, description="why no traffic was driven")
+    concurrent: bool = Field(
+        True, description="false: the load (another tool's file) ran before the window, not while counters were read"
+    )
     skipped: bool = Field(False, exclude=True, description="no HTTP target: the session reports the phase skipped")

@@ -53,6 +53,11 @@ def window_requests(w: WindowSnapshot) -> int:
     """The HTTP requests of the window, enough for a per-request verdict, or why not."""
     if w.load is None:
         raise Unmeasurable(w.error or "no traffic was driven during the window")
+    if not w.concurrent:
+        raise Unmeasurable(
+            "the load came from a run that had ended before this window: the servers' counters are not of its "
+            "requests (run it as the window with --load-command)"
+        )
     if w.load.local_errors:
         raise Unmeasurable(
             f"the load generator could not open {w.load.local_errors:,} connections (this machine's file "

@@ -19,10 +19,17 @@ MIN_NODE_REQUESTS = 50  # requests across the app nodes in the window before the
 LAG_OK_S = 30.0  # a replica this far behind still serves reads a user would accept as current
 
 
-def _worst(c: ClusterSnapshot, key: str, role: str | None = None) -> tuple[NodeFigures, Series, dict[str, Any]]:
+class NoHosts(Exception):
+    """The config names no host this audit is about: not applicable, not a gap."""
+
+
+def _worst(
+    c: ClusterSnapshot, key: str, role: str | None = None
+) -> tuple[NodeFigures, Series, dict[str, Any], str | None]:
+    """The worst node's series, every node's for the evidence, and a caveat naming the nodes without one."""
     nodes = [n for n in c.nodes if role is None or n.role == role]
     if not nodes:
-        raise Unmeasurable(f"no {role + ' ' if role else ''}hosts in the config's hosts:")
+        raise NoHosts(f"no {role + ' ' if role else ''}hosts in the config's hosts:")
     shown: dict[str, Any] = {}
     best: tuple[NodeFigures, Series] | None = None
     for n in nodes:
@@ -38,7 +45,20 @@ def _worst(c: ClusterSnapshot, key: str, role: str | None = None) -> tuple[NodeF
         first = next((s for n in nodes if (s := getattr(n, key)) is not None), None)
         why = c.prometheus_error or (first.error if first else "no series")
         raise Unmeasurable(f"{why} ({first.query if first else key})")
-    return best[0], best[1], shown
+    missing = [n.name for n in nodes if (s := getattr(n, key)) is None or s.mean is None]
+    caveat = f"no figure for {', '.join(missing)}: the worst of the other hosts" if missing else None
+    return best[0], best[1], shown, caveat
+
+
+def _worst_outcome(c: ClusterSnapshot, key: str, role: str | None, summary: str, digits: int = 4) -> Outcome:
+    try:
+        node, s, shown, caveat = _worst(c, key, role)
+    except NoHosts as exc:
+        return not_applicable(str(exc))
+    assert s.mean is not None
+    value = round(s.mean, digits)
+    text = summary.format(name=node.name, role=node.role, pct=f"{s.mean:.0%}", value=value)
+    return measured(value, low_confidence=caveat, summary=text, nodes=shown)
 
 
 @audit(
@@ -49,11 +69,7 @@ def _worst(c: ClusterSnapshot, key: str, role: str | None = None) -> tuple[NodeF
     evidence="each host's CPU busy share over the window (Prometheus, node_exporter), the busiest as the figure",
 )
 def worst_node_cpu(c: ClusterSnapshot) -> Outcome:
-    node, s, shown = _worst(c, "cpu")
-    assert s.mean is not None
-    return measured(
-        round(s.mean, 4), summary=f"busiest host: {node.name} ({node.role}), {s.mean:.0%} busy", nodes=shown
-    )
+    return _worst_outcome(c, "cpu", None, "busiest host: {name} ({role}), {pct} busy")
 
 
 @audit(
@@ -64,11 +80,7 @@ def worst_node_cpu(c: ClusterSnapshot) -> Outcome:
     evidence="each host's memory in use (1 - MemAvailable/MemTotal, node_exporter), the fullest as the figure",
 )
 def worst_node_memory(c: ClusterSnapshot) -> Outcome:
-    node, s, shown = _worst(c, "memory_used")
-    assert s.mean is not None
-    return measured(
-        round(s.mean, 4), summary=f"fullest host: {node.name} ({node.role}), {s.mean:.0%} used", nodes=shown
-    )
+    return _worst_outcome(c, "memory_used", None, "fullest host: {name} ({role}), {pct} used")
 
 
 @audit(
@@ -80,11 +92,7 @@ def worst_node_memory(c: ClusterSnapshot) -> Outcome:
     "figure",
 )
 def worst_node_disk(c: ClusterSnapshot) -> Outcome:
-    node, s, shown = _worst(c, "disk_busy")
-    assert s.mean is not None
-    return measured(
-        round(s.mean, 4), summary=f"busiest disk: {node.name} ({node.role}), {s.mean:.0%} busy", nodes=shown
-    )
+    return _worst_outcome(c, "disk_busy", None, "busiest disk: {name} ({role}), {pct} busy")
 
 
 @audit(
@@ -96,9 +104,7 @@ def worst_node_disk(c: ClusterSnapshot) -> Outcome:
     "figure",
 )
 def fpm_worker_rss(c: ClusterSnapshot) -> Outcome:
-    node, s, shown = _worst(c, "fpm_rss_mb", role="app")
-    assert s.mean is not None
-    return measured(round(s.mean, 1), summary=f"worst app node: {node.name}, {s.mean:.1f} MB a worker", nodes=shown)
+    return _worst_outcome(c, "fpm_rss_mb", "app", "worst app node: {name}, {value} MB a worker", digits=1)
 
 
 @audit(
@@ -118,8 +124,14 @@ def app_nodes_up(c: ClusterSnapshot) -> Outcome:
         shown[n.name] = {"fpm_status_error": status_error, "fpm_processes": procs}
         if (n.fpm is not None and n.fpm.accepted_end is None) or procs == 0:
             down.append(f"{n.name} ({status_error or 'no PHP-FPM processes'})")
-    if all(n.fpm is None and n.fpm_procs is None for n in apps):
-        raise Unmeasurable("no app node has fpm_status or fpm_pool in the config's hosts:")
+    unknown = [
+        n.name
+        for n in apps
+        if (n.fpm is None or n.fpm.accepted_end is None and n.fpm.error and "answered" not in n.fpm.error)
+        and (n.fpm_procs is None or n.fpm_procs.min is None)
+    ]
+    if unknown and not down:  # nothing said they are up: no status page answered, no process count
+        raise Unmeasurable(f"nothing tells whether {', '.join(unknown)} is up (no status page, no process count)")
     summary = f"down: {'; '.join(down)}" if down else None
     return measured(not down, summary=summary, nodes=shown)
 
@@ -157,6 +169,12 @@ def request_balance(c: ClusterSnapshot) -> Outcome:
 def replication_healthy(c: ClusterSnapshot) -> Outcome:
     if not c.replicas:
         return not_applicable("no mysql.replicas in the config")
+    denied = [r for r in c.replicas if r.error and "denied" in r.error.lower()]
+    if denied:  # a missing grant says nothing about replication
+        raise Unmeasurable(
+            f"{denied[0].host}:{denied[0].port}: {denied[0].error} (the monitor user needs REPLICATION CLIENT or "
+            "SLAVE MONITOR)"
+        )
     problems, shown = [], []
     for r in c.replicas:
         where = f"{r.host}:{r.port}"
@@ -187,6 +205,8 @@ def cache_hit_ratio(c: ClusterSnapshot, r: RedisSnapshot | None) -> Outcome:
     caches = [n for n in c.nodes if n.role == "cache" and n.cache_hits is not None]
     if not caches:
         return not_applicable("no cache host with an exporter_instance in the config's hosts:")
+    if r is not None and any(n.cache_hits is None or n.cache_hits.mean is None for n in caches):
+        return not_applicable("measured directly (redis.hit_ratio); the exporter gave no figure to cross-check")
     hits = misses = 0.0
     shown = {}
     for n in caches:

@@ -33,6 +33,7 @@ def _q(template: str, host: HostConfig, window: str = "") -> str:
         .replace("EXPORTER", host.exporter_instance or "")
         .replace("INSTANCE", host.instance)
         .replace("POOL", host.fpm_pool or "")
+        .replace("PROCESS", f',instance="{host.process_instance}"' if host.process_instance else "")
         .replace("WINDOW", window)
     )
 
@@ -56,10 +57,19 @@ WINDOW_QUERIES = {
 QUERIES = {
     "memory_used": '1 - node_memory_MemAvailable_bytes{instance="INSTANCE"} '
     '/ node_memory_MemTotal_bytes{instance="INSTANCE"}',
-    "fpm_rss_mb": 'sum(namedprocess_namegroup_memory_bytes{groupname="POOL",memtype="resident"}) '
-    '/ sum(namedprocess_namegroup_num_procs{groupname="POOL"}) / 1048576',
-    "fpm_procs": 'sum(namedprocess_namegroup_num_procs{groupname="POOL"})',
+    "fpm_rss_mb": 'sum(namedprocess_namegroup_memory_bytes{groupname="POOL",memtype="resident"PROCESS}) '
+    '/ sum(namedprocess_namegroup_num_procs{groupname="POOL"PROCESS}) / 1048576',
+    "fpm_procs": 'sum(namedprocess_namegroup_num_procs{groupname="POOL"PROCESS})',
 }
+
+
+def _replica_status(cur: Any) -> tuple[Any, list[str]]:
+    """SHOW REPLICA STATUS (MySQL 8.0.22+, MariaDB 10.5+; the only one in MySQL 8.4), else SHOW SLAVE STATUS."""
+    try:
+        cur.execute("SHOW REPLICA STATUS")
+    except Exception:  # noqa: BLE001 - an older server: the old name
+        cur.execute("SHOW SLAVE STATUS")
+    return cur.fetchone(), [d[0] for d in cur.description or []]
 
 
 def _gtid(cur: Any, *variables: str) -> str | None:
@@ -275,12 +285,22 @@ class ClusterGatherer(Gatherer):
             except ProbeUnavailable as exc:
                 prom_error, prom = str(exc), None
         nodes = []
+        # Two app nodes with the same pool name and no process-exporter instance each would both get the
+        # cluster-wide sum: say so instead of showing the average as each node's figure.
+        pools = [h.fpm_pool for h in cfg.hosts.values() if h.fpm_pool and not h.process_instance]
+        shared = {p for p in pools if pools.count(p) > 1}
         for name, host in cfg.hosts.items():
             figures: dict[str, Any] = {}
             for key, template in QUERIES.items():
                 if key.startswith("fpm") and not host.fpm_pool:
                     continue
                 query = _q(template, host)
+                if key.startswith("fpm") and host.fpm_pool in shared:
+                    figures[key] = Series(
+                        query=query,
+                        error=f"app nodes share the pool name {host.fpm_pool!r}: give each its process_instance",
+                    )
+                    continue
                 figures[key] = (
                     prom.range(query, self.t0, t1)
                     if prom
@@ -337,9 +357,7 @@ class ClusterGatherer(Gatherer):
                     if target is None:
                         primary_gtid = _gtid(cur, "@@gtid_binlog_pos", "@@gtid_executed")
                         continue
-                    cur.execute("SHOW SLAVE STATUS")
-                    row = cur.fetchone()
-                    cols = [d[0] for d in cur.description or []]
+                    row, cols = _replica_status(cur)
                     applied = _gtid(cur, "@@gtid_slave_pos", "@@gtid_executed")
             except Exception as exc:  # noqa: BLE001
                 if target is not None:  # the primary's GTID is evidence; failing to read it fails no replica
@@ -348,9 +366,13 @@ class ClusterGatherer(Gatherer):
             finally:
                 conn.close()
             if row is None:
-                out.append(ReplicaFigures(host=host, port=port, error="not a replica (SHOW SLAVE STATUS is empty)"))
+                out.append(ReplicaFigures(host=host, port=port, error="not a replica (SHOW REPLICA STATUS is empty)"))
                 continue
-            st = dict(zip(cols, row, strict=False))
+            # MySQL 8.4's Replica_*/Source_* columns under the names MariaDB and older MySQL use.
+            st = {
+                k.replace("Replica_", "Slave_").replace("_Source", "_Master"): v
+                for k, v in zip(cols, row, strict=False)
+            }
             behind = st.get("Seconds_Behind_Master")
             out.append(
                 ReplicaFigures(

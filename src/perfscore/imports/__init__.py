@@ -17,18 +17,23 @@ from perfscore.errors import PerfscoreError
 from perfscore.imports import jmeter, k6, locust
 from perfscore.imports.base import Imported, Progress
 
-READERS: dict[str, Callable[[list[Path], Progress | None], Imported]] = {
+# reader(paths, progress, since_ms): samples that started before since_ms (epoch ms) are left out.
+READERS: dict[str, Callable[[list[Path], Progress | None, float | None], Imported]] = {
     "jmeter": jmeter.read,
     "k6": k6.read,
     "locust": locust.read,
 }
 
 
-def read_results(tool: str, paths: list[Path], progress: Progress | None = None) -> Imported:
+def read_results(
+    tool: str, paths: list[Path], progress: Progress | None = None, since: float | None = None
+) -> Imported:
+    """``since`` (epoch s): leave out samples that started before it (a JTL that JMeter appends to holds
+    earlier runs too); files that hold only aggregates (k6 summary, Locust) are one run each."""
     reader = READERS.get(tool.lower())
     if reader is None:
         raise PerfscoreError(f"unknown load tool {tool!r}; choose {', '.join(READERS)}.")
-    return reader(paths, progress)
+    return reader(paths, progress, since * 1000 if since else None)
 
 
 def guess_tool(path: Path) -> str:
@@ -63,7 +68,9 @@ def ramp_of(imp: Imported, slo_p95_ms: float, slo_error_rate: float) -> RampSnap
 
 
 def started(imp: Imported) -> datetime:
-    return datetime.fromtimestamp(imp.started_at, UTC) if imp.started_at else datetime.now(UTC)
+    if imp.started_at and 946_684_800 <= imp.started_at <= 4_102_444_800:  # 2000-2100
+        return datetime.fromtimestamp(imp.started_at, UTC)
+    return datetime.now(UTC)
 
 
 __all__ = ["READERS", "Imported", "guess_tool", "ramp_of", "read_results", "started", "window_of"]

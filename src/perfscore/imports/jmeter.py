@@ -26,23 +26,25 @@ MAX_DEPTH = 64  # JTLs nest a sample's sub-results a few levels
 MAX_ELEMENT = 16 * 1024 * 1024  # bytes without an element starting or ending
 
 
-def read(paths: list[Path], progress: Progress | None = None) -> Imported:
+def read(paths: list[Path], progress: Progress | None = None, since_ms: float | None = None) -> Imported:
     if len(paths) != 1:
         raise bad(paths[-1], None, "give one JTL file")
     path = paths[0]
     check_file(path, WHAT)
     with path.open("rb") as fh:
         head = fh.read(512).lstrip(b"\xef\xbb\xbf \t\r\n")
-    acc = Accumulator(f"JMeter {'XML' if head.startswith(b'<') else 'CSV'} JTL {path.name}")
+    acc = Accumulator(f"JMeter {'XML' if head.startswith(b'<') else 'CSV'} JTL {path.name}", since_ms)
     targets: dict[str, int] = {}
     if head.startswith(b"<"):
         _xml(path, acc, progress)
     else:
         _csv(path, acc, targets, progress)
     if acc.count == 0:
-        raise bad(path, None, "holds no samples")
+        raise bad(path, None, "holds no samples" + (" from this run (only earlier runs')" if acc.skipped else ""))
+    if acc.first_ms == float("inf"):
+        raise bad(path, None, "holds no sample with a time stamp")
     target = max(targets, key=lambda t: targets[t]) if targets else "JMeter test plan"
-    load = acc.result(target)
+    load = acc.result(target, acc.notes())
     return Imported(
         tool="jmeter",
         files=[str(path)],

@@ -25,7 +25,7 @@ WHAT = "k6 results"
 _FRACTION = re.compile(r"(\.\d{6})\d+")
 
 
-def read(paths: list[Path], progress: Progress | None = None) -> Imported:
+def read(paths: list[Path], progress: Progress | None = None, since_ms: float | None = None) -> Imported:
     if len(paths) != 1:
         raise bad(paths[-1], None, "give one k6 file (summary JSON or --out json NDJSON)")
     path = paths[0]
@@ -39,7 +39,7 @@ def read(paths: list[Path], progress: Progress | None = None) -> Imported:
         stream = False
     except RecursionError:
         stream = True  # one line nested too deep: the stream reader says which line
-    return _stream(path, progress) if stream else _summary(path)
+    return _stream(path, progress, since_ms) if stream else _summary(path)
 
 
 def _time(path: Path, line: int, text: Any) -> float:
@@ -54,8 +54,8 @@ def _time(path: Path, line: int, text: Any) -> float:
     return when
 
 
-def _stream(path: Path, progress: Progress | None) -> Imported:
-    acc = Accumulator(f"k6 --out json {path.name}")
+def _stream(path: Path, progress: Progress | None, since_ms: float | None = None) -> Imported:
+    acc = Accumulator(f"k6 --out json {path.name}", since_ms)
     vus: int | None = None
     targets: dict[str, int] = {}
     for n, line in lines(path, WHAT, progress):
@@ -109,7 +109,7 @@ def _stream(path: Path, progress: Progress | None) -> Imported:
     return Imported(
         tool="k6",
         files=[str(path)],
-        load=acc.result(target),
+        load=acc.result(target, acc.notes()),
         steps=acc.steps(),
         started_at=acc.first_ms / 1000,
         ended_at=acc.last_ms / 1000,
@@ -149,7 +149,9 @@ def _summary(path: Path) -> Imported:
         or not _finite(rate) or not rate >= 0
     ):  # fmt: skip
         raise bad(path, None, "http_reqs has no count and rate (non-negative numbers)")
-    failed = _values(metrics, "http_req_failed") or {}
+    failed = _values(metrics, "http_req_failed")
+    if failed is None:  # k6 before 0.31 counted no failed requests: an error rate of 0 would be made up
+        raise bad(path, None, "no http_req_failed metric (k6 0.31 or newer writes it): the error rate is unknown")
     # A Rate's "passes" are its true samples: for http_req_failed, the failed requests.
     errors = failed.get("passes", 0)
     if not isinstance(errors, int) or not 0 <= errors <= count:

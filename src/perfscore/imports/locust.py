@@ -16,19 +16,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from perfscore.artifacts.ramp import RampStep
-from perfscore.imports.base import Imported, Progress, bad, check_file, lines
+from perfscore.imports.base import EARLIEST_MS, LATEST_MS, Imported, Progress, bad, check_file, lines
 from perfscore.imports.samples import MIN_STEP_S
 from perfscore.load.model import MAX_ENDPOINTS, EndpointResult, LoadResult, Percentiles
 
 WHAT = "Locust results"
 STATS = ("Type", "Name", "Request Count", "Failure Count", "Average Response Time", "Requests/s")
-HISTORY = ("Timestamp", "User Count", "Name", "Requests/s", "Failures/s", "95%")
+HISTORY = ("Timestamp", "User Count", "Name", "95%", "Total Request Count", "Total Failure Count")
 MIN_STEP_ROWS = 3
+CURRENT_WINDOW_S = 12  # Locust's "current" percentiles cover the seconds 12 to 2 before a row
 
 
 def files_of(path: Path) -> tuple[Path, Path | None]:
     """PREFIX, PREFIX_stats.csv or PREFIX_stats_history.csv → (stats, history or None)."""
     name = path.name
+    if not name or name in (".", ".."):
+        raise bad(path, None, "give the Locust --csv prefix (or its _stats.csv), not a directory")
     for suffix in ("_stats_history.csv", "_stats.csv"):
         if name.endswith(suffix):
             name = name[: -len(suffix)]
@@ -96,7 +99,7 @@ def _percentiles(path: Path, line: int, row: dict[str, str]) -> Percentiles | No
     )
 
 
-def read(paths: list[Path], progress: Progress | None = None) -> Imported:
+def read(paths: list[Path], progress: Progress | None = None, since_ms: float | None = None) -> Imported:
     if len(paths) != 1:
         raise bad(paths[-1], None, "give one Locust --csv prefix")
     stats, history = files_of(paths[0])
@@ -113,9 +116,9 @@ def read(paths: list[Path], progress: Progress | None = None) -> Imported:
         if f > n:
             raise bad(stats, line, f"{f} failures of {n} requests")
         label = f"{row['Type']} {row['Name']}".strip()
-        endpoints[label] = EndpointResult(
-            requests=n, errors=f, latency_ms=_percentiles(stats, line, row), status_counts={}
-        )
+        # Locust times failures with successes: an endpoint that only failed has no response time to show.
+        lat = _percentiles(stats, line, row) if f < n else None
+        endpoints[label] = EndpointResult(requests=n, errors=f, latency_ms=lat, status_counts={})
     if total is None:
         raise bad(stats, None, "no Aggregated row (truncated?)")
     line, row = total
@@ -145,7 +148,7 @@ def read(paths: list[Path], progress: Progress | None = None) -> Imported:
         errors=errors,
         error_rate=errors / requests if requests else 1.0,
         rps=round(rps, 1),
-        latency_ms=_percentiles(stats, line, row),
+        latency_ms=_percentiles(stats, line, row) if errors < requests else None,
         status_counts=dict(sorted(status.items())),
         timeouts=kinds["timeout"],
         connect_errors=kinds["connect"],
@@ -197,6 +200,9 @@ def _failures(path: Path, progress: Progress | None) -> tuple[Counter[str], Coun
 
 
 def _history(path: Path, progress: Progress | None) -> tuple[float | None, float | None, int, list[RampStep]]:
+    """Steps from the history's Aggregated rows, grouped by user count. Requests/s and errors from the deltas of
+    the running totals within a level (Locust's own Requests/s and percentiles cover its last ~10 s, so early
+    in a level they are mostly the previous level's); p95 only from rows at least CURRENT_WINDOW_S into it."""
     by_users: dict[int, list[tuple[float, float, float, float | None]]] = defaultdict(list)
     first = last = None
     users_max = 1
@@ -204,27 +210,31 @@ def _history(path: Path, progress: Progress | None) -> tuple[float | None, float
         if row["Name"] != "Aggregated":
             continue
         t = _num(path, line, row, "Timestamp") or 0.0
+        if not EARLIEST_MS <= t * 1000 <= LATEST_MS:
+            when = row["Timestamp"][:30]
+            raise bad(path, line, f"Timestamp {when!r} is not a time in seconds since 1970 (2000-2100)")
         users = int(_num(path, line, row, "User Count") or 0)
         first = t if first is None else min(first, t)
         last = t if last is None else max(last, t)
         users_max = max(users_max, users)
-        rps, fps = (_num(path, line, row, c) or 0.0 for c in ("Requests/s", "Failures/s"))
-        if users > 0 and rps > 0:
-            by_users[users].append((t, rps, fps, _num(path, line, row, "95%", optional=True)))
+        total, failed = (
+            _num(path, line, row, c, optional=True) for c in ("Total Request Count", "Total Failure Count")
+        )
+        if users > 0 and total is not None:
+            by_users[users].append((t, total, failed or 0.0, _num(path, line, row, "95%", optional=True)))
     steps = []
     for users, rows in sorted(by_users.items()):
-        # Locust's current figures are over a rolling window of the last seconds: the level's later half.
-        rows = rows[len(rows) // 2 :] if len(rows) >= 2 * MIN_STEP_ROWS else rows
         span = rows[-1][0] - rows[0][0]
-        if len(rows) < MIN_STEP_ROWS or span < MIN_STEP_S:
+        sent, failed = rows[-1][1] - rows[0][1], rows[-1][2] - rows[0][2]
+        if len(rows) < MIN_STEP_ROWS or span < MIN_STEP_S or sent <= 0:
             continue
-        p95s = [r[3] for r in rows if r[3] is not None]
+        settled = [r[3] for r in rows if r[3] is not None and r[0] - rows[0][0] >= CURRENT_WINDOW_S]
         steps.append(
             RampStep(
                 concurrency=users,
-                rps=round(statistics.median(r[1] for r in rows), 1),
-                p95_ms=statistics.median(p95s) if p95s else None,
-                error_rate=round(min(1.0, sum(r[2] for r in rows) / sum(r[1] for r in rows)), 6),
+                rps=round(sent / span, 1),
+                p95_ms=statistics.median(settled) if settled else None,
+                error_rate=round(min(1.0, max(0.0, failed) / sent), 6),
                 wall_s=round(span, 3),
             )
         )

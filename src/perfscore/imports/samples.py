@@ -65,8 +65,10 @@ class _Level:
 class Accumulator:
     """Samples in, one LoadResult (and the ramp steps the file's concurrency levels hold) out."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, since_ms: float | None = None) -> None:
         self.source = source
+        self.since_ms = since_ms or 0.0
+        self.skipped = 0  # samples of earlier runs (before since_ms) in an appended file
         self.endpoints: dict[str, _Endpoint] = {}
         self.levels: dict[int, _Level] = {}
         self.first_ms = float("inf")
@@ -88,6 +90,9 @@ class Accumulator:
         nbytes: int = 0,
         users: int | None = None,
     ) -> None:
+        if start_ms and start_ms < self.since_ms:
+            self.skipped += 1
+            return None
         ep = self.endpoints.get(label)
         if ep is None:
             if len(self.endpoints) >= MAX_ENDPOINTS - 1 and label != OTHER:
@@ -129,6 +134,13 @@ class Accumulator:
             lvl.first_ms = min(lvl.first_ms, start_ms)
             lvl.last_ms = max(lvl.last_ms, start_ms)
         return None
+
+    def notes(self) -> list[str]:
+        return (
+            [f"{self.skipped:,} samples of earlier runs in the same file (it is appended to) were left out"]
+            if self.skipped
+            else []
+        )
 
     def steps(self) -> list[RampStep]:
         """One ramp step per concurrency level the file held long enough (a stepped thread group, a

@@ -56,7 +56,7 @@ def run_ramp(
     return snap.model_copy(update={"steps": steps})
 
 
-LOCUST_STEP_S = 5.0  # Locust's history has a row a second, its current figures a rolling window: longer steps
+LOCUST_STEP_S = 15.0  # Locust's current percentiles cover its last ~10 s: a step's p95 needs rows 12 s into it
 
 
 def _locust_steps(cfg: Config, say: Callable[[str], None] | None) -> list[RampStep]:

@@ -8,6 +8,7 @@ them by the audits, exactly as ``perfscore score`` will re-derive them later.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -204,19 +205,22 @@ def _run_command(argv: list[str], timeout_s: float, say: Say) -> int:
         raise PerfscoreError(f"load command {argv[0]!r} cannot run: {exc.strerror or exc}.") from None
 
     def kill() -> None:
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            try:
-                os.killpg(proc.pid, sig)
-            except ProcessLookupError:
-                return
-            try:
-                proc.wait(timeout=5)
-                return
-            except subprocess.TimeoutExpired:
-                continue
+        # The whole group, whatever its leader does: a wrapper script's JVM must not go on loading the target.
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=5)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
     try:
-        return proc.wait(timeout=timeout_s)
+        code = proc.wait(timeout=timeout_s)
+        with contextlib.suppress(ProcessLookupError):  # what it left running in the background stops with it
+            os.killpg(proc.pid, signal.SIGKILL)
+        return code
     except subprocess.TimeoutExpired:
         say(f"window: the load command ran past {timeout_s:g}s and was killed; reading what it wrote")
         kill()
@@ -238,6 +242,7 @@ def _external_window(cfg: Config, say: Say, box: dict[str, Any]) -> WindowSnapsh
     path = ext.results if ext.results.is_absolute() else cfg.base_dir / ext.results
     tool = ext.tool or guess_tool(path)
     late = None
+    began = 0.0
     if ext.command:
         argv = shlex.split(ext.command)  # checked when the config or flag was read
         say(f"window: running the load command ({argv[0]}); the probes sample the servers meanwhile")
@@ -264,12 +269,12 @@ def _external_window(cfg: Config, say: Say, box: dict[str, Any]) -> WindowSnapsh
             "the servers' counters were sampled over perfscore's own window, not during this run "
             "(give audit.external_load.command, or --load-command, to sample while it loads)"
         )
-    imp = read_results(tool, [path])
+    imp = read_results(tool, [path], since=began if ext.command else None)
     if late:
         imp = imp.model_copy(update={"load": imp.load.model_copy(update={"notes": [*imp.load.notes, late]})})
     box["imported"] = imp
     say(f"window: {imp.load.requests:,} requests from {imp.load.source} over {imp.load.duration_s:,.1f}s")
-    return WindowSnapshot(load=imp.load)
+    return WindowSnapshot(load=imp.load, concurrent=bool(ext.command))
 
 
 class _Session:
@@ -364,7 +369,10 @@ def run_audit(cfg: Config, say: Say, progress: Progress | None = None) -> Run:
         say(f"ramp: {len(set(steps))} steps of {cfg.audit.load.step_s:g}s, up to {max(steps):,} users")
         session.started["ramp"] = time.monotonic()
         halt = threading.Event()
-        session.outcome("ramp", *_call(lambda: ramp.run_ramp(cfg, say, halt), timeout * RAMP_TIMEOUT_FACTOR, halt.set))
+        limit = timeout * RAMP_TIMEOUT_FACTOR
+        if cfg.audit.load.engine == "locust":  # one fixed load shape: every step runs its full length
+            limit = max(limit, len(set(steps)) * max(cfg.audit.load.step_s, ramp.LOCUST_STEP_S) + 60)
+        session.outcome("ramp", *_call(lambda: ramp.run_ramp(cfg, say, halt), limit, halt.set))
     run = Run(
         started_at=started,
         duration_s=round(time.monotonic() - t0, 3),
