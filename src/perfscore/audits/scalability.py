@@ -128,7 +128,10 @@ def peak_queries_per_second(s: RampSnapshot) -> Outcome:
     if best is None:
         return unavailable(f"no sustainable load: {summary}")
     if best.db_queries is None or not best.wall_s:
-        return unavailable("the database's statement counter was not read during the ramp (no mysql section?)")
+        return unavailable(
+            "the database's statement counter was not read during the ramp's steps (no mysql section, or the steps "
+            "came from Locust or another tool's file)"
+        )
     qps = best.db_queries / best.wall_s
     return measured(
         round(qps, 1),

@@ -366,7 +366,8 @@ def run_audit(cfg: Config, say: Say, progress: Progress | None = None) -> Run:
         session.skip("ramp", no_ramp)
     else:
         steps = cfg.audit.load.ramp
-        say(f"ramp: {len(set(steps))} steps of {cfg.audit.load.step_s:g}s, up to {max(steps):,} users")
+        if cfg.audit.load.engine != "locust":  # the Locust shape says its own step length
+            say(f"ramp: {len(set(steps))} steps of {cfg.audit.load.step_s:g}s, up to {max(steps):,} users")
         session.started["ramp"] = time.monotonic()
         halt = threading.Event()
         limit = timeout * RAMP_TIMEOUT_FACTOR
