@@ -2,14 +2,14 @@
 
 Starts its own nginx (one worker process, access log off, a 1 KiB static file) on two free loopback
 ports, plain HTTP and HTTPS with a self-signed certificate generated here, then runs wrk and
-`perfscore load` alternately (ROUNDS times each, the median kept; the first tool alternates; a run with
-any error stops the benchmark; a saturated generator is the point of a maximum-rate test, not an error)
-at 64 and 1,000 connections over HTTP and at 64 over HTTPS (wrk with -t2, its usual; perfscore with its
-default number of processes: half the cores for a loopback target). For each tool it prints requests/s
-and CPU-µs per request: the CPU of the whole process tree (user + system, from getrusage of the finished child, perfscore's
-Python start-up of about 0.7 CPU-s included) divided by the requests it completed. Then the
-generator's peak RSS after N1 and after N2 requests at a fixed rate (open model): latencies go
-straight into HDR histograms, so the two should differ by < 10 %.
+`perfscore load` alternately (ROUNDS times each, the median kept; the first tool alternates; a run
+with any error stops the benchmark; a saturated generator is the point of a maximum-rate test, not an
+error) at 64 and 1,000 connections over HTTP and at 64 over HTTPS (wrk with -t2, its usual; perfscore
+with its default number of processes: half the cores for a loopback target). For each tool it prints
+requests/s and CPU-µs per request: the CPU of the whole process tree (user + system, from getrusage
+of the finished child, perfscore's Python start-up of about 0.7 CPU-s included) divided by the
+requests it completed. Then the generator's peak RSS after N1 and after N2 requests at a fixed rate
+(open model): latencies go straight into HDR histograms, so the two should differ by < 10 %.
 
     .venv/bin/python benchmarks/bench_load.py                   # everything (about 12 minutes)
     .venv/bin/python benchmarks/bench_load.py --seconds 5 --rounds 3 --no-memory
