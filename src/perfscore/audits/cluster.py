@@ -151,12 +151,19 @@ def request_balance(c: ClusterSnapshot) -> Outcome:
     counts = {n.name: n.fpm.accepted for n in apps if n.fpm is not None}
     known = {k: v for k, v in counts.items() if v is not None}
     total = sum(known.values())
-    if len(known) < 2 or total < MIN_NODE_REQUESTS:
-        raise Unmeasurable(f"too few requests reached the app nodes to judge their balance ({counts})")
+    unread = [k for k, v in counts.items() if v is None]
+    if unread:
+        raise Unmeasurable(
+            f"the counters of {', '.join(unread)} could not be read (see cluster.app_nodes_up): its share is unknown"
+        )
+    if total < MIN_NODE_REQUESTS:
+        raise Unmeasurable(f"{total:,} FastCGI connections reached the app nodes, {MIN_NODE_REQUESTS} needed")
     share = max(known.values()) / (total / len(known))
     busiest = max(known, key=lambda k: known[k])
-    summary = f"{busiest} took {known[busiest] / total:.0%} of {total:,} requests across {len(apps)} nodes"
-    return measured(round(share, 3), summary=summary, requests_per_node=counts)
+    # PHP-FPM's "accepted conn" counts FastCGI connections (nginx's keep-alive makes about two a request):
+    # the shares are the nodes' shares of the requests, the totals are not requests.
+    summary = f"{busiest} took {known[busiest] / total:.0%} of the FastCGI connections across {len(apps)} nodes"
+    return measured(round(share, 3), summary=summary, fpm_connections_per_node=counts)
 
 
 @audit(

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from perfscore.artifacts.cluster import ClusterSnapshot
 from perfscore.artifacts.mysql import DigestRow, MySQLSnapshot, PlanRow
 from perfscore.artifacts.window import WindowSnapshot
 from perfscore.audits.base import (
@@ -686,13 +687,17 @@ def redundant_indexes(s: MySQLSnapshot) -> Outcome:
     category=CATEGORY,
     evidence="rows of SHOW REPLICA HOSTS; when the server is itself a replica, its source and lag",
 )
-def replicas(s: MySQLSnapshot) -> Outcome:
+def replicas(s: MySQLSnapshot, c: ClusterSnapshot | None) -> Outcome:
     if not s.replicas_expected:  # the operator's intent, whether or not replicas can be listed
         hosts = s.replica_hosts
         return not_applicable("no replicas expected (replicas_expected: false)", float(hosts) if hosts else 0.0)
-    if s.replica_hosts is None:
+    # A configured replica that answers as a replica exists, even with its I/O thread stopped (then it is not
+    # connected, so SHOW REPLICA HOSTS omits it): its fault is mysql.replication_healthy's, not "add a replica".
+    configured = sum(1 for r in (c.replicas if c else []) if r.error is None)
+    if s.replica_hosts is None and not configured:
         return unavailable(f"cannot list replicas: {(s.replica_hosts_error or 'no statement worked')[:240]}")
-    return measured(float(s.replica_hosts), this_server_replicates=s.replica_of)
+    count = max(s.replica_hosts or 0, configured)
+    return measured(float(count), this_server_replicates=s.replica_of, connected=s.replica_hosts, configured=configured)
 
 
 CHURN = 0.05  # new connections per request above which the summary names the churn

@@ -182,7 +182,10 @@ class Prometheus:
                 if v == v and abs(v) != float("inf"):
                     values.append(v)
         if not values:
-            return Series(query=query, error="no series: the query found nothing over the window")
+            return Series(
+                query=query,
+                error="no series: the query found nothing over the window (no such target or label in Prometheus?)",
+            )
         return Series(
             query=query,
             mean=round(sum(values) / len(values), 4),
@@ -209,8 +212,8 @@ class Prometheus:
         if not values:
             return Series(
                 query=query,
-                error="no series: the query found nothing over the window (fewer than two scrapes in it? audit "
-                "for longer than twice the scrape interval)",
+                error="no series: the query found nothing over the window (no such target or label in "
+                "Prometheus, or fewer than two scrapes in the window: audit for longer than twice the scrape interval)",
             )
         return Series(query=query, mean=round(sum(values), 4), max=round(sum(values), 4), samples=len(values))
 
