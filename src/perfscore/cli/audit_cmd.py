@@ -18,6 +18,7 @@ from perfscore.cli.common import (
     FORMAT_OPTION,
     MAX_DROP_OPTION,
     OUTPUT_OPTION,
+    RUBRIC_OPTION,
     Format,
 )
 from perfscore.errors import ExitCode, PerfscoreError
@@ -47,9 +48,7 @@ def audit(
     process: list[str] = typer.Option(
         [], "--process", metavar="REGEX", help="Regex for app worker command lines (repeatable)."
     ),
-    rubric: Path | None = typer.Option(
-        None, "--rubric", "-r", metavar="FILE", help="Rubric YAML (default: bundled loanflow)."
-    ),
+    rubric: Path | None = RUBRIC_OPTION,
     duration: str | None = typer.Option(
         None, "--duration", "-d", metavar="DURATION", help="Audit window: 10s, 2m (a bare number is seconds)."
     ),

@@ -46,6 +46,7 @@ FORMAT_OPTION = typer.Option(None, "--format", "-f", help=FORMAT_HELP)
 OUTPUT_OPTION = typer.Option([], "--output", "-o", metavar="FILE", help=OUTPUT_HELP)
 FAIL_UNDER_OPTION = typer.Option([], "--fail-under", metavar="SCORE|CATEGORY=SCORE", help=FAIL_UNDER_HELP)
 FAIL_ON_OPTION = typer.Option([], "--fail-on", metavar="critical|none", help=FAIL_ON_HELP)
+RUBRIC_OPTION = typer.Option(None, "--rubric", "-r", metavar="FILE", help="Rubric YAML (default: bundled loanflow).")
 BASELINE_OPTION = typer.Option(None, "--baseline", metavar="FILE", help="Run or result to compare against.")
 MAX_DROP_OPTION = typer.Option(
     None, "--max-drop", metavar="POINTS", help="Points the score may fall below the baseline (needs --baseline)."

@@ -16,6 +16,7 @@ from perfscore.cli.common import (
     FORMAT_OPTION,
     MAX_DROP_OPTION,
     OUTPUT_OPTION,
+    RUBRIC_OPTION,
     Format,
 )
 
@@ -30,9 +31,7 @@ def import_results(
     config: Path | None = typer.Option(
         None, "--config", metavar="FILE", help="Take the target's name and the ramp's SLO from this config."
     ),
-    rubric: Path | None = typer.Option(
-        None, "--rubric", "-r", metavar="FILE", help="Rubric YAML (default: bundled loanflow)."
-    ),
+    rubric: Path | None = RUBRIC_OPTION,
     fmt: Format | None = FORMAT_OPTION,
     output: list[Path] = OUTPUT_OPTION,
     save_run: Path | None = typer.Option(

@@ -13,6 +13,7 @@ from perfscore.cli.common import (
     FORMAT_OPTION,
     MAX_DROP_OPTION,
     OUTPUT_OPTION,
+    RUBRIC_OPTION,
     Format,
 )
 
@@ -23,9 +24,7 @@ def score(
         metavar="FILE",
         help="A run saved by 'perfscore audit --save-run' (re-scored), or a JSON result (shown as scored).",
     ),
-    rubric: Path | None = typer.Option(
-        None, "--rubric", "-r", metavar="FILE", help="Rubric YAML (default: bundled loanflow)."
-    ),
+    rubric: Path | None = RUBRIC_OPTION,
     fmt: Format | None = FORMAT_OPTION,
     output: list[Path] = OUTPUT_OPTION,
     fail_under: list[str] = FAIL_UNDER_OPTION,

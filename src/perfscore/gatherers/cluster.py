@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import time
 import urllib.error
 import urllib.parse
@@ -61,6 +62,22 @@ QUERIES = {
     '/ sum(namedprocess_namegroup_num_procs{groupname="POOL"PROCESS}) / 1048576',
     "fpm_procs": 'sum(namedprocess_namegroup_num_procs{groupname="POOL"PROCESS})',
 }
+
+
+def _numbers(data: Any, key: str) -> list[float]:
+    """The finite numbers of a query answer: each series' "values" (a range) or its one "value" (an instant)."""
+    result = data.get("result") if isinstance(data, dict) else None
+    out = []
+    for series in result if isinstance(result, list) else []:
+        found = series.get(key) if isinstance(series, dict) else None
+        for point in (found if key == "values" else [found]) if isinstance(found, list) else []:
+            try:
+                v = float(point[1])
+            except (TypeError, ValueError, IndexError):
+                continue
+            if math.isfinite(v):
+                out.append(v)
+    return out
 
 
 def _replica_status(cur: Any) -> tuple[Any, list[str]]:
@@ -171,16 +188,7 @@ class Prometheus:
             )
         except ProbeUnavailable as exc:
             return Series(query=query, error=str(exc))
-        result = data.get("result") if isinstance(data, dict) else None
-        values: list[float] = []
-        for series in result if isinstance(result, list) else []:
-            for point in series.get("values", []) if isinstance(series, dict) else []:
-                try:
-                    v = float(point[1])
-                except (TypeError, ValueError, IndexError):
-                    continue
-                if v == v and abs(v) != float("inf"):
-                    values.append(v)
+        values = _numbers(data, "values")
         if not values:
             return Series(
                 query=query,
@@ -200,15 +208,7 @@ class Prometheus:
             data = self.get("/api/v1/query", {"query": query, "time": f"{when:.3f}"})
         except ProbeUnavailable as exc:
             return Series(query=query, error=str(exc))
-        result = data.get("result") if isinstance(data, dict) else None
-        values = []
-        for series in result if isinstance(result, list) else []:
-            try:
-                v = float(series["value"][1])
-            except (TypeError, ValueError, KeyError, IndexError):
-                continue
-            if v == v and abs(v) != float("inf"):
-                values.append(v)
+        values = _numbers(data, "value")
         if not values:
             return Series(
                 query=query,

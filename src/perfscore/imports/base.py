@@ -59,6 +59,26 @@ def check_file(path: Path, what: str) -> int:
     return st.st_size
 
 
+def csv_rows(path: Path, what: str, progress: Progress | None = None) -> Iterator[tuple[int, list[str]]]:
+    """(line number, fields) of a CSV results file, header first, blank rows skipped; malformed CSV is exit 2
+    with its line (a quoted field may span lines: the number is the row's last)."""
+    import csv
+
+    last = [0]
+
+    def text() -> Iterator[str]:
+        for n, line in lines(path, what, progress):
+            last[0] = n
+            yield line
+
+    try:
+        for row in csv.reader(text()):
+            if row:
+                yield last[0], row
+    except csv.Error as exc:
+        raise bad(path, last[0], f"malformed CSV ({exc})") from None
+
+
 def lines(path: Path, what: str, progress: Progress | None = None) -> Iterator[tuple[int, str]]:
     """(line number, text) of a results file, streamed in constant memory, progress by bytes read."""
     size = check_file(path, what)

@@ -10,13 +10,11 @@ steps.
 
 from __future__ import annotations
 
-import csv
 import xml.parsers.expat
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from perfscore.imports.base import EARLIEST_MS, LATEST_MS, MAX_ELAPSED_MS, Imported, Progress, bad, check_file, lines
+from perfscore.imports.base import EARLIEST_MS, LATEST_MS, MAX_ELAPSED_MS, Imported, Progress, bad, check_file, csv_rows
 from perfscore.imports.samples import Accumulator
 
 WHAT = "JMeter results"
@@ -30,13 +28,13 @@ def read(paths: list[Path], progress: Progress | None = None, since_ms: float | 
     if len(paths) != 1:
         raise bad(paths[-1], None, "give one JTL file")
     path = paths[0]
-    check_file(path, WHAT)
+    size = check_file(path, WHAT)
     with path.open("rb") as fh:
         head = fh.read(512).lstrip(b"\xef\xbb\xbf \t\r\n")
     acc = Accumulator(f"JMeter {'XML' if head.startswith(b'<') else 'CSV'} JTL {path.name}", since_ms)
     targets: dict[str, int] = {}
     if head.startswith(b"<"):
-        _xml(path, acc, progress)
+        _xml(path, acc, size, progress)
     else:
         _csv(path, acc, targets, progress)
     if acc.count == 0:
@@ -82,21 +80,11 @@ def _number(path: Path, line: int, name: str, text: str) -> float:
 
 
 def _csv(path: Path, acc: Accumulator, targets: dict[str, int], progress: Progress | None) -> None:
-    numbered = lines(path, WHAT, progress)
-    last = [0]
-
-    def text() -> Iterator[str]:
-        for n, line in numbered:
-            last[0] = n
-            yield line
-
-    reader = csv.reader(text())
+    rows = csv_rows(path, WHAT, progress)
     try:
-        header = next(reader)
+        _, header = next(rows)
     except StopIteration:
         raise bad(path, None, "is empty") from None
-    except csv.Error as exc:
-        raise bad(path, last[0], f"not CSV ({exc})") from None
     cols = {name.strip(): i for i, name in enumerate(header)}
     missing = [c for c in REQUIRED if c not in cols]
     if missing:
@@ -109,32 +97,26 @@ def _csv(path: Path, acc: Accumulator, targets: dict[str, int], progress: Progre
     ts, el, lb, su = (cols[c] for c in REQUIRED)
     rc, by, na, url = (cols.get(c) for c in ("responseCode", "bytes", "allThreads", "URL"))
     width = len(header)
-    try:
-        for row in reader:
-            if not row:
-                continue
-            line = last[0]
-            if len(row) < width:
-                raise bad(path, line, f"truncated: {len(row)} of {width} fields")
-            success = row[su].strip().lower()
-            if success not in ("true", "false"):
-                raise bad(path, line, f"success {row[su][:20]!r} is neither true nor false")
-            acc.add(
-                row[lb],
-                _number(path, line, "timeStamp", row[ts]),
-                _number(path, line, "elapsed", row[el]),
-                success == "true",
-                row[rc].strip() if rc is not None else "",
-                int(_number(path, line, "bytes", row[by])) if by is not None and row[by] else 0,
-                int(_number(path, line, "allThreads", row[na])) if na is not None and row[na] else None,
-            )
-            if url is not None:
-                _host(row[url], targets)
-    except csv.Error as exc:
-        raise bad(path, last[0], f"malformed CSV ({exc})") from None
+    for line, row in rows:
+        if len(row) < width:
+            raise bad(path, line, f"truncated: {len(row)} of {width} fields")
+        success = row[su].strip().lower()
+        if success not in ("true", "false"):
+            raise bad(path, line, f"success {row[su][:20]!r} is neither true nor false")
+        acc.add(
+            row[lb],
+            _number(path, line, "timeStamp", row[ts]),
+            _number(path, line, "elapsed", row[el]),
+            success == "true",
+            row[rc].strip() if rc is not None else "",
+            int(_number(path, line, "bytes", row[by])) if by is not None and row[by] else 0,
+            int(_number(path, line, "allThreads", row[na])) if na is not None and row[na] else None,
+        )
+        if url is not None:
+            _host(row[url], targets)
 
 
-def _xml(path: Path, acc: Accumulator, progress: Progress | None) -> None:
+def _xml(path: Path, acc: Accumulator, size: int, progress: Progress | None) -> None:
     """XML JTLs carry no URL attribute (only a <java.net.URL> child when saved): the label names the request."""
     parser = xml.parsers.expat.ParserCreate()
     depth = [0]

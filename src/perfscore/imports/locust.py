@@ -8,7 +8,6 @@ records no status codes: said in the result's notes.
 
 from __future__ import annotations
 
-import csv
 import re
 import statistics
 from collections import Counter, defaultdict
@@ -16,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from perfscore.artifacts.ramp import RampStep
-from perfscore.imports.base import EARLIEST_MS, LATEST_MS, Imported, Progress, bad, check_file, lines
+from perfscore.imports.base import EARLIEST_MS, LATEST_MS, Imported, Progress, bad, check_file, csv_rows
 from perfscore.imports.samples import MIN_STEP_S
 from perfscore.load.model import MAX_ENDPOINTS, EndpointResult, LoadResult, Percentiles
 
@@ -44,29 +43,18 @@ def files_of(path: Path) -> tuple[Path, Path | None]:
 
 
 def _rows(path: Path, required: tuple[str, ...], progress: Progress | None) -> Iterator[tuple[int, dict[str, str]]]:
-    last = [0]
-
-    def text() -> Iterator[str]:
-        for n, line in lines(path, WHAT, progress):
-            last[0] = n
-            yield line
-
-    reader = csv.reader(text())
+    rows = csv_rows(path, WHAT, progress)
     try:
-        header = next(reader)
-        missing = [c for c in required if c not in header]
-        if missing:
-            raise bad(path, 1, f"not a Locust CSV: no {', '.join(missing)} column")
-        for row in reader:
-            if not row:
-                continue
-            if len(row) < len(header):
-                raise bad(path, last[0], f"truncated: {len(row)} of {len(header)} fields")
-            yield last[0], dict(zip(header, row, strict=False))
+        _, header = next(rows)
     except StopIteration:
         raise bad(path, None, "is empty") from None
-    except csv.Error as exc:
-        raise bad(path, last[0], f"malformed CSV ({exc})") from None
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise bad(path, 1, f"not a Locust CSV: no {', '.join(missing)} column")
+    for line, row in rows:
+        if len(row) < len(header):
+            raise bad(path, line, f"truncated: {len(row)} of {len(header)} fields")
+        yield line, dict(zip(header, row, strict=False))
 
 
 def _num(path: Path, line: int, row: dict[str, str], col: str, optional: bool = False) -> float | None:

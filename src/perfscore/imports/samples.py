@@ -9,31 +9,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
 
 from perfscore.artifacts.ramp import RampStep
-from perfscore.load.hdr import Recorder
-from perfscore.load.model import MAX_ENDPOINTS, EndpointResult, LoadResult, Percentiles
+from perfscore.load.hdr import Recorder, percentiles
+from perfscore.load.model import MAX_ENDPOINTS, EndpointResult, LoadResult
 
 OTHER = "(other endpoints)"  # labels past MAX_ENDPOINTS are folded here (a label per URL with an id in it)
 MIN_STEP_SAMPLES = 50  # a concurrency level becomes a ramp step with this many samples …
 MIN_STEP_S = 2.0  # … spread over at least this long
 _STATUS = re.compile(r"^[1-5]\d\d$")
-
-
-def percentiles(h: Any) -> Percentiles | None:
-    if h.get_total_count() == 0:
-        return None
-    ms = 1000.0
-    return Percentiles(
-        mean=round(h.get_mean_value() / ms, 3),
-        p50=round(h.get_value_at_percentile(50) / ms, 3),
-        p90=round(h.get_value_at_percentile(90) / ms, 3),
-        p95=round(h.get_value_at_percentile(95) / ms, 3),
-        p99=round(h.get_value_at_percentile(99) / ms, 3),
-        p999=round(h.get_value_at_percentile(99.9) / ms, 3),
-        max=round(h.get_max_value() / ms, 3),
-    )
 
 
 @dataclass

@@ -10,8 +10,8 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from perfscore.load.hdr import new_histogram
-from perfscore.load.model import EndpointResult, GeneratorHealth, LoadResult, LoadSpec, Percentiles
+from perfscore.load.hdr import new_histogram, percentiles
+from perfscore.load.model import EndpointResult, GeneratorHealth, LoadResult, LoadSpec
 from perfscore.load.worker import run_worker
 
 # A generator process above this share of one core is itself the bottleneck:
@@ -41,21 +41,6 @@ def _child(spec_json: str, conns: int, rate: float | None, seed: int, out: Any, 
         out.put(("result", wid, run_worker(spec, conns, rate, seed, progress)))
     except BaseException as exc:  # report, never hang the parent
         out.put(("error", wid, f"{type(exc).__name__}: {exc}"))
-
-
-def _percentiles(h: Any) -> Percentiles | None:
-    if h.get_total_count() == 0:
-        return None
-    ms = 1000.0
-    return Percentiles(
-        mean=round(h.get_mean_value() / ms, 3),
-        p50=round(h.get_value_at_percentile(50) / ms, 3),
-        p90=round(h.get_value_at_percentile(90) / ms, 3),
-        p95=round(h.get_value_at_percentile(95) / ms, 3),
-        p99=round(h.get_value_at_percentile(99) / ms, 3),
-        p999=round(h.get_value_at_percentile(99.9) / ms, 3),
-        max=round(h.get_max_value() / ms, 3),
-    )
 
 
 DISTRIBUTION = (50.0, 75.0, 90.0, 95.0, 99.0, 99.9, 99.99, 99.999, 100.0)
@@ -141,8 +126,8 @@ def merge(spec: LoadSpec, parts: list[dict[str, Any]]) -> LoadResult:
         label: EndpointResult(
             requests=per[label].get_total_count() + per_err[label].get_total_count(),
             errors=errors.get(label, 0),
-            latency_ms=_percentiles(per[label]),
-            error_latency_ms=_percentiles(per_err[label]),
+            latency_ms=percentiles(per[label]),
+            error_latency_ms=percentiles(per_err[label]),
             status_counts={str(k): v for k, v in sorted(status[label].items())},
         )
         for label in labels
@@ -158,8 +143,8 @@ def merge(spec: LoadSpec, parts: list[dict[str, Any]]) -> LoadResult:
         errors=n_errors,
         error_rate=(n_errors / attempts) if attempts else 1.0,
         rps=round(responses / duration, 1) if duration > 0 else 0.0,
-        latency_ms=_percentiles(overall),
-        error_latency_ms=_percentiles(overall_err),
+        latency_ms=percentiles(overall),
+        error_latency_ms=percentiles(overall_err),
         status_counts={str(k): v for k, v in sorted(all_status.items())},
         timeouts=totals["timeouts"],
         connect_errors=totals["connect_errors"],

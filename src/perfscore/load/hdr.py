@@ -15,6 +15,24 @@ HDR_MAX_US = 3_600_000_000  # one hour, in microseconds
 DIGITS = 3
 
 
+def percentiles(h: Any) -> Any:
+    """mean, p50 … p99.9 and max of a histogram of µs, in ms (None when it is empty)."""
+    from perfscore.load.model import Percentiles
+
+    if h.get_total_count() == 0:
+        return None
+    ms = 1000.0
+    return Percentiles(
+        mean=round(h.get_mean_value() / ms, 3),
+        p50=round(h.get_value_at_percentile(50) / ms, 3),
+        p90=round(h.get_value_at_percentile(90) / ms, 3),
+        p95=round(h.get_value_at_percentile(95) / ms, 3),
+        p99=round(h.get_value_at_percentile(99) / ms, 3),
+        p999=round(h.get_value_at_percentile(99.9) / ms, 3),
+        max=round(h.get_max_value() / ms, 3),
+    )
+
+
 def new_histogram(digits: int = DIGITS) -> Any:
     from hdrh.histogram import HdrHistogram
 
