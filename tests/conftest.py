@@ -6,6 +6,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -23,7 +24,43 @@ class Cli:
 
 
 def perfscore(*args: str, timeout: float = 120, env: dict[str, str] | None = None, cwd: Path | None = None) -> Cli:
-    """Run the real command line in a subprocess, as a user would."""
+    """Run the command line as a user would, in this process (``perfscore.cli.app.run``): the same
+    parsing, exit codes and output, without the ~0.3 s of a new interpreter. ``timeout`` only bounds
+    the real-process form (PERFSCORE_TESTS_SUBPROCESS=1, or ``perfscore_process`` for e2e tests)."""
+    if os.environ.get("PERFSCORE_TESTS_SUBPROCESS"):
+        return perfscore_process(*args, timeout=timeout, env=env, cwd=cwd)
+    from perfscore.cli.app import run
+
+    # Real files, not StringIO: a command a test runs (an external load command) inherits the descriptor.
+    with _capture() as out, _capture() as err:
+        saved_env, saved_cwd = dict(os.environ), os.getcwd()
+        try:
+            os.environ.update(env or {})
+            if cwd is not None:
+                os.chdir(cwd)
+            code = run(list(args), stdout=out, stderr=err)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved_env)
+            os.chdir(saved_cwd)
+        return Cli(code, _read(out), _read(err))
+
+
+def _capture() -> IO[str]:
+    return tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")
+
+
+def _read(f: IO[str]) -> str:
+    f.flush()
+    f.seek(0)
+    return f.read()
+
+
+def perfscore_process(
+    *args: str, timeout: float = 120, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> Cli:
+    """Run the real command line in a subprocess: for what only a process shows (signals, closed
+    descriptors, a terminal, the installed entry point). Tests that use it are marked ``e2e``."""
     proc = subprocess.run(
         [sys.executable, "-m", "perfscore", *args],
         capture_output=True,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, Cli, perfscore
 
 SECRET = "S3cretPW-xyz"
 FIXTURE_RUN = REPO / "tests" / "fixtures" / "run-v2-reference-stack.json"
@@ -246,13 +246,8 @@ def test_hostile_input(
         if text == "<fifo>":
             os.mkfifo(path)
         elif text == "<nan result>":
-            scored = subprocess.run(
-                [sys.executable, "-m", "perfscore", "score", str(FIXTURE_RUN), "-f", "json"],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            path.write_text(scored.stdout.replace('"score": ', '"score": NaN, "was": ', 1))
+            scored = perfscore("score", str(FIXTURE_RUN), "-f", "json")
+            path.write_text(scored.out.replace('"score": ', '"score": NaN, "was": ', 1))
         else:
             path.write_text(text)
     stdout_to = None
@@ -260,57 +255,41 @@ def test_hostile_input(
         i = args.index("--stdout-to")
         stdout_to, args = args[i + 1], args[:i] + args[i + 2 :]
     t0 = time.monotonic()
-    with open(stdout_to or os.devnull, "w") as sink:
-        proc = subprocess.run(
-            [sys.executable, "-m", "perfscore", *args],
-            stdout=sink if stdout_to else subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=tmp_path,
-            timeout=60,
-            check=False,
-        )
+    if stdout_to:  # a real descriptor on a full disk: only a process has one
+        with open(stdout_to, "w") as sink:
+            proc = subprocess.run(
+                [sys.executable, "-m", "perfscore", *args],
+                stdout=sink,
+                stderr=subprocess.PIPE,
+                text=True,
+                cwd=tmp_path,
+                timeout=60,
+                check=False,
+            )
+        res = Cli(proc.returncode, "", proc.stderr)
+    else:
+        res = perfscore(*args, cwd=tmp_path)
     assert time.monotonic() - t0 < 30, f"{name}: took {time.monotonic() - t0:.1f}s"
-    err = proc.stderr
-    assert proc.returncode == code, f"{name}: exit {proc.returncode}\n{err}"
+    err = res.err
+    assert res.code == code, f"{name}: exit {res.code}\n{err}"
     assert needle.lower() in " ".join(err.split()).lower(), err
     assert "Traceback" not in err and "input_value" not in err
-    assert SECRET not in err and SECRET not in (proc.stdout or "")
+    assert SECRET not in err and SECRET not in res.out
 
 
 def test_a_bad_history_row_is_left_out_not_fatal(tmp_path: Path) -> None:
     history = tmp_path / "h.sqlite"
-    for _ in range(2):
-        subprocess.run(
-            [sys.executable, "-m", "perfscore", "score", str(FIXTURE_RUN), "--history", str(history)],
-            capture_output=True,
-            check=False,
-        )
-    for _ in range(1):
-        subprocess.run(
-            [sys.executable, "-m", "perfscore", "score", str(FIXTURE_RUN), "--history", str(history)],
-            capture_output=True,
-            check=False,
-        )
+    for _ in range(3):
+        perfscore("score", str(FIXTURE_RUN), "--history", str(history))
     with sqlite3.connect(history) as db:
         db.execute("UPDATE audits SET categories = '{not json' WHERE id = 1")
         db.execute("UPDATE audits SET score = 1e999 WHERE id = 2")  # infinity, as another tool might write
-    res = subprocess.run(
-        [sys.executable, "-m", "perfscore", "history", "--history", str(history), "-f", "json"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert res.returncode == 0, res.stderr
-    points = json.loads(res.stdout)
+    res = perfscore("history", "--history", str(history), "-f", "json")
+    assert res.code == 0, res.err
+    points = json.loads(res.out)
     assert [p["id"] for p in points] == [3]
-    res = subprocess.run(
-        [sys.executable, "-m", "perfscore", "history", "--history", str(history)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert res.returncode == 0 and "Traceback" not in res.stderr, res.stderr
+    res = perfscore("history", "--history", str(history))
+    assert res.code == 0 and "Traceback" not in res.err, res.err
 
 
 def test_escape_sequences_in_a_rubric_title_leave_junit_valid_and_metrics_labels_clean(tmp_path: Path) -> None:
@@ -323,16 +302,11 @@ def test_escape_sequences_in_a_rubric_title_leave_junit_valid_and_metrics_labels
     data["target"]["name"] = "Loan\x1b]0;pwned\x07Flow\u202e"
     run.write_text(json.dumps(data))
     for fmt in ("junit", "prometheus"):
-        res = subprocess.run(
-            [sys.executable, "-m", "perfscore", "score", str(run), "--rubric", str(rubric), "-f", fmt],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert res.returncode == 0, res.stderr
-        assert "\x1b" not in res.stdout and "\x07" not in res.stdout and "\u202e" not in res.stdout
+        res = perfscore("score", str(run), "--rubric", str(rubric), "-f", fmt)
+        assert res.code == 0, res.err
+        assert "\x1b" not in res.out and "\x07" not in res.out and "\u202e" not in res.out
         if fmt == "prometheus":
-            assert 'target="Loan]0;pwnedFlow"' in res.stdout  # the label, its control characters gone
+            assert 'target="Loan]0;pwnedFlow"' in res.out  # the label, its control characters gone
         else:
-            xml.dom.minidom.parseString(res.stdout)  # raises on a character XML does not allow
-            assert "Data]0;pwned[2Jbase" in res.stdout
+            xml.dom.minidom.parseString(res.out)  # raises on a character XML does not allow
+            assert "Data]0;pwned[2Jbase" in res.out
