@@ -5,11 +5,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv install test test-scaled test-deps lint typecheck pytest stack-up stack-down stack-status demo bench clean
+.PHONY: help venv install test test-fast test-stack test-scaled test-deps lint typecheck pytest stack-up stack-down stack-status demo bench clean
 
 help:
 	@echo "make demo         create .venv, install perfscore, start the LoanFlow stack, audit it"
-	@echo "make test         install what the tests need, run ruff, mypy and pytest"
+	@echo "make test-fast    the tests that need no server, in parallel (budget: 30 s) - the inner loop"
+	@echo "make test         install what the tests need, run ruff, mypy and every tier (budget: 6 min)"
 	@echo "make stack-up     start MariaDB, Redis, PHP-FPM and nginx on loopback (idempotent)"
 	@echo "make test-scaled  the scaled topology (replica, two app nodes, Prometheus) and its tests"
 	@echo "make stack-down   stop them;  make stack-status  show them"
@@ -48,8 +49,16 @@ test-deps:
 	[ -z "$$missing" ] || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; } \
 		|| { echo "cannot install$$missing" >&2; exit 1; }
 
-pytest: $(STAMP) stack-up test-deps
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+# Tiers, each with its wall-clock budget printed at its end (tests/conftest.py): the server-free tests
+# run on both cores; the tests that drive the one reference stack (knobs are global) run one at a time.
+FAST := not stack and not server and not scaled and not e2e
+test-fast: $(STAMP)
+	PERFSCORE_TIER=fast PERFSCORE_TIER_BUDGET_S=30 $(BIN)/pytest -q -n 2 -m "$(FAST)" $(PYTEST_ARGS)
+
+test-stack: $(STAMP) stack-up test-deps
+	PERFSCORE_TIER=stack PERFSCORE_TIER_BUDGET_S=240 $(BIN)/pytest -q -m "not ($(FAST))" $(PYTEST_ARGS)
+
+pytest: test-fast test-stack
 
 test: lint typecheck pytest
 

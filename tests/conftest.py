@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -35,6 +36,7 @@ def perfscore(*args: str, timeout: float = 120, env: dict[str, str] | None = Non
     with _capture() as out, _capture() as err:
         saved_env, saved_cwd = dict(os.environ), os.getcwd()
         try:
+            os.environ.pop("COLUMNS", None)  # pytest-xdist's workers inherit the terminal's width; a user's pipe has none
             os.environ.update(env or {})
             if cwd is not None:
                 os.chdir(cwd)
@@ -108,3 +110,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if (item.get_closest_marker("scaled") is not None) != scaled:
             item.add_marker(skip if not scaled else pytest.mark.skip(reason="make test-scaled runs only scaled tests"))
+
+
+# Each tier states its wall-clock budget (the Makefile sets PERFSCORE_TIER and PERFSCORE_TIER_BUDGET_S):
+# the suite prints the time it took against it, so a slow change is seen in the run that made it slow.
+_STARTED = time.monotonic()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    tier = os.environ.get("PERFSCORE_TIER")
+    if not tier or hasattr(terminalreporter.config, "workerinput"):
+        return
+    took = time.monotonic() - _STARTED
+    budget = float(os.environ.get("PERFSCORE_TIER_BUDGET_S") or "inf")
+    verdict = "within" if took <= budget else "OVER"
+    terminalreporter.write_line(f"tier {tier}: {took:.1f} s wall, {verdict} its budget of {budget:.0f} s")

@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import REPO, SEED
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 
 def test_wheel_install_works_from_anywhere(tmp_path: Path) -> None:

@@ -151,6 +151,7 @@ def own_redis() -> Callable[[], tuple[int, subprocess.Popen[bytes]]]:
 
 
 @pytest.mark.server
+@pytest.mark.e2e
 def test_redis_stopped_mid_audit_completes(own_redis, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     import redis
 

@@ -20,7 +20,7 @@ import pytest
 from tests.conftest import REPO
 from tests.hostile import servers
 
-pytestmark = [pytest.mark.server, pytest.mark.slow]
+pytestmark = [pytest.mark.server, pytest.mark.slow, pytest.mark.e2e]
 
 SECRET = "S3cretPW-xyz"
 ESC = "\x1b"

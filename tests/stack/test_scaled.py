@@ -97,6 +97,7 @@ def test_a_query_that_finds_nothing_names_its_promql(scaled: Path, tmp_path: Pat
     assert "no series" in cpu["reason"]
 
 
+@pytest.mark.e2e
 def test_wrong_credentials_are_exit_2_and_prometheus_down_mid_audit_is_unavailable(
     scaled: Path, tmp_path: Path
 ) -> None:
