@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from perfscore.errors import PerfscoreError
-from perfscore.load.model import MAX_ENDPOINTS, Endpoint, no_controls
+from perfscore.loadmodel import MAX_ENDPOINTS, Endpoint, no_controls
 from perfscore.patterns import compile_pattern
 from perfscore.sanitize import clean, one_line
 from perfscore.sqlguard import read_only_problem

@@ -16,7 +16,7 @@ from perfscore.errors import ExitCode, PerfscoreError
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from perfscore.load.model import LoadResult, LoadSpec
+    from perfscore.loadmodel import LoadResult, LoadSpec
 
 
 def load(
@@ -87,10 +87,10 @@ def load(
     from perfscore.cli import ui
     from perfscore.durations import parse_duration
     from perfscore.load.engine import run_load
-    from perfscore.load.model import Endpoint, LoadSpec
     from perfscore.load.redirects import redirect_problem, strict
     from perfscore.load.target import check_target, parse_url
     from perfscore.load.thresholds import evaluate, parse_threshold
+    from perfscore.loadmodel import Endpoint, LoadSpec
     from perfscore.reporters.load_report import render_json, render_terminal
     from perfscore.sanitize import clean
 

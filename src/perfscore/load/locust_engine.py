@@ -27,7 +27,7 @@ from pathlib import Path
 
 from perfscore.artifacts.ramp import RampStep
 from perfscore.errors import ExitCode, PerfscoreError
-from perfscore.load.model import LoadResult, LoadSpec
+from perfscore.loadmodel import LoadResult, LoadSpec
 
 Say = Callable[[str], None]
 LIMITS = (

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from urllib.parse import urljoin, urlsplit
 
-from perfscore.load.model import Endpoint
+from perfscore.loadmodel import Endpoint
 
 REDIRECTS = (301, 302, 303, 307, 308)
 MAX_HOPS = 5
