@@ -191,6 +191,7 @@ def load(
 
     progress = None if ui.STATE.quiet or engine == "locust" else _progress(spec)
     if engine == "locust":
+        from perfscore.imports.locust import read
         from perfscore.load.locust_engine import run_locust
 
         if not ui.STATE.quiet:
@@ -198,9 +199,9 @@ def load(
                 f"perfscore: Locust master + {locust_workers + locust_remote} worker(s), {connections} users, "
                 f"{duration_s:g}s\n"
             )
-        result = run_locust(spec, workers=locust_workers, remote_workers=locust_remote, say=_stderr_line)[0].model_copy(
-            update={"url": base}
-        )
+        result = run_locust(spec, read=read, workers=locust_workers, remote_workers=locust_remote, say=_stderr_line)[
+            0
+        ].model_copy(update={"url": base})
     else:
         result = run_load(spec, progress).model_copy(update={"url": base})
     if progress is not None and sys.stderr.isatty():
