@@ -86,8 +86,8 @@ def load(
     from perfscore import tls
     from perfscore.cli import ui
     from perfscore.durations import parse_duration
+    from perfscore.gatherers.redirects import redirect_problem, strict
     from perfscore.load.engine import run_load
-    from perfscore.load.redirects import redirect_problem, strict
     from perfscore.load.target import check_target, parse_url
     from perfscore.load.thresholds import evaluate, parse_threshold
     from perfscore.loadmodel import Endpoint, LoadSpec

@@ -6,7 +6,7 @@ import functools
 from urllib.parse import urlsplit
 
 from perfscore.config import Config
-from perfscore.load.redirects import redirect_problem, strict
+from perfscore.gatherers.redirects import redirect_problem, strict
 from perfscore.load.target import check_target, parse_url
 from perfscore.loadmodel import Endpoint, LoadSpec
 
