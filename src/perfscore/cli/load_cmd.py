@@ -86,7 +86,6 @@ def load(
     from perfscore import tls
     from perfscore.cli import ui
     from perfscore.durations import parse_duration
-    from perfscore.gatherers.redirects import redirect_problem, strict
     from perfscore.load.engine import run_load
     from perfscore.load.target import check_target, parse_url
     from perfscore.load.thresholds import evaluate, parse_threshold
@@ -160,6 +159,8 @@ def load(
     host, port, host_header, path, use_tls = parse_url(base)
     check_target(host, port, host_header, allow_remote, use_tls, insecure)
     if not endpoints and method.upper() == "GET":
+        from perfscore.gatherers.redirects import redirect_problem, strict  # the probes: only when needed
+
         loop = redirect_problem(base, headers, user_agent)
         if loop:
             sys.stderr.write(f"perfscore: {path} {clean(loop, oneline=True)}: its 3xx count as errors\n")
