@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import SplitResult, unquote, urlsplit
+from urllib.parse import SplitResult, unquote
 
 from pydantic import (
     AfterValidator,
@@ -25,10 +25,11 @@ from pydantic import (
 )
 
 from perfscore.errors import PerfscoreError
-from perfscore.load.model import MAX_ENDPOINTS, Endpoint, no_controls
+from perfscore.loadmodel import MAX_ENDPOINTS, Endpoint, no_controls
 from perfscore.patterns import compile_pattern
 from perfscore.sanitize import clean, one_line
 from perfscore.sqlguard import read_only_problem
+from perfscore.urls import split_url
 from perfscore.yamlfile import format_validation_error, load_yaml, read_text
 
 DEFAULT_USER_AGENT = "Mozilla/5.0 (compatible; perfscore/0.1; +https://github.com/perfscore/perfscore)"
@@ -282,26 +283,6 @@ def load_config(path: Path) -> Config:
         return Config.model_validate({**doc.data, "base_dir": path.resolve().parent})
     except ValidationError as exc:
         raise PerfscoreError(format_validation_error(exc, doc, "config")) from None
-
-
-SCHEME_PORTS = {"http": 80, "https": 443}
-
-
-def split_url(url: str, schemes: tuple[str, ...], default_port: int) -> tuple[SplitResult, int]:
-    """``url`` split, with its port; a ValueError that never repeats the URL (it may hold a password)."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:  # "Invalid IPv6 URL", "Port out of range 0-65535", a port that is not a number
-        raise ValueError(f"not a valid URL ({str(exc).lower()})") from None
-    if parts.scheme.lower() not in schemes:
-        shown = parts.scheme + "://" if parts.scheme else "no scheme"
-        raise ValueError(f"expected a URL starting with {' or '.join(s + '://' for s in schemes)}, not {shown}")
-    if not parts.hostname:
-        raise ValueError("the URL has no host")
-    if port == 0:
-        raise ValueError("port 0 is not a port to connect to")
-    return parts, port or SCHEME_PORTS.get(parts.scheme.lower(), default_port)
 
 
 def _flag_url(flag: str, url: str, schemes: tuple[str, ...], default_port: int, shape: str) -> tuple[SplitResult, int]:

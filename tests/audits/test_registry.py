@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -79,34 +78,6 @@ def test_each_metric_id_is_declared_in_exactly_one_place() -> None:
     for mid in REGISTRY:
         hits = [p for p in SRC.rglob("*.py") if f'"{mid}"' in p.read_text()]
         assert [h.relative_to(SRC).parts[0] for h in hits] == ["audits"], (mid, hits)
-
-
-def _imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text())
-    out = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            out.add(node.module)
-        elif isinstance(node, ast.Import):
-            out.update(a.name for a in node.names)
-    return out
-
-
-@pytest.mark.parametrize(
-    ("package", "forbidden"),
-    [
-        ("audits", ("perfscore.gatherers", "perfscore.session", "perfscore.cli", "perfscore.load.engine", "pymysql")),
-        ("scoring", ("perfscore.gatherers", "perfscore.session", "perfscore.cli", "perfscore.reporters")),
-        ("gatherers", ("perfscore.audits", "perfscore.session", "perfscore.scoring", "perfscore.cli")),
-        ("reporters", ("perfscore.audits", "perfscore.gatherers", "perfscore.session", "perfscore.scoring")),
-        ("artifacts", ("perfscore.audits", "perfscore.gatherers", "perfscore.session", "perfscore.scoring")),
-        ("session", ("perfscore.cli", "perfscore.reporters")),
-    ],
-)
-def test_layering_has_no_cycles(package: str, forbidden: tuple[str, ...]) -> None:
-    for path in (SRC / package).rglob("*.py"):
-        bad = {m for m in _imports(path) if m.startswith(forbidden)}
-        assert not bad, f"{path.relative_to(SRC)} imports {bad}"
 
 
 def test_audits_are_pure_no_io_client_is_loaded() -> None:

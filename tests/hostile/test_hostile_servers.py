@@ -258,7 +258,7 @@ def test_running_out_of_descriptors_is_the_generators_fault(hostile, tmp_path: P
         "import resource, json, sys\n"
         "resource.setrlimit(resource.RLIMIT_NOFILE, (96, 96))\n"
         "from perfscore.load.engine import run_load\n"
-        "from perfscore.load.model import Endpoint, LoadSpec\n"
+        "from perfscore.loadmodel import Endpoint, LoadSpec\n"
         f"spec = LoadSpec(host='127.0.0.1', port={port}, host_header='x', endpoints=[Endpoint()], connections=200,"
         " duration_s=1.5, warmup_s=0.2, workers=1)\n"
         "print(run_load(spec).model_dump_json())\n"

@@ -19,7 +19,7 @@ import yaml
 
 from perfscore.imports import read_results
 from perfscore.load.locust_engine import locustfile
-from perfscore.load.model import Endpoint, LoadSpec
+from perfscore.loadmodel import Endpoint, LoadSpec
 from tests.conftest import perfscore
 from tests.imports import jmeter
 from tests.stack.fixtures import AUDIT_CONFIG, PORTS

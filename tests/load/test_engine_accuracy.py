@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from perfscore.load.engine import run_load
-from perfscore.load.model import Endpoint, LoadSpec
+from perfscore.loadmodel import Endpoint, LoadSpec
 from tests.conftest import assert_clean_error, perfscore
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]

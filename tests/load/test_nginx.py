@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from perfscore.load.engine import run_load
-from perfscore.load.model import Endpoint, LoadSpec
+from perfscore.loadmodel import Endpoint, LoadSpec
 from tests.stack.fixtures import AUDIT_CONFIG, PORTS
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow]

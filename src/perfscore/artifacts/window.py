@@ -7,7 +7,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from perfscore.artifacts.base import Snapshot
-from perfscore.load.model import LoadResult
+from perfscore.loadmodel import LoadResult
 
 
 class DiskUsage(BaseModel):

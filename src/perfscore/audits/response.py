@@ -11,7 +11,7 @@ from perfscore.artifacts.window import WindowSnapshot
 from perfscore.audits.base import Outcome, Unmeasurable, audit, measured
 from perfscore.audits.logs import describe, top_messages
 from perfscore.audits.unloaded import alone_ms
-from perfscore.load.model import LoadResult, Percentiles
+from perfscore.loadmodel import LoadResult, Percentiles
 
 CATEGORY = "response_time"
 

@@ -8,7 +8,7 @@ from typing import Any
 from perfscore.artifacts.ramp import RampSnapshot, RampStep
 from perfscore.audits.base import Outcome, audit, measured, unavailable
 from perfscore.audits.host import cpu_bound
-from perfscore.load.usl import fit_usl
+from perfscore.usl import fit_usl
 
 CATEGORY = "scalability"
 

@@ -16,7 +16,7 @@ from perfscore.errors import ExitCode, PerfscoreError
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from perfscore.load.model import LoadResult, LoadSpec
+    from perfscore.loadmodel import LoadResult, LoadSpec
 
 
 def load(
@@ -87,10 +87,9 @@ def load(
     from perfscore.cli import ui
     from perfscore.durations import parse_duration
     from perfscore.load.engine import run_load
-    from perfscore.load.model import Endpoint, LoadSpec
-    from perfscore.load.redirects import redirect_problem, strict
     from perfscore.load.target import check_target, parse_url
     from perfscore.load.thresholds import evaluate, parse_threshold
+    from perfscore.loadmodel import Endpoint, LoadSpec
     from perfscore.reporters.load_report import render_json, render_terminal
     from perfscore.sanitize import clean
 
@@ -160,6 +159,8 @@ def load(
     host, port, host_header, path, use_tls = parse_url(base)
     check_target(host, port, host_header, allow_remote, use_tls, insecure)
     if not endpoints and method.upper() == "GET":
+        from perfscore.gatherers.redirects import redirect_problem, strict  # the probes: only when needed
+
         loop = redirect_problem(base, headers, user_agent)
         if loop:
             sys.stderr.write(f"perfscore: {path} {clean(loop, oneline=True)}: its 3xx count as errors\n")
@@ -191,6 +192,7 @@ def load(
 
     progress = None if ui.STATE.quiet or engine == "locust" else _progress(spec)
     if engine == "locust":
+        from perfscore.imports.locust import read
         from perfscore.load.locust_engine import run_locust
 
         if not ui.STATE.quiet:
@@ -198,9 +200,9 @@ def load(
                 f"perfscore: Locust master + {locust_workers + locust_remote} worker(s), {connections} users, "
                 f"{duration_s:g}s\n"
             )
-        result = run_locust(spec, workers=locust_workers, remote_workers=locust_remote, say=_stderr_line)[0].model_copy(
-            update={"url": base}
-        )
+        result = run_locust(spec, read=read, workers=locust_workers, remote_workers=locust_remote, say=_stderr_line)[
+            0
+        ].model_copy(update={"url": base})
     else:
         result = run_load(spec, progress).model_copy(update={"url": base})
     if progress is not None and sys.stderr.isatty():

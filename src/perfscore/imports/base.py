@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from perfscore.artifacts.ramp import RampStep
 from perfscore.errors import PerfscoreError
-from perfscore.load.model import LoadResult
+from perfscore.loadmodel import LoadResult
 from perfscore.sanitize import clean
 
 Progress = Callable[[int, int], None]  # (bytes read, file size)

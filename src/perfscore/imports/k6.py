@@ -18,7 +18,7 @@ from typing import Any, TypeGuard
 
 from perfscore.imports.base import EARLIEST_MS, LATEST_MS, MAX_ELAPSED_MS, Imported, Progress, bad, check_file, lines
 from perfscore.imports.samples import Accumulator
-from perfscore.load.model import EndpointResult, LoadResult, Percentiles
+from perfscore.loadmodel import EndpointResult, LoadResult, Percentiles
 from perfscore.yamlfile import read_json
 
 WHAT = "k6 results"

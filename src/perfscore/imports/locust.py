@@ -17,7 +17,7 @@ from pathlib import Path
 from perfscore.artifacts.ramp import RampStep
 from perfscore.imports.base import EARLIEST_MS, LATEST_MS, Imported, Progress, bad, check_file, csv_rows
 from perfscore.imports.samples import MIN_STEP_S
-from perfscore.load.model import MAX_ENDPOINTS, EndpointResult, LoadResult, Percentiles
+from perfscore.loadmodel import MAX_ENDPOINTS, EndpointResult, LoadResult, Percentiles
 
 WHAT = "Locust results"
 STATS = ("Type", "Name", "Request Count", "Failure Count", "Average Response Time", "Requests/s")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from perfscore.artifacts.ramp import RampStep
 from perfscore.load.hdr import Recorder, percentiles
-from perfscore.load.model import MAX_ENDPOINTS, EndpointResult, LoadResult
+from perfscore.loadmodel import MAX_ENDPOINTS, EndpointResult, LoadResult
 
 OTHER = "(other endpoints)"  # labels past MAX_ENDPOINTS are folded here (a label per URL with an id in it)
 MIN_STEP_SAMPLES = 50  # a concurrency level becomes a ramp step with this many samples …

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from perfscore.load.hdr import new_histogram, percentiles
-from perfscore.load.model import EndpointResult, GeneratorHealth, LoadResult, LoadSpec
 from perfscore.load.worker import run_worker
+from perfscore.loadmodel import EndpointResult, GeneratorHealth, LoadResult, LoadSpec
 
 # A generator process above this share of one core is itself the bottleneck:
 # its latencies are its own, not the target's.

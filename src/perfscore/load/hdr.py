@@ -17,7 +17,7 @@ DIGITS = 3
 
 def percentiles(h: Any) -> Any:
     """mean, p50 … p99.9 and max of a histogram of µs, in ms (None when it is empty)."""
-    from perfscore.load.model import Percentiles
+    from perfscore.loadmodel import Percentiles
 
     if h.get_total_count() == 0:
         return None

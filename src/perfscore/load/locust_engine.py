@@ -24,12 +24,28 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 from perfscore.artifacts.ramp import RampStep
 from perfscore.errors import ExitCode, PerfscoreError
-from perfscore.load.model import LoadResult, LoadSpec
+from perfscore.loadmodel import LoadResult, LoadSpec
 
 Say = Callable[[str], None]
+
+
+class LocustCsv(Protocol):
+    """Locust's CSV files as perfscore's figures: the run's load and, for a load shape, its steps."""
+
+    @property
+    def load(self) -> LoadResult: ...
+
+    @property
+    def steps(self) -> list[RampStep]: ...
+
+
+# The reader of Locust's CSV files (``perfscore.imports.locust.read``), passed in by the caller: the
+# engine runs Locust, the imports package reads what it wrote.
+ReadCsv = Callable[[list[Path]], LocustCsv]
 LIMITS = (
     "Locust: closed model (users pace themselves), percentiles bucketed to two significant digits above 100 ms "
     "and including failed requests, statuses known only for failures"
@@ -151,14 +167,13 @@ def _free_port() -> int:
 def run_locust(
     spec: LoadSpec,
     *,
+    read: ReadCsv,
     workers: int = 2,
     remote_workers: int = 0,
     steps: list[tuple[int, float]] | None = None,
     say: Say | None = None,
 ) -> tuple[LoadResult, list[RampStep]]:
-    """One Locust run of ``spec`` (or of ``steps``, a load shape); its figures as perfscore's own."""
-    from perfscore.imports.locust import read
-
+    """One Locust run of ``spec`` (or of ``steps``, a load shape); its figures as perfscore's own, read by ``read``."""
     base = f"{'https' if spec.tls else 'http'}://{spec.host_header}"
     cmd = locust_command()
     if workers + remote_workers < 1:

@@ -8,6 +8,7 @@ import ssl
 from typing import NamedTuple
 
 from perfscore.errors import ExitCode, PerfscoreError
+from perfscore.urls import split_url
 
 
 class Url(NamedTuple):
@@ -20,7 +21,6 @@ class Url(NamedTuple):
 
 def parse_url(url: str) -> Url:
     """Split an http:// or https:// load URL (credentials, spaces and control characters refused)."""
-    from perfscore.config import split_url
     from perfscore.sanitize import clean
 
     try:

@@ -13,7 +13,7 @@ import re
 from pydantic import BaseModel, ConfigDict
 
 from perfscore.errors import PerfscoreError
-from perfscore.load.model import LoadResult
+from perfscore.loadmodel import LoadResult
 
 METRICS = ("p50", "p90", "p95", "p99", "max", "mean", "rps", "errors")
 _EXPR = re.compile(r"^\s*([a-z0-9]+)\s*(<=|>=|<|>)\s*([0-9]*\.?[0-9]+)\s*(%|ms)?\s*$")

@@ -27,8 +27,8 @@ from typing import Any
 
 from perfscore.errors import raise_if_interrupted
 from perfscore.load.hdr import Recorder
-from perfscore.load.model import Endpoint, LoadSpec
 from perfscore.load.protocol import ClientProtocol, ConnectionOwner
+from perfscore.loadmodel import Endpoint, LoadSpec
 from perfscore.tls import client_context
 
 TICK_S = 0.01

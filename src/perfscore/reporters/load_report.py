@@ -10,8 +10,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from perfscore.load.model import LoadResult
 from perfscore.load.thresholds import ThresholdOutcome
+from perfscore.loadmodel import LoadResult
 
 
 def render_json(result: LoadResult, thresholds: list[ThresholdOutcome] | None = None) -> str:

@@ -61,6 +61,7 @@ LOCUST_STEP_S = 15.0  # Locust's current percentiles cover its last ~10 s: a ste
 
 def _locust_steps(cfg: Config, say: Callable[[str], None] | None) -> list[RampStep]:
     """The ramp as one Locust run with a load shape (every step, no early stop: the shape is fixed)."""
+    from perfscore.imports.locust import read
     from perfscore.load.locust_engine import run_locust
 
     load = cfg.audit.load
@@ -72,6 +73,7 @@ def _locust_steps(cfg: Config, say: Callable[[str], None] | None) -> list[RampSt
     try:
         _, steps = run_locust(
             spec,
+            read=read,
             workers=load.locust_workers,
             remote_workers=load.locust_remote,
             steps=[(c, step_s) for c in levels],

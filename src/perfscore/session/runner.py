@@ -177,9 +177,10 @@ def _window_traffic(cfg: Config, say: Say, progress: Progress | None, counting: 
         started = app_is_here(cfg) and meter.start()  # another host's app: this CPU is not its CPU
         lc = cfg.audit.load
         if lc.engine == "locust":
+            from perfscore.imports.locust import read
             from perfscore.load.locust_engine import run_locust
 
-            load = run_locust(spec, workers=lc.locust_workers, remote_workers=lc.locust_remote, say=say)[0]
+            load = run_locust(spec, read=read, workers=lc.locust_workers, remote_workers=lc.locust_remote, say=say)[0]
         else:
             load = run_load(spec, progress)
         return WindowSnapshot(load=load, host=meter.stop() if started else None)

@@ -6,9 +6,9 @@ import functools
 from urllib.parse import urlsplit
 
 from perfscore.config import Config
-from perfscore.load.model import Endpoint, LoadSpec
-from perfscore.load.redirects import redirect_problem, strict
+from perfscore.gatherers.redirects import redirect_problem, strict
 from perfscore.load.target import check_target, parse_url
+from perfscore.loadmodel import Endpoint, LoadSpec
 
 # One generator process keeps up with a PHP app at audit concurrencies; two for large steps.
 SECOND_WORKER_AT = 256

@@ -1,4 +1,8 @@
-"""Typed inputs and outputs of the load engine."""
+"""Typed inputs and outputs of a load run: the spec the engines take, the result every engine and import gives.
+
+Below both the load engines (``perfscore.load``) and the snapshots (``perfscore.artifacts``): the result is
+part of an audit window's snapshot, the spec is built from the config. It imports nothing of perfscore.
+"""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from perfscore.load.usl import USLFit, fit_usl
+from perfscore.usl import USLFit, fit_usl
 
 
 @pytest.mark.parametrize(("sigma", "kappa"), [(0.05, 0.001), (0.2, 0.0005), (0.02, 0.0)])

@@ -4,14 +4,17 @@ The load engine, like wrk, does not follow redirects: a 302 is an answer. An
 app that sends every page to itself (or /a → /b → /a) would then look fast
 and error-free. Before traffic, each GET endpoint's chain is followed (same
 host, up to MAX_HOPS); when it loops or never ends, that endpoint's 3xx count
-as errors (only 2xx are expected of it) and the caller says why.
+as errors (only 2xx are expected of it) and the caller says why. A probe of the target with the
+gatherers' HTTP client, run by the caller (the audit session, the load command) before it starts an engine.
 """
 
 from __future__ import annotations
 
 from urllib.parse import urljoin, urlsplit
 
-from perfscore.load.model import Endpoint
+from perfscore.gatherers.base import ProbeUnavailable
+from perfscore.gatherers.http import fetch
+from perfscore.loadmodel import Endpoint
 
 REDIRECTS = (301, 302, 303, 307, 308)
 MAX_HOPS = 5
@@ -20,9 +23,6 @@ MAX_URL = 8192
 
 def redirect_problem(url: str, headers: dict[str, str], user_agent: str, timeout: float = 5.0) -> str | None:
     """Why following ``url``'s redirects leads nowhere (a loop, too many hops), or None."""
-    from perfscore.gatherers.base import ProbeUnavailable
-    from perfscore.gatherers.http import fetch
-
     host = urlsplit(url).netloc
     seen = [url]
     for hop in range(MAX_HOPS):
