@@ -7,12 +7,19 @@ and ``category.database>=85``, and ``--max-drop 2`` for ``score.drop<=2``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel, ConfigDict
 
 from perfscore import gate_expr
 from perfscore.errors import PerfscoreError
 from perfscore.gate_expr import Expr
 from perfscore.result import Result
+
+if TYPE_CHECKING:
+    from perfscore.config import GateConfig
 
 # A metric whose score fell by less than this is noise, not a regression.
 METRIC_EPSILON = 0.005
@@ -85,6 +92,47 @@ def parse_thresholds(values: list[str], categories: list[str]) -> tuple[float | 
         else:
             overall = value
     return overall, floors
+
+
+@dataclass(frozen=True)
+class GateOptions:
+    """What the gate of one command checks: its options as given, then what a target config adds.
+
+    An option wins over the config: a ``--fail-under N`` over ``gate.fail_under``, a category floor over the
+    config's floor of that category, ``--fail-on`` over ``gate.fail_on``, ``--max-drop`` over
+    ``gate.max_drop``."""
+
+    fail_under: tuple[str, ...] = ()  # --fail-under SCORE|CATEGORY=SCORE, as given
+    fail_on: tuple[str, ...] = ()  # --fail-on critical|none, as given
+    baseline: Path | None = None
+    max_drop: float | None = None  # --max-drop, as given (None: not given)
+    config_fail_under: float | None = None
+    config_floors: dict[str, float] = field(default_factory=dict)
+    config_fail_on: tuple[str, ...] = ()
+    config_max_drop: float | None = None
+
+    def with_config(self, gate: GateConfig) -> GateOptions:
+        return replace(
+            self,
+            config_fail_under=gate.fail_under,
+            config_floors=dict(gate.categories),
+            config_fail_on=tuple(gate.fail_on),
+            config_max_drop=gate.max_drop,
+        )
+
+    def check(self, categories: list[str]) -> None:
+        """The options' own errors (exit 2), before anything is measured."""
+        if self.max_drop is not None and self.baseline is None:
+            raise PerfscoreError(NEEDS_BASELINE)
+        parse_thresholds(list(self.fail_under), categories)
+        parse_fail_on(list(self.fail_on), [])
+
+    @property
+    def allowed_drop(self) -> float | None:
+        return self.max_drop if self.max_drop is not None else self.config_max_drop
+
+
+NEEDS_BASELINE = "--max-drop needs --baseline (the run or result the score may not fall below)."
 
 
 def compare(before: Result, after: Result) -> Comparison:
