@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # the models import pydantic: keep `perfscore --help` fast
 
 
 STDOUT = Path("-")
-DISCOVERED = "perfscore.yaml"  # the config found in the current folder when none is given
+DISCOVERED = "perfscore.yaml"  # as session.plan.DISCOVERED (not imported: it would load pydantic for --help)
 
 
 class Format(StrEnum):
