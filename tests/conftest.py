@@ -36,7 +36,9 @@ def perfscore(*args: str, timeout: float = 120, env: dict[str, str] | None = Non
     with _capture() as out, _capture() as err:
         saved_env, saved_cwd = dict(os.environ), os.getcwd()
         try:
-            os.environ.pop("COLUMNS", None)  # pytest-xdist's workers inherit the terminal's width; a user's pipe has none
+            os.environ.pop(
+                "COLUMNS", None
+            )  # pytest-xdist's workers inherit the terminal's width; a user's pipe has none
             os.environ.update(env or {})
             if cwd is not None:
                 os.chdir(cwd)

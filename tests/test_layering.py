@@ -33,6 +33,7 @@ LAYERS: list[tuple[str, ...]] = [
         "usl",
         "resources",
         "curves",
+        "gate_expr",
     ),
     # What a load run takes and gives (spec, result): below the snapshots that hold it and the engines.
     ("loadmodel",),

@@ -1,11 +1,25 @@
-"""The CI gate: score floors, category floors and regressions against a baseline. Pure functions."""
+"""The CI gate: score floors, category floors and regressions against a baseline. Pure functions.
+
+The floors and the allowed drop are rules of the gate language (:mod:`perfscore.gate_expr`), evaluated by
+its one evaluator; ``--fail-under 90`` and ``--fail-under database=85`` are shorthand for ``score>=90``
+and ``category.database>=85``, and ``--max-drop 2`` for ``score.drop<=2``.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel, ConfigDict
 
+from perfscore import gate_expr
 from perfscore.errors import PerfscoreError
+from perfscore.gate_expr import Expr
 from perfscore.result import Result
+
+if TYPE_CHECKING:
+    from perfscore.config import GateConfig
 
 # A metric whose score fell by less than this is noise, not a regression.
 METRIC_EPSILON = 0.005
@@ -80,6 +94,47 @@ def parse_thresholds(values: list[str], categories: list[str]) -> tuple[float | 
     return overall, floors
 
 
+@dataclass(frozen=True)
+class GateOptions:
+    """What the gate of one command checks: its options as given, then what a target config adds.
+
+    An option wins over the config: a ``--fail-under N`` over ``gate.fail_under``, a category floor over the
+    config's floor of that category, ``--fail-on`` over ``gate.fail_on``, ``--max-drop`` over
+    ``gate.max_drop``."""
+
+    fail_under: tuple[str, ...] = ()  # --fail-under SCORE|CATEGORY=SCORE, as given
+    fail_on: tuple[str, ...] = ()  # --fail-on critical|none, as given
+    baseline: Path | None = None
+    max_drop: float | None = None  # --max-drop, as given (None: not given)
+    config_fail_under: float | None = None
+    config_floors: dict[str, float] = field(default_factory=dict)
+    config_fail_on: tuple[str, ...] = ()
+    config_max_drop: float | None = None
+
+    def with_config(self, gate: GateConfig) -> GateOptions:
+        return replace(
+            self,
+            config_fail_under=gate.fail_under,
+            config_floors=dict(gate.categories),
+            config_fail_on=tuple(gate.fail_on),
+            config_max_drop=gate.max_drop,
+        )
+
+    def check(self, categories: list[str]) -> None:
+        """The options' own errors (exit 2), before anything is measured."""
+        if self.max_drop is not None and self.baseline is None:
+            raise PerfscoreError(NEEDS_BASELINE)
+        parse_thresholds(list(self.fail_under), categories)
+        parse_fail_on(list(self.fail_on), [])
+
+    @property
+    def allowed_drop(self) -> float | None:
+        return self.max_drop if self.max_drop is not None else self.config_max_drop
+
+
+NEEDS_BASELINE = "--max-drop needs --baseline (the run or result the score may not fall below)."
+
+
 def compare(before: Result, after: Result) -> Comparison:
     b_metrics = {m.id: (c, m) for c in before.categories for m in c.metrics}
     total_w = sum(c.weight for c in after.categories) or 1.0
@@ -121,6 +176,18 @@ def compare(before: Result, after: Result) -> Comparison:
     )
 
 
+def rules(
+    fail_under: float | None = None, floors: dict[str, float] | None = None, max_drop: float | None = None
+) -> list[Expr]:
+    """The score gate in the gate language: ``score>=N``, ``category.ID>=N`` and, against a baseline,
+    ``score.drop<=N`` (the points the score fell; none allowed unless said)."""
+    out = [] if fail_under is None else [gate_expr.rule("score", ">=", fail_under)]
+    out += [gate_expr.rule(f"category.{cid}", ">=", floor) for cid, floor in (floors or {}).items()]
+    if max_drop is not None:
+        out.append(gate_expr.rule("score.drop", "<=", max_drop))
+    return out
+
+
 def evaluate(
     result: Result,
     fail_under: float | None = None,
@@ -139,26 +206,31 @@ def evaluate(
                 message="; ".join(f"{i.title} ({i.metric})" for i in critical) if critical else "no critical finding",
             )
         )
-    if fail_under is not None:
-        ok = result.score >= fail_under
-        checks.append(
-            GateCheck(
-                name="overall", passed=ok, message=f"score {result.score:.2f} {'≥' if ok else '<'} {fail_under:g}"
+    cmp = compare(baseline, result) if baseline is not None else None
+    allowed = max_drop if max_drop is not None else 0.0
+
+    def actual(metric: str) -> float | None:
+        if metric == "score":
+            return result.score
+        if metric == "score.drop":
+            assert cmp is not None
+            return -cmp.delta - 1e-9  # a drop equal to the allowance passes, whatever the float rounding
+        return result.category(metric.removeprefix("category.")).score
+
+    outcomes = gate_expr.evaluate(rules(fail_under, floors, allowed if cmp is not None else None), actual)
+    for o in outcomes:
+        ok, sign, limit = o.passed, "≥" if o.passed else "<", o.expr.limit
+        if o.expr.metric == "score":
+            checks.append(GateCheck(name="overall", passed=ok, message=f"score {result.score:.2f} {sign} {limit:g}"))
+        elif o.expr.metric == "score.drop" and cmp is not None:
+            names = ", ".join(f"{r.metric} (−{r.points:.2f})" for r in cmp.regressed[:10])
+            msg = f"score {cmp.before:.2f} → {cmp.after:.2f} ({cmp.delta:+.2f}; allowed drop {limit:g})" + (
+                f"; regressed: {names}" if cmp.regressed else ""
             )
-        )
-    for cid, floor in (floors or {}).items():
-        score = result.category(cid).score
-        ok = score >= floor
-        checks.append(
-            GateCheck(name=f"category {cid}", passed=ok, message=f"{cid} {score:.2f} {'≥' if ok else '<'} {floor:g}")
-        )
-    if baseline is not None:
-        cmp = compare(baseline, result)
-        allowed = max_drop if max_drop is not None else 0.0
-        ok = -cmp.delta <= allowed + 1e-9
-        names = ", ".join(f"{r.metric} (−{r.points:.2f})" for r in cmp.regressed[:10])
-        msg = f"score {cmp.before:.2f} → {cmp.after:.2f} ({cmp.delta:+.2f}; allowed drop {allowed:g})" + (
-            f"; regressed: {names}" if cmp.regressed else ""
-        )
-        checks.append(GateCheck(name="regression", passed=ok, message=msg))
+            checks.append(GateCheck(name="regression", passed=ok, message=msg))
+        else:
+            cid = o.expr.metric.removeprefix("category.")
+            checks.append(
+                GateCheck(name=f"category {cid}", passed=ok, message=f"{cid} {o.actual:.2f} {sign} {limit:g}")
+            )
     return checks

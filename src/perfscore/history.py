@@ -11,11 +11,15 @@ import os
 import sqlite3
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
 from perfscore.errors import PerfscoreError
 from perfscore.result import Result
+
+if TYPE_CHECKING:
+    from perfscore.config import Config
 
 SCHEMA_VERSION = 1
 SPARK = "▁▂▃▄▅▆▇█"
@@ -84,6 +88,16 @@ def record(path: Path, result: Result) -> int:
         raise PerfscoreError(f"cannot write history {path} ({exc}).") from None
     finally:
         conn.close()
+
+
+def path_for(flag: Path | None, cfg: Config | None = None) -> Path:
+    """The one history audits write and ``perfscore history`` reads: --history, else the config's
+    gate.history (relative to the config), else the user's data directory."""
+    if flag is not None:
+        return flag
+    if cfg is not None and cfg.gate.history is not None:
+        return cfg.base_dir / cfg.gate.history
+    return default_path()
 
 
 def load(path: Path, target: str | None = None, limit: int = 50) -> list[HistoryPoint]:

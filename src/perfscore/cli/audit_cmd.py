@@ -92,105 +92,55 @@ def audit(
     ),
 ) -> None:
     """Probe a live stack (database, cache, memory, HTTP, monitoring), score it and print the roadmap."""
-    from perfscore import tls
-    from perfscore.cli.common import DISCOVERED, finish, history_path, plan_outputs
-    from perfscore.config import Config, load_config, with_overrides
-    from perfscore.durations import parse_duration
-    from perfscore.files import check_writable
-    from perfscore.gate import parse_fail_on, parse_thresholds
-    from perfscore.rubric import load_rubric
+    from perfscore.cli.common import finish, plan_outputs
+    from perfscore.gate import GateOptions
     from perfscore.run import save_run as save
-    from perfscore.scoring.aggregate import AGGREGATES, select
+    from perfscore.scoring.aggregate import select
+    from perfscore.session.plan import AuditOptions, build_plan
     from perfscore.session.runner import nothing_reachable
 
-    plan = plan_outputs(fmt, output)
-    if aggregate not in AGGREGATES:
-        raise PerfscoreError(f"unknown --aggregate {aggregate!r}; choose median, best or worst.")
-    window = parse_duration(duration, "--duration") if duration is not None else None
-    if window is not None and not 0 < window <= 3600:
-        raise PerfscoreError("--duration must be more than 0 and at most 1h.")
-    # Rubric, config, gate and output-path errors surface before any probe runs.
-    if max_drop is not None and baseline is None:
-        raise PerfscoreError("--max-drop needs --baseline (the run or result the score may not fall below).")
-    for path in [p for p, _ in plan if p is not None] + [save_run]:
-        if path is not None:
-            check_writable(path)
-    rub = load_rubric(rubric)
-    parse_thresholds(fail_under, list(rub.categories))
-    parse_fail_on(fail_on, [])
-    if config is None and not (url or mysql or redis) and Path(DISCOVERED).is_file():
-        config = Path(DISCOVERED)  # like LHCI's rc file: the folder's config, said so
-        say(f"using ./{DISCOVERED} (give --config FILE for another)")
-    cfg = load_config(config) if config else Config()
-    cfg = with_overrides(cfg, url=url, mysql=mysql, redis=redis, processes=process or None, duration=window)
-    if insecure:
-        cfg = cfg.model_copy(update={"target": cfg.target.model_copy(update={"insecure_tls": True})})
-    cfg = _external_load(cfg, load_results, load_tool, load_command)
-    if engine is not None:
-        if engine not in ("builtin", "locust"):
-            raise PerfscoreError(f"unknown engine {engine!r}; choose builtin or locust.")
-        cfg = cfg.model_copy(
-            update={
-                "audit": cfg.audit.model_copy(update={"load": cfg.audit.load.model_copy(update={"engine": engine})})
-            }
-        )
-    if cfg.audit.load.engine == "locust":
-        from perfscore.load.locust_engine import locust_command
-
-        locust_command()
-    tls.configure(cfg.target.insecure_tls)
-    unknown = set(cfg.gate.categories) - set(rub.categories)
-    if unknown:
-        raise PerfscoreError(f"config gate.categories names unknown categories: {', '.join(sorted(unknown))}.")
-    if not (cfg.target.base_url or cfg.mysql or cfg.redis or cfg.prometheus or cfg.hosts):
-        raise PerfscoreError(
-            f"nothing to audit: give --config (or put a {DISCOVERED} here), or at least one of --url, --mysql, --redis."
-        )
-
-    if cfg.prometheus is not None:
-        from perfscore.gatherers.cluster import preflight as prometheus_preflight
-
-        warning = prometheus_preflight(cfg)  # refused credentials: exit 2 now, not 45 unavailable metrics later
-        if warning:
-            say(f"warning: {warning}")
-    if cfg.target.base_url and cfg.audit.external_load is None:
-        from perfscore.load.target import check_scheme, parse_url
-
-        # An untrusted certificate or the wrong scheme fails every HTTP probe the same way: say it once.
-        u = parse_url(cfg.target.base_url)
-        check_scheme(u.host, u.port, u.host_header, u.tls, cfg.target.insecure_tls)
-    collected = _collect(cfg, rub, runs)
-    result, run = select(collected, aggregate)  # narrowed to an Aggregate by the check above
-    if runs > 1:
+    reports = plan_outputs(fmt, output)
+    gate = GateOptions(fail_under=tuple(fail_under), fail_on=tuple(fail_on), baseline=baseline, max_drop=max_drop)
+    options = AuditOptions(
+        config=config,
+        url=url,
+        insecure=insecure,
+        mysql=mysql,
+        redis=redis,
+        process=tuple(process),
+        rubric=rubric,
+        duration=duration,
+        writes=tuple(p for p, _ in reports if p is not None),
+        save_run=save_run,
+        gate=gate,
+        history=history,
+        no_history=no_history,
+        engine=engine,
+        load_results=load_results,
+        load_tool=load_tool,
+        load_command=load_command,
+        runs=runs,
+        aggregate=aggregate,
+    )
+    plan = build_plan(options, say)
+    collected = _collect(plan.config, plan.rubric, plan.runs)
+    result, run = select(collected, plan.aggregate)
+    if plan.runs > 1:
         say(
-            f"kept the {aggregate} of {runs} runs: {result.score:.2f} "
+            f"kept the {plan.aggregate} of {plan.runs} runs: {result.score:.2f} "
             f"(scores {', '.join(f'{r.score:.2f}' for r, _ in collected)})"
         )
-    if save_run:
-        save(run, save_run)
-        say(f"saved run to {save_run}")
+    if plan.save_run:
+        save(run, plan.save_run)
+        say(f"saved run to {plan.save_run}")
     # Decided before history or the gate: an audit that reached nothing must not enter the trend.
     unreachable = nothing_reachable(run)
-    hist_path = None if no_history else history_path(history, cfg)
-    code = finish(
-        result,
-        rub,
-        plan=plan,
-        fail_under=fail_under,
-        fail_on=fail_on,
-        baseline=baseline,
-        max_drop_flag=max_drop is not None,
-        max_drop=max_drop if max_drop is not None else cfg.gate.max_drop,
-        history=None if unreachable else hist_path,
-        history_explicit=history is not None or cfg.gate.history is not None,
-        config_floors=cfg.gate.categories,
-        config_fail_under=cfg.gate.fail_under,
-        config_fail_on=list(cfg.gate.fail_on),
-    )
+    history_to = None if unreachable else plan.history
+    code = finish(result, plan.rubric, reports, plan.gate, history_to, history_explicit=plan.history_explicit)
     if unreachable:
         sys.stderr.write(
             "perfscore: nothing could be measured on the target: every probe was unreachable or not configured"
-            + (" (not recorded in the history)\n" if hist_path else "\n")
+            + (" (not recorded in the history)\n" if plan.history else "\n")
         )
         raise typer.Exit(int(ExitCode.UNREACHABLE))
     raise typer.Exit(int(code))
@@ -219,42 +169,6 @@ def say(line: str) -> None:
     from perfscore.sanitize import clean
 
     _stderr().print(f"[dim]perfscore:[/dim] {escape(clean(line, oneline=True))}")
-
-
-def _external_load(cfg: Config, results: Path | None, tool: str | None, command: str | None) -> Config:
-    """--load-results / --load-tool / --load-command over the config's audit.external_load; the file checked
-    now when no command will write it (a typo is exit 2 before the audit, not after its window)."""
-    from pydantic import ValidationError
-
-    from perfscore.config import ExternalLoadConfig
-    from perfscore.imports import READERS, guess_tool
-    from perfscore.imports.base import check_file
-    from perfscore.imports.locust import files_of
-
-    if results is None and (tool or command) and cfg.audit.external_load is None:
-        raise PerfscoreError("--load-tool and --load-command need --load-results FILE (the file the tool writes).")
-    ext = cfg.audit.external_load
-    if results is not None or tool or command:
-        base = ext.model_dump() if ext else {}
-        update: dict[str, object] = {"results": results.resolve()} if results is not None else {}
-        update |= {"tool": tool.lower()} if tool else {}
-        update |= {"command": command} if command else {}
-        try:
-            ext = ExternalLoadConfig.model_validate({**base, **update})
-        except ValidationError as exc:
-            raise PerfscoreError(
-                f"--load-tool {tool!r}: choose {', '.join(READERS)}."
-                if any(e["loc"] == ("tool",) for e in exc.errors())
-                else f"external load: {exc.errors()[0]['msg'].removeprefix('Value error, ')}."
-            ) from None
-        cfg = cfg.model_copy(update={"audit": cfg.audit.model_copy(update={"external_load": ext})})
-    if ext is not None and not ext.command:
-        path = ext.results if ext.results.is_absolute() else cfg.base_dir / ext.results
-        if (ext.tool or guess_tool(path)) == "locust":
-            files_of(path)
-        else:
-            check_file(path, "load results")
-    return cfg
 
 
 def _collect(cfg: Config, rub: Rubric, runs: int) -> list[tuple[Result, Run]]:

@@ -13,13 +13,15 @@ from perfscore.errors import ExitCode, PerfscoreError
 
 if TYPE_CHECKING:  # the models import pydantic: keep `perfscore --help` fast
     from perfscore.config import Config
+    from perfscore.gate import GateOptions
+    from perfscore.history import HistoryPoint
     from perfscore.reporters.context import ReportContext
     from perfscore.result import Result
     from perfscore.rubric.model import Rubric
 
 
 STDOUT = Path("-")
-DISCOVERED = "perfscore.yaml"  # the config found in the current folder when none is given
+DISCOVERED = "perfscore.yaml"  # as session.plan.DISCOVERED (not imported: it would load pydantic for --help)
 
 
 class Format(StrEnum):
@@ -92,15 +94,9 @@ def plan_outputs(fmt: Format | None, outputs: list[Path]) -> list[tuple[Path | N
 
 
 def history_path(flag: Path | None, cfg: Config | None = None) -> Path:
-    """The one history audits write and ``perfscore history`` reads: --history, else the config's
-    gate.history (relative to the config), else the user's data directory."""
     from perfscore import history
 
-    if flag is not None:
-        return flag
-    if cfg is not None and cfg.gate.history is not None:
-        return cfg.base_dir / cfg.gate.history
-    return history.default_path()
+    return history.path_for(flag, cfg)
 
 
 def write_text(output: Path, text: str) -> None:
@@ -180,44 +176,28 @@ def _note(line: str) -> None:
 def finish(
     result: Result,
     rubric: Rubric,
-    *,
     plan: list[tuple[Path | None, str]],
-    fail_under: list[str],
-    baseline: Path | None = None,
-    max_drop: float | None = None,
-    max_drop_flag: bool = False,
+    gate: GateOptions,
     history: Path | None = None,
+    *,
     history_explicit: bool = True,
-    config_floors: dict[str, float] | None = None,
-    config_fail_under: float | None = None,
-    fail_on: list[str] | None = None,
-    config_fail_on: list[str] | None = None,
 ) -> ExitCode:
     """Record history, evaluate the gate, print the report; return the exit code."""
     from perfscore import gate as gating
-    from perfscore import history as hist
     from perfscore.reporters.context import ReportContext
 
-    critical = gating.parse_fail_on(fail_on or [], list(config_fail_on or []))
-    overall, floors = gating.parse_thresholds(fail_under, list(rubric.categories))
+    critical = gating.parse_fail_on(list(gate.fail_on), list(gate.config_fail_on))
+    overall, floors = gating.parse_thresholds(list(gate.fail_under), list(rubric.categories))
     if overall is None:
-        overall = config_fail_under
-    floors = {**(config_floors or {}), **floors}
-    base = load_result(baseline, rubric) if baseline else None
+        overall = gate.config_fail_under
+    floors = {**gate.config_floors, **floors}
+    base = load_result(gate.baseline, rubric) if gate.baseline else None
+    max_drop = gate.allowed_drop
     if max_drop is not None and not 0 <= max_drop < float("inf"):  # NaN would switch the check off
         raise PerfscoreError("--max-drop must be a number of points, 0 or more.")
-    if max_drop_flag and baseline is None:
-        raise PerfscoreError("--max-drop needs --baseline (the run or result the score may not fall below).")
-    points = []
-    if history is not None:
-        try:
-            hist.record(history, result)
-            points = hist.load(history, target=result.target.name)
-        except PerfscoreError as exc:
-            if history_explicit:
-                raise
-            # the default history nobody asked for (a read-only home in CI): the report matters more
-            sys.stderr.write(f"perfscore: warning: not recorded in the history: {exc.message}\n")
+    if gate.max_drop is not None and gate.baseline is None:
+        raise PerfscoreError(gating.NEEDS_BASELINE)
+    points = _record(history, result, history_explicit) if history is not None else []
     checks = gating.evaluate(result, overall, floors, base, max_drop, fail_on_critical=critical)
     comparison = gating.compare(base, result) if base else None
     emit(result, plan, ReportContext(gate=checks, comparison=comparison, history=points))
@@ -229,9 +209,24 @@ def finish(
         from perfscore.reporters.values import band_name
 
         if not ui.STATE.quiet:
-            gate = "gate failed" if failed else ("gate passed" if checks else "no gate")
-            sys.stderr.write(f"perfscore: score {result.score:.2f}/100 ({band_name(result.score)}), {gate}\n")
+            verdict = "gate failed" if failed else ("gate passed" if checks else "no gate")
+            sys.stderr.write(f"perfscore: score {result.score:.2f}/100 ({band_name(result.score)}), {verdict}\n")
     return ExitCode.GATE_FAILED if failed else ExitCode.OK
+
+
+def _record(history: Path, result: Result, explicit: bool) -> list[HistoryPoint]:
+    """Append the result to the history and read the target's trend back."""
+    from perfscore import history as hist
+
+    try:
+        hist.record(history, result)
+        return hist.load(history, target=result.target.name)
+    except PerfscoreError as exc:
+        if explicit:
+            raise
+        # the default history nobody asked for (a read-only home in CI): the report matters more
+        sys.stderr.write(f"perfscore: warning: not recorded in the history: {exc.message}\n")
+        return []
 
 
 def check_fail_under(value: float | None) -> float | None:

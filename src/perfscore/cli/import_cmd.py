@@ -47,6 +47,7 @@ def import_results(
     from perfscore.audits import derive
     from perfscore.cli.common import finish, plan_outputs
     from perfscore.config import Config, load_config
+    from perfscore.gate import GateOptions
     from perfscore.imports import ramp_of, read_results, started, window_of
     from perfscore.rubric import load_rubric
     from perfscore.run import ProbeReport, Run, TargetInfo
@@ -92,16 +93,8 @@ def import_results(
         + "\n"
     )
     result = score_run(run, rub)
-    code = finish(
-        result,
-        rub,
-        plan=plan,
-        fail_under=fail_under,
-        fail_on=fail_on,
-        baseline=baseline,
-        max_drop_flag=max_drop is not None,
-        max_drop=max_drop,
-    )
+    gate = GateOptions(fail_under=tuple(fail_under), fail_on=tuple(fail_on), baseline=baseline, max_drop=max_drop)
+    code = finish(result, rub, plan, gate)
     raise typer.Exit(int(code))
 
 

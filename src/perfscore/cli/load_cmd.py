@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import resource
 import sys
 import time
 from pathlib import Path
@@ -11,11 +9,13 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from perfscore.errors import ExitCode, PerfscoreError
+from perfscore.errors import ExitCode
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from perfscore.load.spec import LoadPlan
+    from perfscore.load.thresholds import ThresholdOutcome
     from perfscore.loadmodel import LoadResult, LoadSpec
 
 
@@ -81,140 +81,91 @@ def load(
     ),
 ) -> None:
     """Load one URL (or a config's endpoint mix) and report throughput, latency percentiles and errors."""
-    from pydantic import ValidationError
+    from perfscore.load.spec import LoadOptions, build_plan
+    from perfscore.load.thresholds import evaluate
+    from perfscore.session.traffic import config_target
 
-    from perfscore import tls
+    options = LoadOptions(
+        url=url,
+        config=config,
+        connections=connections,
+        duration=duration,
+        rate=rate,
+        warmup=warmup,
+        requests=requests,
+        timeout=timeout,
+        method=method,
+        headers=tuple(header),
+        body=body,
+        think=think,
+        workers=workers,
+        engine=engine,
+        locust_workers=locust_workers,
+        locust_remote=locust_remote,
+        allow_remote=allow_remote,
+        insecure=insecure,
+        fmt=fmt,
+        thresholds=tuple(threshold),
+        output=output,
+    )
+    plan = build_plan(options, _stderr_line, config_target, _redirect_problem)
+    result = _run(plan)
+    outcomes = evaluate(plan.thresholds, result)
+    _report(plan, result, outcomes, latency=latency)
+    failed = _failed(result)
+    missed = [o.expression for o in outcomes if not o.passed]
+    if missed:
+        failed = (failed + "; " if failed else "") + "thresholds missed: " + ", ".join(missed)
+    if failed:
+        sys.stderr.write(f"perfscore: {failed}\n")
+        raise typer.Exit(int(ExitCode.GATE_FAILED))
+
+
+def _redirect_problem(base: str, headers: dict[str, str], user_agent: str) -> str | None:
+    from perfscore.gatherers.redirects import redirect_problem  # the probes: imported only when needed
+
+    return redirect_problem(base, headers, user_agent)
+
+
+def _run(plan: LoadPlan) -> LoadResult:
+    """Run the plan on its engine; the result names the URL, and says when -n was cut short by -d."""
     from perfscore.cli import ui
-    from perfscore.durations import parse_duration
     from perfscore.load.engine import run_load
-    from perfscore.load.target import check_target, parse_url
-    from perfscore.load.thresholds import evaluate, parse_threshold
-    from perfscore.loadmodel import Endpoint, LoadSpec
-    from perfscore.reporters.load_report import render_json, render_terminal
-    from perfscore.sanitize import clean
 
-    if fmt not in ("terminal", "json"):
-        raise PerfscoreError(f"unknown format {fmt!r}; choose terminal or json.")
-    if engine not in ("builtin", "locust"):
-        raise PerfscoreError(f"unknown engine {engine!r}; choose builtin or locust.")
-    if engine == "locust":
-        from perfscore.load.locust_engine import locust_command
-
-        locust_command()  # installed? (exit 2 with the install line, before anything is sent)
-        if requests is not None:
-            raise PerfscoreError("-n is not supported with --engine locust (Locust runs for a duration); use -d.")
-        if not 0 <= locust_workers <= 256 or not 0 <= locust_remote <= 10_000 or locust_workers + locust_remote < 1:
-            raise PerfscoreError("--locust-workers and --locust-remote: at least one worker in all, 256 local at most.")
-    if output is not None:
-        from perfscore.files import check_writable
-
-        check_writable(output)
-    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if not 1 <= connections <= min(20000, max(1, soft - 64)):
-        raise PerfscoreError(
-            f"-c {connections} is out of range: 1 to {min(20000, soft - 64)} (open-file limit {soft})."
-        )
-    if rate is not None and not 0 < rate <= 1_000_000:
-        raise PerfscoreError(f"--rate {rate:g} is out of range: more than 0 and at most 1,000,000 req/s.")
-    duration_s = parse_duration(duration, "-d") if duration is not None else (3600.0 if requests else 10.0)
-    if not 0 < duration_s <= 3600:
-        raise PerfscoreError(f"-d {duration}: out of range, more than 0 and at most 1h.")
-    warmup_s = parse_duration(warmup, "--warmup") if warmup is not None else (0.0 if requests else 1.0)
-    timeout_s, think_s = parse_duration(timeout, "--timeout"), parse_duration(think, "--think")
-    thresholds = [parse_threshold(t) for t in threshold]
-    headers = {}
-    for h in header:
-        name, sep, value = h.partition(":")
-        if not sep or not name.strip():
-            raise PerfscoreError(f"header {h!r} is not 'Name: value'.")
-        headers[name.strip()] = value.strip()
-    try:  # before any connection: a header with CR/LF in it is refused, never sent
-        Endpoint(headers=headers, body=body)
-    except ValidationError as exc:
-        raise PerfscoreError(
-            f"invalid request options: {exc.errors()[0]['msg'].removeprefix('Value error, ')}."
-        ) from None
-    endpoints: list[Endpoint] = []
-    user_agent = "perfscore-load"
-    if config is not None:
-        from perfscore.config import load_config
-        from perfscore.session.traffic import config_endpoints
-
-        cfg = load_config(config)
-        base = url or cfg.target.base_url
-        if not base or not cfg.endpoints:
-            raise PerfscoreError(f"{config} has no target.base_url or no endpoints; give a URL.")
-        allow_remote = allow_remote or cfg.target.allow_remote
-        insecure = insecure or cfg.target.insecure_tls
-        tls.configure(insecure)
-        u = parse_url(base)
-        check_target(u.host, u.port, u.host_header, allow_remote, u.tls, insecure)  # before the redirect check
-        endpoints = config_endpoints(cfg, base)
-        user_agent = cfg.target.user_agent
-    elif url is None:
-        raise PerfscoreError("give a URL, or --config with a target and endpoints.")
-    else:
-        base = url
-    tls.configure(insecure)
-    host, port, host_header, path, use_tls = parse_url(base)
-    check_target(host, port, host_header, allow_remote, use_tls, insecure)
-    if not endpoints and method.upper() == "GET":
-        from perfscore.gatherers.redirects import redirect_problem, strict  # the probes: only when needed
-
-        loop = redirect_problem(base, headers, user_agent)
-        if loop:
-            sys.stderr.write(f"perfscore: {path} {clean(loop, oneline=True)}: its 3xx count as errors\n")
-            try:
-                endpoints = [strict(Endpoint(path=path, headers=headers))]
-            except ValidationError as exc:
-                raise PerfscoreError(f"{path!r}: {exc.errors()[0]['msg'].removeprefix('Value error, ')}.") from None
-    try:
-        spec = LoadSpec(
-            host=host,
-            port=port,
-            host_header=host_header,
-            tls=use_tls,
-            insecure=insecure,
-            endpoints=endpoints or [Endpoint(path=path, method=method.upper(), headers=headers, body=body)],  # type: ignore[arg-type]
-            connections=connections,
-            duration_s=duration_s,
-            warmup_s=warmup_s,
-            rate=rate,
-            max_requests=requests,
-            think_time_s=think_s,
-            timeout_s=timeout_s,
-            workers=workers or default_workers(host, connections),
-            user_agent=user_agent,
-        )
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise PerfscoreError(f"invalid load options: {problems}") from None
-
-    progress = None if ui.STATE.quiet or engine == "locust" else _progress(spec)
-    if engine == "locust":
-        from perfscore.imports.locust import read
+    spec = plan.spec
+    progress = None if ui.STATE.quiet or plan.engine == "locust" else _progress(spec)
+    if plan.engine == "locust":
         from perfscore.load.locust_engine import run_locust
 
         if not ui.STATE.quiet:
             sys.stderr.write(
-                f"perfscore: Locust master + {locust_workers + locust_remote} worker(s), {connections} users, "
-                f"{duration_s:g}s\n"
+                f"perfscore: Locust master + {plan.locust_workers + plan.locust_remote} worker(s), "
+                f"{spec.connections} users, {spec.duration_s:g}s\n"
             )
-        result = run_locust(spec, read=read, workers=locust_workers, remote_workers=locust_remote, say=_stderr_line)[
-            0
-        ].model_copy(update={"url": base})
+        from perfscore.imports.locust import read
+
+        result = run_locust(
+            spec, read=read, workers=plan.locust_workers, remote_workers=plan.locust_remote, say=_stderr_line
+        )[0]
     else:
-        result = run_load(spec, progress).model_copy(update={"url": base})
+        result = run_load(spec, progress)
+    result = result.model_copy(update={"url": plan.url})
     if progress is not None and sys.stderr.isatty():
         sys.stderr.write("\n")
-    if requests is not None and result.requests < requests:
-        result = result.model_copy(
-            update={"notes": [*result.notes, f"-n {requests:,} not reached: the -d {duration_s:g}s cap ended the run"]}
-        )
-    outcomes = evaluate(thresholds, result)
+    if plan.requests is not None and result.requests < plan.requests:
+        note = f"-n {plan.requests:,} not reached: the -d {spec.duration_s:g}s cap ended the run"
+        result = result.model_copy(update={"notes": [*result.notes, note]})
+    return result
+
+
+def _report(plan: LoadPlan, result: LoadResult, outcomes: list[ThresholdOutcome], *, latency: bool) -> None:
+    from perfscore.cli import ui
+    from perfscore.reporters.load_report import render_json, render_terminal
+
+    output = plan.output
     text = (
         render_json(result, outcomes)
-        if fmt == "json"
+        if plan.fmt == "json"
         else render_terminal(
             result,
             color=output is None and ui.color(sys.stdout),
@@ -229,27 +180,10 @@ def load(
         write_output(output, text)
     else:
         sys.stdout.write(text)
-    failed = _failed(result)
-    missed = [o.expression for o in outcomes if not o.passed]
-    if missed:
-        failed = (failed + "; " if failed else "") + "thresholds missed: " + ", ".join(missed)
-    if failed:
-        sys.stderr.write(f"perfscore: {failed}\n")
-        raise typer.Exit(int(ExitCode.GATE_FAILED))
 
 
 def _stderr_line(line: str) -> None:
     sys.stderr.write(f"perfscore: {line}\n")
-
-
-def default_workers(host: str, connections: int) -> int:
-    """One generator process per core; half the cores when the target is on this machine, whose server
-    needs the other half (on 2 cores, one process outran two against a local nginx: 92-106k req/s
-    against 85-101k, `benchmarks/bench_load.py`)."""
-    from perfscore.load.target import is_loopback
-
-    cores = os.cpu_count() or 1
-    return max(1, min(cores // 2 if is_loopback(host) else cores, connections))
 
 
 def _progress(spec: LoadSpec) -> Callable[[int, int], None]:

@@ -37,22 +37,14 @@ def score(
 ) -> None:
     """Score a saved run against a rubric (or show a saved JSON result) and print the scorecard and roadmap."""
     from perfscore.cli.common import finish, load_result, plan_outputs
+    from perfscore.gate import GateOptions
     from perfscore.rubric import load_rubric
 
     plan = plan_outputs(fmt, output)
     rub = load_rubric(rubric)
     result = load_result(run_file, rub, rubric_given=rubric is not None, announce=True)
-    code = finish(
-        result,
-        rub,
-        plan=plan,
-        fail_under=fail_under,
-        fail_on=fail_on,
-        baseline=baseline,
-        max_drop_flag=max_drop is not None,
-        max_drop=max_drop,
-        history=history,
-    )
+    gate = GateOptions(fail_under=tuple(fail_under), fail_on=tuple(fail_on), baseline=baseline, max_drop=max_drop)
+    code = finish(result, rub, plan, gate, history)
     raise typer.Exit(int(code))
 
 

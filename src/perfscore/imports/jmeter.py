@@ -116,6 +116,25 @@ def _csv(path: Path, acc: Accumulator, targets: dict[str, int], progress: Progre
             _host(row[url], targets)
 
 
+def _xml_sample(path: Path, line: int, name: str, attrs: dict[str, str], acc: Accumulator) -> None:
+    """One <httpSample>/<sample> of an XML JTL, added to ``acc``."""
+    for attr in ("t", "ts", "lb", "s"):
+        if attr not in attrs:
+            raise bad(path, line, f"<{name}> without its {attr!r} attribute")
+    success = attrs["s"].strip().lower()
+    if success not in ("true", "false"):
+        raise bad(path, line, f"s={attrs['s'][:20]!r} is neither true nor false")
+    acc.add(
+        attrs["lb"],
+        _number(path, line, "timeStamp", attrs["ts"]),
+        _number(path, line, "elapsed", attrs["t"]),
+        success == "true",
+        attrs.get("rc", "").strip(),
+        int(_number(path, line, "bytes", attrs["by"])) if attrs.get("by") else 0,
+        int(_number(path, line, "allThreads", attrs["na"])) if attrs.get("na") else None,
+    )
+
+
 def _xml(path: Path, acc: Accumulator, size: int, progress: Progress | None) -> None:
     """XML JTLs carry no URL attribute (only a <java.net.URL> child when saved): the label names the request."""
     parser = xml.parsers.expat.ParserCreate()
@@ -137,22 +156,7 @@ def _xml(path: Path, acc: Accumulator, size: int, progress: Progress | None) -> 
             return
         if depth[0] != 2 or name not in ("httpSample", "sample"):
             return
-        line = parser.CurrentLineNumber
-        for attr in ("t", "ts", "lb", "s"):
-            if attr not in attrs:
-                raise bad(path, line, f"<{name}> without its {attr!r} attribute")
-        success = attrs["s"].strip().lower()
-        if success not in ("true", "false"):
-            raise bad(path, line, f"s={attrs['s'][:20]!r} is neither true nor false")
-        acc.add(
-            attrs["lb"],
-            _number(path, line, "timeStamp", attrs["ts"]),
-            _number(path, line, "elapsed", attrs["t"]),
-            success == "true",
-            attrs.get("rc", "").strip(),
-            int(_number(path, line, "bytes", attrs["by"])) if attrs.get("by") else 0,
-            int(_number(path, line, "allThreads", attrs["na"])) if attrs.get("na") else None,
-        )
+        _xml_sample(path, parser.CurrentLineNumber, name, attrs, acc)
 
     def end(_: str) -> None:
         depth[0] -= 1

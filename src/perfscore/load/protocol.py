@@ -20,6 +20,14 @@ class ProtocolError(Exception):
     pass
 
 
+def _chunk_size(line: bytes) -> int:
+    """A chunk-size line's size (hex, any ``;extension`` ignored)."""
+    try:
+        return int(line.split(b";", 1)[0].strip(), 16)
+    except ValueError:
+        raise ProtocolError("bad chunk size") from None
+
+
 class ResponseParser:
     """Incremental parser for a stream of HTTP/1.1 responses on one connection."""
 
@@ -56,30 +64,14 @@ class ResponseParser:
             if state == 0:
                 i = buf.find(b"\r\n\r\n", scan)
                 if i < 0:
-                    if len(buf) > MAX_HEAD:
-                        raise ProtocolError("response head too large")
-                    self.buf = buf
+                    self._wait(buf, MAX_HEAD, "response head too large")
                     return
                 scan = 0
                 head = buf[:i]
                 buf = buf[i + 4 :]
-                if head[:5] != b"HTTP/":
-                    raise ProtocolError("not an HTTP response")
-                try:
-                    self.status = status = int(head[9:12])
-                except ValueError:
-                    raise ProtocolError("bad status line") from None
-                self._headers(head)
-                if self.head_request or status in (204, 304) or 100 <= status < 200:
-                    if 100 <= status < 200:
-                        continue  # interim response: the real one follows
-                    self.close = self.explicit_close  # no body, so no read-until-close
-                    self._done()
+                if self._begin(head):
                     continue
                 state = self.state
-                if state == 1 and self.remaining == 0:
-                    self._done()
-                    continue
             if state == 1 or state == 3:
                 # A length-framed body, or one chunk's data and CRLF: consume `remaining` bytes.
                 n = len(buf)
@@ -96,16 +88,10 @@ class ResponseParser:
             if state == 2:
                 i = buf.find(b"\r\n", scan)
                 if i < 0:
-                    if len(buf) > MAX_LINE:
-                        raise ProtocolError("chunk-size line too long")
-                    self.buf = buf
+                    self._wait(buf, MAX_LINE, "chunk-size line too long")
                     return
                 scan = 0
-                size_text = buf[:i].split(b";", 1)[0].strip()
-                try:
-                    size = int(size_text, 16)
-                except ValueError:
-                    raise ProtocolError("bad chunk size") from None
+                size = _chunk_size(buf[:i])
                 buf = buf[i + 2 :]
                 if size == 0:
                     self.state = 4
@@ -116,9 +102,7 @@ class ResponseParser:
             if state == 4:
                 i = buf.find(b"\r\n", scan)
                 if i < 0:
-                    if len(buf) > MAX_LINE:
-                        raise ProtocolError("trailer line too long")
-                    self.buf = buf
+                    self._wait(buf, MAX_LINE, "trailer line too long")
                     return
                 scan = 0
                 buf = buf[i + 2 :]
@@ -128,6 +112,33 @@ class ResponseParser:
             # state 5: body runs until the server closes the connection
             self.buf = b""
             return
+
+    def _wait(self, buf: bytes, limit: int, too_long: str) -> None:
+        """Keep an incomplete head or line for the next feed; past ``limit`` bytes it is a protocol error."""
+        if len(buf) > limit:
+            raise ProtocolError(too_long)
+        self.buf = buf
+
+    def _begin(self, head: bytes) -> bool:
+        """Start a response from its head; True when there is no body to read (an interim 1xx, whose real
+        response follows, or a response already done), False when the body follows in ``self.state``."""
+        if head[:5] != b"HTTP/":
+            raise ProtocolError("not an HTTP response")
+        try:
+            self.status = status = int(head[9:12])
+        except ValueError:
+            raise ProtocolError("bad status line") from None
+        self._headers(head)
+        if 100 <= status < 200:
+            return True  # interim response: the real one follows
+        if self.head_request or status in (204, 304):
+            self.close = self.explicit_close  # no body, so no read-until-close
+            self._done()
+            return True
+        if self.state == 1 and self.remaining == 0:
+            self._done()
+            return True
+        return False
 
     def _headers(self, head: bytes) -> None:
         self.close = False

@@ -3,29 +3,26 @@
 Metrics: p50, p90, p95, p99, max, mean (ms, of successful responses), rps (responses per second) and
 errors (the error rate: ``1%`` or ``0.01``). Operators: ``<``, ``<=``, ``>``, ``>=``. A run with no
 successful response has no latency: a latency threshold then fails (nothing met it).
+
+The grammar and the evaluator are the gate language's (:mod:`perfscore.gate_expr`); this module holds the
+load run's vocabulary: which metrics exist, which units each takes, and what a refusal says.
 """
 
 from __future__ import annotations
 
 import math
-import re
 
 from pydantic import BaseModel, ConfigDict
 
+from perfscore import gate_expr
 from perfscore.errors import PerfscoreError
+from perfscore.gate_expr import Expr
 from perfscore.loadmodel import LoadResult
 
 METRICS = ("p50", "p90", "p95", "p99", "max", "mean", "rps", "errors")
-_EXPR = re.compile(r"^\s*([a-z0-9]+)\s*(<=|>=|<|>)\s*([0-9]*\.?[0-9]+)\s*(%|ms)?\s*$")
+UNITS = (None, "%", "ms")  # of gate_expr.UNITS, the ones a threshold takes
 
-
-class Threshold(BaseModel):
-    model_config = ConfigDict(frozen=True, allow_inf_nan=False)
-
-    expression: str
-    metric: str
-    op: str
-    limit: float
+Threshold = Expr  # a threshold is a gate expression over a load run's metrics
 
 
 class ThresholdOutcome(BaseModel):
@@ -37,19 +34,16 @@ class ThresholdOutcome(BaseModel):
 
 
 def parse_threshold(text: str) -> Threshold:
-    m = _EXPR.match(text.lower())
-    if not m or m.group(1) not in METRICS:
+    expr = gate_expr.parse(text)
+    if expr is None or expr.metric not in METRICS or expr.unit not in UNITS:
         raise PerfscoreError(
             f"--threshold {text!r}: expected METRIC OP VALUE with METRIC one of {', '.join(METRICS)} "
             "and OP one of < <= > >= (e.g. 'p95<200', 'errors<1%', 'rps>=1000')."
         )
-    metric, op, number, unit = m.groups()
-    limit = float(number)
-    if unit == "%":
-        if metric != "errors":
-            raise PerfscoreError(f"--threshold {text!r}: only errors takes a percentage.")
-        limit /= 100
-    elif unit == "ms" and metric in ("rps", "errors"):
+    metric, op, number, unit, limit = expr.metric, expr.op, expr.number, expr.unit, expr.limit
+    if unit == "%" and metric != "errors":
+        raise PerfscoreError(f"--threshold {text!r}: only errors takes a percentage.")
+    if unit == "ms" and metric in ("rps", "errors"):
         raise PerfscoreError(f"--threshold {text!r}: {metric} is not in ms.")
     if not math.isfinite(limit):
         raise PerfscoreError(f"--threshold {text!r}: the limit must be a number.")
@@ -59,32 +53,23 @@ def parse_threshold(text: str) -> Threshold:
             f"--threshold {text!r}: errors is a ratio from 0 to 1; write a percentage as {number}% "
             f"(errors{op}{number}%) or a ratio below 1 (errors{op}{limit / 100:g})."
         )
-    return Threshold(expression=text.strip(), metric=metric, op=op, limit=limit)
+    return expr
 
 
-def _actual(t: Threshold, r: LoadResult) -> float | None:
-    if t.metric == "rps":
+def actual(r: LoadResult, metric: str) -> float | None:
+    """A load run's value of one threshold metric (None: the run has none, e.g. no latency)."""
+    if metric == "rps":
         return r.rps
-    if t.metric == "errors":
+    if metric == "errors":
         return r.error_rate
     if r.latency_ms is None:
         return None
-    value = getattr(r.latency_ms, t.metric)
+    value = getattr(r.latency_ms, metric)
     return None if value is None else float(value)
 
 
 def evaluate(thresholds: list[Threshold], r: LoadResult) -> list[ThresholdOutcome]:
-    out = []
-    for t in thresholds:
-        v = _actual(t, r)
-        ok = (
-            v is not None
-            and {
-                "<": v < t.limit,
-                "<=": v <= t.limit,
-                ">": v > t.limit,
-                ">=": v >= t.limit,
-            }[t.op]
-        )
-        out.append(ThresholdOutcome(expression=t.expression, actual=v, passed=ok))
-    return out
+    return [
+        ThresholdOutcome(expression=o.expr.text, actual=o.actual, passed=o.passed)
+        for o in gate_expr.evaluate(thresholds, lambda metric: actual(r, metric))
+    ]

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import functools
+from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from perfscore.config import Config
 from perfscore.gatherers.redirects import redirect_problem, strict
 from perfscore.load.target import check_target, parse_url
 from perfscore.loadmodel import Endpoint, LoadSpec
+
+if TYPE_CHECKING:
+    from perfscore.load.spec import LoadTarget
 
 # One generator process keeps up with a PHP app at audit concurrencies; two for large steps.
 SECOND_WORKER_AT = 256
@@ -68,3 +73,29 @@ def preflight(cfg: Config) -> None:
     assert base is not None
     url = parse_url(base)
     check_target(url.host, url.port, url.host_header, cfg.target.allow_remote, url.tls, cfg.target.insecure_tls)
+
+
+def config_target(path: Path, url: str | None, allow_remote: bool, insecure: bool) -> LoadTarget:
+    """``perfscore load --config``: the config's base URL (or ``url``) and endpoint mix, the target checked
+    before the endpoints' redirect check sends anything."""
+    from perfscore import tls
+    from perfscore.config import load_config
+    from perfscore.errors import PerfscoreError
+    from perfscore.load.spec import LoadTarget
+
+    cfg = load_config(path)
+    base = url or cfg.target.base_url
+    if not base or not cfg.endpoints:
+        raise PerfscoreError(f"{path} has no target.base_url or no endpoints; give a URL.")
+    allow_remote = allow_remote or cfg.target.allow_remote
+    insecure = insecure or cfg.target.insecure_tls
+    tls.configure(insecure)
+    u = parse_url(base)
+    check_target(u.host, u.port, u.host_header, allow_remote, u.tls, insecure)  # before the redirect check
+    return LoadTarget(
+        base=base,
+        endpoints=config_endpoints(cfg, base),
+        user_agent=cfg.target.user_agent,
+        allow_remote=allow_remote,
+        insecure=insecure,
+    )
