@@ -29,10 +29,11 @@ def mixed_apps(s: ProcessSnapshot) -> str | None:
 
 @audit(
     "system.memory_used_ratio",
-    title="System memory in use",
+    title="System memory used",
     unit="ratio",
     category="memory",
-    evidence="(total - available) / total at the window end, with swap in use",
+    description="(total - available) / total at the window end, with swap in use",
+    source="https://docs.kernel.org/filesystems/proc.html#meminfo",
 )
 def memory_used_ratio(s: ProcessSnapshot) -> Outcome:
     if s.memory_total_mb <= 0:
@@ -47,10 +48,11 @@ def memory_used_ratio(s: ProcessSnapshot) -> Outcome:
 
 @audit(
     "php.worker_rss_mean",
-    title="Mean PHP worker memory (RSS)",
+    title="Mean PHP-FPM worker RSS",
     unit="MB",
     category="memory",
-    evidence="mean RSS of the matching worker processes at the window end; PSS where the OS reports it",
+    description="mean RSS of the matching worker processes at the window end; PSS where the OS reports it",
+    source="https://www.php.net/manual/en/ini.core.php#ini.memory-limit",
 )
 def worker_rss_mean(s: ProcessSnapshot) -> Outcome:
     if not s.rss_after:
@@ -71,10 +73,11 @@ def worker_rss_mean(s: ProcessSnapshot) -> Outcome:
 
 @audit(
     "php.worker_memory_growth",
-    title="PHP worker memory growth over the window",
+    title="Worker memory growth over the audit",
     unit="ratio",
     category="memory",
-    evidence="RSS at the window end / RSS a quarter into it, summed over the workers alive at both samples",
+    description="RSS at the window end / RSS a quarter into it, summed over the workers alive at both samples",
+    source="https://www.php.net/manual/en/install.fpm.configuration.php",
 )
 def worker_memory_growth(s: ProcessSnapshot) -> Outcome:
     if not s.rss_after:
