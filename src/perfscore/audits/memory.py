@@ -1,4 +1,5 @@
-"""Memory audits (processes on this machine): app worker RSS, its growth under steady traffic, system memory."""
+"""Memory audits (processes on this machine): app worker RSS (mean and largest), its growth under steady
+traffic, system memory."""
 
 from __future__ import annotations
 
@@ -68,6 +69,39 @@ def worker_rss_mean(s: ProcessSnapshot) -> Outcome:
         pss_mean_mb=round(statistics.mean(s.pss_mb), 2) if s.pss_mb else None,
         database_rss_mb=s.database_rss_mb,
         cache_rss_mb=s.cache_rss_mb,
+    )
+
+
+BLOATED = 2.0  # the largest worker named in the summary when it holds this many times the mean
+
+
+@audit(
+    "php.worker_rss_max",
+    title="Largest PHP-FPM worker RSS",
+    unit="MB",
+    category="memory",
+    description="RSS of the largest matching worker process at the window end: one route that bloats its worker "
+    "(an export, a report) shows here while the mean hides it, and the pool must have room for it",
+    source="https://www.php.net/manual/en/ini.core.php#ini.memory-limit",
+)
+def worker_rss_max(s: ProcessSnapshot) -> Outcome:
+    if not s.rss_after:
+        return unavailable(_no_workers(s))
+    pid, largest = max(s.rss_after.items(), key=lambda kv: kv[1])
+    mean = statistics.mean(s.rss_after.values())
+    bloated = (
+        f"worker {pid} holds {largest / MB:,.0f} MB, {largest / mean:.1f}x the mean worker ({mean / MB:,.0f} MB): "
+        "find the request that grows it"
+        if largest > BLOATED * mean
+        else None
+    )
+    return measured(
+        round(largest / MB, 2),
+        low_confidence=mixed_apps(s),
+        summary=bloated,
+        pid=pid,
+        workers=len(s.rss_after),
+        mean_mb=round(mean / MB, 2),
     )
 
 
