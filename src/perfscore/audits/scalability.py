@@ -82,7 +82,8 @@ def _cpu_advice(s: RampSnapshot) -> str | None:
     title="Highest throughput meeting the SLO",
     unit="req/s",
     category=CATEGORY,
-    description="each ramp step's rps, p95 and error rate against the SLO; a Universal Scalability Law fit",
+    description="requests per second of the highest ramp step whose p95 and error rate met the SLO (0 when none "
+    "did); each step's rps, p95 and error rate and a Universal Scalability Law fit in the evidence",
     source="https://grafana.com/docs/k6/latest/testing-guides/test-types/breakpoint-testing/",
 )
 def max_throughput(s: RampSnapshot) -> Outcome:
