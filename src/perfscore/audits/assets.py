@@ -24,10 +24,11 @@ def cacheable(r: HttpAnswer) -> bool:
 
 @audit(
     "http.static_cache_headers",
-    title="Static assets sent with cache headers",
+    title="Static assets with cache headers",
     unit="ratio",
     category="caching",
-    evidence="share of the page's same-origin assets answered 200 with a positive max-age or Expires",
+    description="share of the page's same-origin assets answered 200 with a positive max-age or Expires",
+    source="https://developer.chrome.com/docs/lighthouse/performance/uses-long-cache-ttl/",
 )
 def static_cache_headers(s: AssetsSnapshot) -> Outcome:
     if not s.assets:
@@ -59,7 +60,8 @@ def static_cache_headers(s: AssetsSnapshot) -> Outcome:
     title="Page load (HTML and its assets)",
     unit="ms",
     category="response_time",
-    evidence="median of 3 loads: the HTML, then its assets over 6 parallel connections; no rendering",
+    description="median of 3 loads: the HTML, then its assets over 6 parallel connections; no rendering",
+    source="https://web.dev/articles/lcp",
 )
 def page_load(s: AssetsSnapshot) -> Outcome:
     if not s.page_loads_ms:
@@ -95,11 +97,12 @@ def _short(url: str, page_url: str) -> str:
 
 @audit(
     "http.text_compression",
-    title="Text answers sent compressed",
+    title="Text answers sent compressed (gzip/br)",
     unit="ratio",
     category="response_time",
-    evidence="share of the bytes of text answers over 1 KB (the HTML page and its same-origin CSS, JS, JSON, "
+    description="share of the bytes of text answers over 1 KB (the HTML page and its same-origin CSS, JS, JSON, "
     "SVG) that came gzip/br-compressed when asked with Accept-Encoding: gzip; the uncompressed ones listed",
+    source="https://developer.chrome.com/docs/lighthouse/performance/uses-text-compression/",
 )
 def text_compression(s: AssetsSnapshot) -> Outcome:
     text = [
@@ -131,8 +134,9 @@ def text_compression(s: AssetsSnapshot) -> Outcome:
     title="Page weight (HTML and its assets, as sent)",
     unit="KB",
     category="response_time",
-    evidence="bytes sent for the HTML page and its same-origin assets (compressed where the server compressed), "
+    description="bytes sent for the HTML page and its same-origin assets (compressed where the server compressed), "
     "in KB of 1,024 bytes; the largest listed. Cross-origin assets (CDNs, fonts) are not fetched",
+    source="https://developer.chrome.com/docs/lighthouse/performance/total-byte-weight/",
 )
 def page_weight(s: AssetsSnapshot) -> Outcome:
     if s.page is None:

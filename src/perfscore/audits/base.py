@@ -1,11 +1,14 @@
 """The audit registry: every metric perfscore can produce is declared here, once, by its audit.
 
 An audit is a pure function from artifacts (gatherers' snapshots) to an
-``Outcome``. The decorator binds it to its metric id, title, unit, category
-hint and what its evidence means; the artifacts it reads come from the types
-of its arguments (the first is its own; ``X | None`` marks one it can do
-without). Nothing else may produce a measurement, so the rubric, the reports
-and the tests can be checked against one list (``REGISTRY``).
+``Outcome``. The decorator is the metric's one definition (like a Lighthouse
+audit's ``meta``): its id, title, unit, category, a description of what it
+measures and a link to the primary source behind it. The rubric only scores
+it (curve, target, weight, remediation) and may override its title. The
+artifacts it reads come from the types of its arguments (the first is its own;
+``X | None`` marks one it can do without). Nothing else may produce a
+measurement, so the rubric, the reports, the docs (docs/metrics.md) and the
+tests can be checked against one list (``REGISTRY``).
 """
 
 from __future__ import annotations
@@ -104,10 +107,11 @@ AuditFn = Callable[..., Outcome]
 @dataclass(frozen=True)
 class AuditSpec:
     id: str
-    title: str
+    title: str  # what reports call it, unless the rubric overrides it
     unit: str
-    category: str  # the rubric category it belongs to by default
-    evidence: str  # what its evidence means
+    category: str  # the rubric category it is scored in
+    description: str  # what it measures and how (docs/metrics.md)
+    source: str  # an http(s) link to the primary source of the figure (a counter's documentation, a method)
     reads: str  # the artifact it is computed from (its first argument)
     fn: AuditFn
     also: tuple[str, ...] = ()  # further artifacts it reads (further arguments), e.g. the window's traffic
@@ -157,13 +161,17 @@ def _snapshot_arg(hint: Any) -> tuple[str, bool] | None:
 F = TypeVar("F", bound=Callable[..., Outcome])
 
 
-def audit(metric: str, *, title: str, unit: str = "", category: str, evidence: str = "") -> Callable[[F], F]:
+def audit(metric: str, *, title: str, unit: str = "", category: str, description: str, source: str) -> Callable[[F], F]:
     """Declare the audit of ``metric``. A second audit of the same id is a programming error.
 
     The artifacts it reads are the Snapshot types of its arguments, in order.
     """
     if not METRIC_ID.match(metric):
         raise ValueError(f"audit id {metric!r} must be lowercase and dotted")
+    if not title.strip() or not description.strip() or not category.strip():
+        raise ValueError(f"audit {metric}: title, category and description must not be empty")
+    if not source.startswith(("https://", "http://")):
+        raise ValueError(f"audit {metric}: source must be an https:// (or http://) link, not {source!r}")
 
     def register(fn: F) -> F:
         if metric in REGISTRY:
@@ -174,7 +182,9 @@ def audit(metric: str, *, title: str, unit: str = "", category: str, evidence: s
             raise TypeError(f"audit {metric}: each argument must be annotated with a Snapshot type (or X | None)")
         names = [name for name, _ in args]
         optional = frozenset(name for name, opt in args if opt)
-        REGISTRY[metric] = AuditSpec(metric, title, unit, category, evidence, names[0], fn, tuple(names[1:]), optional)
+        REGISTRY[metric] = AuditSpec(
+            metric, title, unit, category, description, source, names[0], fn, tuple(names[1:]), optional
+        )
         return fn
 
     return register

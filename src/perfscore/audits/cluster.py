@@ -66,7 +66,8 @@ def _worst_outcome(c: ClusterSnapshot, key: str, role: str | None, summary: str,
     title="CPU busy on the busiest host",
     unit="ratio",
     category="scalability",
-    evidence="each host's CPU busy share over the window (Prometheus, node_exporter), the busiest as the figure",
+    description="each host's CPU busy share over the window (Prometheus, node_exporter), the busiest as the figure",
+    source="https://www.brendangregg.com/usemethod.html",
 )
 def worst_node_cpu(c: ClusterSnapshot) -> Outcome:
     return _worst_outcome(c, "cpu", None, "busiest host: {name} ({role}), {pct} busy")
@@ -77,7 +78,8 @@ def worst_node_cpu(c: ClusterSnapshot) -> Outcome:
     title="Memory in use on the fullest host",
     unit="ratio",
     category="memory",
-    evidence="each host's memory in use (1 - MemAvailable/MemTotal, node_exporter), the fullest as the figure",
+    description="each host's memory in use (1 - MemAvailable/MemTotal, node_exporter), the fullest as the figure",
+    source="https://www.brendangregg.com/usemethod.html",
 )
 def worst_node_memory(c: ClusterSnapshot) -> Outcome:
     return _worst_outcome(c, "memory_used", None, "fullest host: {name} ({role}), {pct} used")
@@ -88,8 +90,9 @@ def worst_node_memory(c: ClusterSnapshot) -> Outcome:
     title="Disk I/O busy on the busiest host",
     unit="ratio",
     category="scalability",
-    evidence="each host's busiest disk's I/O time share over the window (node_exporter), the busiest host as the "
+    description="each host's busiest disk's I/O time share over the window (node_exporter), the busiest host as the "
     "figure",
+    source="https://www.brendangregg.com/usemethod.html",
 )
 def worst_node_disk(c: ClusterSnapshot) -> Outcome:
     return _worst_outcome(c, "disk_busy", None, "busiest disk: {name} ({role}), {pct} busy")
@@ -100,8 +103,9 @@ def worst_node_disk(c: ClusterSnapshot) -> Outcome:
     title="PHP-FPM worker memory on the worst app node",
     unit="MB",
     category="memory",
-    evidence="mean resident MB per PHP-FPM process of each app node's pool (process-exporter), the largest as the "
+    description="mean resident MB per PHP-FPM process of each app node's pool (process-exporter), the largest as the "
     "figure",
+    source="https://www.php.net/manual/en/install.fpm.configuration.php",
 )
 def fpm_worker_rss(c: ClusterSnapshot) -> Outcome:
     return _worst_outcome(c, "fpm_rss_mb", "app", "worst app node: {name}, {value} MB a worker", digits=1)
@@ -111,7 +115,8 @@ def fpm_worker_rss(c: ClusterSnapshot) -> Outcome:
     "cluster.app_nodes_up",
     title="Every app node answers",
     category="scalability",
-    evidence="each app node's own PHP-FPM status page at the window's start and end, and its process count",
+    description="each app node's own PHP-FPM status page at the window's start and end, and its process count",
+    source="https://nginx.org/en/docs/http/ngx_http_upstream_module.html#server",
 )
 def app_nodes_up(c: ClusterSnapshot) -> Outcome:
     apps = [n for n in c.nodes if n.role == "app"]
@@ -141,8 +146,9 @@ def app_nodes_up(c: ClusterSnapshot) -> Outcome:
     title="Requests spread over the app nodes",
     unit="× fair share",
     category="scalability",
-    evidence="requests each app node accepted during the window (its FPM status 'accepted conn'), the busiest "
+    description="requests each app node accepted during the window (its FPM status 'accepted conn'), the busiest "
     "node's share against an even split",
+    source="https://nginx.org/en/docs/http/load_balancing.html",
 )
 def request_balance(c: ClusterSnapshot) -> Outcome:
     apps = [n for n in c.nodes if n.role == "app" and n.fpm is not None]
@@ -170,8 +176,9 @@ def request_balance(c: ClusterSnapshot) -> Outcome:
     "mysql.replication_healthy",
     title="Replicas replicating and current",
     category="database",
-    evidence="each configured replica's SHOW SLAVE STATUS (threads, Seconds_Behind_Master) and GTID position "
+    description="each configured replica's SHOW SLAVE STATUS (threads, Seconds_Behind_Master) and GTID position "
     "against the audited server's",
+    source="https://mariadb.com/kb/en/show-replica-status/",
 )
 def replication_healthy(c: ClusterSnapshot) -> Outcome:
     if not c.replicas:
@@ -205,8 +212,9 @@ def replication_healthy(c: ClusterSnapshot) -> Outcome:
     title="Cache hit ratio (from the Redis exporter)",
     unit="ratio",
     category="caching",
-    evidence="keyspace hits / (hits + misses) over the window from redis_exporter's counters in Prometheus; "
+    description="keyspace hits / (hits + misses) over the window from redis_exporter's counters in Prometheus; "
     "not applicable where perfscore reads Redis itself (redis.hit_ratio), whose figure it cross-checks",
+    source="https://redis.io/docs/latest/develop/use/client-side-caching/",
 )
 def cache_hit_ratio(c: ClusterSnapshot, r: RedisSnapshot | None) -> Outcome:
     caches = [n for n in c.nodes if n.role == "cache" and n.cache_hits is not None]

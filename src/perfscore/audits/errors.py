@@ -22,7 +22,8 @@ LEAKS = re.compile(
     "http.not_found_status",
     title="Unknown paths answer 404",
     category="error_handling",
-    evidence="status of a random path that cannot exist",
+    description="status of a random path that cannot exist",
+    source="https://developer.mozilla.org/en-US/docs/Web/HTTP/Status/404",
 )
 def not_found_status(s: ErrorPagesSnapshot) -> Outcome:
     status = s.pages[0].answer.status if s.pages else 0
@@ -36,9 +37,11 @@ def not_found_status(s: ErrorPagesSnapshot) -> Outcome:
 
 @audit(
     "http.error_pages_clean",
-    title="Error pages leak no internals",
+    title="Error pages leak no stack traces or paths",
     category="error_handling",
-    evidence="the unknown path and malformed variants of the endpoints, searched for stack traces, paths, SQL errors",
+    description="the unknown path and malformed variants of the endpoints, searched for stack traces, paths, "
+    "SQL errors",
+    source="https://cheatsheetseries.owasp.org/cheatsheets/Error_Handling_Cheat_Sheet.html",
 )
 def error_pages_clean(s: ErrorPagesSnapshot) -> Outcome:
     leaks: list[dict[str, Any]] = []

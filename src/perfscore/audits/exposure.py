@@ -10,8 +10,9 @@ from perfscore.audits.base import Outcome, Unmeasurable, audit, measured
     "http.no_exposed_files",
     title="No secret, dump or repository is served",
     category="error_handling",
-    evidence="never-public paths (and files the page links to) answered 200 with content recognised as "
+    description="never-public paths (and files the page links to) answered 200 with content recognised as "
     "secrets, a dump, a repository or phpinfo, and not the site's fallback page; the kind, never the content",
+    source="https://owasp.org/www-project-web-security-testing-guide/",
 )
 def no_exposed_files(s: ExposureSnapshot) -> Outcome:
     answered = [c for c in s.checks if c.error is None]

@@ -53,8 +53,9 @@ def _host(w: WindowSnapshot) -> HostUsage:
     title="CPU use at 1,000 req/s (this host)",
     unit="ratio",
     category=CATEGORY,
-    evidence="the host's CPU seconds during the window's traffic less perfscore's own (its load generators), per "
+    description="the host's CPU seconds during the window's traffic less perfscore's own (its load generators), per "
     "request, projected linearly to the seed's 1,000 req/s, as a share of all cores; the window's own share too",
+    source="https://www.brendangregg.com/usemethod.html",
 )
 def cpu_utilisation(w: WindowSnapshot, m: ProcessSnapshot) -> Outcome:
     h = _host(w)
@@ -93,8 +94,9 @@ def cpu_utilisation(w: WindowSnapshot, m: ProcessSnapshot) -> Outcome:
     title="Disk I/O utilisation (busiest disk, this host)",
     unit="ratio",
     category=CATEGORY,
-    evidence="the busiest disk's busy time (Linux io_ticks) over the window's traffic, with its read and write "
+    description="the busiest disk's busy time (Linux io_ticks) over the window's traffic, with its read and write "
     "rates; loop devices and RAM disks left out",
+    source="https://docs.kernel.org/admin-guide/iostats.html",
 )
 def disk_io_utilisation(w: WindowSnapshot, m: ProcessSnapshot) -> Outcome:
     h = _host(w)

@@ -46,7 +46,8 @@ def describe(top: list[tuple[str, int]]) -> str:
     title="Error-log lines per request",
     unit="lines/request",
     category="error_handling",
-    evidence="lines the configured error logs gained during the window / HTTP requests; the top distinct messages",
+    description="lines the configured error logs gained during the window / HTTP requests; the top distinct messages",
+    source="https://www.php.net/manual/en/errorfunc.configuration.php",
 )
 def log_lines_per_request(s: LogsSnapshot, w: WindowSnapshot) -> Outcome:
     readable = [f for f in s.files if f.error is None]

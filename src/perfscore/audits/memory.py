@@ -1,4 +1,5 @@
-"""Memory audits (processes on this machine): app worker RSS, its growth under steady traffic, system memory."""
+"""Memory audits (processes on this machine): app worker RSS (mean and largest), its growth under steady
+traffic, system memory."""
 
 from __future__ import annotations
 
@@ -29,10 +30,11 @@ def mixed_apps(s: ProcessSnapshot) -> str | None:
 
 @audit(
     "system.memory_used_ratio",
-    title="System memory in use",
+    title="System memory used",
     unit="ratio",
     category="memory",
-    evidence="(total - available) / total at the window end, with swap in use",
+    description="(total - available) / total at the window end, with swap in use",
+    source="https://docs.kernel.org/filesystems/proc.html#meminfo",
 )
 def memory_used_ratio(s: ProcessSnapshot) -> Outcome:
     if s.memory_total_mb <= 0:
@@ -47,10 +49,11 @@ def memory_used_ratio(s: ProcessSnapshot) -> Outcome:
 
 @audit(
     "php.worker_rss_mean",
-    title="Mean PHP worker memory (RSS)",
+    title="Mean PHP-FPM worker RSS",
     unit="MB",
     category="memory",
-    evidence="mean RSS of the matching worker processes at the window end; PSS where the OS reports it",
+    description="mean RSS of the matching worker processes at the window end; PSS where the OS reports it",
+    source="https://www.php.net/manual/en/ini.core.php#ini.memory-limit",
 )
 def worker_rss_mean(s: ProcessSnapshot) -> Outcome:
     if not s.rss_after:
@@ -69,12 +72,46 @@ def worker_rss_mean(s: ProcessSnapshot) -> Outcome:
     )
 
 
+BLOATED = 2.0  # the largest worker named in the summary when it holds this many times the mean
+
+
+@audit(
+    "php.worker_rss_max",
+    title="Largest PHP-FPM worker RSS",
+    unit="MB",
+    category="memory",
+    description="RSS of the largest matching worker process at the window end: one route that bloats its worker "
+    "(an export, a report) shows here while the mean hides it, and the pool must have room for it",
+    source="https://www.php.net/manual/en/ini.core.php#ini.memory-limit",
+)
+def worker_rss_max(s: ProcessSnapshot) -> Outcome:
+    if not s.rss_after:
+        return unavailable(_no_workers(s))
+    pid, largest = max(s.rss_after.items(), key=lambda kv: kv[1])
+    mean = statistics.mean(s.rss_after.values())
+    bloated = (
+        f"worker {pid} holds {largest / MB:,.0f} MB, {largest / mean:.1f}x the mean worker ({mean / MB:,.0f} MB): "
+        "find the request that grows it"
+        if largest > BLOATED * mean
+        else None
+    )
+    return measured(
+        round(largest / MB, 2),
+        low_confidence=mixed_apps(s),
+        summary=bloated,
+        pid=pid,
+        workers=len(s.rss_after),
+        mean_mb=round(mean / MB, 2),
+    )
+
+
 @audit(
     "php.worker_memory_growth",
-    title="PHP worker memory growth over the window",
+    title="Worker memory growth over the audit",
     unit="ratio",
     category="memory",
-    evidence="RSS at the window end / RSS a quarter into it, summed over the workers alive at both samples",
+    description="RSS at the window end / RSS a quarter into it, summed over the workers alive at both samples",
+    source="https://www.php.net/manual/en/install.fpm.configuration.php",
 )
 def worker_memory_growth(s: ProcessSnapshot) -> Outcome:
     if not s.rss_after:

@@ -53,7 +53,8 @@ def _int(doc: dict[str, Any], key: str) -> int:
     "monitoring.health_endpoint",
     title="Health endpoint answers 200",
     category=CATEGORY,
-    evidence="status, latency and the start of the body of the configured health path",
+    description="status, latency and the start of the body of the configured health path",
+    source="https://learn.microsoft.com/en-us/azure/architecture/patterns/health-endpoint-monitoring",
 )
 def health_endpoint(s: MonitoringSnapshot) -> Outcome:
     r = s.health
@@ -66,7 +67,8 @@ def health_endpoint(s: MonitoringSnapshot) -> Outcome:
     "monitoring.metrics_endpoint",
     title="Prometheus metrics endpoint",
     category=CATEGORY,
-    evidence="status and metric families of the configured path, parsed by prometheus_client",
+    description="status and metric families of the configured path, parsed by prometheus_client",
+    source="https://prometheus.io/docs/instrumenting/exposition_formats/",
 )
 def metrics_endpoint(s: MonitoringSnapshot) -> Outcome:
     r = s.metrics
@@ -89,7 +91,8 @@ def metrics_endpoint(s: MonitoringSnapshot) -> Outcome:
     "monitoring.nginx_status",
     title="nginx stub_status",
     category=CATEGORY,
-    evidence="the stub_status page's connection and request counters",
+    description="the stub_status page's connection and request counters",
+    source="https://nginx.org/en/docs/http/ngx_http_stub_status_module.html",
 )
 def nginx_status(s: MonitoringSnapshot) -> Outcome:
     r = s.nginx_status
@@ -106,7 +109,8 @@ def nginx_status(s: MonitoringSnapshot) -> Outcome:
     "monitoring.fpm_status",
     title="PHP-FPM status page",
     category=CATEGORY,
-    evidence="the pool's status document (?json) at the window end",
+    description="the pool's status document (?json) at the window end",
+    source="https://www.php.net/manual/en/fpm.status.php",
 )
 def fpm_status(s: MonitoringSnapshot) -> Outcome:
     if not s.fpm_status_path:
@@ -121,8 +125,9 @@ def fpm_status(s: MonitoringSnapshot) -> Outcome:
     "php.fpm_not_saturated",
     title="PHP-FPM never ran out of workers",
     category="scalability",
-    evidence="'max children reached' delta over the window, the listen queue at its end and, for a static pool, "
+    description="'max children reached' delta over the window, the listen queue at its end and, for a static pool, "
     "the listen-queue high-water mark grown during the window (FPM sees no queue on a unix socket)",
+    source="https://www.php.net/manual/en/fpm.status.php",
 )
 def fpm_not_saturated(s: MonitoringSnapshot, w: WindowSnapshot | None) -> Outcome:
     if not s.fpm_status_path:
@@ -168,9 +173,10 @@ def fpm_not_saturated(s: MonitoringSnapshot, w: WindowSnapshot | None) -> Outcom
 
 @audit(
     "http.server_timing",
-    title="Trace or timing headers on responses",
+    title="Server-Timing or trace headers",
     category=CATEGORY,
-    evidence="which of Server-Timing, traceparent, X-Request-Id, X-Trace-Id, X-Correlation-Id a page sends",
+    description="which of Server-Timing, traceparent, X-Request-Id, X-Trace-Id, X-Correlation-Id a page sends",
+    source="https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Server-Timing",
 )
 def server_timing(s: MonitoringSnapshot) -> Outcome:
     if s.page is None:

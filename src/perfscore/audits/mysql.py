@@ -209,7 +209,8 @@ def _ratio(
     title="InnoDB buffer pool read efficiency",
     unit="ratio",
     category=CATEGORY,
-    evidence="read requests served from the buffer pool / all read requests, over the window",
+    description="read requests served from the buffer pool / all read requests, over the window",
+    source="https://mariadb.com/kb/en/innodb-buffer-pool/",
 )
 @judged_on_data
 def innodb_read_efficiency(s: MySQLSnapshot) -> Outcome:
@@ -250,7 +251,8 @@ def _round_up_mb(nbytes: float) -> int:
     title="Temporary tables created on disk",
     unit="ratio",
     category=CATEGORY,
-    evidence="Created_tmp_disk_tables / Created_tmp_tables over the window",
+    description="Created_tmp_disk_tables / Created_tmp_tables over the window",
+    source="https://dev.mysql.com/doc/refman/8.0/en/internal-temporary-tables.html",
 )
 @judged_on_data
 def tmp_disk_table_ratio(s: MySQLSnapshot) -> Outcome:
@@ -262,7 +264,8 @@ def tmp_disk_table_ratio(s: MySQLSnapshot) -> Outcome:
     title="Thread cache hit ratio",
     unit="ratio",
     category=CATEGORY,
-    evidence="1 - Threads_created / Connections over the window",
+    description="1 - Threads_created / Connections over the window",
+    source="https://dev.mysql.com/doc/refman/8.0/en/connection-interfaces.html",
 )
 def thread_cache_hit_ratio(s: MySQLSnapshot) -> Outcome:
     return _ratio(s, "Threads_created", ("Connections",), events=(CONNECTIONS, "connections"), empty=1.0, invert=True)
@@ -273,7 +276,8 @@ def thread_cache_hit_ratio(s: MySQLSnapshot) -> Outcome:
     title="Aborted connection attempts",
     unit="ratio",
     category=CATEGORY,
-    evidence="Aborted_connects / Connections over the window",
+    description="Aborted_connects / Connections over the window",
+    source="https://mariadb.com/kb/en/server-status-variables/#aborted_connects",
 )
 def aborted_connects_ratio(s: MySQLSnapshot) -> Outcome:
     return _ratio(s, "Aborted_connects", ("Connections",), events=(CONNECTIONS, "connections"), empty=0.0)
@@ -281,10 +285,11 @@ def aborted_connects_ratio(s: MySQLSnapshot) -> Outcome:
 
 @audit(
     "mysql.slow_query_ratio",
-    title="Slow queries",
+    title="Slow queries of all questions",
     unit="ratio",
     category=CATEGORY,
-    evidence="Slow_queries / Questions over the window",
+    description="Slow_queries / Questions over the window",
+    source="https://dev.mysql.com/doc/refman/8.0/en/mysqldumpslow.html",
 )
 @judged_on_data
 def slow_query_ratio(s: MySQLSnapshot) -> Outcome:
@@ -293,10 +298,11 @@ def slow_query_ratio(s: MySQLSnapshot) -> Outcome:
 
 @audit(
     "mysql.connections_used_ratio",
-    title="Peak connections used",
+    title="Peak connections used of max_connections",
     unit="ratio",
     category=CATEGORY,
-    evidence="Max_used_connections / max_connections (since the server started)",
+    description="Max_used_connections / max_connections (since the server started)",
+    source="https://mariadb.com/docs/server/ha-and-performance/optimization-and-tuning/system-variables/handling-too-many-connections",
 )
 def connections_used_ratio(s: MySQLSnapshot) -> Outcome:
     c = Counters(s)
@@ -314,10 +320,11 @@ def connections_used_ratio(s: MySQLSnapshot) -> Outcome:
 
 @audit(
     "mysql.joins_without_index_per_day",
-    title="Joins without an index",
+    title="Joins without an index, per day",
     unit="joins/day",
     category=CATEGORY,
-    evidence="Select_full_join + Select_range_check over the window, per day",
+    description="Select_full_join + Select_range_check over the window, per day",
+    source="https://mariadb.com/kb/en/server-status-variables/#select_full_join",
 )
 @judged_on_data
 def joins_without_index_per_day(s: MySQLSnapshot) -> Outcome:
@@ -338,9 +345,10 @@ def joins_without_index_per_day(s: MySQLSnapshot) -> Outcome:
 
 @audit(
     "mysql.durability",
-    title="Durable commits (InnoDB log flush, binlog sync)",
+    title="Durable commit settings",
     category=CATEGORY,
-    evidence="innodb_flush_log_at_trx_commit = 1 and, with a binlog, sync_binlog = 1",
+    description="innodb_flush_log_at_trx_commit = 1 and, with a binlog, sync_binlog = 1",
+    source="https://mariadb.com/kb/en/innodb-system-variables/#innodb_flush_log_at_trx_commit",
 )
 def durability(s: MySQLSnapshot) -> Outcome:
     v = s.variables
@@ -358,9 +366,10 @@ def durability(s: MySQLSnapshot) -> Outcome:
 
 @audit(
     "mysql.slow_query_log",
-    title="Slow query log enabled",
+    title="MySQL slow query log on",
     category="monitoring",
-    evidence="slow_query_log = ON, with its threshold and file",
+    description="slow_query_log = ON, with its threshold and file",
+    source="https://mariadb.com/kb/en/slow-query-log-overview/",
 )
 def slow_query_log(s: MySQLSnapshot) -> Outcome:
     v = s.variables
@@ -539,8 +548,9 @@ HYPOTHETICAL_WEIGHT = 0.5  # a configured query not seen running counts half: wh
     title="Hot statements that scan a whole table",
     unit="statements",
     category=CATEGORY,
-    evidence="statements of the window (digests, slow log) whose plan scans ≥ 1,000 rows, each 1; configured "
+    description="statements of the window (digests, slow log) whose plan scans ≥ 1,000 rows, each 1; configured "
     "queries that would, not seen running in the window, ½ each (what they would do, not what they did)",
+    source="https://dev.mysql.com/doc/refman/8.0/en/sys-statements-with-full-table-scans.html",
 )
 @judged_on_data
 def full_scan_statements(s: MySQLSnapshot) -> Outcome:
@@ -614,7 +624,8 @@ def full_scan_statements(s: MySQLSnapshot) -> Outcome:
     title="p95 latency of the configured read queries",
     unit="ms",
     category=CATEGORY,
-    evidence="each configured SELECT timed up to 20 times (2 s budget each); p95 over all runs",
+    description="each configured SELECT timed up to 20 times (2 s budget each); p95 over all runs",
+    source="https://mariadb.com/kb/en/explain/",
 )
 @judged_on_data
 def query_p95_latency(s: MySQLSnapshot) -> Outcome:
@@ -651,10 +662,11 @@ def query_p95_latency(s: MySQLSnapshot) -> Outcome:
 
 @audit(
     "mysql.redundant_indexes",
-    title="Redundant indexes",
+    title="Redundant or duplicate indexes",
     unit="indexes",
     category=CATEGORY,
-    evidence="non-unique indexes whose columns are a left prefix of another index on the same table",
+    description="non-unique indexes whose columns are a left prefix of another index on the same table",
+    source="https://dev.mysql.com/doc/refman/8.0/en/sys-schema-redundant-indexes.html",
 )
 def redundant_indexes(s: MySQLSnapshot) -> Outcome:
     if s.indexes is None:
@@ -682,10 +694,11 @@ def redundant_indexes(s: MySQLSnapshot) -> Outcome:
 
 @audit(
     "mysql.replicas",
-    title="Read replicas",
+    title="Read replicas serving",
     unit="replicas",
     category=CATEGORY,
-    evidence="rows of SHOW REPLICA HOSTS; when the server is itself a replica, its source and lag",
+    description="rows of SHOW REPLICA HOSTS; when the server is itself a replica, its source and lag",
+    source="https://mariadb.com/kb/en/setting-up-replication/",
 )
 def replicas(s: MySQLSnapshot, c: ClusterSnapshot | None) -> Outcome:
     if not s.replicas_expected:  # the operator's intent, whether or not replicas can be listed
@@ -712,7 +725,8 @@ DML = re.compile(r"^\s*\(?\s*(SELECT|INSERT|UPDATE|DELETE|REPLACE)\b", re.I)
     title="New database connections per HTTP request",
     unit="connections/request",
     category=CATEGORY,
-    evidence="Connections opened during the window / HTTP requests the audit sent in it (≈ 0 when persistent)",
+    description="Connections opened during the window / HTTP requests the audit sent in it (≈ 0 when persistent)",
+    source="https://www.php.net/manual/en/pdo.connections.php",
 )
 def connections_per_request(s: MySQLSnapshot, w: WindowSnapshot) -> Outcome:
     requests = window_requests(w)
@@ -740,7 +754,8 @@ def connections_per_request(s: MySQLSnapshot, w: WindowSnapshot) -> Outcome:
     title="SQL statements per HTTP request",
     unit="queries/request",
     category=CATEGORY,
-    evidence="Questions during the window / HTTP requests the audit sent in it; temporary tables per request",
+    description="Questions during the window / HTTP requests the audit sent in it; temporary tables per request",
+    source="https://mariadb.com/kb/en/performance-schema-events_statements_summary_by_digest-table/",
 )
 def queries_per_request(s: MySQLSnapshot, w: WindowSnapshot) -> Outcome:
     requests = window_requests(w)

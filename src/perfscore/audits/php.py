@@ -61,8 +61,9 @@ def _configured(s: PhpSnapshot) -> tuple[bool, str] | None:
     "php.opcache",
     title="OPcache on, and not full",
     category="response_time",
-    evidence="opcache_get_status() from the operator's status URL (memory, keys, restarts), else the pool's and "
+    description="opcache_get_status() from the operator's status URL (memory, keys, restarts), else the pool's and "
     "php.ini's opcache.enable read from the local PHP-FPM (php-fpm -tt / -i)",
+    source="https://www.php.net/manual/en/opcache.configuration.php",
 )
 def opcache(s: PhpSnapshot) -> Outcome:
     o = s.opcache
@@ -111,8 +112,9 @@ def opcache(s: PhpSnapshot) -> Outcome:
     title="PHP-FPM pool fits in memory",
     unit="ratio",
     category="memory",
-    evidence="pm.max_children × p95 worker memory (PSS where the OS reports it, else RSS) / the memory PHP can "
+    description="pm.max_children × p95 worker memory (PSS where the OS reports it, else RSS) / the memory PHP can "
     "use (available now + what its workers hold); the pool read from the local PHP-FPM (php-fpm -tt)",
+    source="https://www.php.net/manual/en/install.fpm.configuration.php",
 )
 def fpm_memory_fit(s: PhpSnapshot, m: ProcessSnapshot) -> Outcome:
     pool = app_pool(s)

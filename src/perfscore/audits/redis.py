@@ -129,11 +129,12 @@ def _extras(s: RedisSnapshot, end: dict[str, Any]) -> dict[str, Any]:
 
 @audit(
     "redis.hit_ratio",
-    title="Cache hit ratio",
+    title="Redis cache hit ratio over the audit window",
     unit="ratio",
     category="caching",
-    evidence="keyspace_hits / (hits + misses) over the window (never lifetime counters: other clients count there); "
+    description="keyspace_hits / (hits + misses) over the window (never lifetime counters: other clients count there); "
     "not applicable when the app sent Redis nothing",
+    source="https://redis.io/docs/latest/develop/use/client-side-caching/",
 )
 def hit_ratio(s: RedisSnapshot) -> Outcome:
     if unused := _unused(s):
@@ -177,10 +178,11 @@ def hit_ratio(s: RedisSnapshot) -> Outcome:
 
 @audit(
     "redis.evicted_keys",
-    title="Keys evicted during the window",
+    title="Keys evicted during the audit",
     unit="keys",
     category="caching",
-    evidence="evicted_keys delta over the window",
+    description="evicted_keys delta over the window",
+    source="https://redis.io/docs/latest/commands/info/",
 )
 def evicted_keys(s: RedisSnapshot) -> Outcome:
     if unused := _unused(s):
@@ -197,7 +199,8 @@ def evicted_keys(s: RedisSnapshot) -> Outcome:
     "redis.eviction_policy_ok",
     title="Eviction policy suits a cache",
     category="caching",
-    evidence="maxmemory is set and maxmemory_policy evicts by recency, frequency, TTL or at random",
+    description="maxmemory is set and maxmemory_policy evicts by recency, frequency, TTL or at random",
+    source="https://redis.io/docs/latest/develop/reference/eviction/",
 )
 def eviction_policy_ok(s: RedisSnapshot) -> Outcome:
     if unused := _unused(s):
@@ -210,10 +213,11 @@ def eviction_policy_ok(s: RedisSnapshot) -> Outcome:
 
 @audit(
     "redis.fragmentation_ratio",
-    title="Memory fragmentation ratio",
+    title="Redis memory fragmentation",
     unit="ratio",
     category="memory",
-    evidence="mem_fragmentation_ratio; not applicable below 5 MB used (Redis MEMORY DOCTOR)",
+    description="mem_fragmentation_ratio; not applicable below 5 MB used (Redis MEMORY DOCTOR)",
+    source="https://redis.io/docs/latest/operate/oss_and_stack/management/optimization/memory-optimization/",
 )
 def fragmentation_ratio(s: RedisSnapshot) -> Outcome:
     if unused := _unused(s):
@@ -232,10 +236,11 @@ def fragmentation_ratio(s: RedisSnapshot) -> Outcome:
 
 @audit(
     "redis.maxmemory_used_ratio",
-    title="Memory used of maxmemory",
+    title="Redis memory used of maxmemory",
     unit="ratio",
     category="memory",
-    evidence="used_memory / maxmemory; not applicable without maxmemory",
+    description="used_memory / maxmemory; not applicable without maxmemory",
+    source="https://redis.io/docs/latest/develop/reference/eviction/",
 )
 def maxmemory_used_ratio(s: RedisSnapshot) -> Outcome:
     if unused := _unused(s):
@@ -249,9 +254,10 @@ def maxmemory_used_ratio(s: RedisSnapshot) -> Outcome:
 
 @audit(
     "redis.latency_monitor",
-    title="Redis latency monitor enabled",
+    title="Redis latency monitor on",
     category="monitoring",
-    evidence="CONFIG GET latency-monitor-threshold > 0",
+    description="CONFIG GET latency-monitor-threshold > 0",
+    source="https://redis.io/docs/latest/operate/oss_and_stack/management/optimization/latency-monitor/",
 )
 def latency_monitor(s: RedisSnapshot) -> Outcome:
     if unused := _unused(s):
@@ -269,7 +275,8 @@ def latency_monitor(s: RedisSnapshot) -> Outcome:
     title="Cache reads per HTTP request",
     unit="reads/request",
     category="caching",
-    evidence="Redis keyspace reads (hits + misses) during the window / HTTP requests the audit sent in it",
+    description="Redis keyspace reads (hits + misses) during the window / HTTP requests the audit sent in it",
+    source="https://redis.io/docs/latest/develop/use/client-side-caching/",
 )
 def reads_per_request(s: RedisSnapshot, w: WindowSnapshot) -> Outcome:
     requests = window_requests(w)

@@ -110,7 +110,8 @@ SLOW_ALONE_MS = 100.0  # a page this slow for one user is slow by its own work
     title="Mean response time at nominal load",
     unit="ms",
     category=CATEGORY,
-    evidence="mean latency of successful responses in the window (HDR histogram), per endpoint",
+    description="mean latency of successful responses in the window (HDR histogram), per endpoint",
+    source="https://developer.chrome.com/docs/lighthouse/performance/server-response-time/",
 )
 def mean_latency(s: WindowSnapshot) -> Outcome:
     load, lat = _latency(s)
@@ -122,8 +123,9 @@ def mean_latency(s: WindowSnapshot) -> Outcome:
     title="p95 response time at nominal load",
     unit="ms",
     category=CATEGORY,
-    evidence="95th percentile of successful responses in the window, per endpoint; each GET endpoint's "
+    description="95th percentile of successful responses in the window, per endpoint; each GET endpoint's "
     "median first-byte time alone (one user, before the window) beside it",
+    source="https://sre.google/sre-book/service-level-objectives/",
 )
 def p95_latency(s: WindowSnapshot, u: UnloadedSnapshot | None) -> Outcome:
     load, lat = _latency(s)
@@ -151,7 +153,8 @@ def p95_latency(s: WindowSnapshot, u: UnloadedSnapshot | None) -> Outcome:
     title="p99 response time at nominal load",
     unit="ms",
     category=CATEGORY,
-    evidence="99th percentile of successful responses in the window, and the maximum",
+    description="99th percentile of successful responses in the window, and the maximum",
+    source="https://sre.google/sre-book/monitoring-distributed-systems/",
 )
 def p99_latency(s: WindowSnapshot) -> Outcome:
     load, lat = _latency(s)
@@ -162,10 +165,11 @@ def p99_latency(s: WindowSnapshot) -> Outcome:
 
 @audit(
     "http.error_rate",
-    title="Error rate at nominal load",
+    title="Error rate under load",
     unit="ratio",
     category="error_handling",
-    evidence="failed / all requests in the window: 5xx, unexpected statuses, timeouts, resets, refused connections",
+    description="failed / all requests in the window: 5xx, unexpected statuses, timeouts, resets, refused connections",
+    source="https://sre.google/sre-book/monitoring-distributed-systems/",
 )
 def error_rate(s: WindowSnapshot, logs: LogsSnapshot | None, pages: ErrorPagesSnapshot | None) -> Outcome:
     load = _load(s)
@@ -204,7 +208,8 @@ def error_rate(s: WindowSnapshot, logs: LogsSnapshot | None, pages: ErrorPagesSn
     "http.not_throttled",
     title="The audit was not throttled",
     category="error_handling",
-    evidence="403/429 answers a limiter gave the audit after its first requests succeeded, per endpoint",
+    description="403/429 answers a limiter gave the audit after its first requests succeeded, per endpoint",
+    source="https://nginx.org/en/docs/http/ngx_http_limit_req_module.html",
 )
 def not_throttled(s: WindowSnapshot) -> Outcome:
     load = _load(s)

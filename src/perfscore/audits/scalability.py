@@ -82,7 +82,9 @@ def _cpu_advice(s: RampSnapshot) -> str | None:
     title="Highest throughput meeting the SLO",
     unit="req/s",
     category=CATEGORY,
-    evidence="each ramp step's rps, p95 and error rate against the SLO; a Universal Scalability Law fit",
+    description="requests per second of the highest ramp step whose p95 and error rate met the SLO (0 when none "
+    "did); each step's rps, p95 and error rate and a Universal Scalability Law fit in the evidence",
+    source="https://grafana.com/docs/k6/latest/testing-guides/test-types/breakpoint-testing/",
 )
 def max_throughput(s: RampSnapshot) -> Outcome:
     if not s.steps:
@@ -99,10 +101,11 @@ def max_throughput(s: RampSnapshot) -> Outcome:
 
 @audit(
     "load.max_concurrency",
-    title="Most concurrent users meeting the SLO",
+    title="Concurrent users held within the SLO",
     unit="users",
     category=CATEGORY,
-    evidence="the highest ramp step whose p95 and error rate met the SLO",
+    description="the highest ramp step whose p95 and error rate met the SLO",
+    source="https://www.perfdynamics.com/Manifesto/USLscalability.html",
 )
 def max_concurrency(s: RampSnapshot) -> Outcome:
     if not s.steps:
@@ -118,8 +121,9 @@ def max_concurrency(s: RampSnapshot) -> Outcome:
     title="Database queries per second at the highest sustainable load",
     unit="queries/s",
     category="database",
-    evidence="the database's Questions during the ramp step with the highest throughput meeting the SLO, over the "
+    description="the database's Questions during the ramp step with the highest throughput meeting the SLO, over the "
     "step's wall time: what the database served at the app's peak, not its capacity",
+    source="https://mariadb.com/kb/en/server-status-variables/#queries",
 )
 def peak_queries_per_second(s: RampSnapshot) -> Outcome:
     if not s.steps:

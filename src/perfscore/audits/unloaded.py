@@ -37,9 +37,10 @@ def alone_ms(e: EndpointSeries) -> float | None:
     "http.page_cache",
     title="A page cache answers repeated requests",
     category="caching",
-    evidence="each GET endpoint requested 5 times in a row by one user before the window: a cache-hit header "
+    description="each GET endpoint requested 5 times in a row by one user before the window: a cache-hit header "
     "on a repeat (X-Cache, CF-Cache-Status, X-FastCGI-Cache, Age > 0, Varnish) is a page cache; a first byte "
     "that collapses after the first request is some cache (page or object), shown, not counted",
+    source="https://developer.mozilla.org/en-US/docs/Web/HTTP/Caching",
 )
 def page_cache(u: UnloadedSnapshot) -> Outcome:
     answered = [e for e in u.endpoints if sum(1 for r in e.repeats if r.status == 200) >= 2]

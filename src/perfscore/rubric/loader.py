@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from perfscore.errors import PerfscoreError
 from perfscore.resources import default_rubric, rubrics_dir
 from perfscore.rubric.model import Rubric
+from perfscore.rubric.registry_check import RegistryCheck, did_you_mean
 from perfscore.sanitize import clean_tree
 from perfscore.yamlfile import Loc, YamlDoc, format_validation_error, load_yaml
 
@@ -58,18 +59,44 @@ def _load_chain(path: Path, seen: tuple[Path, ...]) -> YamlDoc:
 
 
 def load_rubric(path: Path | None = None) -> Rubric:
-    from perfscore.rubric.registry_check import check
+    from perfscore.rubric.registry_check import check, fill_from_audits
 
     doc = _load_chain(path or default_rubric(), ())
+    unknown = fill_from_audits(doc.data)  # the audit defines title, unit and category; the rubric scores
+    if unknown:
+        raise PerfscoreError("invalid rubric:\n  " + "\n  ".join(_no_audit(mid, doc) for mid in unknown[:5]))
     try:
         rubric = Rubric.model_validate(clean_tree(doc.data))  # titles reach terminals, XML and labels
     except ValidationError as exc:
         raise PerfscoreError(format_validation_error(exc, doc, "rubric")) from None
-    wrong = check(rubric).unit_errors
-    if wrong:
-        problems = "; ".join(
-            f"{doc.where(('metrics', mid, 'unit'))}: metrics.{mid}.unit is {unit!r} but its audit measures {audit!r}"
-            for mid, unit, audit in wrong[:5]
-        )
-        raise PerfscoreError(f"rubric {problems}.")
+    found = check(rubric)
+    if found.errors:
+        raise PerfscoreError("invalid rubric:\n  " + "\n  ".join(_registry_problems(found, doc)[:5]))
     return rubric
+
+
+def _no_audit(mid: str, doc: YamlDoc) -> str:
+    return (
+        f"{doc.where(('metrics', mid))}: metrics.{mid}: no audit produces {mid}{did_you_mean(mid)}: a metric "
+        "only saved or imported runs carry needs 'audited: false' with its own title, unit and category"
+    )
+
+
+def _registry_problems(found: RegistryCheck, doc: YamlDoc) -> list[str]:
+    out = [_no_audit(mid, doc) for mid in found.unexpected]
+    out += [
+        f"{doc.where(('metrics', mid, 'audited'))}: metrics.{mid}.audited is false but an audit produces {mid}: "
+        "leave 'audited' out"
+        for mid in found.audited_anyway
+    ]
+    out += [
+        f"{doc.where(('metrics', mid, 'unit'))}: metrics.{mid}.unit is {unit!r} but its audit measures {audit!r} "
+        "(leave unit out: the audit sets it)"
+        for mid, unit, audit in found.unit_errors
+    ]
+    out += [
+        f"{doc.where(('metrics', mid, 'category'))}: metrics.{mid}.category is {cat!r} but its audit files it "
+        f"under {audit!r} (leave category out: the audit sets it)"
+        for mid, cat, audit in found.category_errors
+    ]
+    return out

@@ -57,10 +57,15 @@ class Remediation(_Frozen):
 
 
 class Metric(_Frozen):
+    """How one metric is scored. Its title, unit and category come from its audit (``@audit``) when the
+    rubric leaves them out; the rubric may override the title. ``audited: false`` declares a metric no audit
+    produces (only saved or imported runs carry it): then the rubric gives all three."""
+
     title: str
     category: str
     weight: Weight = 1.0
     unit: str = ""
+    audited: bool = Field(True, description="false: no audit produces it; scored from the runs that carry it")
     direction: Direction | None = None
     curve: Curve
     target: StrictBool | float

@@ -1,0 +1,34 @@
+"""Saved runs from older versions score as they did: a change to how metrics are defined, or a new metric,
+must not move them (a rubric change that does is deliberate: update these figures in the same commit)."""
+
+from __future__ import annotations
+
+import pytest
+
+from perfscore.rubric import load_rubric
+from perfscore.run import load_run
+from perfscore.scoring import score_run
+from tests.conftest import REPO
+
+FIXTURES = REPO / "tests" / "fixtures"
+
+SCORES = {  # perfscore score <run> -f json, before metrics were defined by their audits alone
+    "run-v1-reference-stack.json": (
+        64.33,
+        {"database": 67.02, "caching": 65.22, "memory": 68.42, "response_time": 63.64, "error_handling": 60.0}
+        | {"scalability": 37.2, "monitoring": 100.0},
+    ),
+    "run-v2-reference-stack.json": (
+        81.75,
+        {"database": 94.12, "caching": 100.0, "memory": 76.47, "response_time": 70.0, "error_handling": 65.0}
+        | {"scalability": 47.53, "monitoring": 100.0},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCORES))
+def test_saved_run_scores_as_before(name: str) -> None:
+    overall, categories = SCORES[name]
+    result = score_run(load_run(FIXTURES / name), load_rubric())
+    assert result.score == pytest.approx(overall, abs=0.005)
+    assert {c.id: round(c.score, 2) for c in result.categories} == pytest.approx(categories, abs=0.005)
