@@ -34,8 +34,8 @@ stack-status:
 	stack/stackctl status
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests stack/stackctl benchmarks
-	$(BIN)/ruff format --check src tests benchmarks stack/stackctl
+	$(BIN)/ruff check src tests stack/stackctl benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks stack/stackctl tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -60,7 +60,7 @@ test-stack: $(STAMP) stack-up test-deps
 
 pytest: test-fast test-stack
 
-test: lint typecheck pytest
+test: lint typecheck docs pytest
 
 # The scaled topology (a replica, two app nodes, Prometheus and exporters): its own stack and session.
 test-scaled: $(STAMP) test-deps
@@ -75,6 +75,12 @@ demo: $(STAMP) stack-up
 		--history reports/out/history.sqlite --format html --output reports/out/latest.html
 	$(BIN)/perfscore score reports/out/latest-run.json --format json --output reports/out/latest.json
 	$(BIN)/perfscore score reports/out/latest-run.json
+
+# The documentation (docs/, mkdocs.yml): --strict fails on a broken link or anchor. No -q: mkdocs 1.6's
+# -q hides the warnings from --strict too, and the build passes with broken links.
+.PHONY: docs
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict -d site
 
 bench: $(STAMP)
 	@command -v wrk >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }
