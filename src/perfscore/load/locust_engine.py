@@ -233,40 +233,7 @@ def run_locust(
             )
         imported = read([tmp / "run"])
         per_worker = [json.loads(p.read_text())["requests"] for p in sorted(counts.glob("worker-*.json"))]
-        load = imported.load
-        notes = [LIMITS]
-        valid = True
-        if workers and len(per_worker) < workers:
-            valid = False  # a worker that died took its users (and its share of the load) with it
-            notes.append(
-                f"only {len(per_worker)} of {workers} local workers reported at the end: one stopped during the run, "
-                "so fewer users than asked loaded the target"
-            )
-        elif workers and not remote_workers and sum(per_worker) != load.requests:
-            notes.append(f"the workers counted {sum(per_worker):,} requests, the master {load.requests:,}")
-        if remote_workers:
-            notes.append(
-                "remote workers' own counts are not checked against the master's (their files stay on their hosts)"
-            )
-        if spec.warmup_s and not steps:
-            notes.append(f"the {spec.warmup_s:g}s warm-up is counted (Locust does not set it apart)")
-        if spec.rate:
-            notes.append(f"--rate paced each user at {spec.rate / spec.connections:g} req/s (Locust has no open model)")
-        # Locust names a row "<method> <name>"; perfscore's labels are the names.
-        labels = {f"{e.method} {e.label}": e.label for e in spec.endpoints}
-        result = load.model_copy(
-            update={
-                "endpoints": {labels.get(k, k): v for k, v in load.endpoints.items()},
-                "target": f"{spec.host}:{spec.port}",
-                "connections": spec.connections if not steps else load.connections,
-                "rate": spec.rate,
-                "valid": valid,
-                "source": f"Locust master + {workers + remote_workers} worker(s)"
-                + (f" (requests per worker: {', '.join(f'{n:,}' for n in per_worker)})" if per_worker else ""),
-                "notes": notes,
-            }
-        )
-        return result, imported.steps
+        return _result(spec, imported.load, per_worker, workers, remote_workers, steps), imported.steps
     finally:
         for p in procs:
             if p.poll() is None:
@@ -276,3 +243,47 @@ def run_locust(
         if not log.closed:
             log.close()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _result(
+    spec: LoadSpec,
+    load: LoadResult,
+    per_worker: list[int],
+    workers: int,
+    remote_workers: int,
+    steps: list[tuple[int, float]] | None,
+) -> LoadResult:
+    """The master's figures as perfscore's, with what the workers' own counts and Locust's model say of them."""
+    notes = [LIMITS]
+    valid = True
+    if workers and len(per_worker) < workers:
+        valid = False  # a worker that died took its users (and its share of the load) with it
+        notes.append(
+            f"only {len(per_worker)} of {workers} local workers reported at the end: one stopped during the run, "
+            "so fewer users than asked loaded the target"
+        )
+    elif workers and not remote_workers and sum(per_worker) != load.requests:
+        notes.append(f"the workers counted {sum(per_worker):,} requests, the master {load.requests:,}")
+    if remote_workers:
+        notes.append(
+            "remote workers' own counts are not checked against the master's (their files stay on their hosts)"
+        )
+    if spec.warmup_s and not steps:
+        notes.append(f"the {spec.warmup_s:g}s warm-up is counted (Locust does not set it apart)")
+    if spec.rate:
+        notes.append(f"--rate paced each user at {spec.rate / spec.connections:g} req/s (Locust has no open model)")
+    # Locust names a row "<method> <name>"; perfscore's labels are the names.
+    labels = {f"{e.method} {e.label}": e.label for e in spec.endpoints}
+    result = load.model_copy(
+        update={
+            "endpoints": {labels.get(k, k): v for k, v in load.endpoints.items()},
+            "target": f"{spec.host}:{spec.port}",
+            "connections": spec.connections if not steps else load.connections,
+            "rate": spec.rate,
+            "valid": valid,
+            "source": f"Locust master + {workers + remote_workers} worker(s)"
+            + (f" (requests per worker: {', '.join(f'{n:,}' for n in per_worker)})" if per_worker else ""),
+            "notes": notes,
+        }
+    )
+    return result
