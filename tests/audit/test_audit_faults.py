@@ -121,27 +121,37 @@ def test_secrets_appear_nowhere(stack: Path, tmp_path: Path) -> None:
     assert mysql_pw not in terminal.out and redis_pw not in terminal.out
 
 
+def _listening(port: int, proc: subprocess.Popen[bytes], deadline_s: float = 10) -> bool:
+    """Wait (with a deadline) until ``proc`` listens on ``port``; False when it exited (the port was taken)."""
+    import socket
+
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline and proc.poll() is None:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return True
+        time.sleep(0.05)
+    return False
+
+
 @pytest.fixture
 def own_redis() -> Callable[[], tuple[int, subprocess.Popen[bytes]]]:
     procs: list[subprocess.Popen[bytes]] = []
 
     def start() -> tuple[int, subprocess.Popen[bytes]]:
-        port = free_port()
+        # redis-server cannot report a port 0 it bound: a free port is picked, and picked again when another
+        # process took it before redis-server could bind it (redis-server then exits).
         exe = shutil.which("redis-server") or "/usr/bin/redis-server"
-        p = subprocess.Popen(
-            [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        procs.append(p)
-        deadline = time.monotonic() + 10
-        import socket
-
-        while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    return port, p
-            time.sleep(0.05)
+        for _ in range(5):
+            port = free_port()
+            p = subprocess.Popen(
+                [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            procs.append(p)
+            if _listening(port, p):
+                return port, p
         raise RuntimeError("redis-server did not start")
 
     yield start

@@ -12,6 +12,7 @@ from tests.conftest import REPO
 
 
 def free_port() -> int:
+    """A port nothing listens on (for "cannot connect" cases): servers bind port 0 and say which they got."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -22,17 +23,18 @@ def server() -> Iterator[Callable[[str, str], int]]:
     procs: list[subprocess.Popen[str]] = []
 
     def start(mode: str, arg: str = "", tls: tuple[Path, Path] | None = None) -> int:
-        port = free_port()
         p = subprocess.Popen(
-            [sys.executable, "-m", "tests.load.servers", mode, str(port), arg]
+            [sys.executable, "-m", "tests.load.servers", mode, "0", arg]
             + (["--tls", str(tls[0]), str(tls[1])] if tls else []),
             cwd=REPO,
             stdout=subprocess.PIPE,
             text=True,
         )
         procs.append(p)
-        assert p.stdout is not None and p.stdout.readline().strip() == "ready"
-        return port
+        assert p.stdout is not None
+        said, _, port = p.stdout.readline().partition(" ")
+        assert said == "ready", said
+        return int(port)
 
     yield start
     for p in procs:

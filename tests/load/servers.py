@@ -1,7 +1,7 @@
 """HTTP servers with known behaviour, for checking the load engine's accuracy.
 
 Run as a separate process so the server never shares a core's GIL with the
-generator: ``python -m tests.load.servers MODE PORT [ARG]`` prints ``ready``.
+generator: ``python -m tests.load.servers MODE PORT [ARG]`` prints ``ready PORT`` (PORT 0: the one it got).
 
 Modes: ``delay MS`` (every answer after MS ms), ``fail FRACTION`` (every
 n-th answer is a 500, so the fraction is exact), ``stall PERIOD_MS:STALL_MS``
@@ -95,7 +95,7 @@ async def main(mode: str, port: int, arg: str, tls: tuple[str, str] | None = Non
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(*tls)
     server = await asyncio.start_server(lambda r, w: handle(r, w, mode, arg), "127.0.0.1", port, backlog=4096, ssl=ctx)
-    print("ready", flush=True)
+    print("ready", server.sockets[0].getsockname()[1], flush=True)
     async with server:
         await server.serve_forever()
 

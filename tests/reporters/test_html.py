@@ -18,6 +18,7 @@ from perfscore.run import load_run
 from perfscore.scoring import score_run
 from tests.conftest import REPO, SEED, perfscore
 from tests.reporters.hostile import hostile_result
+from tests.stack.fixtures import Audited
 
 CATEGORY_TITLES = (
     "Database performance",
@@ -197,20 +198,9 @@ def test_renders_in_headless_chromium_without_network(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.stack
-def test_audit_report_of_the_reference_stack_renders(tmp_path: Path, stack: Path) -> None:
+def test_audit_report_of_the_reference_stack_renders(tmp_path: Path, healthy_audit: Audited) -> None:
     page = tmp_path / "latest.html"
-    res = perfscore(
-        "audit",
-        "--config",
-        str(stack / "perfscore.yaml"),
-        "--duration",
-        "2",
-        "--format",
-        "html",
-        "--output",
-        str(page),
-        timeout=240,
-    )
+    res = perfscore("score", str(healthy_audit.run), "--format", "html", "--output", str(page))
     assert res.code in (0, 1), res.err
     html = page.read_text()
     for title in (*CATEGORY_TITLES, "Gap-to-100 roadmap"):

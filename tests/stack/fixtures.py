@@ -116,3 +116,34 @@ def mysql(stack: Path):  # type: ignore[no-untyped-def]
     conn = connect_mysql("perfscore", "mysql-perfscore")
     yield conn
     conn.close()
+
+
+@dataclass
+class Audited:
+    """One audit of the healthy stack: its JSON result and its saved run."""
+
+    doc: dict[str, object]
+    run: Path
+    config: Path
+
+
+@pytest.fixture(scope="session")
+def healthy_audit(stack: Path, tmp_path_factory: pytest.TempPathFactory) -> Audited:
+    """The healthy stack audited once per session (3 s window, no ramp), shared by every test that needs
+    an audit of it as it is: the knob tests' baseline, the HTML report, the README's CI baseline. Verdict
+    and report logic runs on this saved run; only knobs get audits of their own."""
+    import yaml
+
+    from tests.conftest import perfscore
+
+    where = tmp_path_factory.mktemp("healthy-audit")
+    cfg = yaml.safe_load(AUDIT_CONFIG.read_text())
+    cfg["audit"]["duration_s"] = 3
+    cfg["audit"]["load"]["scalability"] = False
+    config = where / "perfscore.yaml"
+    config.write_text(yaml.safe_dump(cfg))
+    run = where / "run.json"
+    res = perfscore("audit", "--config", str(config), "--format", "json", "--save-run", str(run), "--no-history")
+    assert res.code in (0, 1), res.err
+    assert "Traceback" not in res.err
+    return Audited(json.loads(res.out), run, config)
