@@ -60,7 +60,11 @@ test-stack: $(STAMP) stack-up test-deps
 
 pytest: test-fast test-stack
 
-test: lint typecheck docs pytest
+# The stack starts (MariaDB, its seed, Redis, PHP-FPM, nginx) while ruff, mypy, mkdocs and the fast tier
+# run: one wall-clock minute instead of two. Each job's output is printed whole when it ends.
+test: $(STAMP) test-deps
+	$(MAKE) --no-print-directory -j5 --output-sync=target lint typecheck docs test-fast stack-up
+	$(MAKE) --no-print-directory test-stack
 
 # The scaled topology (a replica, two app nodes, Prometheus and exporters): its own stack and session.
 test-scaled: $(STAMP) test-deps

@@ -15,6 +15,10 @@ REPO = Path(__file__).resolve().parent.parent
 # Every audit appends to the user's history by default: the tests' audits go to a history of their own.
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="perfscore-tests-data-")
 SEED = REPO / "examples" / "seed-scenario"
+# For audits whose test is not about scalability: `--config NO_RAMP` beside the target flags skips the
+# ramp (10-20 s of an audit), as a user's `scalability: false` does.
+NO_RAMP = Path(tempfile.mkdtemp(prefix="perfscore-tests-")) / "no-ramp.yaml"
+NO_RAMP.write_text("audit: {load: {scalability: false}}\n")
 
 
 @dataclass

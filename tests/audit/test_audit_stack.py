@@ -109,8 +109,8 @@ def test_baseline_measures_every_configured_category(baseline: dict[str, Any]) -
 # Knobs that move the same figures (the score cap, the first roadmap item) keep audits of their own.
 @pytest.fixture(scope="module")
 def database_knobs(cfg: Path, stack: Path) -> dict[str, Any]:
-    """Cache off, the loan index dropped and a new connection per page: three database-side faults."""
-    with knobs(cache="off", missing_index="on", persistent_db="off"):
+    """Cache off and the loan index dropped: every page reads the database, one of them by a full scan."""
+    with knobs(cache="off", missing_index="on"):
         return audit(cfg)
 
 
@@ -124,15 +124,17 @@ def worker_knobs(cfg: Path, stack: Path, tmp_path_factory: pytest.TempPathFactor
 
 @pytest.fixture(scope="module")
 def site_knobs(cfg: Path, stack: Path) -> dict[str, Any]:
-    """Monitoring off, compression off, secrets served and a tiny dataset: what the site shows and holds."""
-    with knobs(monitoring="off", compression="off", exposed="on", tiny_dataset="on"):
+    """Monitoring off, compression off, secrets served and a tiny dataset: what the site shows and holds;
+    and cache off with a new database connection per page (pages stay fast on the tiny dataset, so the
+    window holds enough connections for a verdict)."""
+    with knobs(monitoring="off", compression="off", exposed="on", tiny_dataset="on", cache="off", persistent_db="off"):
         return audit(cfg)
 
 
 @pytest.fixture(scope="module")
 def request_knobs(cfg: Path, stack: Path) -> dict[str, Any]:
-    """400 ms added to every request and 5 % of API requests failing."""
-    with knobs(latency_ms=400, error_rate=0.05):
+    """400 ms added to every API request."""
+    with knobs(latency_ms=400):
         return audit(cfg)
 
 
@@ -154,10 +156,10 @@ def test_missing_index_lowers_database_and_names_the_statement(
     assert "payment_schedules" in item["detail"] and "loan_id = 4242" in item["detail"]
 
 
-def test_a_connection_per_page_is_named(database_knobs: dict[str, Any]) -> None:
-    per = metric(database_knobs, "mysql.connections_per_request")  # every page reads the database, anew
+def test_a_connection_per_page_is_named(site_knobs: dict[str, Any]) -> None:
+    per = metric(site_knobs, "mysql.connections_per_request")  # every page reads the database, anew
     assert per["status"] == "measured" and per["value"] >= 0.5, per
-    item = next(i for i in database_knobs["roadmap"] if i["metric"] == "mysql.connections_per_request")
+    item = next(i for i in site_knobs["roadmap"] if i["metric"] == "mysql.connections_per_request")
     assert "the app connects per page" in item["detail"] and item["title"] == "Reuse database connections"
 
 
@@ -260,9 +262,12 @@ def test_added_latency_lowers_response_time(baseline: dict[str, Any], request_kn
     assert metric(request_knobs, "http.p95_latency")["value"] >= 400
 
 
-def test_error_injection_lowers_error_handling(baseline: dict[str, Any], request_knobs: dict[str, Any]) -> None:
-    assert cats(request_knobs)["error_handling"] < cats(baseline)["error_handling"] - 30
-    assert 0.02 <= metric(request_knobs, "http.error_rate")["value"] <= 0.08
+def test_error_injection_lowers_error_handling(cfg: Path, baseline: dict[str, Any], knob) -> None:  # type: ignore[no-untyped-def]
+    # Alone: failing requests make other figures invalid, and beside added latency too few would fail.
+    knob(error_rate=0.05)
+    doc = audit(cfg)
+    assert cats(doc)["error_handling"] < cats(baseline)["error_handling"] - 30
+    assert 0.02 <= metric(doc, "http.error_rate")["value"] <= 0.08
 
 
 def test_a_mostly_failing_app_gets_a_failing_verdict(cfg: Path, knob, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -439,8 +444,10 @@ def test_patterns_that_match_two_fpm_masters_warn_that_figures_mix_apps(tmp_path
         other.terminate()
         other.wait(10)
     rss = metric(doc, "php.worker_rss_mean")
-    assert "match workers of 2 masters or pools" in (rss["low_confidence"] or ""), rss
+    # LoanFlow's pool, Bookshelf's pool in the same master, and the other master's pool.
+    assert "match workers of 3 masters or pools" in (rss["low_confidence"] or ""), rss
     assert "pool loanflow" in rss["low_confidence"] and "pool other" in rss["low_confidence"]
+    assert "pool bookshelf" in rss["low_confidence"]
     assert "narrow processes.app" in rss["low_confidence"]
 
 

@@ -30,7 +30,8 @@ def github_steps() -> list[dict[str, object]]:
 
 def test_the_readme_ci_example_runs_as_written(healthy_audit: Audited, tmp_path: Path) -> None:
     cfg = yaml.safe_load(AUDIT_CONFIG.read_text())
-    cfg.setdefault("audit", {})["duration_s"] = 3  # the stack's config, with a short window
+    cfg.setdefault("audit", {})["duration_s"] = 3  # the stack's config, with a short window and ramp
+    cfg["audit"]["load"]["ramp"] = [1, 16, 64]
     (tmp_path / "perfscore.yaml").write_text(yaml.safe_dump(cfg))
     env = {
         **os.environ,

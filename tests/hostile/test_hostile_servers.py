@@ -154,12 +154,12 @@ def test_an_asset_that_drips_forever_does_not_hold_the_audit(hostile, tmp_path: 
     cfg = tmp_path / "p.yaml"
     cfg.write_text(
         f"target: {{base_url: 'http://127.0.0.1:{port}'}}\n"
-        "audit: {duration_s: 1, probe_timeout_s: 8, load: {scalability: false}}\n"
+        "audit: {duration_s: 1, probe_timeout_s: 3, load: {scalability: false}}\n"
     )
     o = run(audit("--config", str(cfg)), tmp_path, timeout=90)
     assert o.code in (0, 1), o.err
     assert (tmp_path / "out" / "report.html").exists()
-    # A byte every 5 s beats an 8 s read timeout for ever; each fetch ends at its 8 s deadline instead.
+    # A byte every 2 s beats a 3 s read timeout for ever; each fetch ends at its 3 s deadline instead.
     assert o.wall_s < 60
     assert_clean(o)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import assert_clean_error, perfscore
+from tests.conftest import NO_RAMP, assert_clean_error, perfscore
 from tests.load.fixtures import make_cert
 from tests.load.servers import OK
 
@@ -99,7 +99,7 @@ def test_https_port_defaults_to_443() -> None:
 def test_audit_probes_and_traffic_over_https(server: Server, certs: dict[str, tuple[Path, Path]]) -> None:
     port = server("delay", "0", tls=certs["good"])
     url = f"https://localhost:{port}"
-    args = ("audit", "--url", url, "-d", "2s", "--no-history", "-f", "json")
+    args = ("audit", "--config", str(NO_RAMP), "--url", url, "-d", "2s", "--no-history", "-f", "json")
     assert_clean_error(perfscore(*args), 3, "not trusted", "--insecure")
     res = perfscore(*args, "--insecure", timeout=180)
     assert res.code in (0, 1), res.err
