@@ -146,6 +146,29 @@ def test_a_second_site_is_independent_and_stop_leaves_nothing_behind(
     assert get(wordpress_site.base_url + "/").status == 200  # the first site is untouched
 
 
+def test_a_killed_runs_config_and_database_are_reaped_by_the_next_start(
+    wp_mariadb: PrivateMariaDB, tmp_path: Path
+) -> None:
+    import sys
+
+    from tests.stack.wordpress import CONFIG_DIR
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale_db = "wp_0badc0de"
+    wp_mariadb.sql(f"CREATE DATABASE {stale_db};\nCREATE USER '{stale_db}'@'%' IDENTIFIED BY 'x';\n")
+    stale = CONFIG_DIR / "config-perfscore-wp-0badc0de.php"
+    stale.write_text(
+        f"<?php\n// owner pid={dead.pid}\ndefine('DB_NAME', '{stale_db}');\ndefine('DB_USER', '{stale_db}');\n"
+        f"define('DB_HOST', '{wp_mariadb.host}:{wp_mariadb.port}');\n"
+    )
+    site = start_wordpress(wp_mariadb, None, tmp_path)
+    site.stop()
+    assert not stale.exists()
+    assert stale_db not in wp_mariadb.sql("SHOW DATABASES")
+    assert stale_db not in wp_mariadb.sql("SELECT User FROM mysql.user")
+
+
 def test_perfscore_audits_wordpress_as_a_stranger_without_a_traceback(
     wordpress_site: WordPressSite, tmp_path: Path
 ) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -240,6 +241,7 @@ def start_wordpress(mysql: MySQLAdmin, redis_port: int | None, tmp: Path) -> Wor
                 mysql.sql(f"DROP DATABASE IF EXISTS `{db_name}`;\nDROP USER IF EXISTS '{db_user}'@'%';\n")
             db_created = False
 
+    _reap_stale_sites(mysql)
     try:
         mysql.sql(
             f"CREATE DATABASE `{db_name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;\n"
@@ -352,6 +354,37 @@ def start_wordpress(mysql: MySQLAdmin, redis_port: int | None, tmp: Path) -> Wor
     )
 
 
+def _reap_stale_sites(mysql: MySQLAdmin) -> None:
+    """A test run that was killed (SIGKILL, a CI timeout) never called stop(): its config file is left in
+    /etc/wordpress and, on a long-lived MariaDB such as the stack's, its database and user. Remove those
+    whose owner process is gone (never another live run's)."""
+    for f in CONFIG_DIR.glob("config-perfscore-wp-*.php"):
+        try:
+            text = f.read_text()
+        except OSError:
+            continue
+        owner = re.search(r"owner pid=(\d+)", text)
+        if owner is None or _alive(int(owner.group(1))):
+            continue
+        consts = dict(re.findall(r"define\('(DB_NAME|DB_USER|DB_HOST)', '([^']*)'\)", text))
+        if consts.get("DB_HOST") == f"{mysql.host}:{mysql.port}" and re.fullmatch(r"wp_[0-9a-f]{8}", consts["DB_NAME"]):
+            with contextlib.suppress(WordPressError, subprocess.TimeoutExpired):
+                mysql.sql(
+                    f"DROP DATABASE IF EXISTS `{consts['DB_NAME']}`;\nDROP USER IF EXISTS '{consts['DB_USER']}'@'%';\n"
+                )
+        f.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _nginx_conf(port: int, prefix: Path, fpm_socket: Path, config_name: str, access_log: Path, error_log: Path) -> str:
     # WordPress's standard nginx rules (Debian's examples/nginx-wordpress.conf), on a loopback port.
     temp = prefix / "temp"
@@ -426,6 +459,7 @@ def _wp_config(
     return (
         "<?php\n"
         "// Written by perfscore's tests (tests/stack/wordpress.py); removed when the site stops.\n"
+        f"// owner pid={os.getpid()}\n"
         f"define('DB_NAME', '{db_name}');\n"
         f"define('DB_USER', '{db_user}');\n"
         f"define('DB_PASSWORD', '{db_password}');\n"
