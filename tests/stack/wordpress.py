@@ -29,7 +29,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TypedDict
 
@@ -171,33 +171,163 @@ def private_mariadb(tmp: Path) -> PrivateMariaDB:
 
 
 @dataclass
-class WordPressSite:
-    """A running WordPress: its URL, database, servers and logs. ``stop()`` stops nginx and PHP-FPM, drops
-    the database and its user and removes the config file from /etc/wordpress (idempotent)."""
+class WordPressInstall:
+    """An installed WordPress without servers of its own: its database and user, Debian's config file and
+    its content. Serve it with ``nginx_locations`` in any server block and a pool from ``fpm_pool`` (the
+    stack's nginx and PHP-FPM, or ``start_wordpress``'s own). ``remove()`` drops the database and its user
+    and deletes the config file (idempotent)."""
 
     base_url: str
-    http_port: int
+    config_name: str  # fastcgi_param WORDPRESS_CONFIG: Debian's wp-config.php loads config-<name>.php
+    config_file: Path
     db_name: str
     db_user: str
     db_password_file: Path
-    nginx_pid: int
-    fpm_master_pid: int
-    fpm_socket: Path
-    web_root: Path
-    php_error_log: Path
-    nginx_error_log: Path
-    access_log: Path
-    config_file: Path  # /etc/wordpress/config-<config_name>.php, chosen by fastcgi_param WORDPRESS_CONFIG
-    nginx_conf: Path
-    fpm_conf: Path
-    fpm_error_log: Path
-    fpm_access_log: Path
-    fpm_slow_log: Path
     admin_user: str
     admin_password_file: Path
-    posts: list[str]  # permalinks of the published posts, newest first
+    posts: list[str]  # permalinks of the published posts, newest first (wp_install's "Hello world!" apart)
     pages: list[str]
     category_url: str
+    mysql: MySQLAdmin = field(repr=False)
+    _removed: bool = field(default=False, repr=False)
+
+    def remove(self) -> None:
+        if self._removed:
+            return
+        self._removed = True
+        self.config_file.unlink(missing_ok=True)
+        with contextlib.suppress(WordPressError, subprocess.TimeoutExpired):
+            self.mysql.sql(f"DROP DATABASE IF EXISTS `{self.db_name}`;\nDROP USER IF EXISTS '{self.db_user}'@'%';\n")
+
+
+def install_wordpress(
+    mysql: MySQLAdmin,
+    base_url: str,
+    tmp: Path,
+    redis_port: int | None = None,
+    config_name: str | None = None,
+    php_error_log: Path | None = None,
+) -> WordPressInstall:
+    """Create a database and user on ``mysql``, write /etc/wordpress/config-<config_name>.php for a site
+    served at ``base_url`` (WP_HOME/WP_SITEURL), and install it from the command line (``wp_install``, then
+    25 posts in a category and 4 pages, pretty permalinks). Needs no web server: serve it afterwards."""
+    if not installed():
+        raise WordPressError(f"WordPress is not installed ({WEB_ROOT}): apt-get install wordpress")
+    tmp.mkdir(parents=True, exist_ok=True)
+    config_name = config_name or new_config_name()
+    token = config_name.rsplit("-", 1)[-1]
+    db_name = db_user = f"wp_{token}"
+    db_password, admin_password = secrets.token_urlsafe(18), secrets.token_urlsafe(18)
+    db_password_file, admin_password_file = tmp / "db-password", tmp / "admin-password"
+    for f, value in ((db_password_file, db_password), (admin_password_file, admin_password)):
+        f.write_text(value + "\n")
+        f.chmod(0o600)
+    config_file = CONFIG_DIR / f"config-{config_name}.php"
+    _reap_stale_sites(mysql)
+    mysql.sql(
+        f"CREATE DATABASE `{db_name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;\n"
+        f"CREATE USER '{db_user}'@'%' IDENTIFIED BY '{db_password}';\n"
+        f"GRANT ALL PRIVILEGES ON `{db_name}`.* TO '{db_user}'@'%';\n"
+    )
+    site = WordPressInstall(
+        base_url=base_url,
+        config_name=config_name,
+        config_file=config_file,
+        db_name=db_name,
+        db_user=db_user,
+        db_password_file=db_password_file,
+        admin_user="admin",
+        admin_password_file=admin_password_file,
+        posts=[],
+        pages=[],
+        category_url="",
+        mysql=mysql,
+    )
+    try:
+        config_file.write_text(
+            _wp_config(db_name, db_user, db_password, mysql.host, mysql.port, base_url, redis_port), encoding="utf-8"
+        )
+        config_file.chmod(0o640)
+        made = _install(tmp, config_name, base_url, php_error_log or tmp / "php-install.log", admin_password)
+    except BaseException:
+        site.remove()
+        raise
+    site.posts, site.pages, site.category_url = made["posts"], made["pages"], made["category"]
+    return site
+
+
+def new_config_name() -> str:
+    return f"perfscore-wp-{secrets.token_hex(4)}"  # WORDPRESS_CONFIG allows [a-zA-Z0-9-]+; unique per site
+
+
+def nginx_locations(fpm_socket: Path, config_name: str) -> str:
+    """WordPress's standard nginx rules (Debian's examples/nginx-wordpress.conf), for inside a ``server``
+    block: the web root, pretty permalinks through index.php, wp-content from Debian's WP_CONTENT_DIR, PHP
+    through ``fpm_socket`` with ``config_name`` selecting the site's config file."""
+    return f"""        root {WEB_ROOT};
+        index index.php;
+        location = /favicon.ico {{ log_not_found off; access_log off; }}
+        location = /robots.txt {{ try_files $uri /index.php?$args; }}
+        location / {{
+            try_files $uri $uri/ /index.php?$args;
+        }}
+        location ~ ^/wp-content/(.*)$ {{
+            alias {CONTENT_DIR}/$1;
+        }}
+        location ~ \\.php$ {{
+            try_files $uri =404;
+            include /etc/nginx/fastcgi_params;
+            # Debian's fastcgi_params (bookworm's security update) ends with HTTP_HOST $host, which drops
+            # the port: WordPress on a non-default port then redirects / to itself forever. The last
+            # value of a param wins in PHP-FPM.
+            fastcgi_param HTTP_HOST $http_host;
+            fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;
+            fastcgi_param WORDPRESS_CONFIG {config_name};
+            fastcgi_index index.php;
+            fastcgi_pass unix:{fpm_socket};
+        }}
+        location ~* \\.(js|css|png|jpg|jpeg|gif|ico|svg|woff2?)$ {{
+            expires max;
+            log_not_found off;
+        }}
+"""
+
+
+def fpm_pool(pool: str, sock: Path, php_error_log: Path, access_log: Path, slow_log: Path) -> str:
+    """A PHP-FPM pool section for WordPress (Debian's www.conf sizes: dynamic, 5 children at most), its
+    logs where the caller says: PHP's error_log, the pool's access.log and slowlog."""
+    return (
+        f"[{pool}]\n"
+        "user = root\ngroup = root\n"
+        f"listen = {sock}\n"
+        "pm = dynamic\npm.max_children = 5\npm.start_servers = 2\n"
+        "pm.min_spare_servers = 1\npm.max_spare_servers = 3\n"
+        f"access.log = {access_log}\n"
+        f"slowlog = {slow_log}\nrequest_slowlog_timeout = 5s\n"
+        "catch_workers_output = yes\n"
+        "php_admin_flag[log_errors] = on\n"
+        f"php_admin_value[error_log] = {php_error_log}\n"
+    )
+
+
+@dataclass
+class WordPressSite(WordPressInstall):
+    """A running WordPress: its URL, database, servers and logs. ``stop()`` stops nginx and PHP-FPM, drops
+    the database and its user and removes the config file from /etc/wordpress (idempotent)."""
+
+    http_port: int = 0
+    nginx_pid: int = 0
+    fpm_master_pid: int = 0
+    fpm_socket: Path = Path()
+    web_root: Path = WEB_ROOT
+    php_error_log: Path = Path()
+    nginx_error_log: Path = Path()
+    access_log: Path = Path()
+    nginx_conf: Path = Path()
+    fpm_conf: Path = Path()
+    fpm_error_log: Path = Path()
+    fpm_access_log: Path = Path()
+    fpm_slow_log: Path = Path()
     _stop: Callable[[], None] = field(repr=False, default=lambda: None)
 
     def stop(self) -> None:
@@ -205,67 +335,36 @@ class WordPressSite:
 
 
 def start_wordpress(mysql: MySQLAdmin, redis_port: int | None, tmp: Path) -> WordPressSite:
-    """Stand Debian's WordPress up as a running site (see the module's docstring); up in a few seconds.
+    """Stand Debian's WordPress up as a running site: ``install_wordpress`` on ``mysql``, served by a
+    PHP-FPM master (pool "wordpress") and an nginx of its own on a free 127.0.0.1 port; up in a few seconds.
 
     ``redis_port`` goes into the config as WP_REDIS_HOST/WP_REDIS_PORT (what object-cache plugins read);
     WordPress itself has no object cache drop-in here, so it does not connect to Redis."""
     if not installed():
         raise WordPressError(f"WordPress is not installed ({WEB_ROOT}): apt-get install wordpress")
     tmp.mkdir(parents=True, exist_ok=True)
-    token = secrets.token_hex(4)
-    name = f"perfscore-wp-{token}"  # WORDPRESS_CONFIG: [a-zA-Z0-9-]+, unique per site
-    db_name = db_user = f"wp_{token}"
-    db_password = secrets.token_urlsafe(18)
-    admin_password = secrets.token_urlsafe(18)
-    db_password_file, admin_password_file = tmp / "db-password", tmp / "admin-password"
-    for f, value in ((db_password_file, db_password), (admin_password_file, admin_password)):
-        f.write_text(value + "\n")
-        f.chmod(0o600)
-    config_file = CONFIG_DIR / f"config-{name}.php"
+    name = new_config_name()
     php_error_log, fpm_error_log = tmp / "php-error.log", tmp / "php-fpm.log"
     fpm_access_log, fpm_slow_log = tmp / "php-fpm-access.log", tmp / "php-fpm-slow.log"
     nginx_error_log, access_log = tmp / "nginx-error.log", tmp / "nginx-access.log"
-    fpm_socket = tmp / "php-fpm.sock"
+    fpm_socket, fpm_conf = tmp / "php-fpm.sock", tmp / "php-fpm.conf"
+    nginx_prefix = tmp / "nginx"
+    nginx_conf = nginx_prefix / "nginx.conf"
 
     started: list[subprocess.Popen[bytes]] = []
-    db_created = False
+    installs: list[WordPressInstall] = []
 
     def stop() -> None:
         for proc in reversed(started):  # nginx first, then PHP-FPM (SIGTERM: both stop at once)
             _terminate(proc, signal.SIGTERM, 15)
         started.clear()
-        config_file.unlink(missing_ok=True)
-        nonlocal db_created
-        if db_created:
-            with contextlib.suppress(WordPressError, subprocess.TimeoutExpired):
-                mysql.sql(f"DROP DATABASE IF EXISTS `{db_name}`;\nDROP USER IF EXISTS '{db_user}'@'%';\n")
-            db_created = False
+        for made in installs:
+            made.remove()
 
-    _reap_stale_sites(mysql)
     try:
-        mysql.sql(
-            f"CREATE DATABASE `{db_name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;\n"
-            f"CREATE USER '{db_user}'@'%' IDENTIFIED BY '{db_password}';\n"
-            f"GRANT ALL PRIVILEGES ON `{db_name}`.* TO '{db_user}'@'%';\n"
-        )
-        db_created = True
-
-        fpm_conf = tmp / "php-fpm.conf"
         fpm_conf.write_text(
-            "[global]\n"
-            f"pid = {tmp / 'php-fpm.pid'}\n"
-            f"error_log = {fpm_error_log}\n"
-            "daemonize = no\n"
-            "[wordpress]\n"
-            "user = root\ngroup = root\n"
-            f"listen = {fpm_socket}\n"
-            "pm = dynamic\npm.max_children = 5\npm.start_servers = 2\n"
-            "pm.min_spare_servers = 1\npm.max_spare_servers = 3\n"
-            f"access.log = {fpm_access_log}\n"
-            f"slowlog = {fpm_slow_log}\nrequest_slowlog_timeout = 5s\n"
-            "catch_workers_output = yes\n"
-            "php_admin_flag[log_errors] = on\n"
-            f"php_admin_value[error_log] = {php_error_log}\n"
+            f"[global]\npid = {tmp / 'php-fpm.pid'}\nerror_log = {fpm_error_log}\ndaemonize = no\n"
+            + fpm_pool("wordpress", fpm_socket, php_error_log, fpm_access_log, fpm_slow_log)
         )
         fpm = subprocess.Popen(
             [binary("php-fpm8.2", "php-fpm"), "--fpm-config", str(fpm_conf), "--allow-to-run-as-root"],
@@ -278,24 +377,13 @@ def start_wordpress(mysql: MySQLAdmin, redis_port: int | None, tmp: Path) -> Wor
         if fpm.poll() is not None:
             raise WordPressError(f"php-fpm exited ({fpm.returncode}): {_tail(fpm_error_log)}")
 
-        nginx_prefix = tmp / "nginx"
         (nginx_prefix / "temp").mkdir(parents=True, exist_ok=True)
-        nginx_conf = nginx_prefix / "nginx.conf"
 
         def launch_nginx(port: int) -> subprocess.Popen[bytes]:
             nginx_conf.write_text(_nginx_conf(port, nginx_prefix, fpm_socket, name, access_log, nginx_error_log))
             return subprocess.Popen(
-                [
-                    binary("nginx"),
-                    "-p",
-                    f"{nginx_prefix}/",
-                    "-c",
-                    str(nginx_conf),
-                    "-e",
-                    str(nginx_error_log),
-                    "-g",
-                    "daemon off;",
-                ],
+                [binary("nginx"), "-p", f"{nginx_prefix}/", "-c", str(nginx_conf), "-e", str(nginx_error_log)]
+                + ["-g", "daemon off;"],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -304,13 +392,8 @@ def start_wordpress(mysql: MySQLAdmin, redis_port: int | None, tmp: Path) -> Wor
         nginx, port = _start_on_free_port(launch_nginx, nginx_error_log, "nginx", deadline_s=START_DEADLINE_S)
         started.append(nginx)
         base_url = f"http://127.0.0.1:{port}"
-
-        config_file.write_text(
-            _wp_config(db_name, db_user, db_password, mysql.host, mysql.port, base_url, redis_port),
-            encoding="utf-8",
-        )
-        config_file.chmod(0o640)
-        made = _install(tmp, name, base_url, php_error_log, admin_password)
+        made = install_wordpress(mysql, base_url, tmp, redis_port, config_name=name, php_error_log=php_error_log)
+        installs.append(made)
 
         def home_is_wordpress() -> bool:
             try:
@@ -327,29 +410,19 @@ def start_wordpress(mysql: MySQLAdmin, redis_port: int | None, tmp: Path) -> Wor
         stop()
         raise
     return WordPressSite(
-        base_url=base_url,
+        **{f.name: getattr(made, f.name) for f in fields(WordPressInstall)},
         http_port=port,
-        db_name=db_name,
-        db_user=db_user,
-        db_password_file=db_password_file,
         nginx_pid=nginx.pid,
         fpm_master_pid=fpm.pid,
         fpm_socket=fpm_socket,
-        web_root=WEB_ROOT,
         php_error_log=php_error_log,
         nginx_error_log=nginx_error_log,
         access_log=access_log,
-        config_file=config_file,
         nginx_conf=nginx_conf,
         fpm_conf=fpm_conf,
         fpm_error_log=fpm_error_log,
         fpm_access_log=fpm_access_log,
         fpm_slow_log=fpm_slow_log,
-        admin_user="admin",
-        admin_password_file=admin_password_file,
-        posts=made["posts"],
-        pages=made["pages"],
-        category_url=made["category"],
         _stop=stop,
     )
 
@@ -407,33 +480,7 @@ http {{
     server {{
         listen 127.0.0.1:{port};
         server_name 127.0.0.1 localhost;
-        root {WEB_ROOT};
-        index index.php;
-        location = /favicon.ico {{ log_not_found off; access_log off; }}
-        location = /robots.txt {{ try_files $uri /index.php?$args; }}
-        location / {{
-            try_files $uri $uri/ /index.php?$args;
-        }}
-        location ~ ^/wp-content/(.*)$ {{
-            alias {CONTENT_DIR}/$1;
-        }}
-        location ~ \\.php$ {{
-            try_files $uri =404;
-            include /etc/nginx/fastcgi_params;
-            # Debian's fastcgi_params (bookworm's security update) ends with HTTP_HOST $host, which drops
-            # the port: WordPress on a non-default port then redirects / to itself forever. The last
-            # value of a param wins in PHP-FPM.
-            fastcgi_param HTTP_HOST $http_host;
-            fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;
-            fastcgi_param WORDPRESS_CONFIG {config_name};
-            fastcgi_index index.php;
-            fastcgi_pass unix:{fpm_socket};
-        }}
-        location ~* \\.(js|css|png|jpg|jpeg|gif|ico|svg|woff2?)$ {{
-            expires max;
-            log_not_found off;
-        }}
-    }}
+{nginx_locations(fpm_socket, config_name)}    }}
 }}
 """
 
