@@ -9,6 +9,8 @@ test can point perfscore at it as a stranger would (issue 24: "against an app yo
 - ``MySQLAdmin``: how to run SQL as an admin on a MariaDB. The reference stack gives it as root over its
   unix socket (``MySQLAdmin.root_over_socket(REPO / ".stack/run/mysql.sock", PORTS["mysql"])``).
 - ``private_mariadb(tmp)``: a MariaDB of the test's own (a fresh datadir, a free port, a socket in ``tmp``).
+- ``install_wordpress(mysql, base_url, tmp)``, ``nginx_locations(fpm_socket, config_name)`` and
+  ``fpm_pool(...)``: the same site without servers of its own, for the stack's nginx and PHP-FPM to serve.
 
 Needs the ``wordpress`` package (``apt-get install wordpress``: /usr/share/wordpress) and Debian's nginx,
 php-fpm8.2 and mariadb binaries. Everything listens on 127.0.0.1 or on unix sockets under ``tmp``.
