@@ -125,6 +125,7 @@ def private_mariadb(tmp: Path) -> PrivateMariaDB:
                 f"--datadir={data}",
                 "--skip-test-db",
                 "--auth-root-authentication-method=socket",
+                "--innodb-log-file-size=8M",  # not the default 96 MB redo log in every test's datadir
             ],
             capture_output=True,
             text=True,
@@ -147,6 +148,7 @@ def private_mariadb(tmp: Path) -> PrivateMariaDB:
             f"--log-error={error_log}",
             "--skip-name-resolve",
             "--innodb-buffer-pool-size=32M",
+            "--innodb-log-file-size=8M",
             "--character-set-server=utf8mb4",
             "--slow-query-log=1",
             f"--slow-query-log-file={slow_log}",
