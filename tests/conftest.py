@@ -97,7 +97,7 @@ pytest_plugins = ["tests.stack.fixtures", "tests.load.fixtures"]
 # Tests that need a server say so: `-m "not stack and not server"` runs everything that needs none.
 NEEDS = {
     "stack": {"stack", "knob", "mysql", "app_mysql", "redis_client", "healthy_audit"},  # the reference LoanFlow stack
-    "server": {"server", "own_redis"},  # servers the test starts itself
+    "server": {"server", "own_redis", "wordpress_site", "wp_mariadb"},  # servers the test starts itself
 }
 
 
