@@ -68,7 +68,11 @@ class MySQLConfig(Secretive):
     user: str = "perfscore"
     database: str | None = None
     queries: dict[str, ReadOnlySQL] = Field(default_factory=dict, description="name -> read-only SELECT to time")
-    replicas_expected: bool = Field(True, description="false: no replicas on purpose (metric not applicable)")
+    replicas_expected: bool = Field(
+        False,
+        description="true: this primary should have read replicas (a single node is not told to add one unless "
+        "this is true or replicas are listed)",
+    )
     allow_cleartext_password: bool = Field(
         False, description="send the password in clear if the server asks (PAM/LDAP) over an unencrypted connection"
     )
@@ -263,12 +267,16 @@ class Config(_Model):
         return self
 
 
-def resolve_password(section: Secretive, base_dir: Path, what: str) -> str | None:
+def resolve_password(section: Secretive, base_dir: Path, what: str, *, optional: bool = False) -> str | None:
+    """The password, or None when none is configured. An unset ``password_env`` is a config error (exit 2),
+    unless ``optional``: Redis is then tried without AUTH, and says which variable to set if it wants one."""
     if section.password is not None:
         return section.password.get_secret_value()
     if section.password_env:
         value = os.environ.get(section.password_env)
         if value is None:
+            if optional:
+                return None
             raise PerfscoreError(f"{what}: environment variable {section.password_env} is not set.")
         return value
     if section.password_file:
@@ -387,7 +395,7 @@ mysql:
   user: perfscore               # least privilege, no row of the app readable: README "Least-privilege grants"
   database: loanflow
   password_env: PERFSCORE_MYSQL_PASSWORD    # or password_file: secrets/mysql.pw
-  replicas_expected: true       # false if you run without replicas on purpose
+  replicas_expected: false      # true if this primary should have read replicas
   queries:                      # read-only SELECTs to time (refused otherwise; the user needs SELECT on their columns)
     loan_schedule: SELECT installment_no, due_date FROM payment_schedules WHERE loan_id = 4242
 
