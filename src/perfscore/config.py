@@ -441,11 +441,53 @@ def example_config(
     database: list[str] | None = None,
     cache: list[str] | None = None,
     insecure_tls: bool = False,
+    *,
+    redis_auth: bool | None = None,
+    replicas: bool | None = None,
+    replicas_note: str = "",
+    fpm_status: str | None | bool = True,
+    opcache_status: str | None = None,
 ) -> str:
-    """EXAMPLE with what `init` found on this machine in place of its defaults (JSON lists are YAML)."""
+    """EXAMPLE with what `init` found on this machine in place of its defaults (JSON lists are YAML).
+
+    ``redis_auth`` False: Redis answered PING without a password, so none is asked for. ``replicas``: the
+    primary's replicas as found (or told). ``fpm_status``: the status path found; None: none answered
+    (commented out); True: not looked for (the default kept)."""
     import json
 
     text = EXAMPLE
+    if redis_auth is False:
+        text = text.replace(
+            "  password_env: PERFSCORE_REDIS_PASSWORD\n",
+            "  # no password: Redis answered PING without one (add password_env if you set requirepass)\n",
+            1,
+        )
+    if replicas is not None:
+        note = one_line(replicas_note)[:120] if replicas_note else "found"
+        text = text.replace(
+            "  replicas_expected: false      # true if this primary should have read replicas\n",
+            f"  replicas_expected: {str(replicas).lower()}  # {note}\n",
+            1,
+        )
+    if fpm_status is None:
+        text = text.replace(
+            "  fpm_status: /fpm-status?json\n",
+            "  # fpm_status: /fpm-status?json   # not found at its common paths: set pm.status_path, then this\n",
+            1,
+        )
+    elif isinstance(fpm_status, str):
+        text = text.replace("  fpm_status: /fpm-status?json\n", f"  fpm_status: {json.dumps(fpm_status)}  # found\n", 1)
+    if opcache_status or fpm_status is not True:
+        line = (
+            f"  opcache_status: {json.dumps(opcache_status)}  # found"
+            if opcache_status
+            else "  # opcache_status: /opcache-status   # none found: a script answering opcache_get_status(false)"
+        )
+        text = text.replace(
+            "  nginx_status: /nginx-status\n",
+            f"  nginx_status: /nginx-status\n{line}\n",
+            1,
+        )
     swaps = [
         ("  base_url: http://127.0.0.1:8088\n", f"  base_url: {json.dumps(base_url)}\n" if base_url else None),
         ("  port: 3306\n", f"  port: {mysql_port}\n" if mysql_port else None),
