@@ -244,3 +244,39 @@ def test_the_stack_gatherer_saves_the_framework_a_page_shows() -> None:
     assert snap.framework is not None and snap.framework.value == "laravel"
     assert "laravel: cookie laravel_session" in snap.framework_evidence and snap.db_client is None
     assert "eyJ" not in snap.model_dump_json()
+
+
+def test_config_check_reaches_prometheus_with_its_credentials(tmp_path: Path) -> None:
+    import base64
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    want = "Basic " + base64.b64encode(f"mon:{SECRET}".encode()).decode()
+
+    class Prom(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            ok = self.headers.get("Authorization") == want and self.path.startswith("/api/v1/status/buildinfo")
+            body = b'{"status":"success","data":{"version":"2.45.0"}}' if ok else b"Unauthorized"
+            self.send_response(200 if ok else 401)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Prom)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    body = (
+        f"prometheus: {{url: 'http://127.0.0.1:{httpd.server_address[1]}', username: mon, "
+        "password_env: PERFSCORE_TEST_PROM_PW}\nprocesses: null\n"
+    )
+    try:
+        code, out, err = _check(tmp_path, body, {"PERFSCORE_TEST_PROM_PW": SECRET})
+        assert code == 0 and "✓ prometheus:" in out and "2.45.0" in out, out + err
+        code, out, err = _check(tmp_path, body, {"PERFSCORE_TEST_PROM_PW": "nope-wrong"})
+        assert code == 3 and "✗ prometheus:" in out and "refused the credentials" in out, out + err
+        assert "nope-wrong" not in out + err
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -39,7 +39,10 @@ def fpm_binary(patterns: list[str], pid_files: list[Any], base_dir: Any) -> tupl
             continue
     if not masters:
         return None, "no PHP-FPM master among the app workers' parents on this machine"
-    master = masters[min(masters)]
+    if len(masters) > 1:  # another app's pool would answer for this one: no fact rather than a wrong one
+        pids = ", ".join(str(p) for p in sorted(masters)[:6])
+        return None, f"the app patterns match workers of {len(masters)} PHP-FPM masters ({pids}): not told which"
+    master = next(iter(masters.values()))
     try:
         exe, owner = master.exe(), master.uids().real
     except psutil.Error as exc:
@@ -105,6 +108,7 @@ class StackGatherer(Gatherer):
         got: dict[str, Any] = {}
         notes: list[str] = []
         base = cfg.target.base_url
+        answered = base is None  # no URL: the config's processes are the app
         if base:
             try:
                 r = fetch(join(base, "/"), user_agent=cfg.target.user_agent, timeout=self.http_timeout)
@@ -112,9 +116,12 @@ class StackGatherer(Gatherer):
                 facts, why = page_facts(r.headers, r.text(), paths, "the home page")
                 got |= facts
                 notes += why
+                answered = True
             except ProbeUnavailable as exc:
                 notes.append(f"framework: the home page did not answer ({exc})")
-        if self._local() and cfg.processes is not None:
+        if not answered:
+            notes.append("db_client: the target did not answer, so this machine's PHP is not taken for its PHP")
+        elif self._local() and cfg.processes is not None:
             exe, where = fpm_binary(cfg.processes.app, cfg.processes.pid_files, self.ctx.base_dir)
             if exe is None:
                 notes.append(f"db_client: {where}")
