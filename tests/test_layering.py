@@ -50,7 +50,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("load",),
     ("reporters",),
     ("gatherers",),
-    ("imports", "discover"),
+    ("imports", "discover", "intent"),
     # One audit: gatherers, engines and audits driven together; then the commands.
     ("session",),
     ("cli",),

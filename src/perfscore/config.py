@@ -68,7 +68,11 @@ class MySQLConfig(Secretive):
     user: str = "perfscore"
     database: str | None = None
     queries: dict[str, ReadOnlySQL] = Field(default_factory=dict, description="name -> read-only SELECT to time")
-    replicas_expected: bool = Field(True, description="false: no replicas on purpose (metric not applicable)")
+    replicas_expected: bool = Field(
+        False,
+        description="true: this primary should have read replicas (a single node is not told to add one unless "
+        "this is true or replicas are listed)",
+    )
     allow_cleartext_password: bool = Field(
         False, description="send the password in clear if the server asks (PAM/LDAP) over an unencrypted connection"
     )
@@ -263,12 +267,16 @@ class Config(_Model):
         return self
 
 
-def resolve_password(section: Secretive, base_dir: Path, what: str) -> str | None:
+def resolve_password(section: Secretive, base_dir: Path, what: str, *, optional: bool = False) -> str | None:
+    """The password, or None when none is configured. An unset ``password_env`` is a config error (exit 2),
+    unless ``optional``: Redis is then tried without AUTH, and says which variable to set if it wants one."""
     if section.password is not None:
         return section.password.get_secret_value()
     if section.password_env:
         value = os.environ.get(section.password_env)
         if value is None:
+            if optional:
+                return None
             raise PerfscoreError(f"{what}: environment variable {section.password_env} is not set.")
         return value
     if section.password_file:
@@ -387,7 +395,7 @@ mysql:
   user: perfscore               # least privilege, no row of the app readable: README "Least-privilege grants"
   database: loanflow
   password_env: PERFSCORE_MYSQL_PASSWORD    # or password_file: secrets/mysql.pw
-  replicas_expected: true       # false if you run without replicas on purpose
+  replicas_expected: false      # true if this primary should have read replicas
   queries:                      # read-only SELECTs to time (refused otherwise; the user needs SELECT on their columns)
     loan_schedule: SELECT installment_no, due_date FROM payment_schedules WHERE loan_id = 4242
 
@@ -433,11 +441,53 @@ def example_config(
     database: list[str] | None = None,
     cache: list[str] | None = None,
     insecure_tls: bool = False,
+    *,
+    redis_auth: bool | None = None,
+    replicas: bool | None = None,
+    replicas_note: str = "",
+    fpm_status: str | None | bool = True,
+    opcache_status: str | None = None,
 ) -> str:
-    """EXAMPLE with what `init` found on this machine in place of its defaults (JSON lists are YAML)."""
+    """EXAMPLE with what `init` found on this machine in place of its defaults (JSON lists are YAML).
+
+    ``redis_auth`` False: Redis answered PING without a password, so none is asked for. ``replicas``: the
+    primary's replicas as found (or told). ``fpm_status``: the status path found; None: none answered
+    (commented out); True: not looked for (the default kept)."""
     import json
 
     text = EXAMPLE
+    if redis_auth is False:
+        text = text.replace(
+            "  password_env: PERFSCORE_REDIS_PASSWORD\n",
+            "  # no password: Redis answered PING without one (add password_env if you set requirepass)\n",
+            1,
+        )
+    if replicas is not None:
+        note = one_line(replicas_note)[:120] if replicas_note else "found"
+        text = text.replace(
+            "  replicas_expected: false      # true if this primary should have read replicas\n",
+            f"  replicas_expected: {str(replicas).lower()}  # {note}\n",
+            1,
+        )
+    if fpm_status is None:
+        text = text.replace(
+            "  fpm_status: /fpm-status?json\n",
+            "  # fpm_status: /fpm-status?json   # not found at its common paths: set pm.status_path, then this\n",
+            1,
+        )
+    elif isinstance(fpm_status, str):
+        text = text.replace("  fpm_status: /fpm-status?json\n", f"  fpm_status: {json.dumps(fpm_status)}  # found\n", 1)
+    if opcache_status or fpm_status is not True:
+        line = (
+            f"  opcache_status: {json.dumps(opcache_status)}  # found"
+            if opcache_status
+            else "  # opcache_status: /opcache-status   # none found: a script answering opcache_get_status(false)"
+        )
+        text = text.replace(
+            "  nginx_status: /nginx-status\n",
+            f"  nginx_status: /nginx-status\n{line}\n",
+            1,
+        )
     swaps = [
         ("  base_url: http://127.0.0.1:8088\n", f"  base_url: {json.dumps(base_url)}\n" if base_url else None),
         ("  port: 3306\n", f"  port: {mysql_port}\n" if mysql_port else None),

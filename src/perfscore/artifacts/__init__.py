@@ -24,6 +24,7 @@ from perfscore.artifacts.mysql import MySQLSnapshot
 from perfscore.artifacts.php import PhpSnapshot
 from perfscore.artifacts.ramp import RampSnapshot
 from perfscore.artifacts.redis import RedisSnapshot
+from perfscore.artifacts.stack import StackSnapshot
 from perfscore.artifacts.unloaded import UnloadedSnapshot
 from perfscore.artifacts.window import WindowSnapshot
 
@@ -46,6 +47,7 @@ class Artifacts(BaseModel):
     window: WindowSnapshot | None = None
     ramp: RampSnapshot | None = None
     cluster: ClusterSnapshot | None = None
+    stack: StackSnapshot | None = None
 
 
 ARTIFACT_NAMES: tuple[str, ...] = tuple(Artifacts.model_fields)
@@ -65,6 +67,7 @@ __all__ = [
     "ProcessSnapshot",
     "RampSnapshot",
     "RedisSnapshot",
+    "StackSnapshot",
     "UnloadedSnapshot",
     "WindowSnapshot",
 ]

@@ -17,6 +17,7 @@ from perfscore import __version__, tls
 from perfscore.cli import (
     audit_cmd,
     compare_cmd,
+    config_cmd,
     history_cmd,
     import_cmd,
     load_cmd,
@@ -67,6 +68,7 @@ import_cmd.register(app)
 history_cmd.register(app)
 rubric_cmd.register(app)
 schema_cmd.register(app)
+config_cmd.register(app)
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -220,6 +220,9 @@ def init(
     insecure: bool = typer.Option(
         False, "-k", "--insecure", help="https://: do not verify the certificate (writes target.insecure_tls: true)."
     ),
+    replicas: bool | None = typer.Option(
+        None, "--replicas/--no-replicas", help="Whether the database should have read replicas (default: as found)."
+    ),
 ) -> None:
     """Write a commented example target config; with --url/--mysql-port/--redis-port, process patterns that
     match this app's own pool and servers, not every PHP-FPM or database on the machine."""
@@ -234,15 +237,29 @@ def init(
     from perfscore import tls
 
     tls.configure(insecure)
+    from perfscore.intent import infer
+
     found = discover(url, mysql_port, redis_port)
-    for note in found.notes:
+    intent = infer(url, mysql_port, redis_port, replicas)
+    for note in found.notes + intent.notes:
         say(note)
-    text = example_config(url, mysql_port, redis_port, found.app, found.database, found.cache, insecure_tls=insecure)
-    write_output(path, text)
-    typer.echo(
-        f"wrote {path}: edit the URLs, set PERFSCORE_MYSQL_PASSWORD / PERFSCORE_REDIS_PASSWORD, then run "
-        f"'perfscore audit --config {path}'"
+    text = example_config(
+        url,
+        mysql_port,
+        redis_port,
+        found.app,
+        found.database,
+        found.cache,
+        insecure_tls=insecure,
+        redis_auth=intent.redis_auth,
+        replicas=intent.replicas,
+        replicas_note=intent.replicas_note,
+        fpm_status=intent.fpm_status if intent.tried_fpm else True,
+        opcache_status=intent.opcache_status,
     )
+    write_output(path, text)
+    env = "PERFSCORE_MYSQL_PASSWORD" + ("" if intent.redis_auth is False else " / PERFSCORE_REDIS_PASSWORD")
+    typer.echo(f"wrote {path}: edit the URLs, set {env}, then run 'perfscore audit --config {path}'")
 
 
 def register(app: typer.Typer) -> None:

@@ -14,6 +14,7 @@ from perfscore.gatherers.monitoring import MonitoringGatherer
 from perfscore.gatherers.mysql import MySQLGatherer
 from perfscore.gatherers.php import PhpGatherer
 from perfscore.gatherers.redis import RedisGatherer
+from perfscore.gatherers.stack import StackGatherer
 from perfscore.gatherers.unloaded import UnloadedGatherer
 
 GATHERERS: tuple[type[Gatherer], ...] = (
@@ -28,6 +29,7 @@ GATHERERS: tuple[type[Gatherer], ...] = (
     ExposureGatherer,
     LogsGatherer,
     ClusterGatherer,
+    StackGatherer,
 )
 
 __all__ = ["GATHERERS", "GatherContext", "Gatherer", "ProbeUnavailable"]

@@ -161,7 +161,7 @@ class MySQLGatherer(Gatherer):
             hosts, hosts_error = self._replica_hosts()
             return MySQLSnapshot(
                 database=self.cfg.database,
-                replicas_expected=self.cfg.replicas_expected,
+                replicas_expected=self.cfg.replicas_expected or bool(self.cfg.replicas),
                 window_s=round(window, 3),
                 status_before=self.status0,
                 status_after=status1,

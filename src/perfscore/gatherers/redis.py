@@ -62,8 +62,15 @@ class RedisGatherer(Gatherer):
 
     def begin(self) -> None:
         cfg = self.cfg
-        self.client = redis_client(cfg.url, resolve_password(cfg, self.ctx.base_dir, "redis"), cfg.timeout_s)
-        self.info0 = self._call("info", "all")
+        password = resolve_password(cfg, self.ctx.base_dir, "redis", optional=True)
+        self.client = redis_client(cfg.url, password, cfg.timeout_s)
+        try:
+            self.info0 = self._call("info", "all")
+        except ProbeUnavailable as exc:
+            if password is None and cfg.password_env and "access denied" in str(exc):
+                # A password_env nobody set: Redis without AUTH is tried first (it may need none).
+                raise ProbeUnavailable(f"Redis wants a password: set {cfg.password_env}") from None
+            raise
         self.t0 = time.monotonic()
 
     def end(self) -> RedisSnapshot:

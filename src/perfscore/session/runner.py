@@ -94,7 +94,7 @@ def secrets_of(cfg: Config) -> list[str]:
     found = []
     for section, what in ((cfg.mysql, "mysql"), (cfg.redis, "redis"), (cfg.prometheus, "prometheus")):
         if section is not None:
-            pw = resolve_password(section, cfg.base_dir, what)
+            pw = resolve_password(section, cfg.base_dir, what, optional=what == "redis")
             if pw:
                 found.append(pw)
     if cfg.prometheus is not None:
