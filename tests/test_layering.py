@@ -49,6 +49,8 @@ LAYERS: list[tuple[str, ...]] = [
     # Above the pure core: the load engines, the reports, the probes, other tools' results read as ours.
     ("load",),
     ("reporters",),
+    # What this machine serves at a URL, asked of its running servers (sockets, nginx -T, php-fpm -tt).
+    ("host",),
     ("gatherers",),
     ("imports", "discover"),
     # One audit: gatherers, engines and audits driven together; then the commands.

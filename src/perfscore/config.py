@@ -433,8 +433,13 @@ def example_config(
     database: list[str] | None = None,
     cache: list[str] | None = None,
     insecure_tls: bool = False,
+    logs: list[str] | None = None,
 ) -> str:
-    """EXAMPLE with what `init` found on this machine in place of its defaults (JSON lists are YAML)."""
+    """EXAMPLE with what `init` found on this machine in place of its defaults (JSON lists are YAML).
+
+    ``logs``: the log files the running servers named (nginx, the pool's PHP-FPM, MariaDB), written as the
+    ``logs:`` section before ``processes:``.
+    """
     import json
 
     text = EXAMPLE
@@ -450,4 +455,8 @@ def example_config(
     for old, new in swaps:
         if new is not None:
             text = text.replace(old, new, 1)
+    if logs:
+        section = "# The app's logs, as its servers name them: their top messages become the evidence.\nlogs:\n"
+        section += "".join(f"  - {json.dumps(p)}\n" for p in logs) + "\n"
+        text = text.replace("\nprocesses:\n", "\n" + section + "processes:\n", 1)
     return text

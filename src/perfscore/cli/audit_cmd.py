@@ -26,7 +26,7 @@ from perfscore.errors import ExitCode, PerfscoreError
 if TYPE_CHECKING:  # the models import pydantic: keep `perfscore --help` fast
     from rich.console import Console
 
-    from perfscore.config import Config
+    from perfscore.config import Config, MySQLConfig
     from perfscore.result import Result
     from perfscore.rubric.model import Rubric
     from perfscore.run import Run
@@ -234,15 +234,27 @@ def init(
     from perfscore import tls
 
     tls.configure(insecure)
-    found = discover(url, mysql_port, redis_port)
+    found = discover(url, mysql_port, redis_port, mysql=_init_mysql(mysql_port))
     for note in found.notes:
         say(note)
-    text = example_config(url, mysql_port, redis_port, found.app, found.database, found.cache, insecure_tls=insecure)
+    text = example_config(
+        url, mysql_port, redis_port, found.app, found.database, found.cache, insecure_tls=insecure, logs=found.logs
+    )
     write_output(path, text)
     typer.echo(
         f"wrote {path}: edit the URLs, set PERFSCORE_MYSQL_PASSWORD / PERFSCORE_REDIS_PASSWORD, then run "
         f"'perfscore audit --config {path}'"
     )
+
+
+def _init_mysql(port: int | None) -> MySQLConfig | None:
+    """How init reaches the database for its log variables: the user and password variable its config names."""
+    if port is None:
+        return None
+    from perfscore.config import MySQLConfig
+    from perfscore.discover import MYSQL_PASSWORD_ENV
+
+    return MySQLConfig(port=port, password_env=MYSQL_PASSWORD_ENV)
 
 
 def register(app: typer.Typer) -> None:

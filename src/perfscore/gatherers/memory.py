@@ -6,11 +6,8 @@ are meaningful when perfscore runs on the host it audits.
 
 from __future__ import annotations
 
-import ipaddress
 import re
-import socket
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -18,6 +15,7 @@ from urllib.parse import urlsplit
 from perfscore.artifacts.memory import ProcessSnapshot
 from perfscore.errors import PerfscoreError
 from perfscore.gatherers.base import Gatherer, ProbeUnavailable
+from perfscore.host.listeners import is_this_machine
 from perfscore.patterns import compile_pattern
 from perfscore.yamlfile import read_text
 
@@ -62,33 +60,6 @@ def app_host(cfg: Config) -> str | None:
     if cfg.redis:
         return urlsplit(cfg.redis.url).hostname
     return None
-
-
-def is_this_machine(host: str, timeout: float = 2.0) -> bool:
-    """Loopback, or an address of one of this machine's interfaces; a name that does not resolve
-    in ``timeout`` seconds counts as another machine (its processes are not ours to score)."""
-    import psutil
-
-    if host.lower() in ("localhost", "localhost.localdomain"):
-        return True
-    try:
-        addrs = {ipaddress.ip_address(host)}
-    except ValueError:
-        pool = ThreadPoolExecutor(1)
-        try:
-            infos = pool.submit(socket.getaddrinfo, host, None).result(timeout)
-            addrs = {ipaddress.ip_address(str(i[4][0]).split("%")[0]) for i in infos}
-        except (OSError, TimeoutError, ValueError):
-            return False
-        finally:
-            pool.shutdown(wait=False)
-    local = {
-        ipaddress.ip_address(a.address.split("%")[0])
-        for nics in psutil.net_if_addrs().values()
-        for a in nics
-        if a.family in (socket.AF_INET, socket.AF_INET6)
-    }
-    return all(a.is_loopback or a in local for a in addrs)
 
 
 def _cpu(procs: dict[int, Any]) -> dict[int, float]:

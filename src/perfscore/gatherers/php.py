@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
-import subprocess
 from typing import Any
 
 from perfscore.artifacts.php import FpmPool, OpcacheStatus, PhpSnapshot
 from perfscore.gatherers.base import Gatherer, ProbeUnavailable
 from perfscore.gatherers.http import fetch, join
-from perfscore.gatherers.memory import app_host, is_this_machine, processes_matching
+from perfscore.gatherers.memory import app_host, processes_matching
+from perfscore.host.listeners import is_this_machine
+from perfscore.host.safety import refuse, run_capped
 
 MASTER = re.compile(r"php-fpm: master process \((.+)\)")
 POOL_TITLE = re.compile(r"php-fpm: pool (\S+)")
@@ -113,29 +113,6 @@ def parse_ini(text: str) -> dict[str, str]:
     return out
 
 
-def _refuse(pid: int, owner: int, exe: str) -> str | None:
-    """Why the master's binary must not be run by perfscore, if it must not.
-
-    perfscore may run as root: it runs only a binary root owns and nobody else may write, of a master
-    root or perfscore's own user runs, in perfscore's own mount namespace (a container's binary and
-    configuration paths are not this machine's).
-    """
-    try:
-        if os.readlink(f"/proc/{pid}/ns/mnt") != os.readlink("/proc/self/ns/mnt"):
-            return "runs in another mount namespace (a container): its binary and configuration are not readable here"
-    except OSError:
-        pass  # no /proc namespaces (not Linux): the ownership checks below still hold
-    if owner not in (0, os.getuid()):
-        return f"runs as user {owner}, neither root nor perfscore's user: its binary is not run"
-    try:
-        st = os.stat(exe)
-    except OSError as exc:
-        return f"its binary {exe} cannot be read ({exc.strerror})"
-    if st.st_uid != 0 or st.st_mode & 0o022:
-        return f"its binary {exe} is not root-owned and write-protected: not run"
-    return None
-
-
 class PhpGatherer(Gatherer):
     name = "php"
     local = True  # mostly this machine's PHP-FPM; its status URL is the target's, and other gatherers reach that
@@ -210,7 +187,7 @@ class PhpGatherer(Gatherer):
         except psutil.Error as exc:
             errors.append(f"PHP-FPM master {master.pid}: {type(exc).__name__} (run perfscore as the FPM user or root)")
             return {"worker_pools": sorted(pools)}
-        refused = _refuse(master.pid, owner, exe)
+        refused = refuse(master.pid, owner, exe)
         if refused:
             errors.append(f"PHP-FPM master {master.pid}: {refused}")
             return {"worker_pools": sorted(pools)}
@@ -226,13 +203,5 @@ class PhpGatherer(Gatherer):
 
     @staticmethod
     def _run(cmd: list[str], errors: list[str]) -> str | None:
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, errors="replace")
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            errors.append(f"{' '.join(cmd[:2])}: {type(exc).__name__}")
-            return None
-        if proc.returncode != 0:
-            last = (proc.stderr.strip().splitlines() or ["no output"])[-1][:200]
-            errors.append(f"{' '.join(cmd[:2])} failed: {last}")
-            return None
-        return proc.stdout + proc.stderr  # -tt writes the configuration to stderr
+        out = run_capped(cmd, errors, timeout=RUN_TIMEOUT_S)
+        return None if out is None else out[0] + out[1]  # -tt writes the configuration to stderr
