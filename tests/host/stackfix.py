@@ -107,6 +107,7 @@ http {{
         listen 127.0.0.1:{shop} default_server;
         server_name shop.test;
         root {d}/shop-www;
+        index index.php;
         error_log {d}/shop-nginx.log warn;
         location /files/ {{ alias {d}/shop-files/; }}
         location ~ \\.php$ {{

@@ -1,7 +1,8 @@
-"""The process gatherer scores this machine only when the app runs here."""
+"""The process gatherer scores this machine only when the app runs here and something here serves it."""
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -19,12 +20,19 @@ def _gatherer(base_url: str) -> MemoryGatherer:
 @pytest.mark.parametrize("url", ["http://192.0.2.10/", "http://no-such-host.invalid:8080/"])
 def test_an_app_on_another_host_is_not_scored_by_this_machines_processes(url: str) -> None:
     why = _gatherer(url).not_configured()
-    assert why is not None and "the app runs on another host" in why
+    assert why is not None and "the app runs on another host" in why and "not on this host" in why
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:8088/", "http://localhost/", "http://[::1]:8088/"])
-def test_a_local_app_is(url: str) -> None:
-    assert _gatherer(url).not_configured() is None
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]"])
+def test_a_local_app_is_when_something_listens_on_its_port(host: str) -> None:
+    family = socket.AF_INET6 if host == "[::1]" else socket.AF_INET
+    with socket.socket(family) as s:
+        s.bind((host.strip("[]"), 0))
+        port = s.getsockname()[1]
+        assert (why := _gatherer(f"http://{host}:{port}/").not_configured()) is not None
+        assert f"nothing listens on port {port} on this host" in why  # bound, not listening: nothing serves
+        s.listen()
+        assert _gatherer(f"http://{host}:{port}/").not_configured() is None
 
 
 def test_this_machines_own_interface_address_is_local() -> None:

@@ -18,8 +18,7 @@ from typing import Any
 from perfscore.artifacts.php import FpmPool, OpcacheStatus, PhpSnapshot
 from perfscore.gatherers.base import Gatherer, ProbeUnavailable
 from perfscore.gatherers.http import fetch, join
-from perfscore.gatherers.memory import app_host, processes_matching
-from perfscore.host.listeners import is_this_machine
+from perfscore.gatherers.memory import not_here, processes_matching, serving_pools
 from perfscore.host.safety import refuse, run_capped
 
 MASTER = re.compile(r"php-fpm: master process \((.+)\)")
@@ -123,15 +122,19 @@ class PhpGatherer(Gatherer):
 
     def _local(self) -> bool:
         cfg = self.ctx.config
-        host = app_host(cfg)
-        return cfg.processes is not None and (host is None or is_this_machine(host))
+        if cfg.processes is None:
+            return False
+        if not hasattr(self, "_not_here"):
+            self._not_here = not_here(cfg)  # the target on another host, or nothing here serving it
+        return self._not_here is None
 
     def not_configured(self) -> str | None:
         if (self._status_path() and self.ctx.config.target.base_url) or self._local():
             return None
+        why = getattr(self, "_not_here", None) or "the app runs on another host"
         return (
-            "no OPcache status URL (monitoring.opcache_status) and the app runs on another host: expose "
-            "opcache_get_status(false) as JSON, or run perfscore on the app host"
+            f"no OPcache status URL (monitoring.opcache_status) and {why}: expose opcache_get_status(false) "
+            "as JSON, or run perfscore on the app host"
         )
 
     def end(self) -> PhpSnapshot:
@@ -179,7 +182,8 @@ class PhpGatherer(Gatherer):
         if not masters:
             errors.append("no PHP-FPM master process among the app workers' parents on this machine")
             return {"worker_pools": sorted(pools)}
-        master = masters[min(masters)]
+        serving = {pid for pid, _ in serving_pools(self.ctx.config) or ()} & set(masters)
+        master = masters[min(serving or masters)]  # the master behind the target's port, when its sockets say
         try:
             exe = master.exe()
             m = MASTER.search(" ".join(master.cmdline()))
