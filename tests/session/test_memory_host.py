@@ -41,3 +41,14 @@ def test_this_machines_own_interface_address_is_local() -> None:
     mine = next(a.address for nics in psutil.net_if_addrs().values() for a in nics if a.family.name == "AF_INET")
     assert is_this_machine(mine)
     assert not is_this_machine("198.51.100.7")
+
+
+def test_a_remote_target_stays_remote_with_allow_remote_and_for_the_php_gatherer() -> None:
+    from perfscore.gatherers.php import PhpGatherer
+
+    cfg = Config.model_validate(
+        {"target": {"base_url": "http://192.0.2.10:8080/", "allow_remote": True}, "processes": {"app": ["php-fpm"]}}
+    )
+    ctx = GatherContext(config=cfg, base_dir=Path("."), window_s=1.0)
+    assert "not on this host" in (MemoryGatherer(ctx).not_configured() or "")
+    assert "not on this host" in (PhpGatherer(ctx).not_configured() or "")
