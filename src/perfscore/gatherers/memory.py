@@ -244,7 +244,9 @@ class MemoryGatherer(Gatherer):
         for p in workers.values():
             try:
                 pss.append(round(p.memory_full_info().pss / MB, 3))
-            except (psutil.Error, AttributeError):
+            except psutil.NoSuchProcess:
+                continue  # a worker recycled meanwhile: the others still have their PSS
+            except (psutil.Error, AttributeError):  # denied (not root), or no PSS on this OS
                 pss = []
                 break
         vm, swap = psutil.virtual_memory(), psutil.swap_memory()
