@@ -76,6 +76,7 @@ listen = {d}/blog.sock
 pm = static
 pm.max_children = 1
 php_admin_value[error_log] = {d}/blog-php.log
+php_admin_flag[log_errors] = on
 """
 
 FPM_OTHER = """[global]
@@ -111,6 +112,7 @@ http {{
         error_log {d}/shop-nginx.log warn;
         location /files/ {{ alias {d}/shop-files/; }}
         location ~ \\.php$ {{
+            include /etc/nginx/fastcgi_params;
             fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;
             fastcgi_pass shop_php;
         }}
@@ -119,7 +121,12 @@ http {{
         listen 127.0.0.1:{blog};
         server_name blog.test;
         root {d}/blog-www;
-        location ~ \\.php$ {{ fastcgi_pass unix:{d}/blog.sock; }}
+        index index.php;
+        location ~ \\.php$ {{
+            include /etc/nginx/fastcgi_params;
+            fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;
+            fastcgi_pass unix:{d}/blog.sock;
+        }}
     }}
 }}
 """
@@ -141,6 +148,10 @@ def _start_nginx(st: Stack) -> None:
     for sub in ("body", "fcgi", "proxy", "uwsgi", "scgi", "shop-www", "shop-files", "blog-www"):
         (st.dir / sub).mkdir(exist_ok=True)
     (st.dir / "shop-www" / "index.php").write_text("<?php echo 'shop';\n")
+    (st.dir / "blog-www" / "index.php").write_text(  # every page dies with a fatal naming a person
+        '<?php\nfunction post($id) { throw new RuntimeException("post $id of jane.doe@example.com is gone"); }\n'
+        "post(4242);\n"
+    )
     for _ in range(5):  # nginx cannot bind port 0: take a free port, retry if another process took it meanwhile
         st.shop_port, st.blog_port = free_port(), free_port()
         conf = st.dir / "nginx.conf"

@@ -134,3 +134,22 @@ def test_nothing_listening_gives_no_process_figures_with_the_reason(tmp_path: Pa
     if doc:
         rss = _metric(doc, "php.worker_rss_mean")
         assert rss["status"] != "measured" and "nothing listens" in (rss["reason"] or ""), rss
+
+
+def test_a_failing_page_names_the_fatal_from_the_discovered_log_and_the_run_keeps_no_line(
+    web_stack: Stack,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    d = web_stack.dir
+    run = tmp_path / "run.json"
+    code, doc, err = _audit("--url", f"http://127.0.0.1:{web_stack.blog_port}", "--save-run", str(run), tmp=tmp_path)
+    assert code in (0, 1), err
+    summary = _metric(doc, "http.error_rate")["summary"] or ""
+    fatal = f"PHP Fatal error: Uncaught RuntimeException: post N of <email> is gone in {d}/blog-www/index.php:2"
+    assert fatal in summary, summary
+    top = _metric(doc, "php.log_lines_per_request")["evidence"]["top"]
+    assert top[0]["message"] == f"{fatal} [first frame: {d}/blog-www/index.php(3): post()]", top
+    assert not [t for t in top if "NOTICE" in t["message"]], top  # perfscore's own -tt never lands in the log
+    saved = run.read_text()
+    assert "jane.doe" not in saved and "Stack trace" not in saved and "post 4242" not in saved
+    assert "hunter2" not in saved and "hunter2" not in (d / "main-fpm.log").read_text()

@@ -19,6 +19,7 @@ from perfscore.artifacts.php import FpmPool, OpcacheStatus, PhpSnapshot
 from perfscore.gatherers.base import Gatherer, ProbeUnavailable
 from perfscore.gatherers.http import fetch, join
 from perfscore.gatherers.memory import not_here, processes_matching, serving_pools
+from perfscore.host.fpm import run_tt
 from perfscore.host.safety import refuse, run_capped
 
 MASTER = re.compile(r"php-fpm: master process \((.+)\)")
@@ -197,7 +198,7 @@ class PhpGatherer(Gatherer):
             return {"worker_pools": sorted(pools)}
         conf = m[1] if m else None
         out: dict[str, Any] = {"fpm_binary": exe, "fpm_config": conf, "worker_pools": sorted(pools)}
-        tt = self._run([exe, "-tt", *(["--fpm-config", conf] if conf else [])], errors)
+        tt = run_tt(exe, conf, errors)  # never into the server's own log (it would hold the pool's secrets)
         if tt is not None:
             out["pools"] = parse_tt(tt)
         ini = self._run([exe, "-i"], errors)

@@ -117,11 +117,54 @@ def master_of(target: str) -> tuple[Any | None, str]:
     return server, f"PHP-FPM master [{server.pid}] listens on {target}"
 
 
+def global_settings(conf: str) -> dict[str, str]:
+    """``error_log`` and ``pid`` of the main configuration file's [global] section (read as text: ``-tt`` is
+    run with the error log sent elsewhere, so it cannot tell the real one)."""
+    try:
+        with open(conf, encoding="utf-8", errors="replace") as fh:
+            text = fh.read(1024 * 1024)
+    except OSError:
+        return {}
+    out: dict[str, str] = {}
+    section = None
+    for raw in text.splitlines():
+        line = raw.split(";", 1)[0].strip()
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1].strip()
+        elif section == "global" and "=" in line:
+            key, _, value = line.partition("=")
+            if key.strip() in ("error_log", "pid"):
+                out[key.strip()] = value.strip().strip('"')
+    return out
+
+
+def run_tt(exe: str, conf: str | None, errors: list[str]) -> str | None:
+    """``php-fpm -tt`` of this configuration, its text (stderr and stdout).
+
+    FPM writes the dump into its own error log too, secrets of ``env[...]`` included, where perfscore
+    (and the operator) would then read it; so the configuration is included from a wrapper that sends
+    the test's log to /dev/null, and nothing reaches the server's log.
+    """
+    import tempfile
+
+    from perfscore.host.safety import run_capped
+
+    if conf is None or not os.path.isabs(conf):
+        out = run_capped([exe, "-tt", *(["--fpm-config", conf] if conf else [])], errors)
+        return None if out is None else out[1] + out[0]
+    with tempfile.TemporaryDirectory(prefix="perfscore-fpm-") as tmp:
+        wrapper = os.path.join(tmp, "test.conf")
+        with open(wrapper, "w", encoding="utf-8") as fh:
+            fh.write(f"[global]\ninclude = {conf}\n[global]\nerror_log = /dev/null\n")
+        out = run_capped([exe, "-tt", "--fpm-config", wrapper], errors)
+    return None if out is None else out[1] + out[0]  # -tt writes the configuration to stderr
+
+
 def pool_behind(target: str, errors: list[str]) -> FpmPool | None:
     """The pool of the master listening on ``target``, from that master's own ``-tt``."""
     import psutil
 
-    from perfscore.host.safety import refuse, run_capped
+    from perfscore.host.safety import refuse
 
     master, why = master_of(target)
     if master is None:
@@ -139,16 +182,17 @@ def pool_behind(target: str, errors: list[str]) -> FpmPool | None:
         errors.append(f"PHP-FPM master {master.pid}: {refused}")
         return None
     conf = m["conf"] if m else None
-    out = run_capped([exe, "-tt", *(["--fpm-config", conf] if conf else [])], errors)
-    if out is None:
+    text = run_tt(exe, conf, errors)
+    if text is None:
         return None
-    sections = tt_sections(out[1] + out[0])  # -tt writes the configuration to stderr
+    sections = tt_sections(text)
     found = pool_for(sections, target)
     if found is None:
         errors.append(f"PHP-FPM master [{master.pid}]: no pool of its configuration listens on {target}")
         return None
     name, keys = found
-    glob = sections.get("global", {})
+    tested = {k: v for k, v in sections.get("global", {}).items() if k != "error_log"}  # /dev/null: the wrapper's
+    glob = tested | (global_settings(conf) if conf else {})
     prefix = keys.get("prefix") or (os.path.dirname(conf) if conf else "/")
     pool = FpmPool(name=name, master_pid=master.pid, config=conf, binary=exe, pid_file=_file(glob.get("pid"), prefix))
     pool.fpm_log = _file(glob.get("error_log"), prefix)
