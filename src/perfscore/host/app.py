@@ -60,8 +60,32 @@ def target_of(url: str) -> tuple[str, int] | None:
     return (parts.hostname or "", port) if parts.hostname else None
 
 
+CACHE_S = 30.0  # one audit asks several times (plan, memory, PHP): the servers are asked once
+_cache: dict[str, tuple[float, AppHost]] = {}
+
+
 def find_app(url: str) -> AppHost:
     """The app serving ``url`` on this machine; a remote URL gets ``reason`` "not on this host"."""
+    import time
+
+    now = time.monotonic()
+    hit = _cache.get(url)
+    if hit is not None and now - hit[0] < CACHE_S and _alive(hit[1]):
+        return hit[1]
+    found = _find_app(url)
+    _cache[url] = (now, found)
+    return found
+
+
+def _alive(app: AppHost) -> bool:
+    """The servers a cached answer names are still the ones running (a restart gives new pids)."""
+    import psutil
+
+    pids = [p for p in (app.listener_pid, *app.master_pids) if p is not None]
+    return bool(pids) and all(psutil.pid_exists(p) for p in pids)
+
+
+def _find_app(url: str) -> AppHost:
     from perfscore.host.listeners import is_this_machine, server_of, tcp_listeners
 
     found = AppHost(url=url)
@@ -172,7 +196,7 @@ def server_pattern(proc: Any) -> tuple[str, str]:
         token = next(
             (w for w in words[1:] if re.fullmatch(r"[\w.\[\]:*-]*:\d{1,5}", w) and not SECRETISH.search(w)), None
         )
-    pattern = f"^\\S*{re.escape(program)}\\b" + (f".*{re.escape(token)}(\\s|$)" if token else "")
+    pattern = f"^(\\S*/)?{re.escape(program)}(\\s|$)" + (f".*{re.escape(token)}(\\s|$)" if token else "")
     return pattern, f"{program}" + (f" ({token})" if token else "")
 
 
