@@ -105,7 +105,7 @@ def mysql_variables(mysql: MySQLConfig, base_dir: Path, timeout: float = 5.0) ->
     return text, None
 
 
-def _app(found: Discovered, base_url: str) -> None:
+def _app(found: Discovered, base_url: str, status_page: bool) -> None:
     from perfscore.host.app import find_app, other_pools_named, pool_pattern
 
     app = find_app(base_url)
@@ -132,6 +132,8 @@ def _app(found: Discovered, base_url: str) -> None:
         return
     if app.reason:
         found.notes.append(f"app: {app.reason}")
+    if not status_page:
+        return
     name, where = fpm_pool(base_url)  # the status page behind the URL names the pool the target uses
     if name:
         found.app = [f"^php-fpm: pool {re.escape(name)}\\s*$"]  # PHP-FPM pads its process title
@@ -146,17 +148,19 @@ def discover(
     redis_port: int | None,
     mysql: MySQLConfig | None = None,
     base_dir: Path | None = None,
+    status_page: bool = True,
 ) -> Discovered:
     """Patterns, logs and web roots of the app at ``base_url`` and the servers on the given ports.
 
     ``mysql`` is how to reach the database for its log variables (init: user perfscore, the password in
-    PERFSCORE_MYSQL_PASSWORD when set); without it the database's logs are not looked up.
+    PERFSCORE_MYSQL_PASSWORD when set); without it the database's logs are not looked up. ``status_page``:
+    when the sockets name no pool, ask the FPM status page behind the URL for its pool's name (init).
     """
     from pathlib import Path
 
     found = Discovered()
     if base_url:
-        _app(found, base_url)
+        _app(found, base_url, status_page)
     for role, port in (("database", mysql_port), ("cache", redis_port)):
         if port is None:
             continue

@@ -46,6 +46,7 @@ def binary(*names: str) -> str:
 @dataclass
 class Stack:
     dir: Path
+    tag: str  # in the pool names: stacks of parallel test workers never share a pool name
     shop_port: int = 0
     blog_port: int = 0
     redis_port: int = 0
@@ -54,12 +55,15 @@ class Stack:
     def path(self, name: str) -> str:
         return str(self.dir / name)
 
+    def pool(self, name: str) -> str:
+        return f"{name}_{self.tag}"
+
 
 FPM_MAIN = """[global]
 pid = {d}/main.pid
 error_log = {d}/main-fpm.log
 daemonize = no
-[shop]
+[shop_{t}]
 user = root
 group = root
 listen = {d}/shop.sock
@@ -69,7 +73,7 @@ request_slowlog_timeout = 5s
 slowlog = {d}/shop-slow.log
 php_admin_value[error_log] = {d}/shop-php.log
 env[SHOP_DB_PASS] = hunter2-never-shown
-[blog]
+[blog_{t}]
 user = root
 group = root
 listen = {d}/blog.sock
@@ -83,7 +87,7 @@ FPM_OTHER = """[global]
 pid = {d}/other.pid
 error_log = {d}/other-fpm.log
 daemonize = no
-[other]
+[other_{t}]
 user = root
 group = root
 listen = {d}/other.sock
@@ -135,7 +139,7 @@ http {{
 def _start_fpm(st: Stack, name: str, text: str, sock: str) -> None:
     fpm = binary("php-fpm8.2", "php-fpm8.3", "php-fpm")
     conf = st.dir / f"{name}.conf"
-    conf.write_text(text.format(d=st.dir))
+    conf.write_text(text.format(d=st.dir, t=st.tag))
     p = subprocess.Popen(
         [fpm, "--fpm-config", str(conf), "--allow-to-run-as-root"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -191,7 +195,7 @@ def _start_redis(st: Stack) -> None:
 @pytest.fixture(scope="module")
 def web_stack() -> Iterator[Stack]:
     d = Path(tempfile.mkdtemp(prefix="ps24-", dir="/tmp"))  # short: unix socket paths have a length limit
-    st = Stack(dir=d)
+    st = Stack(dir=d, tag=d.name.rsplit("-", 1)[-1].lower())
     try:
         _start_fpm(st, "main", FPM_MAIN, "shop.sock")
         _start_fpm(st, "other", FPM_OTHER, "other.sock")

@@ -36,12 +36,12 @@ def test_the_target_block_leads_to_its_own_master_pool_logs_and_root(web_stack: 
     st, d = web_stack, web_stack.dir
     app = find_app(f"http://127.0.0.1:{st.shop_port}/")
     assert app.reason is None and app.listener == f"nginx [{st.procs['nginx'].pid}]"
-    assert [(p.name, p.master_pid) for p in app.pools] == [("shop", st.procs["main"].pid)]
+    assert [(p.name, p.master_pid) for p in app.pools] == [(st.pool("shop"), st.procs["main"].pid)]
     assert app.web_roots == [f"{d}/shop-www", f"{d}/shop-files"]
     assert app.logs == [f"{d}/shop-nginx.log", f"{d}/shop-php.log", f"{d}/main-fpm.log", f"{d}/shop-slow.log"]
     assert "hunter2" not in repr(app)  # the pool's env[] secret is never kept
     blog = find_app(f"http://blog.test:{st.blog_port}/".replace("blog.test", "127.0.0.1"))
-    assert [p.name for p in blog.pools] == ["blog"] and blog.web_roots == [f"{d}/blog-www"]
+    assert [p.name for p in blog.pools] == [st.pool("blog")] and blog.web_roots == [f"{d}/blog-www"]
     assert f"{d}/blog-php.log" in blog.logs and f"{d}/shop-php.log" not in blog.logs
     assert web_roots(f"http://127.0.0.1:{st.shop_port}/") == ([f"{d}/shop-www", f"{d}/shop-files"], None)
 
@@ -52,14 +52,14 @@ def test_init_writes_patterns_for_exactly_those_processes_and_the_logs(web_stack
     res = perfscore("init", str(out), "--url", f"http://127.0.0.1:{st.shop_port}", "--redis-port", str(st.redis_port))
     assert res.code == 0, res.err
     doc = yaml.safe_load(out.read_text())
-    assert doc["processes"]["app"] == ["^php-fpm: pool shop\\s*$"]
-    shop = _children(st.procs["main"].pid, "shop")
+    assert doc["processes"]["app"] == [f"^php-fpm: pool {st.pool('shop')}\\s*$"]
+    shop = _children(st.procs["main"].pid, st.pool("shop"))
     assert shop and _matching(doc["processes"]["app"]) == shop  # not the blog pool, not the other master
     assert _matching(doc["processes"]["cache"]) == {st.procs["redis"].pid}  # not the reference stack's redis
     assert doc["logs"] == [f"{d}/shop-nginx.log", f"{d}/shop-php.log", f"{d}/main-fpm.log", f"{d}/shop-slow.log"]
     text = out.read_text()
     assert "hunter2" not in text and "--port" not in text  # no command line copied, no secret
-    assert "pool 'shop'" in res.err and f"[{st.procs['main'].pid}]" in res.err
+    assert f"pool '{st.pool('shop')}'" in res.err and f"[{st.procs['main'].pid}]" in res.err
 
 
 def test_nothing_listening_means_no_process_and_the_reason(tmp_path: Path) -> None:
@@ -97,7 +97,7 @@ def test_an_audit_without_a_config_measures_the_pool_behind_the_target_and_reads
     st, d = web_stack, web_stack.dir
     code, doc, err = _audit("--url", f"http://127.0.0.1:{st.shop_port}", tmp=tmp_path)
     assert code in (0, 1), err
-    assert "found on this host: app: PHP-FPM pool 'shop'" in err
+    assert f"found on this host: app: PHP-FPM pool '{st.pool('shop')}'" in err
     rss = _metric(doc, "php.worker_rss_mean")
     assert rss["status"] == "measured" and not (rss["low_confidence"] or "").strip(), rss
     logs = _metric(doc, "php.log_lines_per_request")
@@ -115,7 +115,7 @@ def test_a_pattern_matching_another_master_is_honoured_with_a_warning(web_stack:
         yaml.safe_dump(
             {
                 "target": {"name": "shop", "base_url": f"http://127.0.0.1:{web_stack.shop_port}"},
-                "processes": {"app": ["^php-fpm: pool (shop|other)\\s*$"]},
+                "processes": {"app": [f"^php-fpm: pool ({web_stack.pool('shop')}|{web_stack.pool('other')})\\s*$"]},
                 "audit": {"load": {"scalability": False}},
             }
         )
@@ -124,7 +124,8 @@ def test_a_pattern_matching_another_master_is_honoured_with_a_warning(web_stack:
     assert code in (0, 1), err
     rss = _metric(doc, "php.worker_rss_mean")
     why = rss["low_confidence"] or ""
-    assert "do not serve the target" in why and "pool other" in why and "pool shop" in why, why
+    assert "do not serve the target" in why, why
+    assert f"pool {web_stack.pool('other')}" in why and f"pool {web_stack.pool('shop')}" in why, why
 
 
 def test_nothing_listening_gives_no_process_figures_with_the_reason(tmp_path: Path) -> None:

@@ -164,7 +164,11 @@ def from_this_host(cfg: Config, say: Callable[[str], None]) -> Config:
         if parts.hostname and is_this_machine(parts.hostname):
             ports["redis"] = parts.port or 6379
     found = discover(
-        cfg.target.base_url, ports.get("mysql"), ports.get("redis"), mysql=cfg.mysql if "mysql" in ports else None
+        cfg.target.base_url,
+        ports.get("mysql"),
+        ports.get("redis"),
+        mysql=cfg.mysql if "mysql" in ports else None,
+        status_page=False,  # no request before the preflight: the sockets say, or nothing does
     )
     for note in found.notes:
         say(f"found on this host: {note}")
