@@ -114,6 +114,8 @@ def test_master_options_from_its_title() -> None:
     title = ["nginx: master process /usr/sbin/nginx -c /srv/n.conf -p /srv/pre -e /srv/e.log -g daemon off;"]
     assert master_options(title) == {"-c": "/srv/n.conf", "-p": "/srv/pre", "-e": "/srv/e.log", "-g": "daemon off;"}
     assert master_options(["nginx: master process /usr/sbin/nginx"]) == {}
+    later = ["/usr/sbin/nginx", "-g", "daemon off; worker_processes 2;", "-c", "/srv/n.conf"]
+    assert master_options(later) == {"-g": "daemon off; worker_processes 2;", "-c": "/srv/n.conf"}
 
 
 def test_stderr_and_variable_logs_are_notes_not_paths() -> None:

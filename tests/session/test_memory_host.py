@@ -52,3 +52,13 @@ def test_a_remote_target_stays_remote_with_allow_remote_and_for_the_php_gatherer
     ctx = GatherContext(config=cfg, base_dir=Path("."), window_s=1.0)
     assert "not on this host" in (MemoryGatherer(ctx).not_configured() or "")
     assert "not on this host" in (PhpGatherer(ctx).not_configured() or "")
+
+
+def test_an_audit_without_a_config_takes_nothing_from_this_host_for_a_remote_or_silent_target() -> None:
+    from perfscore.session.plan import from_this_host
+
+    said: list[str] = []
+    for url in ("http://192.0.2.10:8080/", "http://127.0.0.1:9/"):  # another machine; nothing listens on 9
+        cfg = Config.model_validate({"target": {"base_url": url, "allow_remote": True}})
+        assert from_this_host(cfg, said.append) == cfg
+    assert said == []

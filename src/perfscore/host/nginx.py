@@ -393,10 +393,12 @@ def master_options(cmdline: list[str]) -> dict[str, str]:
     while i < len(words):
         w = words[i]
         if w in OPTIONS_WITH_VALUE and i + 1 < len(words):
-            out[w] = words[i + 1] if w != "-g" else " ".join(words[i + 1 :])
-            if w == "-g":
-                break
-            i += 2
+            j = i + 2
+            if w == "-g":  # its directives hold spaces (the title joins words): up to the next option
+                while j < len(words) and words[j] not in (*OPTIONS_WITH_VALUE, "-q", "-t", "-T"):
+                    j += 1
+            out[w] = " ".join(words[i + 1 : j])
+            i = j
             continue
         i += 1
     return out
