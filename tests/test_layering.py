@@ -34,6 +34,7 @@ LAYERS: list[tuple[str, ...]] = [
         "resources",
         "curves",
         "gate_expr",
+        "logevents",
     ),
     # What a load run takes and gives (spec, result): below the snapshots that hold it and the engines.
     ("loadmodel",),
@@ -49,6 +50,8 @@ LAYERS: list[tuple[str, ...]] = [
     # Above the pure core: the load engines, the reports, the probes, other tools' results read as ours.
     ("load",),
     ("reporters",),
+    # What this machine serves at a URL, asked of its running servers (sockets, nginx -T, php-fpm -tt).
+    ("host",),
     ("gatherers",),
     ("imports", "discover", "intent"),
     # One audit: gatherers, engines and audits driven together; then the commands.

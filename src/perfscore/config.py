@@ -447,8 +447,12 @@ def example_config(
     replicas_note: str = "",
     fpm_status: str | None | bool = True,
     opcache_status: str | None = None,
+    logs: list[str] | None = None,
 ) -> str:
     """EXAMPLE with what `init` found on this machine in place of its defaults (JSON lists are YAML).
+
+    ``logs``: the log files the running servers named (nginx, the pool's PHP-FPM, MariaDB), written as the
+    ``logs:`` section before ``processes:``.
 
     ``redis_auth`` False: Redis answered PING without a password, so none is asked for. ``replicas``: the
     primary's replicas as found (or told). ``fpm_status``: the status path found; None: none answered
@@ -500,4 +504,8 @@ def example_config(
     for old, new in swaps:
         if new is not None:
             text = text.replace(old, new, 1)
+    if logs:
+        section = "# The app's logs, as its servers name them: their top messages become the evidence.\nlogs:\n"
+        section += "".join(f"  - {json.dumps(p)}\n" for p in logs) + "\n"
+        text = text.replace("\nprocesses:\n", "\n" + section + "processes:\n", 1)
     return text

@@ -1,8 +1,11 @@
-"""Process patterns from the target itself, for `perfscore init`: they must not match another app.
+"""What `perfscore init` (and an audit without a config) learns from this machine: I/O only, nothing changed.
 
-The PHP-FPM pool comes from the status page behind the base URL (its ``pool`` field); a server
-is the process listening on the given port, matched by its whole command line (another server of
-the same program on this machine has another one). I/O only; nothing is changed.
+The app's processes come from sockets, not names: the server listening on the URL's port is nginx, its
+``fastcgi_pass`` leads to the PHP-FPM master listening there, and that master's pool is the app's
+(``perfscore.host.app``). The database and cache are the servers listening on their ports. Logs come
+from the servers themselves: nginx's error log, the pool's PHP error log and slowlog, MariaDB's
+``log_error`` and slow log file. Patterns name a program and its pool or configuration file, never a
+whole command line (it may hold a password).
 """
 
 from __future__ import annotations
@@ -10,9 +13,18 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from perfscore.gatherers.base import ProbeUnavailable
 from perfscore.gatherers.http import fetch, join
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from perfscore.config import MySQLConfig
+    from perfscore.host.app import AppHost
+
+MYSQL_PASSWORD_ENV = "PERFSCORE_MYSQL_PASSWORD"  # what init's config names: init reads it too when set
 
 
 @dataclass
@@ -20,6 +32,9 @@ class Discovered:
     app: list[str] | None = None
     database: list[str] | None = None
     cache: list[str] | None = None
+    logs: list[str] = field(default_factory=list)
+    web_roots: list[str] = field(default_factory=list)
+    host: AppHost | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -42,38 +57,110 @@ def fpm_pool(base_url: str, status_path: str = "/fpm-status?json") -> tuple[str 
 
 
 def listener_pattern(port: int) -> tuple[str | None, str]:
-    """A pattern for exactly the process listening on ``port`` here, or why not."""
-    import psutil
+    """A pattern for exactly the server listening on ``port`` here, or why not."""
+    from perfscore.host.app import listener_pattern as pattern
+
+    return pattern(port)
+
+
+def mysql_variables(mysql: MySQLConfig, base_dir: Path, timeout: float = 5.0) -> tuple[dict[str, str], str | None]:
+    """The server's log variables (``SHOW GLOBAL VARIABLES``, no privilege needed), or why not."""
+    import pymysql
+
+    from perfscore.config import resolve_password
+    from perfscore.errors import PerfscoreError
+    from perfscore.gatherers.clients import mysql_connect
+    from perfscore.host.mariadb import VARIABLES
 
     try:
-        conns = psutil.net_connections(kind="tcp")
-    except (psutil.Error, OSError) as exc:
-        return None, f"cannot list this machine's listeners ({type(exc).__name__}; run as root)"
-    pids = {c.pid for c in conns if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port and c.pid}
-    if len(pids) != 1:
-        return None, f"{'no process' if not pids else 'several processes'} listening on port {port} here"
+        password = resolve_password(mysql, base_dir, "mysql")
+    except PerfscoreError as exc:
+        return {}, str(exc)
+    if password is None and mysql.password_env:
+        return {}, f"set {mysql.password_env} to let perfscore read the database's log variables"
     try:
-        proc = psutil.Process(pids.pop())
-        cmd = " ".join(proc.cmdline()).strip() or proc.name()  # titles are padded: no trailing spaces kept
-    except psutil.Error as exc:
-        return None, f"the process on port {port}: {type(exc).__name__}"
-    if re.search(r"pass|secret|token", cmd, re.I):  # never write a secret into a config file
-        return (
-            f"^{re.escape(proc.name())}\\b",
-            f"{proc.name()} on port {port} (by name: its command line holds a secret)",
+        conn = mysql_connect(
+            host=mysql.host,
+            port=mysql.port,
+            user=mysql.user,
+            password=password or "",
+            database=None,
+            connect_timeout=timeout,
+            read_timeout=timeout,
+            allow_cleartext=mysql.allow_cleartext_password,
         )
-    return f"^{re.escape(cmd)}\\s*$", f"{proc.name()} on port {port}"
+    except (pymysql.MySQLError, OSError) as exc:
+        code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else None
+        return {}, f"{mysql.host}:{mysql.port}: " + ("access denied" if code == 1045 else type(exc).__name__)
+    try:
+        with conn.cursor() as cur:
+            marks = ", ".join(["%s"] * len(VARIABLES))
+            cur.execute(f"SHOW GLOBAL VARIABLES WHERE Variable_name IN ({marks})", VARIABLES)
+            rows = cur.fetchall()
+    except pymysql.MySQLError as exc:
+        return {}, f"SHOW GLOBAL VARIABLES: {type(exc).__name__}"
+    finally:
+        conn.close()
+    text = {str(k): (v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)) for k, v in rows}
+    return text, None
 
 
-def discover(base_url: str | None, mysql_port: int | None, redis_port: int | None) -> Discovered:
+def _app(found: Discovered, base_url: str, status_page: bool) -> None:
+    from perfscore.host.app import find_app, other_pools_named, pool_pattern
+
+    app = find_app(base_url)
+    found.host = app
+    if not app.local:
+        found.notes.append(f"app: {app.reason}")
+        return
+    found.web_roots = app.web_roots
+    found.logs += app.logs
+    if app.nginx is not None:
+        found.notes.append(
+            f"app: {app.listener} answers port {app.port}; web roots {', '.join(app.web_roots) or 'none'}"
+        )
+    for pool in app.pools:
+        clash = other_pools_named(pool)
+        found.notes.append(
+            f"app: PHP-FPM pool {pool.name!r} of master [{pool.master_pid}] ({pool.config or 'default config'}), "
+            "behind nginx's fastcgi_pass"
+            + (f"; {clash} worker(s) of another master have the same pool name: narrow by hand" if clash else "")
+        )
+    found.notes += [f"app: {n}" for n in app.notes if not n.startswith("server block")]
+    if app.pools:
+        found.app = [pool_pattern(p) for p in app.pools]
+        return
+    if app.reason:
+        found.notes.append(f"app: {app.reason}")
+    if not status_page:
+        return
+    name, where = fpm_pool(base_url)  # the status page behind the URL names the pool the target uses
+    if name:
+        found.app = [f"^php-fpm: pool {re.escape(name)}\\s*$"]  # PHP-FPM pads its process title
+        found.notes.append(f"app: PHP-FPM pool {name!r}, from {where}")
+    else:
+        found.notes.append(f"app: kept the default pattern ({where})")
+
+
+def discover(
+    base_url: str | None,
+    mysql_port: int | None,
+    redis_port: int | None,
+    mysql: MySQLConfig | None = None,
+    base_dir: Path | None = None,
+    status_page: bool = True,
+) -> Discovered:
+    """Patterns, logs and web roots of the app at ``base_url`` and the servers on the given ports.
+
+    ``mysql`` is how to reach the database for its log variables (init: user perfscore, the password in
+    PERFSCORE_MYSQL_PASSWORD when set); without it the database's logs are not looked up. ``status_page``:
+    when the sockets name no pool, ask the FPM status page behind the URL for its pool's name (init).
+    """
+    from pathlib import Path
+
     found = Discovered()
     if base_url:
-        pool, where = fpm_pool(base_url)
-        if pool:
-            found.app = [f"^php-fpm: pool {re.escape(pool)}\\s*$"]  # PHP-FPM pads its process title
-            found.notes.append(f"app: PHP-FPM pool {pool!r}, from {where}")
-        else:
-            found.notes.append(f"app: kept the default pattern ({where})")
+        _app(found, base_url, status_page)
     for role, port in (("database", mysql_port), ("cache", redis_port)):
         if port is None:
             continue
@@ -83,4 +170,14 @@ def discover(base_url: str | None, mysql_port: int | None, redis_port: int | Non
             found.notes.append(f"{role}: {why}")
         else:
             found.notes.append(f"{role}: kept the default patterns ({why})")
+    if mysql is not None and found.database:
+        from perfscore.host.mariadb import log_files
+
+        variables, problem = mysql_variables(mysql, base_dir or Path("."))
+        if problem:
+            found.notes.append(f"database logs: {problem}")
+        else:
+            files, notes = log_files(variables)
+            found.logs += [f for f in files if f not in found.logs]
+            found.notes += [f"database logs: {n}" for n in notes]
     return found

@@ -29,6 +29,12 @@ class ProcessSnapshot(Snapshot):
     app_parents: dict[str, int] = Field(
         default_factory=dict, description="the app workers' master (name [pid]) and pool -> workers under each"
     )
+    serving: list[str] = Field(
+        default_factory=list, description="the PHP-FPM master and pool behind the target's port (from sockets)"
+    )
+    not_serving: dict[str, int] = Field(
+        default_factory=dict, description="matched workers' master and pool that do not serve the target -> workers"
+    )
     servers: dict[str, int] = Field(
         default_factory=dict, description="database/cache: how many top-level processes their patterns match"
     )

@@ -1,44 +1,35 @@
 """Log audits: what the app's error logs say during the window, grouped into distinct messages.
 
-A message is a line without its timestamp, process ids and client details, so the same fatal
-error written on 4,210 requests is one message counted 4,210 times.
+A message is an event's template (``perfscore.logevents``): a multi-line PHP fatal is one event, and the
+same fatal written on 4,210 requests is one message counted 4,210 times. Runs saved before templates
+hold raw lines; they are templated here the same way.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 from perfscore.artifacts.logs import LogsSnapshot
 from perfscore.artifacts.window import WindowSnapshot
 from perfscore.audits.base import Outcome, audit, measured, unavailable, window_requests
+from perfscore.logevents import cut, templates
 
-PREFIXES = (
-    re.compile(r"^\[[^\]]{6,40}\]\s*"),  # PHP and PHP-FPM: [27-Nov-2026 15:37:20 UTC]
-    re.compile(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d \[(\w+)\] \d+#\d+: (\*\d+ )?"),  # nginx
-)
-TAILS = re.compile(r",\s*(client|server|request|upstream|host|referrer): .*$")
 TOP = 5
 STORM = 0.1  # log lines per request above which the summary calls it a storm
 
 
-def message(line: str) -> str:
-    for prefix in PREFIXES:
-        m = prefix.match(line)
-        if m:
-            level = m.group(1) if m.groups() and m.group(1) else ""
-            line = (f"[{level}] " if level else "") + line[m.end() :]
-    line = re.sub(r"\b(child|pid|process) \d+", r"\1 N", line)
-    return TAILS.sub("", line).strip()
-
-
 def top_messages(s: LogsSnapshot, most: int = TOP) -> list[tuple[str, int]]:
-    counts = Counter(message(line) for f in s.files for line in f.lines if line.strip())
+    counts: Counter[str] = Counter()
+    for f in s.files:
+        if f.messages:
+            counts.update({m.message: m.count for m in f.messages})
+        elif f.lines:  # a run saved before templates
+            counts.update(templates(f.lines))
     return counts.most_common(most)
 
 
 def describe(top: list[tuple[str, int]]) -> str:
-    return "; ".join(f"{text[:160]} ×{n:,}" for text, n in top)
+    return "; ".join(f"{cut(text, 160)} ×{n:,}" for text, n in top)  # never cut inside a path
 
 
 @audit(

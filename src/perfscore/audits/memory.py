@@ -13,19 +13,32 @@ LEAK_GROWTH = 1.1  # named as a leak in the summary above this
 
 
 def _no_workers(s: ProcessSnapshot) -> str:
+    if not s.patterns:
+        return (
+            "no app process serves the target on this host as far as its sockets say (no PHP-FPM pool behind "
+            "the server on its port): give processes.app to measure the app's workers"
+        )
     return f"no process on this machine matches {', '.join(s.patterns)!r}"
 
 
 def mixed_apps(s: ProcessSnapshot) -> str | None:
-    """Why worker figures may mix apps: the patterns matched workers of more than one parent (master)."""
+    """Why worker figures may mix apps: the patterns matched workers of more than one parent (master), or of
+    a master or pool that does not serve the target (known from its sockets)."""
+    reasons = []
     parents = [k for k in s.app_parents if k != "none"]
-    if len(parents) <= 1:
-        return None
-    shown = ", ".join(f"{k} ×{s.app_parents[k]}" for k in sorted(parents)[:3])
-    return (
-        f"the app patterns match workers of {len(parents)} masters or pools ({shown}): the figures mix apps or "
-        "pools; narrow processes.app to the pool that serves this app (e.g. '^php-fpm: pool www$')"
-    )
+    if len(parents) > 1:
+        shown = ", ".join(f"{k} ×{s.app_parents[k]}" for k in sorted(parents)[:3])
+        reasons.append(
+            f"the app patterns match workers of {len(parents)} masters or pools ({shown}): the figures mix apps "
+            "or pools; narrow processes.app to the pool that serves this app (e.g. '^php-fpm: pool www$')"
+        )
+    if s.not_serving:
+        shown = ", ".join(f"{k} ×{n}" for k, n in sorted(s.not_serving.items())[:3])
+        reasons.append(
+            f"processes.app matches workers that do not serve the target ({shown}); the target's port leads "
+            f"to {', '.join(s.serving)}: narrow processes.app to that pool"
+        )
+    return "; ".join(reasons) or None
 
 
 @audit(

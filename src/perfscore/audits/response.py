@@ -34,7 +34,7 @@ def _breakdown(load: LoadResult, most: int = 4, skip: tuple[str, ...] = ()) -> s
 
 def _diagnosis(logs: LogsSnapshot | None, pages: ErrorPagesSnapshot | None) -> str:
     """What the app's logs said during the window, or else what a failing page said."""
-    if logs is not None and any(f.lines for f in logs.files):
+    if logs is not None and any(f.lines or f.messages for f in logs.files):
         return f"; logged: {describe(top_messages(logs, 3))}"
     failing = next((p.answer for p in (pages.pages if pages else []) if p.answer.status >= 500), None)
     said = ""

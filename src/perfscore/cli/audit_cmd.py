@@ -26,7 +26,7 @@ from perfscore.errors import ExitCode, PerfscoreError
 if TYPE_CHECKING:  # the models import pydantic: keep `perfscore --help` fast
     from rich.console import Console
 
-    from perfscore.config import Config
+    from perfscore.config import Config, MySQLConfig
     from perfscore.result import Result
     from perfscore.rubric.model import Rubric
     from perfscore.run import Run
@@ -239,7 +239,7 @@ def init(
     tls.configure(insecure)
     from perfscore.intent import infer
 
-    found = discover(url, mysql_port, redis_port)
+    found = discover(url, mysql_port, redis_port, mysql=_init_mysql(mysql_port))
     intent = infer(url, mysql_port, redis_port, replicas)
     for note in found.notes + intent.notes:
         say(note)
@@ -256,10 +256,21 @@ def init(
         replicas_note=intent.replicas_note,
         fpm_status=intent.fpm_status if intent.tried_fpm else True,
         opcache_status=intent.opcache_status,
+        logs=found.logs,
     )
     write_output(path, text)
     env = "PERFSCORE_MYSQL_PASSWORD" + ("" if intent.redis_auth is False else " / PERFSCORE_REDIS_PASSWORD")
     typer.echo(f"wrote {path}: edit the URLs, set {env}, then run 'perfscore audit --config {path}'")
+
+
+def _init_mysql(port: int | None) -> MySQLConfig | None:
+    """How init reaches the database for its log variables: the user and password variable its config names."""
+    if port is None:
+        return None
+    from perfscore.config import MySQLConfig
+    from perfscore.discover import MYSQL_PASSWORD_ENV
+
+    return MySQLConfig(port=port, password_env=MYSQL_PASSWORD_ENV)
 
 
 def register(app: typer.Typer) -> None:

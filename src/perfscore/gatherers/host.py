@@ -33,7 +33,8 @@ def _own() -> float:
 
 def app_is_here(cfg: Config) -> bool:
     """The app runs on this machine (loopback or one of its addresses): only then is this CPU the app's."""
-    from perfscore.gatherers.memory import app_host, is_this_machine
+    from perfscore.gatherers.memory import app_host
+    from perfscore.host.listeners import is_this_machine
 
     host = app_host(cfg)
     return host is None or is_this_machine(host)

@@ -1,4 +1,7 @@
-"""Log gatherer: the lines the app's error logs gain during the window. Read-only, bounded, this machine.
+"""Log gatherer: what the app's error logs gain during the window. Read-only, bounded, this machine.
+
+Lines are grouped into events and kept as message templates with counts, never as lines
+(``perfscore.logevents``): a saved run must not carry the personal data log lines hold.
 
 The offset of each file is noted at the window's start; at its end the new bytes are read (at most
 READ_LIMIT a file). A file replaced or truncated meanwhile (log rotation) is read from its start.
@@ -7,14 +10,17 @@ READ_LIMIT a file). A file replaced or truncated meanwhile (log rotation) is rea
 from __future__ import annotations
 
 import os
+from collections import Counter
 from pathlib import Path
 
-from perfscore.artifacts.logs import LogFile, LogsSnapshot
+from perfscore.artifacts.logs import LogFile, LogMessage, LogsSnapshot
 from perfscore.gatherers.base import Gatherer
+from perfscore.logevents import events, template
 
 READ_LIMIT = 4 * 1024 * 1024
 MAX_LINES = 20_000
-LINE_CHARS = 500
+LINE_CHARS = 2000  # longer lines are cut before templating (a template is cut again, at a word boundary)
+MESSAGES = 50  # templates kept per file, most frequent first
 
 
 def _ident(path: Path) -> tuple[int, int, int] | None:
@@ -57,10 +63,13 @@ class LogsGatherer(Gatherer):
         except OSError as exc:
             return LogFile(path=str(path), error=f"cannot read it ({exc.strerror or exc})")
         lines = data.decode("utf-8", "replace").splitlines()
+        found = events([line[:LINE_CHARS] for line in lines[:MAX_LINES]])
+        counts = Counter(template(e) for e in found)
         return LogFile(
             path=str(path),
             bytes_written=max(now[2] - offset, 0),
-            lines=[line[:LINE_CHARS] for line in lines[:MAX_LINES]],
             lines_total=len(lines),
+            events_total=len(found),
+            messages=[LogMessage(message=m, count=n) for m, n in counts.most_common(MESSAGES)],
             rotated=rotated,
         )

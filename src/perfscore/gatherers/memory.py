@@ -6,11 +6,8 @@ are meaningful when perfscore runs on the host it audits.
 
 from __future__ import annotations
 
-import ipaddress
 import re
-import socket
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -18,6 +15,7 @@ from urllib.parse import urlsplit
 from perfscore.artifacts.memory import ProcessSnapshot
 from perfscore.errors import PerfscoreError
 from perfscore.gatherers.base import Gatherer, ProbeUnavailable
+from perfscore.host.listeners import is_this_machine
 from perfscore.patterns import compile_pattern
 from perfscore.yamlfile import read_text
 
@@ -64,31 +62,54 @@ def app_host(cfg: Config) -> str | None:
     return None
 
 
-def is_this_machine(host: str, timeout: float = 2.0) -> bool:
-    """Loopback, or an address of one of this machine's interfaces; a name that does not resolve
-    in ``timeout`` seconds counts as another machine (its processes are not ours to score)."""
+def not_here(cfg: Config) -> str | None:
+    """Why this machine's processes must not be measured for the target, if they must not: the target is on
+    another host, or nothing listens on its port here (no process of this machine serves it)."""
+    from perfscore.host.app import NOT_HERE, target_of
+    from perfscore.host.listeners import tcp_listeners
+
+    host = app_host(cfg)
+    if host is not None and not is_this_machine(host):
+        return (
+            f"the app runs on another host ({host}), {NOT_HERE}: this machine's processes say nothing about it "
+            "(run perfscore on the app host, or use the Prometheus source)"
+        )
+    target = target_of(cfg.target.base_url) if cfg.target.base_url else None
+    if target is None:
+        return None
+    pids, err = tcp_listeners(target[1])
+    if not pids and err is None:
+        return f"nothing listens on port {target[1]} on this host: no process here serves the target"
+    return None
+
+
+def serving_pools(cfg: Config) -> set[tuple[int, str]] | None:
+    """(master pid, pool) of the PHP-FPM pools behind the target's nginx server block; None when unknown."""
+    from perfscore.host.app import find_app
+
+    if not cfg.target.base_url:
+        return None
+    try:
+        app = find_app(cfg.target.base_url)
+    except Exception:  # discovery is advisory here: a failure costs the warning, never the figures
+        return None
+    return {(p.master_pid, p.name) for p in app.pools} or None
+
+
+def _not_serving(procs: dict[int, Any], serving: set[tuple[int, str]]) -> dict[str, int]:
     import psutil
 
-    if host.lower() in ("localhost", "localhost.localdomain"):
-        return True
-    try:
-        addrs = {ipaddress.ip_address(host)}
-    except ValueError:
-        pool = ThreadPoolExecutor(1)
+    out: dict[str, int] = {}
+    for p in procs.values():
         try:
-            infos = pool.submit(socket.getaddrinfo, host, None).result(timeout)
-            addrs = {ipaddress.ip_address(str(i[4][0]).split("%")[0]) for i in infos}
-        except (OSError, TimeoutError, ValueError):
-            return False
-        finally:
-            pool.shutdown(wait=False)
-    local = {
-        ipaddress.ip_address(a.address.split("%")[0])
-        for nics in psutil.net_if_addrs().values()
-        for a in nics
-        if a.family in (socket.AF_INET, socket.AF_INET6)
-    }
-    return all(a.is_loopback or a in local for a in addrs)
+            pool = POOL_TITLE.search(" ".join(p.cmdline()))
+            if pool is None or (p.ppid(), pool[1]) in serving:
+                continue
+            key = f"{p.name()} [{p.ppid()}] pool {pool[1]}"
+        except psutil.Error:
+            continue
+        out[key] = out.get(key, 0) + 1
+    return out
 
 
 def _cpu(procs: dict[int, Any]) -> dict[int, float]:
@@ -167,17 +188,13 @@ class MemoryGatherer(Gatherer):
     before: dict[int, int]
     cpu0: dict[str, dict[int, float]]
 
+    serving: set[tuple[int, str]] | None = None
+
     def not_configured(self) -> str | None:
         cfg = self.ctx.config
         if not cfg.processes:
             return "no processes section in the config"
-        host = app_host(cfg)
-        if host is not None and not is_this_machine(host):
-            return (
-                f"the app runs on another host ({host}): this machine's processes say nothing about it "
-                "(run perfscore on the app host for memory figures)"
-            )
-        return None
+        return not_here(cfg)
 
     def _workers(self) -> dict[int, Any]:
         cfg = self.ctx.config.processes
@@ -199,6 +216,7 @@ class MemoryGatherer(Gatherer):
         except re.error as exc:
             raise ProbeUnavailable(f"bad process pattern: {exc}") from None
         self.before = _rss(roles["app"])
+        self.serving = serving_pools(self.ctx.config)
         self.cpu0 = {role: _cpu(procs) for role, procs in roles.items()}
         self._sampler = threading.Timer(self.ctx.window_s * SETTLE_FRACTION, self._settled)
         self._sampler.daemon = True
@@ -226,7 +244,9 @@ class MemoryGatherer(Gatherer):
         for p in workers.values():
             try:
                 pss.append(round(p.memory_full_info().pss / MB, 3))
-            except (psutil.Error, AttributeError):
+            except psutil.NoSuchProcess:
+                continue  # a worker recycled meanwhile: the others still have their PSS
+            except (psutil.Error, AttributeError):  # denied (not root), or no PSS on this OS
                 pss = []
                 break
         vm, swap = psutil.virtual_memory(), psutil.swap_memory()
@@ -243,5 +263,7 @@ class MemoryGatherer(Gatherer):
             swap_used_mb=swap.used // MB,
             cpu_s=cpu,
             app_parents=_parents(workers),
+            serving=sorted(f"php-fpm [{pid}] pool {pool}" for pid, pool in self.serving or ()),
+            not_serving=_not_serving(workers, self.serving) if self.serving else {},
             servers={"database": _top_level(roles["database"]), "cache": _top_level(roles["cache"])},
         )

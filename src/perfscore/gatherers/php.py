@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
-import subprocess
 from typing import Any
 
 from perfscore.artifacts.php import FpmPool, OpcacheStatus, PhpSnapshot
 from perfscore.gatherers.base import Gatherer, ProbeUnavailable
 from perfscore.gatherers.http import fetch, join
-from perfscore.gatherers.memory import app_host, is_this_machine, processes_matching
+from perfscore.gatherers.memory import not_here, processes_matching, serving_pools
+from perfscore.host.fpm import run_tt
+from perfscore.host.safety import refuse, run_capped
 
 MASTER = re.compile(r"php-fpm: master process \((.+)\)")
 POOL_TITLE = re.compile(r"php-fpm: pool (\S+)")
@@ -113,29 +113,6 @@ def parse_ini(text: str) -> dict[str, str]:
     return out
 
 
-def _refuse(pid: int, owner: int, exe: str) -> str | None:
-    """Why the master's binary must not be run by perfscore, if it must not.
-
-    perfscore may run as root: it runs only a binary root owns and nobody else may write, of a master
-    root or perfscore's own user runs, in perfscore's own mount namespace (a container's binary and
-    configuration paths are not this machine's).
-    """
-    try:
-        if os.readlink(f"/proc/{pid}/ns/mnt") != os.readlink("/proc/self/ns/mnt"):
-            return "runs in another mount namespace (a container): its binary and configuration are not readable here"
-    except OSError:
-        pass  # no /proc namespaces (not Linux): the ownership checks below still hold
-    if owner not in (0, os.getuid()):
-        return f"runs as user {owner}, neither root nor perfscore's user: its binary is not run"
-    try:
-        st = os.stat(exe)
-    except OSError as exc:
-        return f"its binary {exe} cannot be read ({exc.strerror})"
-    if st.st_uid != 0 or st.st_mode & 0o022:
-        return f"its binary {exe} is not root-owned and write-protected: not run"
-    return None
-
-
 class PhpGatherer(Gatherer):
     name = "php"
     local = True  # mostly this machine's PHP-FPM; its status URL is the target's, and other gatherers reach that
@@ -146,15 +123,19 @@ class PhpGatherer(Gatherer):
 
     def _local(self) -> bool:
         cfg = self.ctx.config
-        host = app_host(cfg)
-        return cfg.processes is not None and (host is None or is_this_machine(host))
+        if cfg.processes is None:
+            return False
+        if not hasattr(self, "_not_here"):
+            self._not_here = not_here(cfg)  # the target on another host, or nothing here serving it
+        return self._not_here is None
 
     def not_configured(self) -> str | None:
         if (self._status_path() and self.ctx.config.target.base_url) or self._local():
             return None
+        why = getattr(self, "_not_here", None) or "the app runs on another host"
         return (
-            "no OPcache status URL (monitoring.opcache_status) and the app runs on another host: expose "
-            "opcache_get_status(false) as JSON, or run perfscore on the app host"
+            f"no OPcache status URL (monitoring.opcache_status) and {why}: expose opcache_get_status(false) "
+            "as JSON, or run perfscore on the app host"
         )
 
     def end(self) -> PhpSnapshot:
@@ -202,7 +183,8 @@ class PhpGatherer(Gatherer):
         if not masters:
             errors.append("no PHP-FPM master process among the app workers' parents on this machine")
             return {"worker_pools": sorted(pools)}
-        master = masters[min(masters)]
+        serving = {pid for pid, _ in serving_pools(self.ctx.config) or ()} & set(masters)
+        master = masters[min(serving or masters)]  # the master behind the target's port, when its sockets say
         try:
             exe = master.exe()
             m = MASTER.search(" ".join(master.cmdline()))
@@ -210,13 +192,13 @@ class PhpGatherer(Gatherer):
         except psutil.Error as exc:
             errors.append(f"PHP-FPM master {master.pid}: {type(exc).__name__} (run perfscore as the FPM user or root)")
             return {"worker_pools": sorted(pools)}
-        refused = _refuse(master.pid, owner, exe)
+        refused = refuse(master.pid, owner, exe)
         if refused:
             errors.append(f"PHP-FPM master {master.pid}: {refused}")
             return {"worker_pools": sorted(pools)}
         conf = m[1] if m else None
         out: dict[str, Any] = {"fpm_binary": exe, "fpm_config": conf, "worker_pools": sorted(pools)}
-        tt = self._run([exe, "-tt", *(["--fpm-config", conf] if conf else [])], errors)
+        tt = run_tt(exe, conf, errors)  # never into the server's own log (it would hold the pool's secrets)
         if tt is not None:
             out["pools"] = parse_tt(tt)
         ini = self._run([exe, "-i"], errors)
@@ -226,13 +208,5 @@ class PhpGatherer(Gatherer):
 
     @staticmethod
     def _run(cmd: list[str], errors: list[str]) -> str | None:
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, errors="replace")
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            errors.append(f"{' '.join(cmd[:2])}: {type(exc).__name__}")
-            return None
-        if proc.returncode != 0:
-            last = (proc.stderr.strip().splitlines() or ["no output"])[-1][:200]
-            errors.append(f"{' '.join(cmd[:2])} failed: {last}")
-            return None
-        return proc.stdout + proc.stderr  # -tt writes the configuration to stderr
+        out = run_capped(cmd, errors, timeout=RUN_TIMEOUT_S)
+        return None if out is None else out[0] + out[1]  # -tt writes the configuration to stderr

@@ -16,8 +16,10 @@ from perfscore.artifacts.stack import Fact, StackSnapshot
 from perfscore.gatherers import fingerprint
 from perfscore.gatherers.base import Gatherer, ProbeUnavailable
 from perfscore.gatherers.http import fetch, join
-from perfscore.gatherers.memory import app_host, is_this_machine, processes_matching
-from perfscore.gatherers.php import MASTER, RUN_TIMEOUT_S, _refuse
+from perfscore.gatherers.memory import app_host, processes_matching
+from perfscore.gatherers.php import MASTER, RUN_TIMEOUT_S
+from perfscore.host.listeners import is_this_machine
+from perfscore.host.safety import refuse
 from perfscore.patterns import compile_pattern
 
 OPCACHE_ON = re.compile(r"^opcache\.enable => (On|1)\b", re.M)
@@ -47,7 +49,7 @@ def fpm_binary(patterns: list[str], pid_files: list[Any], base_dir: Any) -> tupl
         exe, owner = master.exe(), master.uids().real
     except psutil.Error as exc:
         return None, f"PHP-FPM master {master.pid}: {type(exc).__name__} (run perfscore as the FPM user or root)"
-    refused = _refuse(master.pid, owner, exe)
+    refused = refuse(master.pid, owner, exe)
     return (None, f"PHP-FPM master {master.pid}: {refused}") if refused else (exe, f"PHP-FPM master {master.pid}")
 
 

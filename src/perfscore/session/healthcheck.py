@@ -20,8 +20,9 @@ from perfscore.gatherers.base import ProbeUnavailable
 from perfscore.gatherers.clients import mysql_connect, redis_client
 from perfscore.gatherers.cluster import Prometheus
 from perfscore.gatherers.http import fetch, join
-from perfscore.gatherers.memory import app_host, is_this_machine, processes_matching
+from perfscore.gatherers.memory import app_host, processes_matching
 from perfscore.gatherers.redis import _reason as redis_reason
+from perfscore.host.listeners import is_this_machine
 from perfscore.sanitize import clean
 from perfscore.urls import split_url
 

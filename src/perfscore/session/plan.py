@@ -123,6 +123,8 @@ def _config(opts: AuditOptions, window: float | None, say: Callable[[str], None]
     cfg = with_overrides(
         cfg, url=opts.url, mysql=opts.mysql, redis=opts.redis, processes=list(opts.process) or None, duration=window
     )
+    if config is None and opts.url and not opts.process:
+        cfg = from_this_host(cfg, say)
     if opts.insecure:
         cfg = cfg.model_copy(update={"target": cfg.target.model_copy(update={"insecure_tls": True})})
     cfg = external_load(cfg, opts.load_results, opts.load_tool, opts.load_command)
@@ -136,6 +138,47 @@ def _config(opts: AuditOptions, window: float | None, say: Callable[[str], None]
 
         locust_command()  # installed? (exit 2 with the install line)
     return cfg
+
+
+def from_this_host(cfg: Config, say: Callable[[str], None]) -> Config:
+    """An audit without a config: the app's processes and logs as this machine's servers name them.
+
+    Only when the target is here and something listens on its port. The app's pattern is the pool behind
+    the target's port, or none at all (never every PHP-FPM pool of the machine); the database and cache
+    are the servers listening on their ports, when those are on this machine too.
+    """
+    from urllib.parse import urlsplit
+
+    from perfscore.config import ProcessesConfig
+    from perfscore.discover import discover
+    from perfscore.gatherers.memory import not_here
+    from perfscore.host.listeners import is_this_machine
+
+    if cfg.target.base_url is None or not_here(cfg) is not None:
+        return cfg  # remote, or nothing listens: the process gatherers say why
+    ports: dict[str, int] = {}
+    if cfg.mysql is not None and is_this_machine(cfg.mysql.host):
+        ports["mysql"] = cfg.mysql.port
+    if cfg.redis is not None:
+        parts = urlsplit(cfg.redis.url)
+        if parts.hostname and is_this_machine(parts.hostname):
+            ports["redis"] = parts.port or 6379
+    found = discover(
+        cfg.target.base_url,
+        ports.get("mysql"),
+        ports.get("redis"),
+        mysql=cfg.mysql if "mysql" in ports else None,
+        status_page=False,  # no request before the preflight: the sockets say, or nothing does
+    )
+    for note in found.notes:
+        say(f"found on this host: {note}")
+    processes = (cfg.processes or ProcessesConfig()).model_copy(
+        update={"app": found.app or [], "database": found.database or [], "cache": found.cache or []}
+    )
+    update: dict[str, object] = {"processes": processes}
+    if found.logs and not cfg.logs:
+        update["logs"] = [Path(p) for p in found.logs]
+    return cfg.model_copy(update=update)
 
 
 def preflight(cfg: Config, say: Callable[[str], None]) -> None:
