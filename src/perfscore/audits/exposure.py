@@ -54,9 +54,17 @@ def no_exposed_files(s: ExposureSnapshot) -> Outcome:
     if rest:
         parts.append("served to anyone: " + "; ".join(_label(c) for c in rest[:6]))
     order = {k: i for i, k in enumerate(KINDS)}
+    advice = (
+        f"Delete {installers[0].path} (and every installer or setup script) from the web root now, or deny it "
+        "in the web server: anyone can run it and rewrite the config. Then remove the other files listed in the "
+        "evidence and rotate every secret they held: they have been public."
+        if installers
+        else None
+    )
     return measured(
         not exposed,
         summary=". ".join(parts) if parts else None,
+        advice=advice,
         exposed=[
             {"path": c.path, "kind": c.kind, "kinds": c.kinds, "bytes": c.bytes, "source": c.source} for c in exposed
         ],
