@@ -132,7 +132,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     (base / "nginx.conf").write_text(
         ("user root;\n" if user else "")
         + f"daemon off; worker_processes 1; pid {base}/nginx.pid; error_log {base}/nginx-error.log;\n"
-        f"events {{}}\nhttp {{ include /etc/nginx/mime.types; access_log {base}/access.log; {temp}\n"
+        f"events {{}}\nhttp {{ include /etc/nginx/mime.types; {temp}\n"
+        f"log_format t '\"$request\" $status cookie=$http_cookie'; access_log {base}/access.log t;\n"
         f"server {{ listen 127.0.0.1:{port_a}; root {www}; index index.html;\n"
         "  location /logs/ { deny all; }\n"
         f"  location /files/ {{ alias {files}/; }}\n  {php} }}\n"
@@ -196,6 +197,7 @@ def test_every_never_public_file_in_the_web_root_is_requested_once_and_judged(si
     log = access.read_text().splitlines()
     asked = [line.split('"')[1] for line in log]
     assert all(a.startswith("GET ") for a in asked), asked
+    assert all(line.endswith("cookie=sid=abc") for line in log), log
     paths = [a.split()[1] for a in asked]
     assert paths.count("/install.php") == 1 and paths.count("/db/microfinance.sql") == 1, paths
     assert (site.base / "requests.txt").read_text() == "GET\n"
