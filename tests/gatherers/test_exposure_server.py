@@ -57,6 +57,7 @@ class Site:
     files: Path
     catch_all_root: Path
     base: Path
+    big: Path
 
 
 def _listening() -> socket.socket:
@@ -78,7 +79,8 @@ def _wait(cond: object, what: str, limit: float = 10.0) -> None:
 
 def _layout(base: Path) -> tuple[Path, Path, Path]:
     www, files, catch_all, outside = base / "www", base / "files", base / "catchall", base / "outside"
-    for d in (www / "db", www / "backup", www / "logs", www / "old", www / "css", files, catch_all, outside):
+    dirs = (www / "db", www / "backup", www / "logs", www / "old", www / "css", files, catch_all, outside, base / "big")
+    for d in dirs:
         d.mkdir(parents=True)
     (www / "index.html").write_text("<!doctype html><h1>Microfinance</h1><a href=/about.html>about</a>\n")
     (www / "readme.txt").write_text("A savings and loans system.\n")  # harmless
@@ -136,7 +138,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         f"log_format t '\"$request\" $status cookie=$http_cookie'; access_log {base}/access.log t;\n"
         f"server {{ listen 127.0.0.1:{port_a}; root {www}; index index.html;\n"
         "  location /logs/ { deny all; }\n"
-        f"  location /files/ {{ alias {files}/; }}\n  {php} }}\n"
+        f"  location /files/ {{ alias {files}/; }}\n  location /big/ {{ alias {base}/big/; }}\n  {php} }}\n"
         f"server {{ listen 127.0.0.1:{port_b}; root {catch_all};\n"
         "  location / { try_files $uri /index.php$is_args$args; }\n"
         f"  {php} }}\n}}\n"
@@ -153,7 +155,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     try:
         _wait(sock.exists, "php-fpm")
         _wait(lambda: (base / "nginx.pid").exists(), "nginx")
-        yield Site(f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}", www, files, catch_all, base)
+        urls = (f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}")
+        yield Site(*urls, www, files, catch_all, base, base / "big")
     finally:
         for p in (nginx_proc, fpm_proc):
             p.terminate()
@@ -220,3 +223,22 @@ def test_a_catch_all_site_that_answers_its_home_page_for_everything_exposes_noth
     snap2 = check_exposure(site.catch_all_url, web_roots=[WebRoot(site.catch_all_root)], linked=False)
     m2 = no_exposed_files(snap2)
     assert m2.value is True and "/install.php" in m2.evidence["unrecognised_200"], m2.evidence
+
+
+@pytest.mark.slow
+def test_a_web_root_of_100000_files_is_checked_in_bounded_time_and_says_where_it_stopped(site: Site) -> None:
+    for d in range(100):
+        sub = site.big / f"d{d:03}"
+        sub.mkdir()
+        for f in range(1000):
+            (sub / f"page{f}.html").touch()
+    (site.big / "export.sql").write_text("CREATE TABLE loans (id int);\n")  # shallow: seen before any bound
+    t0 = time.monotonic()
+    snap = check_exposure(site.url, web_roots=[WebRoot(site.big, "/big/")], budget_s=20)
+    took = time.monotonic() - t0
+    root = snap.roots[0]
+    assert root.cut in ("stopped after 50,000 entries", "stopped after 3s"), root  # said, not silent
+    assert root.seconds <= 4 and took < 20, (root.seconds, took)
+    m = no_exposed_files(snap)
+    assert m.evidence["exposed"][0]["path"] == "/big/export.sql", m.evidence["exposed"]  # (the site's .env after)
+    assert m.evidence["web_roots"][0]["cut"] == root.cut

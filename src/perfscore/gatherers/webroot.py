@@ -17,6 +17,7 @@ import os
 import re
 import stat
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
@@ -157,9 +158,9 @@ def list_root(
     if not top.is_dir():
         out.error = f"{wr.path}: not a directory"
         return out
-    stack: list[tuple[Path, int]] = [(top, 0)]
-    while stack and not out.cut:
-        here, depth = stack.pop()
+    queue = deque([(top, 0)])  # breadth first: within the bounds, the shallow files (where dumps are left) first
+    while queue and not out.cut:
+        here, depth = queue.popleft()
         try:
             with os.scandir(here) as it:
                 entries = sorted(it, key=lambda e: e.name)
@@ -175,7 +176,7 @@ def list_root(
                 break
             sub = _look(entry, top, wr.url_prefix, out)
             if sub is not None and depth < max_depth:
-                stack.append((sub, depth + 1))
+                queue.append((sub, depth + 1))
     if len(out.candidates) > max_selected:
         out.candidates = by_severity(out.candidates)[:max_selected]
         out.cut = (out.cut + "; " if out.cut else "") + f"kept the {max_selected} most severe files"
