@@ -174,3 +174,20 @@ def test_listing_stops_at_its_entry_and_time_bounds_and_says_which(tmp_path: Pat
     assert [c.url_path for c in ls.candidates] == ["/early.sql"]
     timed = list_root(tmp_path, max_seconds=0.0)
     assert timed.cut == "stopped after 0s" and timed.entries == 256, (timed.cut, timed.entries)
+
+
+@pytest.mark.parametrize(
+    ("body", "kinds"),
+    [
+        (b"<form method=post>Database host <input name=db_host></form>", ["setup form"]),
+        (b"<h1>Install</h1><form><input name=admin_pass></form>", ["setup form"]),
+        (b"Installation complete. Configuration file written.", ["setup ran"]),
+        (b"Already installed. Delete the install directory.", []),
+        (b"Installation is locked.", []),
+        (b"<form action=/login><input name=user><input type=password name=pass></form>", []),
+    ],
+)
+def test_what_an_installer_answered(body: bytes, kinds: list[str]) -> None:
+    from perfscore.gatherers.exposure import kinds_of
+
+    assert kinds_of(body) == kinds

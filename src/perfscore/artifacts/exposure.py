@@ -31,6 +31,8 @@ PHPINFO = "phpinfo page"
 LOG = "log file"
 KINDS = (INSTALLER, ENV, DUMP, DATABASE, GIT, PASSWORDS, KEY, CONFIG, BACKUP, ARCHIVE, SCRIPT, PHPINFO, LOG)
 SETUP_FORM = "setup form"  # a content kind: the page asks for database or admin settings
+SETUP_RAN = "setup ran"  # a content kind: the page says the GET itself installed or wrote the config
+SETUP_KINDS = (SETUP_FORM, SETUP_RAN)  # count only for an installer: another page may show such a form
 
 
 class PathCheck(BaseModel):

@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from perfscore.artifacts.exposure import INSTALLER, KINDS, SETUP_FORM, ExposureSnapshot, PathCheck
+from perfscore.artifacts.exposure import INSTALLER, KINDS, SETUP_KINDS, ExposureSnapshot, PathCheck
 from perfscore.audits.base import Outcome, Unmeasurable, audit, measured
 
 
 def served(c: PathCheck) -> bool:
     """The answer is the file: a 2xx that is not the site's fallback page, and either content a
-    recogniser knows or exactly the file's size on disk. An installer counts when it shows a setup form
-    (or its source): one that answers "already installed" is not exposed."""
+    recogniser knows or exactly the file's size on disk. An installer counts when it shows a setup form,
+    says the GET itself installed or wrote the config, or is served as source; one that answers "already
+    installed" is not exposed. A setup form on any other page (a login form) counts for nothing."""
     if c.error is not None or not 200 <= c.status < 300 or c.fallback:
         return False
     if c.kind == INSTALLER:
-        return SETUP_FORM in c.kinds or c.matches_disk
-    return bool(c.kinds) or c.matches_disk
+        return any(k in SETUP_KINDS for k in c.kinds) or c.matches_disk
+    return any(k not in SETUP_KINDS for k in c.kinds) or c.matches_disk
 
 
 def _severity(c: PathCheck) -> int:
-    if c.kind == INSTALLER or SETUP_FORM in c.kinds:
-        return -1
-    return 0
+    return -1 if c.kind == INSTALLER else 0
 
 
 def _label(c: PathCheck) -> str:

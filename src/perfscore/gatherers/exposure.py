@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urljoin, urlsplit
 
-from perfscore.artifacts.exposure import INSTALLER, SETUP_FORM, ExposureSnapshot, PathCheck, RootListing
+from perfscore.artifacts.exposure import INSTALLER, SETUP_FORM, SETUP_RAN, ExposureSnapshot, PathCheck, RootListing
 from perfscore.gatherers.base import GatherContext, Gatherer, ProbeUnavailable
 from perfscore.gatherers.http import Response, fetch, join
 from perfscore.gatherers.webroot import WebRoot, by_severity, classify, list_root
@@ -85,6 +85,11 @@ SETUP_WORDS = re.compile(
     rb"(?i)\b(install(ation|er)?|setup|set up)\b|database\s+(host|name|user|server)|db_?(host|name|user|pass)|"
     rb"admin(istrator)?\s+(password|account|user)",
 )
+# What an installer that acted on the GET says (the config it wrote, the tables it created).
+SETUP_DONE = re.compile(
+    rb"(?i)\b(config(uration)?( file)?|settings) (has been |was )?(written|saved|created|updated)\b|"
+    rb"\binstall(ation)? (is )?(complete|completed|successful|finished|done)\b|\btables? (have been |were )?created\b",
+)
 # Parts of a page that change from one request to the next: numbers, tokens, nonces.
 VOLATILE = re.compile(rb"[0-9a-fA-F]{8,}|[A-Za-z0-9_\-+/=]{32,}|\d+")
 
@@ -94,6 +99,8 @@ def kinds_of(body: bytes) -> list[str]:
     found = [kind for kind, pattern in RECOGNISERS if pattern.search(head)]
     if FORM.search(head) and SETUP_WORDS.search(head):
         found.append(SETUP_FORM)
+    if SETUP_DONE.search(head):
+        found.append(SETUP_RAN)
     return found
 
 
