@@ -132,29 +132,29 @@ class _Prober:
     timeout: float
     deadline: float
     requests: int = 0
-    fallbacks: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
+    fallbacks: dict[tuple[str, str, bool], tuple[int, str]] = field(default_factory=dict)
     fallback_status: int = 0
 
-    def fetch(self, path: str) -> Response:
+    def fetch(self, path: str, *, anonymous: bool = False) -> Response:
         left = self.deadline - time.monotonic()
         if left <= 0.2 or self.requests >= MAX_REQUESTS:
             raise _OutOfBudget
         self.requests += 1
         return fetch(
             join(self.base_url, path),
-            headers={**self.headers, "Range": f"bytes=0-{RANGE_BYTES - 1}"},
+            headers={**({} if anonymous else self.headers), "Range": f"bytes=0-{RANGE_BYTES - 1}"},
             user_agent=self.user_agent,
             timeout=min(self.timeout, left),
         )
 
-    def fallback(self, path: str, where: str = "") -> tuple[int, str]:
+    def fallback(self, path: str, where: str = "", anonymous: bool = False) -> tuple[int, str]:
         """(status, shape) of a random path of the same suffix in ``where`` (the root prefix of a listed
         file, else the site's root): what the site answers for a file it does not have."""
-        key = (where or "/", _suffix(path))
+        key = (where or "/", _suffix(path), anonymous)
         if key not in self.fallbacks:
             probe = f"{key[0].rstrip('/')}/perfscore-{secrets.token_hex(6)}{key[1] or '.env'}"
             try:
-                r = self.fetch(probe)
+                r = self.fetch(probe, anonymous=anonymous)
                 self.fallbacks[key] = (r.status, shape(r.body, probe))
             except ProbeUnavailable:
                 self.fallbacks[key] = (0, "")
@@ -163,9 +163,11 @@ class _Prober:
     def check(
         self, path: str, source: str, *, kind: str | None = None, size: int | None = None, where: str = ""
     ) -> PathCheck:
-        fb_status, fb_shape = self.fallback(path, where)
+        # An installer is judged as anyone sees it: a form shown only to a logged-in admin is no finding.
+        anonymous = kind == INSTALLER
+        fb_status, fb_shape = self.fallback(path, where, anonymous)
         try:
-            r = self.fetch(path)
+            r = self.fetch(path, anonymous=anonymous)
         except ProbeUnavailable as exc:
             return PathCheck(path=path, source=source, kind=kind, size_on_disk=size, error=str(exc))
         ok = 200 <= r.status < 300
@@ -209,7 +211,8 @@ def check_exposure(
     with its location as ``WebRoot.url_prefix``); empty for a target on another host. ``extra_paths``:
     paths a crawl of the site found (those whose name says they must not be public are requested).
     ``headers``: sent with every request (the session's cookie), so that a login redirect does not
-    answer in the file's place. Installer pages are requested last: a broken installer may act on a GET.
+    answer in the file's place; not with an installer's, which is judged as an anonymous visitor sees it.
+    Installer pages are requested last: a broken installer may act on a GET.
     """
     t0 = time.monotonic()
     p = _Prober(base_url, dict(headers or {}), user_agent, timeout, t0 + max(budget_s, 1.0))
@@ -217,7 +220,7 @@ def check_exposure(
     # and saying so at once proves that (instead of 300 refused requests measured as "nothing exposed").
     first = f"/perfscore-{secrets.token_hex(6)}.env"
     r = p.fetch(first)
-    p.fallbacks[("/", "")] = (r.status, shape(r.body, first))
+    p.fallbacks[("/", "", False)] = (r.status, shape(r.body, first))
     roots: list[RootListing] = []
     todo: list[tuple[str, str, str | None, int | None, str]] = []  # path, source, kind, size, where
     listing_deadline = t0 + min(LISTING_BUDGET_S, budget_s / 3)
