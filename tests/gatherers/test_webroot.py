@@ -55,6 +55,8 @@ KINDS_BY_PATH = [
     ("admin/.htpasswd", PASSWORDS),
     ("id_rsa", KEY),
     ("ssl/server.key", KEY),
+    ("ssl/privkey.pem", KEY),
+    ("certifi/cacert.pem", None),  # public certificates
     # backups
     ("config.php.bak", BACKUP),
     ("wp-config.php~", BACKUP),
@@ -71,6 +73,11 @@ KINDS_BY_PATH = [
     ("db_install.php", INSTALLER),
     ("wp-admin/setup-config.php", INSTALLER),
     ("upgrade.php", INSTALLER),
+    ("wp-admin/install-helper.php", INSTALLER),
+    ("wp-admin/includes/upgrade.php", None),  # a library file, not an entry point
+    ("wp-admin/includes/class-plugin-installer-skin.php", None),
+    ("wp-admin/plugin-install.php", None),  # WordPress's plugin browser (behind its login)
+    ("vendor/pkg/src/Installer.php", None),
     ("phpinfo.php", PHPINFO),
     ("info.php", PHPINFO),
     ("test_phpinfo.php", PHPINFO),

@@ -57,7 +57,7 @@ _BY_NAME: tuple[tuple[str, re.Pattern[str]], ...] = (
     (LOG, re.compile(r"\.log(\.\d+)?(\.(gz|bz2|xz))?$|^error_log$|^(access|error|debug|php_errors)[._-]log")),
     (DATABASE, re.compile(r"\.(sqlite3?|db3|mdb|accdb)$")),
     (PASSWORDS, re.compile(r"^\.(htpasswd|pgpass|netrc|my\.cnf)$|^htpasswd$|\.htpasswd$")),
-    (KEY, re.compile(r"^id_(rsa|dsa|ecdsa|ed25519)$|\.(pem|key|p12|pfx|jks|keystore)$")),
+    (KEY, re.compile(r"^id_(rsa|dsa|ecdsa|ed25519)$|\.(key|p12|pfx|jks|keystore)$|(priv|key)[^/]*\.pem$")),
     (
         BACKUP,
         re.compile(r"(~|\.bak\d*|\.old|\.orig|\.swp|\.swo|\.save|\.backup|\.copy|\.tmp|\.dist\.bak)$|^#.*#$|^\.#"),
@@ -67,7 +67,11 @@ _BY_NAME: tuple[tuple[str, re.Pattern[str]], ...] = (
     (SCRIPT, re.compile(r"\.(sh|bash|ps1|bat|cmd)$")),
     (PHPINFO, re.compile(r"^(php_?info|info|phpinfo\d*|test_?php)\.php\d?$|phpinfo")),
 )
-_INSTALLER_NAME = re.compile(r"(^|[_.-])(install|installer|installation|setup|upgrade)([_.-]|$|\d)|^setup-config")
+# An entry point that installs: named so (install.php, setup-config.php, db_install.php) or inside an
+# install/ directory; a library file that merely mentions installing (class-plugin-installer-skin.php,
+# includes/upgrade.php) is not requested: running an include file directly tests nothing.
+_INSTALLER_NAME = re.compile(r"^(install|installer|installation|setup|upgrade)([_.-]|$|\d)|_install")
+_LIBRARY_DIRS = frozenset({"includes", "include", "inc", "lib", "libs", "vendor", "src", "classes"})
 _INSTALLER_DIRS = frozenset({"install", "installer", "installation", "setup", "_install", "_installer"})
 _PHP = re.compile(r"\.(php\d?|phtml|inc)$")
 
@@ -86,7 +90,7 @@ def classify(relpath: str) -> str | None:
     if _PHP.search(name):
         base = _PHP.sub("", name)
         dirs = set(parts[:-1])
-        if _INSTALLER_NAME.search(base) or dirs & _INSTALLER_DIRS:
+        if (_INSTALLER_NAME.search(base) or dirs & _INSTALLER_DIRS) and not dirs & _LIBRARY_DIRS:
             return INSTALLER
     if ASSET_GZ.search(name):
         return None
