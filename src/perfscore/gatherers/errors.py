@@ -12,7 +12,7 @@ import secrets
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from perfscore.artifacts.errors import ErrorPage, ErrorPagesSnapshot
-from perfscore.gatherers.base import Gatherer, ProbeUnavailable
+from perfscore.gatherers.base import GatherContext, Gatherer, ProbeUnavailable
 from perfscore.gatherers.http import MAX_BODY, fetch, join
 
 MALFORMED_ENDPOINTS = 5
@@ -36,7 +36,14 @@ def app_variants(path: str) -> list[tuple[str, str]]:
 
 
 class ErrorPagesGatherer(Gatherer):
+    """``headers`` go with every probe (the session's cookie): without them a logged-in app answers each
+    probe with its login redirect, and the probes test the login wall, not the app."""
+
     name = "errors"
+
+    def __init__(self, ctx: GatherContext, *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(ctx)
+        self.headers = dict(headers or {})
 
     def not_configured(self) -> str | None:
         return None if self.ctx.config.target.base_url else "no base_url in the config (or --url flag)"
@@ -45,7 +52,7 @@ class ErrorPagesGatherer(Gatherer):
         t = self.ctx.config.target
         assert t.base_url is not None
         try:
-            r = fetch(join(t.base_url, path), user_agent=t.user_agent, timeout=self.http_timeout)
+            r = fetch(join(t.base_url, path), headers=self.headers, user_agent=t.user_agent, timeout=self.http_timeout)
         except ProbeUnavailable:
             return None  # one unreachable variant must not hide the others
         # Error pages are kept whole: a debug page can hide its trace deep in its markup.
@@ -55,7 +62,7 @@ class ErrorPagesGatherer(Gatherer):
         t = self.ctx.config.target
         assert t.base_url is not None
         unknown = f"/perfscore-probe-{secrets.token_hex(6)}"
-        nf = fetch(join(t.base_url, unknown), user_agent=t.user_agent, timeout=self.http_timeout)
+        nf = fetch(join(t.base_url, unknown), headers=self.headers, user_agent=t.user_agent, timeout=self.http_timeout)
         pages: list[ErrorPage | None] = [ErrorPage(what="unknown path", answer=nf.answer(keep=MAX_BODY))]
         endpoints = [e for e in self.ctx.config.endpoints if e.method == "GET"]
         for ep in self.ctx.config.endpoints[:MALFORMED_ENDPOINTS]:
