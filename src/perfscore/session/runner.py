@@ -333,6 +333,16 @@ class _Session:
         return sorted(self.reports.values(), key=lambda r: order.get(r.name, len(order)))
 
 
+def _gatherer(cls: type[Gatherer], ctx: GatherContext) -> Gatherer:
+    """A gatherer, given what the host says about the target where it needs it (the exposure check: the
+    web roots nginx serves the URL from, when the app runs here)."""
+    if cls.name == "exposure" and ctx.config.target.base_url:
+        from perfscore.session.hostview import web_roots
+
+        return cls(ctx, web_roots=web_roots(ctx.config.target.base_url))  # type: ignore[call-arg]
+    return cls(ctx)
+
+
 def run_audit(cfg: Config, say: Say, progress: Progress | None = None) -> Run:
     secrets = secrets_of(cfg)  # resolves passwords now: a missing env var is a config error (exit 2)
     started = datetime.now(UTC)
@@ -342,7 +352,7 @@ def run_audit(cfg: Config, say: Say, progress: Progress | None = None) -> Run:
     session = _Session(say)
     active = []
     for cls in GATHERERS:
-        g = cls(ctx)
+        g = _gatherer(cls, ctx)
         reason = g.not_configured()
         if reason:
             session.skip(g.name, reason)
