@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import sqlite3
@@ -97,7 +98,12 @@ def test_history_survives_a_writer_killed_mid_write(tmp_path: Path) -> None:
         [sys.executable, "-c", WRITER, str(db), str(SEED / "run.json"), RUBRIC], stdout=subprocess.PIPE, text=True
     )
     assert p.stdout is not None and p.stdout.readline().strip() == "ready"
-    time.sleep(1.0)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # killed once it has written some rows, mid-way through the next
+        with contextlib.suppress(sqlite3.Error), contextlib.closing(sqlite3.connect(db, timeout=1)) as c:
+            if c.execute("SELECT COUNT(*) FROM audits").fetchone()[0] >= 5:
+                break
+        time.sleep(0.02)
     p.send_signal(signal.SIGKILL)
     p.wait()
     conn = sqlite3.connect(db)

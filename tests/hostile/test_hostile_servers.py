@@ -202,10 +202,19 @@ def test_a_signal_during_the_audit_window_ends_it(hostile, tmp_path: Path, sig: 
         text=True,
         cwd=tmp_path,
     )
-    time.sleep(6)  # the pre-window probes take a few seconds; the window then runs 30 s
+    assert proc.stderr is not None
+    said = []  # the pre-window probes take a few seconds; the window then runs 30 s: signal it inside
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        said.append(line)
+        if not line or "of nominal traffic" in line:  # "window: 30s of nominal traffic, …"
+            break
+    assert "of nominal traffic" in said[-1], "".join(said)
     t0 = time.monotonic()
     proc.send_signal(sig)
-    out, err = proc.communicate(timeout=20)
+    out, rest = proc.communicate(timeout=20)
+    err = "".join(said) + rest
     assert proc.returncode == code, err
     assert time.monotonic() - t0 < 5
     assert "interrupted" in err and "Traceback" not in err and "Exception in callback" not in err
@@ -245,9 +254,9 @@ def test_a_signal_stops_the_workers_and_says_interrupted(hostile, tmp_path: Path
     out, err = proc.communicate(timeout=15)
     assert proc.returncode == code, err
     assert "interrupted" in err and "Traceback" not in err
-    time.sleep(1)
-    alive = [c.pid for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
-    assert not alive, f"orphans 1 s after the signal: {alive}"
+    _, alive = psutil.wait_procs(children, timeout=1)
+    alive = [c for c in alive if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+    assert not alive, f"orphans 1 s after the signal: {[c.pid for c in alive]}"
 
 
 def test_running_out_of_descriptors_is_the_generators_fault(hostile, tmp_path: Path) -> None:
