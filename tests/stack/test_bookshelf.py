@@ -98,7 +98,7 @@ def newcomer_audit(
     data["audit"].update(QUICK)
     data["mysql"]["password_file"] = str(STATE / "secrets" / "mysql-perfscore.pw")
     data["mysql"].pop("password_env", None)
-    data["target"]["cookies_file"] = str(STATE / "secrets" / "bookshelf-cookies.txt")
+    data["target"]["cookies"] = {"bs_session": secret("bookshelf-session")}
     cfg = tmp_path_factory.mktemp("bookshelf-audit") / "perfscore.yaml"
     cfg.write_text(yaml.safe_dump(data))
     before = ACCESS_LOG.stat().st_size
