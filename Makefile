@@ -5,11 +5,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv install test test-fast test-stack test-scaled test-deps lint typecheck pytest stack-up stack-down stack-status demo bench clean
+.PHONY: help venv install test test-fast test-server test-stack test-scaled test-deps lint typecheck pytest stack-up stack-down stack-status demo bench clean
 
 help:
 	@echo "make demo         create .venv, install perfscore, start the LoanFlow stack, audit it"
 	@echo "make test-fast    the tests that need no server, in parallel (budget: 30 s) - the inner loop"
+	@echo "make test-server  the tests that start servers of their own, on both cores (budget: 2 min)"
 	@echo "make test         install what the tests need, run ruff, mypy and every tier (budget: 6 min)"
 	@echo "make stack-up     start MariaDB, Redis, PHP-FPM and nginx on loopback (idempotent)"
 	@echo "make test-scaled  the scaled topology (replica, two app nodes, Prometheus) and its tests"
@@ -49,21 +50,27 @@ test-deps:
 	[ -z "$$missing" ] || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; } \
 		|| { echo "cannot install$$missing" >&2; exit 1; }
 
-# Tiers, each with its wall-clock budget printed at its end (tests/conftest.py): the server-free tests
-# run on both cores; the tests that drive the one reference stack (knobs are global) run one at a time.
+# Tiers, each with its wall-clock budget printed at its end (tests/conftest.py): the tests that need no
+# server, and those that start servers of their own, run on both cores; the tests that drive the one
+# reference stack (its knobs are global) run one at a time.
 FAST := not stack and not server and not scaled and not e2e
+SERVER := (server or e2e) and not stack and not scaled
 test-fast: $(STAMP)
 	PERFSCORE_TIER=fast PERFSCORE_TIER_BUDGET_S=30 $(BIN)/pytest -q -n 2 -m "$(FAST)" $(PYTEST_ARGS)
 
-test-stack: $(STAMP) stack-up test-deps
-	PERFSCORE_TIER=stack PERFSCORE_TIER_BUDGET_S=240 $(BIN)/pytest -q -m "not ($(FAST))" $(PYTEST_ARGS)
+test-server: $(STAMP) test-deps
+	PERFSCORE_TIER=server PERFSCORE_TIER_BUDGET_S=120 $(BIN)/pytest -q -n 2 -m "$(SERVER)" $(PYTEST_ARGS)
 
-pytest: test-fast test-stack
+test-stack: $(STAMP) stack-up test-deps
+	PERFSCORE_TIER=stack PERFSCORE_TIER_BUDGET_S=210 $(BIN)/pytest -q -m "stack and not scaled" $(PYTEST_ARGS)
+
+pytest: test-fast test-server test-stack
 
 # The stack starts (MariaDB, its seed, Redis, PHP-FPM, nginx) while ruff, mypy, mkdocs and the fast tier
-# run: one wall-clock minute instead of two. Each job's output is printed whole when it ends.
+# run; each job's output is printed whole when it ends. Then the server tier, then the stack tier.
 test: $(STAMP) test-deps
 	$(MAKE) --no-print-directory -j5 --output-sync=target lint typecheck docs test-fast stack-up
+	$(MAKE) --no-print-directory test-server
 	$(MAKE) --no-print-directory test-stack
 
 # The scaled topology (a replica, two app nodes, Prometheus and exporters): its own stack and session.
