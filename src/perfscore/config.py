@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import SplitResult, unquote
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -368,7 +368,7 @@ def with_overrides(
 EXAMPLE = """\
 # perfscore target configuration. Validate with: perfscore audit --config perfscore.yaml
 target:
-  name: LoanFlow production-like
+  name: my-app                 # shown in reports and the history
   base_url: http://127.0.0.1:8088
   # Real LoanFlow installs block empty and curl-like agents.
   user_agent: "Mozilla/5.0 (compatible; perfscore/0.1)"
@@ -393,11 +393,11 @@ mysql:
   host: 127.0.0.1
   port: 3306
   user: perfscore               # least privilege, no row of the app readable: README "Least-privilege grants"
-  database: loanflow
+  # database: app_db            # the app's schema: its tables sized, its statements EXPLAINed (none: every schema)
   password_env: PERFSCORE_MYSQL_PASSWORD    # or password_file: secrets/mysql.pw
   replicas_expected: false      # true if this primary should have read replicas
-  queries:                      # read-only SELECTs to time (refused otherwise; the user needs SELECT on their columns)
-    loan_schedule: SELECT installment_no, due_date FROM payment_schedules WHERE loan_id = 4242
+  # queries:                    # read-only SELECTs the app runs, to time (the user needs SELECT on their columns)
+  #   hot_read: SELECT id, title FROM posts WHERE author_id = 42 ORDER BY id DESC LIMIT 20
 
 redis:
   url: redis://127.0.0.1:6379/0
@@ -433,6 +433,15 @@ audit:
 """
 
 
+def _database_line(databases: list[str]) -> str:
+    import json
+
+    if len(databases) == 1:
+        return f"  database: {json.dumps(databases[0])}  # the app's schema: the one perfscore's user sees"
+    seen = ", ".join(databases[:8]) or "none"
+    return f"  # database: app_db            # the app's schema: perfscore's user sees {seen} (name one)"
+
+
 def example_config(
     base_url: str | None = None,
     mysql_port: int | None = None,
@@ -448,8 +457,12 @@ def example_config(
     fpm_status: str | None | bool = True,
     opcache_status: str | None = None,
     logs: list[str] | None = None,
+    databases: list[str] | None = None,
 ) -> str:
     """EXAMPLE with what `init` found on this machine in place of its defaults (JSON lists are YAML).
+
+    ``databases``: the schemas perfscore's user sees on the server (None: it could not log in); one is the
+    app's, several are listed for the user to choose.
 
     ``logs``: the log files the running servers named (nginx, the pool's PHP-FPM, MariaDB), written as the
     ``logs:`` section before ``processes:``.
@@ -492,7 +505,12 @@ def example_config(
             f"  nginx_status: /nginx-status\n{line}\n",
             1,
         )
+    if databases is not None:
+        default = next(line for line in text.splitlines() if line.startswith("  # database: app_db"))
+        text = text.replace(default, _database_line(databases), 1)
+    name = urlsplit(base_url).netloc if base_url else ""
     swaps = [
+        ("  name: my-app ", f"  name: {json.dumps(name)} " if name else None),
         ("  base_url: http://127.0.0.1:8088\n", f"  base_url: {json.dumps(base_url)}\n" if base_url else None),
         ("  port: 3306\n", f"  port: {mysql_port}\n" if mysql_port else None),
         ("  url: redis://127.0.0.1:6379/0\n", f"  url: redis://127.0.0.1:{redis_port}/0\n" if redis_port else None),

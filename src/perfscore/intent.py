@@ -30,6 +30,7 @@ class Intent:
     redis_auth: bool | None = None  # None: not told (Redis did not answer)
     replicas: bool | None = None
     replicas_note: str = ""
+    databases: list[str] | None = None  # the schemas perfscore's user sees (None: no login)
     fpm_status: str | None = None
     opcache_status: str | None = None
     tried_fpm: bool = False
@@ -70,6 +71,38 @@ def replica_count(rows_by_statement: dict[str, int | str]) -> tuple[int | None, 
             return got, stmt
         errors.append(f"{stmt}: {got}")
     return None, "; ".join(errors)[:300] or "no statement tried"
+
+
+SYSTEM_SCHEMAS = {"information_schema", "mysql", "performance_schema", "sys"}
+
+
+def mysql_databases(host: str, port: int, user: str = "perfscore") -> tuple[list[str] | None, str]:
+    """The application schemas perfscore's user sees on the server (its grants name them), or None and why."""
+    import pymysql
+
+    from perfscore.gatherers.clients import mysql_connect
+
+    try:
+        conn = mysql_connect(
+            host=host,
+            port=port,
+            user=user,
+            password=os.environ.get("PERFSCORE_MYSQL_PASSWORD", ""),
+            database=None,
+            connect_timeout=TIMEOUT_S,
+            read_timeout=TIMEOUT_S,
+        )
+    except (pymysql.MySQLError, OSError) as exc:
+        return None, f"no login as {user} on port {port} ({type(exc).__name__})"
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SHOW DATABASES")
+            names = sorted(str(r[0]) for r in cur.fetchall() if str(r[0]).lower() not in SYSTEM_SCHEMAS)
+    except pymysql.MySQLError as exc:
+        return None, f"SHOW DATABASES: {type(exc).__name__}"
+    finally:
+        conn.close()
+    return names, f"{user} sees {len(names)} schema{'s' if len(names) != 1 else ''}: {', '.join(names[:8])}"
 
 
 def mysql_replicas(host: str, port: int, user: str = "perfscore") -> tuple[bool | None, str]:
@@ -179,7 +212,10 @@ def infer(
         intent.notes.append(f"redis: {why}")
     if replicas is not None:
         intent.replicas, intent.replicas_note = replicas, "as told (--replicas / --no-replicas)"
-    elif mysql_port is not None:
+    if mysql_port is not None:
+        intent.databases, seen = mysql_databases("127.0.0.1", mysql_port)
+        intent.notes.append(f"database: {seen}")
+    if replicas is None and mysql_port is not None:
         has, why = mysql_replicas("127.0.0.1", mysql_port)
         intent.replicas = bool(has)
         intent.replicas_note = why if has is not None else f"{why}; true if it should have replicas"

@@ -96,7 +96,13 @@ def test_init_writes_a_valid_example(tmp_path: Path) -> None:
     res = perfscore("init", str(path))
     assert res.code == 0
     cfg = load_config(path)
-    assert cfg.mysql is not None and cfg.mysql.queries and cfg.endpoints
+    # No app's query is guessed (the reference app's were once written for every site) ...
+    assert cfg.mysql is not None and not cfg.mysql.queries and cfg.mysql.database is None and cfg.endpoints
+    assert cfg.target.name == "my-app"
+    # ... and the commented example is a valid read-only query once uncommented.
+    text = path.read_text().replace("  # queries:", "  queries:").replace("  #   hot_read:", "    hot_read:")
+    path.write_text(text)
+    assert list(load_config(path).mysql.queries) == ["hot_read"]  # type: ignore[union-attr]
     assert_clean_error(perfscore("init", str(path)), 2, "exists")
 
 

@@ -257,6 +257,7 @@ def init(
         fpm_status=intent.fpm_status if intent.tried_fpm else True,
         opcache_status=intent.opcache_status,
         logs=found.logs,
+        databases=intent.databases,
     )
     write_output(path, text)
     env = "PERFSCORE_MYSQL_PASSWORD" + ("" if intent.redis_auth is False else " / PERFSCORE_REDIS_PASSWORD")
