@@ -123,7 +123,9 @@ def _config(opts: AuditOptions, window: float | None, say: Callable[[str], None]
     cfg = with_overrides(
         cfg, url=opts.url, mysql=opts.mysql, redis=opts.redis, processes=list(opts.process) or None, duration=window
     )
-    if config is None and opts.url and not opts.process:
+    # Without a config, or with one that names no processes, the host says which serve the target.
+    asked = config is None and opts.url or config is not None and "processes" not in cfg.model_fields_set
+    if asked and not opts.process:
         cfg = from_this_host(cfg, say)
     if opts.insecure:
         cfg = cfg.model_copy(update={"target": cfg.target.model_copy(update={"insecure_tls": True})})
