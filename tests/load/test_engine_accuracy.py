@@ -11,7 +11,7 @@ from perfscore.load.engine import run_load
 from perfscore.loadmodel import Endpoint, LoadSpec
 from tests.conftest import assert_clean_error, perfscore
 
-pytestmark = [pytest.mark.slow, pytest.mark.server]
+pytestmark = [pytest.mark.slow, pytest.mark.server, pytest.mark.timing]
 
 
 def spec(port: int, **kw: object) -> LoadSpec:

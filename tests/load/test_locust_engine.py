@@ -18,6 +18,7 @@ from tests.conftest import assert_clean_error, perfscore
 pytestmark = pytest.mark.server
 
 
+@pytest.mark.timing
 def test_both_engines_see_the_same_50ms(server: Callable[[str, str], int]) -> None:
     port = server("delay", "50")
     url = f"http://127.0.0.1:{port}/"
