@@ -34,6 +34,7 @@ LAYERS: list[tuple[str, ...]] = [
         "resources",
         "curves",
         "gate_expr",
+        "routes",
     ),
     # What a load run takes and gives (spec, result): below the snapshots that hold it and the engines.
     ("loadmodel",),

@@ -237,12 +237,27 @@ def init(
     found = discover(url, mysql_port, redis_port)
     for note in found.notes:
         say(note)
-    text = example_config(url, mysql_port, redis_port, found.app, found.database, found.cache, insecure_tls=insecure)
+    section = _discover_endpoints(url) if url is not None else None
+    text = example_config(
+        url, mysql_port, redis_port, found.app, found.database, found.cache, insecure_tls=insecure, endpoints=section
+    )
     write_output(path, text)
     typer.echo(
         f"wrote {path}: edit the URLs, set PERFSCORE_MYSQL_PASSWORD / PERFSCORE_REDIS_PASSWORD, then run "
         f"'perfscore audit --config {path}'"
     )
+
+
+def _discover_endpoints(url: str) -> str:
+    """Crawl ``url`` as a visitor would (bounded, GET only) and return the config's endpoints section."""
+    from perfscore.config import DEFAULT_USER_AGENT, endpoints_section
+    from perfscore.gatherers.crawl import crawl, summary
+    from perfscore.routes import group
+
+    seen = crawl(url, user_agent=DEFAULT_USER_AGENT)
+    grouping = group(seen.found)
+    say(summary(seen, grouping))
+    return endpoints_section(url.rstrip("/"), grouping, seen.forms, seen.pages, seen.requests)
 
 
 def register(app: typer.Typer) -> None:

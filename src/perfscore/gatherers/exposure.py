@@ -74,7 +74,9 @@ class ExposureGatherer(Gatherer):
     def _fetch(self, path: str) -> Response:
         t = self.ctx.config.target
         assert t.base_url is not None
-        return fetch(join(t.base_url, path), user_agent=t.user_agent, timeout=self.http_timeout)
+        return fetch(
+            join(t.base_url, path), headers=self.target_headers, user_agent=t.user_agent, timeout=self.http_timeout
+        )
 
     def end(self) -> ExposureSnapshot:
         fallback = self._fetch(f"/perfscore-{secrets.token_hex(6)}.env")

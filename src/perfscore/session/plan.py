@@ -126,6 +126,8 @@ def _config(opts: AuditOptions, window: float | None, say: Callable[[str], None]
     if opts.insecure:
         cfg = cfg.model_copy(update={"target": cfg.target.model_copy(update={"insecure_tls": True})})
     cfg = external_load(cfg, opts.load_results, opts.load_tool, opts.load_command)
+    if config is None and cfg.target.base_url and cfg.audit.external_load is None:
+        cfg = discovered_mix(cfg, say)
     if opts.engine is not None:
         if opts.engine not in ENGINES:
             raise PerfscoreError(f"unknown engine {opts.engine!r}; choose builtin or locust.")
@@ -136,6 +138,23 @@ def _config(opts: AuditOptions, window: float | None, say: Callable[[str], None]
 
         locust_command()  # installed? (exit 2 with the install line)
     return cfg
+
+
+def discovered_mix(cfg: Config, say: Callable[[str], None]) -> Config:
+    """No config names the app's pages: crawl them (bounded, GET only) and load those instead of / alone."""
+    from perfscore.config import discovered_endpoints, with_target_headers
+    from perfscore.gatherers.crawl import crawl, summary
+    from perfscore.routes import group
+
+    assert cfg.target.base_url is not None
+    seen = crawl(cfg.target.base_url, headers=cfg.target.request_headers(), user_agent=cfg.target.user_agent)
+    grouping = group(seen.found)
+    say(summary(seen, grouping))
+    endpoints = discovered_endpoints(grouping)
+    if not endpoints:
+        return cfg
+    say("mix: " + ", ".join(f"{e.path} x{e.weight:g}" for e in endpoints[:8]) + (" …" if len(endpoints) > 8 else ""))
+    return cfg.model_copy(update={"endpoints": with_target_headers(endpoints, cfg.target)})
 
 
 def preflight(cfg: Config, say: Callable[[str], None]) -> None:
