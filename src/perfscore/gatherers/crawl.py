@@ -13,6 +13,7 @@ more. The results are the raw facts (``Found``, ``Form``); ``perfscore.routes.gr
 
 from __future__ import annotations
 
+import bisect
 import re
 import time
 from collections import Counter
@@ -188,6 +189,7 @@ class _Crawler:
         self.seen: set[str] = set()
         self.samples: Counter[str] = Counter()  # fetched per route
         self.rules: list[str] = []
+        self.frontier: dict[str, list[tuple[int, bool, str]]] = {}  # route -> (depth, guessed, path), sorted
         self.failures = 0  # requests in a row that got no answer
         self.stopped = False
 
@@ -253,6 +255,9 @@ class _Crawler:
             path = path[len(self.prefix) :] or "/"
         return path + (f"?{parts.query}" if parts.query else "")
 
+    def _push(self, depth: int, path: str) -> None:
+        bisect.insort(self.frontier.setdefault(route_of(path), []), (depth, path not in self.linked, path))
+
     def _remember(self, path: str) -> bool:
         if path in self.seen:
             return False
@@ -297,35 +302,38 @@ class _Crawler:
 
     def crawl(self) -> Crawl:
         listed = self.sitemaps(self.robots())
-        frontier: list[tuple[int, str]] = [(0, "/")]
+        self._push(0, "/")
         self._remember("/")
         self.linked.add("/")
         for p in listed:
             if self._remember(p):
                 self.guessed.add(p)
-                frontier.append((1, p))
-        while frontier and self._budget():
-            frontier.sort(key=lambda dp: (dp[0], self.samples[route_of(dp[1])], dp[1] not in self.linked))
-            depth, path = frontier.pop(0)
-            if self.samples[route_of(path)] >= MAX_SAMPLES or disallowed(self.prefix + path, self.rules):
+                self._push(1, p)
+        while self.frontier and self._budget():
+            # the shallowest URL of the route least sampled yet; a page linked before one only guessed
+            route, bucket = min(self.frontier.items(), key=lambda kv: (kv[1][0][0], self.samples[kv[0]], kv[1][0][1]))
+            depth, _, path = bucket.pop(0)
+            if not bucket or self.samples[route] >= MAX_SAMPLES:
+                del self.frontier[route]
+            if self.samples[route] >= MAX_SAMPLES or disallowed(self.prefix + path, self.rules):
                 continue
             r = self._get(path)
             if r is None:
                 continue
-            self.samples[route_of(path)] += 1
+            self.samples[route] += 1
             ctype = r.headers.get("content-type", "").split(";")[0].strip().lower()
             redirect = 300 <= r.status < 400
             self.status[path] = (r.status, ctype, redirect)
             if redirect:
                 target = self.local(r.headers.get("location", ""), path)
                 if target is not None and self._remember(target):
-                    frontier.append((depth, target))
                     self.linked.add(target)
+                    self._push(depth, target)
                 continue
             if "html" in ctype and depth < MAX_DEPTH:
                 self.out.pages += 1
                 for d, p in self._read(path, r, depth):
-                    frontier.append((d, p))
+                    self._push(d, p)
         self.out.elapsed_s = round(time.monotonic() - self.t0, 3)
         self.out.found = [
             Found(

@@ -170,7 +170,9 @@ def preflight(cfg: Config, say: Callable[[str], None]) -> None:
         from perfscore.load.target import check_scheme, parse_url
 
         u = parse_url(cfg.target.base_url)
-        check_scheme(u.host, u.port, u.host_header, u.tls, cfg.target.insecure_tls)
+        check_scheme(
+            u.host, u.port, u.host_header, u.tls, cfg.target.insecure_tls, headers=cfg.target.request_headers()
+        )
 
 
 def external_load(cfg: Config, results: Path | None, tool: str | None, command: str | None) -> Config:
