@@ -97,6 +97,10 @@ def build_plan(opts: AuditOptions, say: Callable[[str], None]) -> AuditPlan:
             f"nothing to audit: give --config (or put a {DISCOVERED} here), or at least one of --url, --mysql, --redis."
         )
     preflight(cfg, say)
+    if opts.config is None and opts.url and cfg.target.base_url and cfg.audit.external_load is None:
+        # --url and no config (a ./perfscore.yaml is used only without --url): the app's pages, not / alone.
+        # Last, once every check passed: a mistake costs no crawl.
+        cfg = discovered_mix(cfg, say)
     from perfscore.history import path_for
 
     return AuditPlan(
@@ -126,8 +130,6 @@ def _config(opts: AuditOptions, window: float | None, say: Callable[[str], None]
     if opts.insecure:
         cfg = cfg.model_copy(update={"target": cfg.target.model_copy(update={"insecure_tls": True})})
     cfg = external_load(cfg, opts.load_results, opts.load_tool, opts.load_command)
-    if config is None and cfg.target.base_url and cfg.audit.external_load is None:
-        cfg = discovered_mix(cfg, say)
     if opts.engine is not None:
         if opts.engine not in ENGINES:
             raise PerfscoreError(f"unknown engine {opts.engine!r}; choose builtin or locust.")
