@@ -9,6 +9,7 @@ print as ``**********`` anywhere a model is shown.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import SplitResult, unquote, urlsplit
@@ -27,10 +28,14 @@ from pydantic import (
 from perfscore.errors import PerfscoreError
 from perfscore.loadmodel import MAX_ENDPOINTS, Endpoint, no_controls
 from perfscore.patterns import compile_pattern
+from perfscore.routes import Form, Grouping, endpoint_name
 from perfscore.sanitize import clean, one_line
 from perfscore.sqlguard import read_only_problem
 from perfscore.urls import split_url
 from perfscore.yamlfile import format_validation_error, load_yaml, read_text
+
+_COOKIE_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+SECRET_HEADERS = ("authorization", "cookie", "proxy-authorization", "x-api-key", "x-auth-token")
 
 DEFAULT_USER_AGENT = "Mozilla/5.0 (compatible; perfscore/0.1; +https://github.com/perfscore/perfscore)"
 
@@ -195,6 +200,50 @@ class TargetConfig(_Model):
     user_agent: Annotated[str, AfterValidator(lambda v: no_controls(v, "user_agent"))] = DEFAULT_USER_AGENT
     allow_remote: bool = False
     insecure_tls: bool = Field(False, description="https:// without certificate verification (as curl -k)")
+    headers: dict[str, str] = Field(
+        default_factory=dict,
+        max_length=50,
+        description="sent with every request to the app (mix, crawl, probes, assets); an endpoint's own win",
+    )
+    cookies: dict[str, str] = Field(
+        default_factory=dict,
+        max_length=50,
+        description="name -> value, sent as one Cookie header with every request to the app (a logged-in "
+        "session); values are secrets: never printed or saved",
+    )
+
+    @field_validator("headers")
+    @classmethod
+    def _headers(cls, v: dict[str, str]) -> dict[str, str]:
+        Endpoint(headers=v)  # the same rules as an endpoint's headers (names are tokens, no CR/LF)
+        return v
+
+    @field_validator("cookies")
+    @classmethod
+    def _cookies(cls, v: dict[str, str]) -> dict[str, str]:
+        for name, value in v.items():
+            if not _COOKIE_NAME.match(name):
+                raise ValueError(f"cookie name {name[:40]!r} is not a valid cookie name")
+            if any(ch in value for ch in ';,"\\') or any(ch.isspace() or not ch.isprintable() for ch in value):
+                raise ValueError(f"cookie {name}: its value must not hold ; , quotes, spaces or control characters")
+        return v
+
+    def request_headers(self) -> dict[str, str]:
+        """The headers every request to the app carries: ``headers``, and ``cookies`` as a Cookie header."""
+        out = dict(self.headers)
+        if self.cookies:
+            jar = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+            out["Cookie"] = f"{out['Cookie']}; {jar}" if out.get("Cookie") else jar
+        return out
+
+    def secrets(self) -> list[str]:
+        """Cookie values and the credentials of an Authorization or Cookie header: redacted from all output."""
+        found = [v for v in self.cookies.values() if v]
+        for name, value in self.headers.items():
+            if name.lower() in SECRET_HEADERS:
+                found += [value, value.split(" ", 1)[-1]]
+                found += [c.split("=", 1)[1] for c in value.split(";") if "=" in c]
+        return [s.strip() for s in found if s.strip()]
 
     @field_validator("base_url")
     @classmethod
@@ -264,7 +313,21 @@ class Config(_Model):
     def _default_endpoint(self) -> Config:
         if self.target.base_url and not self.endpoints:
             object.__setattr__(self, "endpoints", [Endpoint(name="home", path="/")])
+        object.__setattr__(self, "endpoints", with_target_headers(self.endpoints, self.target))
         return self
+
+
+def with_target_headers(endpoints: list[Endpoint], target: TargetConfig) -> list[Endpoint]:
+    """Each endpoint with the target's headers and cookies (its own headers win): the mix carries them."""
+    common = target.request_headers()
+    if not common:
+        return list(endpoints)
+    out = []
+    for e in endpoints:
+        own = {k.lower() for k in e.headers}
+        extra = {k: v for k, v in common.items() if k.lower() not in own}
+        out.append(e.model_copy(update={"headers": {**extra, **e.headers}}) if extra else e)
+    return out
 
 
 def resolve_password(section: Secretive, base_dir: Path, what: str, *, optional: bool = False) -> str | None:
@@ -338,7 +401,7 @@ def with_overrides(
             raise PerfscoreError(f"--url: {exc.errors()[0]['msg'].removeprefix('Value error, ')}.") from None
         update["target"] = cfg.target.model_copy(update={"base_url": base_url})
         if not cfg.endpoints:
-            update["endpoints"] = [Endpoint(name="home", path="/")]
+            update["endpoints"] = with_target_headers([Endpoint(name="home", path="/")], cfg.target)
     if mysql:
         m = parse_mysql_dsn(mysql)
         if cfg.mysql is not None:
@@ -442,6 +505,59 @@ def _database_line(databases: list[str]) -> str:
     return f"  # database: app_db            # the app's schema: perfscore's user sees {seen} (name one)"
 
 
+_ENDPOINTS_START = "# Endpoints for the audit window's traffic"
+_ENDPOINTS_END = "    expect_status: [201]"
+MAX_INIT_ENDPOINTS = 20
+
+
+def endpoints_section(base_url: str, grouping: Grouping, forms: list[Form], pages: int, requests: int) -> str:
+    """The ``endpoints:`` YAML of what a crawl found: a GET per route (one sample path, weight = links to
+    it), heaviest first, at most MAX_INIT_ENDPOINTS; the forms listed commented out, as writing data."""
+    import json
+
+    lines = []
+    routes = grouping.routes[:MAX_INIT_ENDPOINTS]
+    if routes:
+        lines += [
+            f"# Endpoints found by crawling {base_url} ({requests} requests, {pages} pages): one GET per route,",
+            "# a sample path each; weight = how often the pages link to it (the mix). Edit freely.",
+            "endpoints:",
+        ]
+        for r in routes:
+            notes = [r.pattern] if r.pattern != r.sample else []
+            notes += ["JSON"] if r.kind == "api" else []
+            notes += [f"answered {max(r.statuses)}: a failing page, kept as a finding"] if r.failing else []
+            note = f"  # {'; '.join(notes)}" if notes else ""
+            lines.append(f"  - {{name: {r.name}, path: {json.dumps(r.sample)}, weight: {r.weight}}}{note}")
+        if len(grouping.routes) > len(routes):
+            lines.append(f"  # … {len(grouping.routes) - len(routes)} lighter routes left out")
+    else:
+        lines += [
+            f"# Endpoints: crawling {base_url} found no page to load ({requests} requests). List the app's",
+            "# GET pages here (without any, the audit loads / alone):",
+            "# endpoints:",
+            "#   - {name: home, path: /, weight: 1}",
+        ]
+    if forms:
+        lines.append("# Forms found: never in the mix. Uncomment one only on a disposable copy of the app.")
+        taken = [r.name for r in routes]
+        for f in forms:
+            name = endpoint_name(f"/{f.method.lower()}{f.action}", taken)
+            taken.append(name)
+            fields = ", ".join(f.fields)[:120]
+            what = "writes data" if f.method != "GET" else "a GET form (search?)"
+            lines.append(
+                f"#   - {{name: {name}, path: {json.dumps(f.action)}, method: {f.method}, weight: 1}}"
+                f"  # {what}; on {f.page}" + (f"; fields: {fields}" if fields else "")
+            )
+    return "\n".join(lines) + "\n"
+
+
+def discovered_endpoints(grouping: Grouping) -> list[Endpoint]:
+    """The GET mix of a crawl's routes: a sample path each, weighted by links, at most MAX_INIT_ENDPOINTS."""
+    return [Endpoint(name=r.name, path=r.sample, weight=r.weight) for r in grouping.routes[:MAX_INIT_ENDPOINTS]]
+
+
 def example_config(
     base_url: str | None = None,
     mysql_port: int | None = None,
@@ -458,8 +574,11 @@ def example_config(
     opcache_status: str | None = None,
     logs: list[str] | None = None,
     databases: list[str] | None = None,
+    endpoints: str | None = None,
 ) -> str:
     """EXAMPLE with what `init` found on this machine in place of its defaults (JSON lists are YAML).
+
+    ``endpoints``: the endpoints section a crawl wrote (``endpoints_section``) in place of the template's.
 
     ``databases``: the schemas perfscore's user sees on the server (None: it could not log in); one is the
     app's, several are listed for the user to choose.
@@ -473,6 +592,10 @@ def example_config(
     import json
 
     text = EXAMPLE
+    if endpoints is not None:
+        start = text.index(_ENDPOINTS_START)
+        end = text.index("\n\n", text.index(_ENDPOINTS_END, start)) + 2
+        text = text[:start] + endpoints.rstrip("\n") + "\n\n" + text[end:]
     if redis_auth is False:
         text = text.replace(
             "  password_env: PERFSCORE_REDIS_PASSWORD\n",

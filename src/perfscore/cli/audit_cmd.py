@@ -243,6 +243,7 @@ def init(
     intent = infer(url, mysql_port, redis_port, replicas)
     for note in found.notes + intent.notes:
         say(note)
+    section = _discover_endpoints(url) if url is not None else None
     text = example_config(
         url,
         mysql_port,
@@ -258,6 +259,7 @@ def init(
         opcache_status=intent.opcache_status,
         logs=found.logs,
         databases=intent.databases,
+        endpoints=section,
     )
     write_output(path, text)
     env = "PERFSCORE_MYSQL_PASSWORD" + ("" if intent.redis_auth is False else " / PERFSCORE_REDIS_PASSWORD")
@@ -272,6 +274,18 @@ def _init_mysql(port: int | None) -> MySQLConfig | None:
     from perfscore.discover import MYSQL_PASSWORD_ENV
 
     return MySQLConfig(port=port, password_env=MYSQL_PASSWORD_ENV)
+
+
+def _discover_endpoints(url: str) -> str:
+    """Crawl ``url`` as a visitor would (bounded, GET only) and return the config's endpoints section."""
+    from perfscore.config import DEFAULT_USER_AGENT, endpoints_section
+    from perfscore.gatherers.crawl import crawl, summary
+    from perfscore.routes import group
+
+    seen = crawl(url, user_agent=DEFAULT_USER_AGENT)
+    grouping = group(seen.found)
+    say(summary(seen, grouping))
+    return endpoints_section(url.rstrip("/"), grouping, seen.forms, seen.pages, seen.requests)
 
 
 def register(app: typer.Typer) -> None:

@@ -52,7 +52,9 @@ class AssetsGatherer(Gatherer):
         return None if self.ctx.config.target.base_url else "no base_url in the config (or --url flag)"
 
     def _fetch(self, url: str) -> Response:
-        return fetch(url, user_agent=self.ctx.config.target.user_agent, timeout=self.http_timeout)
+        return fetch(
+            url, headers=self.target_headers, user_agent=self.ctx.config.target.user_agent, timeout=self.http_timeout
+        )
 
     def _answer(self, url: str) -> HttpAnswer:
         try:

@@ -55,5 +55,10 @@ class Gatherer:
         deadline, so the thread ends instead of reading on (a hostile server can send forever)."""
 
     @property
+    def target_headers(self) -> dict[str, str]:
+        """What every request to the app carries: the config's target headers and cookies (a session)."""
+        return self.ctx.config.target.request_headers()
+
+    @property
     def http_timeout(self) -> float:
         return min(10.0, self.ctx.config.audit.probe_timeout_s)

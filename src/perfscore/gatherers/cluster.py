@@ -265,7 +265,10 @@ class ClusterGatherer(Gatherer):
             return None, "no base_url"
         try:
             r = fetch(
-                join(base, host.fpm_status), user_agent=self.ctx.config.target.user_agent, timeout=self.http_timeout
+                join(base, host.fpm_status),
+                headers=self.target_headers,
+                user_agent=self.ctx.config.target.user_agent,
+                timeout=self.http_timeout,
             )
         except ProbeUnavailable as exc:
             return None, str(exc)

@@ -52,7 +52,12 @@ class ErrorPagesGatherer(Gatherer):
         t = self.ctx.config.target
         assert t.base_url is not None
         try:
-            r = fetch(join(t.base_url, path), headers=self.headers, user_agent=t.user_agent, timeout=self.http_timeout)
+            r = fetch(
+                join(t.base_url, path),
+                headers={**self.target_headers, **self.headers},
+                user_agent=t.user_agent,
+                timeout=self.http_timeout,
+            )
         except ProbeUnavailable:
             return None  # one unreachable variant must not hide the others
         # Error pages are kept whole: a debug page can hide its trace deep in its markup.
@@ -62,7 +67,12 @@ class ErrorPagesGatherer(Gatherer):
         t = self.ctx.config.target
         assert t.base_url is not None
         unknown = f"/perfscore-probe-{secrets.token_hex(6)}"
-        nf = fetch(join(t.base_url, unknown), headers=self.headers, user_agent=t.user_agent, timeout=self.http_timeout)
+        nf = fetch(
+            join(t.base_url, unknown),
+            headers={**self.target_headers, **self.headers},
+            user_agent=t.user_agent,
+            timeout=self.http_timeout,
+        )
         pages: list[ErrorPage | None] = [ErrorPage(what="unknown path", answer=nf.answer(keep=MAX_BODY))]
         endpoints = [e for e in self.ctx.config.endpoints if e.method == "GET"]
         for ep in self.ctx.config.endpoints[:MALFORMED_ENDPOINTS]:

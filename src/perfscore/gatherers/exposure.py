@@ -330,7 +330,7 @@ class ExposureGatherer(Gatherer):
             t.base_url,
             web_roots=self.web_roots,
             extra_paths=self.extra_paths,
-            headers=self.headers,
+            headers={**self.target_headers, **self.headers},
             user_agent=t.user_agent,
             timeout=self.http_timeout,
             budget_s=min(BUDGET_S, self.ctx.config.audit.probe_timeout_s),

@@ -24,7 +24,9 @@ class MonitoringGatherer(Gatherer):
             return None
         t = self.ctx.config.target
         assert t.base_url is not None
-        return fetch(join(t.base_url, path), user_agent=t.user_agent, timeout=self.http_timeout).answer(keep=keep)
+        return fetch(
+            join(t.base_url, path), headers=self.target_headers, user_agent=t.user_agent, timeout=self.http_timeout
+        ).answer(keep=keep)
 
     def begin(self) -> None:
         mon = self.ctx.config.monitoring

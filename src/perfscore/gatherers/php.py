@@ -144,7 +144,12 @@ class PhpGatherer(Gatherer):
         path, base = self._status_path(), self.ctx.config.target.base_url
         if path and base:
             try:
-                r = fetch(join(base, path), user_agent=self.ctx.config.target.user_agent, timeout=self.http_timeout)
+                r = fetch(
+                    join(base, path),
+                    headers=self.target_headers,
+                    user_agent=self.ctx.config.target.user_agent,
+                    timeout=self.http_timeout,
+                )
                 status = parse_opcache(path, r.status, r.text())
             except ProbeUnavailable:
                 status = OpcacheStatus(path=path.split("?", 1)[0], error="the OPcache status URL did not answer")

@@ -55,25 +55,35 @@ class SchemeProblem(PerfscoreError):
 
 def check_target(
     host: str, port: int, host_header: str, allow_remote: bool, tls: bool = False, insecure: bool = False,
-    timeout: float = 3.0,
+    timeout: float = 3.0, headers: dict[str, str] | None = None,
 ) -> None:  # fmt: skip
-    """Refuse a remote target unless allowed; fail clearly if it does not answer HTTP (over TLS if asked)."""
+    """Refuse a remote target unless allowed; fail clearly if it does not answer HTTP (over TLS if asked).
+    ``headers``: the target's own (a session cookie), which every request to the app carries."""
     if not allow_remote and not is_loopback(host):
         raise PerfscoreError(
             f"{host} is not a loopback address. Load tests target this machine only unless you pass "
             "--allow-remote (and own the target)."
         )
-    first = _first_answer(host, port, host_header, tls, insecure, timeout)
+    first = _first_answer(host, port, host_header, tls, insecure, timeout, headers)
     if not first.startswith(b"HTTP/1."):
         said = f"it answered {first[:12]!r}" if first else "it closed the connection without an answer"
         raise PerfscoreError(f"{_where(host, port)} does not speak HTTP/1.x ({said}).", ExitCode.UNREACHABLE)
 
 
-def check_scheme(host: str, port: int, host_header: str, tls: bool, insecure: bool, timeout: float = 3.0) -> None:
+def check_scheme(
+    host: str,
+    port: int,
+    host_header: str,
+    tls: bool,
+    insecure: bool,
+    timeout: float = 3.0,
+    headers: dict[str, str] | None = None,
+) -> None:
     """For an audit: raise SchemeProblem when the scheme does not fit the server (every probe would fail the
-    same way); a server that does not answer at all is left to the probes to report."""
+    same way); a server that does not answer at all is left to the probes to report. ``headers``: the
+    target's (a session cookie), which every request to the app carries."""
     try:
-        _first_answer(host, port, host_header, tls, insecure, timeout)
+        _first_answer(host, port, host_header, tls, insecure, timeout, headers)
     except SchemeProblem:
         raise
     except PerfscoreError:
@@ -84,7 +94,15 @@ def _where(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def _first_answer(host: str, port: int, host_header: str, tls: bool, insecure: bool, timeout: float) -> bytes:
+def _first_answer(
+    host: str,
+    port: int,
+    host_header: str,
+    tls: bool,
+    insecure: bool,
+    timeout: float,
+    headers: dict[str, str] | None = None,
+) -> bytes:
     """The first bytes of the answer to a GET / (over TLS if ``tls``)."""
     from perfscore.tls import client_context, explain
 
@@ -96,8 +114,13 @@ def _first_answer(host: str, port: int, host_header: str, tls: bool, insecure: b
             phase = "handshake"
             s = client_context(insecure).wrap_socket(raw, server_hostname=host) if tls else raw
             phase = "request"
+            extra = "".join(
+                f"{k}: {v}\r\n"
+                for k, v in (headers or {}).items()
+                if k.lower() not in ("host", "connection", "content-length") and not set(k + v) & {"\r", "\n"}
+            )
             s.sendall(
-                f"GET / HTTP/1.1\r\nHost: {host_header}\r\nUser-Agent: perfscore-load\r\n"
+                f"GET / HTTP/1.1\r\nHost: {host_header}\r\nUser-Agent: perfscore-load\r\n{extra}"
                 "Connection: close\r\n\r\n".encode()
             )
             first = s.recv(512)

@@ -97,6 +97,10 @@ def build_plan(opts: AuditOptions, say: Callable[[str], None]) -> AuditPlan:
             f"nothing to audit: give --config (or put a {DISCOVERED} here), or at least one of --url, --mysql, --redis."
         )
     preflight(cfg, say)
+    if opts.config is None and opts.url and cfg.target.base_url and cfg.audit.external_load is None:
+        # --url and no config (a ./perfscore.yaml is used only without --url): the app's pages, not / alone.
+        # Last, once every check passed: a mistake costs no crawl.
+        cfg = discovered_mix(cfg, say)
     from perfscore.history import path_for
 
     return AuditPlan(
@@ -183,6 +187,23 @@ def from_this_host(cfg: Config, say: Callable[[str], None]) -> Config:
     return cfg.model_copy(update=update)
 
 
+def discovered_mix(cfg: Config, say: Callable[[str], None]) -> Config:
+    """No config names the app's pages: crawl them (bounded, GET only) and load those instead of / alone."""
+    from perfscore.config import discovered_endpoints, with_target_headers
+    from perfscore.gatherers.crawl import crawl, summary
+    from perfscore.routes import group
+
+    assert cfg.target.base_url is not None
+    seen = crawl(cfg.target.base_url, headers=cfg.target.request_headers(), user_agent=cfg.target.user_agent)
+    grouping = group(seen.found)
+    say(summary(seen, grouping))
+    endpoints = discovered_endpoints(grouping)
+    if not endpoints:
+        return cfg
+    say("mix: " + ", ".join(f"{e.path} x{e.weight:g}" for e in endpoints[:8]) + (" …" if len(endpoints) > 8 else ""))
+    return cfg.model_copy(update={"endpoints": with_target_headers(endpoints, cfg.target)})
+
+
 def preflight(cfg: Config, say: Callable[[str], None]) -> None:
     """Checks that fail every probe the same way, made once before the audit: refused Prometheus credentials
     (exit 2 now, not 45 unavailable metrics later), an untrusted certificate or the wrong scheme."""
@@ -196,7 +217,9 @@ def preflight(cfg: Config, say: Callable[[str], None]) -> None:
         from perfscore.load.target import check_scheme, parse_url
 
         u = parse_url(cfg.target.base_url)
-        check_scheme(u.host, u.port, u.host_header, u.tls, cfg.target.insecure_tls)
+        check_scheme(
+            u.host, u.port, u.host_header, u.tls, cfg.target.insecure_tls, headers=cfg.target.request_headers()
+        )
 
 
 def external_load(cfg: Config, results: Path | None, tool: str | None, command: str | None) -> Config:

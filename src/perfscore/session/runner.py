@@ -22,7 +22,7 @@ from perfscore.artifacts import ARTIFACT_NAMES, Artifacts
 from perfscore.artifacts.base import Snapshot
 from perfscore.artifacts.window import WindowSnapshot
 from perfscore.audits import REGISTRY, derive
-from perfscore.config import Config, resolve_password
+from perfscore.config import SECRET_HEADERS, Config, resolve_password
 from perfscore.errors import ExitCode, PerfscoreError
 from perfscore.gatherers import GATHERERS, GatherContext, Gatherer, ProbeUnavailable
 from perfscore.run import ProbeReport, Run, TargetInfo
@@ -103,6 +103,12 @@ def secrets_of(cfg: Config) -> list[str]:
         # Its basic-auth token (base64 of user:password) and bearer token are secrets too.
         auth = Prometheus(cfg.prometheus, cfg).headers.get("Authorization", "")
         found += [auth.split(" ", 1)[1]] if " " in auth else []
+    found += cfg.target.secrets()  # a session cookie or a bearer token: printed or saved nowhere
+    for e in cfg.endpoints:
+        for name, value in e.headers.items():
+            if name.lower() in SECRET_HEADERS:
+                found += [value, value.split(" ", 1)[-1], *(c.split("=", 1)[1] for c in value.split(";") if "=" in c)]
+    found = [s.strip() for s in found if s.strip()]
     remember(found)  # from now on, nothing printed or written by this process carries them
     return found
 

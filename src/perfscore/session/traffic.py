@@ -72,7 +72,10 @@ def preflight(cfg: Config) -> None:
     base = cfg.target.base_url
     assert base is not None
     url = parse_url(base)
-    check_target(url.host, url.port, url.host_header, cfg.target.allow_remote, url.tls, cfg.target.insecure_tls)
+    check_target(
+        url.host, url.port, url.host_header, cfg.target.allow_remote, url.tls, cfg.target.insecure_tls,
+        headers=cfg.target.request_headers(),
+    )  # fmt: skip
 
 
 def config_target(path: Path, url: str | None, allow_remote: bool, insecure: bool) -> LoadTarget:
@@ -91,7 +94,9 @@ def config_target(path: Path, url: str | None, allow_remote: bool, insecure: boo
     insecure = insecure or cfg.target.insecure_tls
     tls.configure(insecure)
     u = parse_url(base)
-    check_target(u.host, u.port, u.host_header, allow_remote, u.tls, insecure)  # before the redirect check
+    check_target(  # before the redirect check
+        u.host, u.port, u.host_header, allow_remote, u.tls, insecure, headers=cfg.target.request_headers()
+    )
     return LoadTarget(
         base=base,
         endpoints=config_endpoints(cfg, base),
