@@ -113,7 +113,12 @@ class StackGatherer(Gatherer):
         answered = base is None  # no URL: the config's processes are the app
         if base:
             try:
-                r = fetch(join(base, "/"), user_agent=cfg.target.user_agent, timeout=self.http_timeout)
+                r = fetch(
+                    join(base, "/"),
+                    headers=self.target_headers,
+                    user_agent=cfg.target.user_agent,
+                    timeout=self.http_timeout,
+                )
                 paths = [e.path for e in cfg.endpoints]
                 facts, why = page_facts(r.headers, r.text(), paths, "the home page")
                 got |= facts
