@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from perfscore.config import Config, endpoints_section, example_config
-from perfscore.routes import Form, Found, endpoint_name, group, is_asset, route_of
+from perfscore.routes import Form, Found, collapse_slugs, endpoint_name, group, is_asset, route_of
 from perfscore.yamlfile import load_yaml
 
 
@@ -183,3 +183,29 @@ def test_bad_cookies_are_refused(cookies: dict[str, str]) -> None:
 
     with pytest.raises(ValidationError):
         Config.model_validate({"target": {"cookies": cookies}})
+
+
+@pytest.mark.parametrize(
+    ("paths", "folded"),
+    [
+        # WordPress posts: nine slugs under /{year}/{month}/ are one route.
+        ([f"/{{id}}/{{id}}/load-notes-{n}/" for n in range(9)], {"/{id}/{id}/{slug}/"}),
+        # Four books by slug under one parent: one route; three: too few to tell, kept apart.
+        ([f"/book/title-{n}" for n in range(4)], {"/book/{slug}"}),
+        ([f"/book/title-{n}" for n in range(3)], set()),
+        # Top-level pages are distinct pages, however many.
+        (["/about", "/contact", "/pricing", "/services", "/team"], set()),
+        # Queries and placeholders are already routes.
+        (["/items?page={page}", "/a/{id}", "/b/{id}", "/c/{id}", "/d/{id}"], set()),
+    ],
+)
+def test_collapse_slugs(paths: list[str], folded: set[str]) -> None:
+    assert set(collapse_slugs(paths).values()) == folded
+
+
+def test_a_blogs_posts_are_one_route_with_samples() -> None:
+    found = [Found(path=f"/2026/11/load-notes-{n}/", status=200, links=1) for n in range(9)]
+    found.append(Found(path="/about/", status=200, links=2))
+    g = group(found)
+    assert [r.pattern for r in g.routes] == ["/{id}/{id}/{slug}/", "/about/"]
+    assert g.routes[0].weight == 9 and len(g.routes[0].samples) == 3

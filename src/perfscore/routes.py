@@ -153,6 +153,29 @@ def _why_out(f: Found) -> str | None:
     return None
 
 
+SLUG_SIBLINGS = 4  # this many pages differing only in their last segment under one parent are one route
+
+
+def collapse_slugs(patterns: Iterable[str]) -> dict[str, str]:
+    """Each pattern's route once slugs are folded: ``/2026/11/load-notes-17/`` and eight more posts of one
+    shape are ``/{id}/{id}/{slug}/``, one route with samples, as ids already are. Top-level pages (``/about``,
+    ``/contact``) stay apart: they are distinct pages, not instances of one."""
+    families: dict[tuple[str, bool], list[str]] = {}
+    for pattern in patterns:
+        if "?" in pattern or pattern == "/":
+            continue
+        segs = pattern.rstrip("/").split("/")
+        if len(segs) < 3 or segs[-1].startswith("{"):
+            continue
+        families.setdefault(("/".join(segs[:-1]), pattern.endswith("/")), []).append(pattern)
+    folded: dict[str, str] = {}
+    for (parent, trailing), members in families.items():
+        if len(members) >= SLUG_SIBLINGS:
+            for m in members:
+                folded[m] = f"{parent}/{{slug}}{'/' if trailing else ''}"
+    return folded
+
+
 def group(found: Iterable[Found], *, max_samples: int = 3) -> Grouping:
     """The routes of a mix (heaviest first), the assets, and what was left out and why."""
     out = Grouping()
@@ -167,6 +190,8 @@ def group(found: Iterable[Found], *, max_samples: int = 3) -> Grouping:
             out.left_out.append((f.path, why))
             continue
         by_route.setdefault(route_of(f.path), []).append(f)
+    for pattern, route in collapse_slugs(list(by_route)).items():
+        by_route.setdefault(route, []).extend(by_route.pop(pattern))
     taken: list[str] = []
     routes = []
     for pattern, members in by_route.items():
