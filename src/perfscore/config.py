@@ -519,7 +519,8 @@ def endpoints_section(base_url: str, grouping: Grouping, forms: list[Form], page
     routes = grouping.routes[:MAX_INIT_ENDPOINTS]
     if routes:
         lines += [
-            f"# Endpoints found by crawling {base_url} ({requests} requests, {pages} pages): one GET per route,",
+            f"# Endpoints found by crawling {base_url} ({requests} requests, {pages} page{'' if pages == 1 else 's'}): "
+            "one GET per route,",
             "# a sample path each; weight = how often the pages link to it (the mix). Edit freely.",
             "endpoints:",
         ]

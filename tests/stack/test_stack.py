@@ -310,33 +310,71 @@ def test_tiny_dataset_knob_swaps_the_data_and_up_reconciles_what_changed_while_d
     assert res.returncode == 0 and "full dataset" not in res.stderr, res.stderr
 
 
-def test_init_derives_patterns_that_match_this_app_only(tmp_path: Path) -> None:
+def test_init_fits_the_reference_app_while_another_fpm_master_runs(tmp_path: Path) -> None:
+    """`init --url` writes LoanFlow's real GET routes (crawled, not a template; never its POST), patterns
+    that match this stack's servers and pool only - while a second PHP-FPM master with another pool runs -
+    and the logs its servers name; `config check` then passes on what it wrote."""
     import re
+    import shutil
+    import subprocess
+
+    import yaml
 
     from perfscore.config import load_config
-    from tests.conftest import perfscore
-
-    out = tmp_path / "p.yaml"
-    res = perfscore(
-        "init", str(out), "--url", f"http://127.0.0.1:{PORTS['http']}",
-        "--mysql-port", str(PORTS["mysql"]), "--redis-port", str(PORTS["redis"]),
-    )  # fmt: skip
-    assert res.code == 0, res.err
-    assert "PHP-FPM pool 'loanflow'" in res.err, res.err
-    cfg = load_config(out)
-    assert cfg.processes is not None and cfg.processes.app == ["^php-fpm: pool loanflow\\s*$"]
     from perfscore.gatherers.memory import processes_matching
+    from tests.conftest import perfscore
+    from tests.stack.fixtures import secret
 
-    # what init wrote finds the app's workers as the audit matches them (PHP-FPM pads its titles)
-    assert processes_matching(cfg.processes.app, [], tmp_path), "init's app pattern matches no worker"
+    fpm = next(shutil.which(n) for n in ("php-fpm8.2", "php-fpm8.3", "php-fpm") if shutil.which(n))
+    conf = tmp_path / "other-fpm.conf"
+    conf.write_text(
+        f"[global]\npid = {tmp_path}/other.pid\nerror_log = {tmp_path}/other.log\ndaemonize = no\n"
+        f"[shop]\nuser = root\ngroup = root\nlisten = {tmp_path}/other.sock\npm = static\npm.max_children = 2\n"
+    )
+    other = subprocess.Popen([fpm, "--fpm-config", str(conf), "--allow-to-run-as-root"], stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not (tmp_path / "other.sock").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        out = tmp_path / "p.yaml"
+        res = perfscore(
+            "init", str(out), "--url", f"http://127.0.0.1:{PORTS['http']}",
+            "--mysql-port", str(PORTS["mysql"]), "--redis-port", str(PORTS["redis"]),
+            env={"PERFSCORE_MYSQL_PASSWORD": secret("mysql-perfscore")},
+        )  # fmt: skip
+        assert res.code == 0, res.err
+        cfg = load_config(out)
+        assert cfg.processes is not None and cfg.processes.app == ["^php-fpm: pool loanflow\\s*$"], res.err
+        workers = processes_matching(cfg.processes.app, [], tmp_path)
+        assert len(workers) == 8, workers  # the stack's pool, not Bookshelf's nor the shop's
+        assert all(" ".join(w.cmdline()).startswith("php-fpm: pool loanflow") for w in workers.values())
+    finally:
+        other.terminate()
+        other.wait(10)
     assert processes_matching(cfg.processes.cache, [], tmp_path), "init's cache pattern matches no server"
-    assert cfg.mysql is not None and cfg.mysql.port == PORTS["mysql"]
     mysqld = psutil.Process(int((STATE / "run" / "mysqld.pid").read_text()))
     others = [p for p in psutil.process_iter(["cmdline"]) if p.pid != mysqld.pid and p.info["cmdline"]]
     (db,) = cfg.processes.database
     assert re.search(db, " ".join(mysqld.cmdline())), db  # this server ...
     assert not [p.pid for p in others if re.search(db, " ".join(p.info["cmdline"]))]  # ... and no other
+    # The routes: LoanFlow's own GET pages and APIs, found from its pages; its POST never in the mix.
+    paths = [e.path for e in cfg.endpoints]
+    assert all(e.method == "GET" for e in cfg.endpoints) and "/" in paths, paths
+    assert any(p.startswith("/api/") for p in paths), paths
+    assert "/api/applications" not in paths, paths
+    # The logs its servers name.
+    logs = {str(p) for p in cfg.logs}
+    assert {str(STATE / "logs" / n) for n in ("php-errors.log", "nginx-error.log")} <= logs, logs
     assert "fail_on: [critical]" in out.read_text()
+    # What init wrote passes config check, with the password the README says to export.
+    data = yaml.safe_load(out.read_text())
+    data["redis"]["password_file"] = str(STATE / "secrets" / "redis.pw")
+    data["redis"].pop("password_env", None)
+    out.write_text(yaml.safe_dump(data))
+    check = perfscore(
+        "config", "check", "--config", str(out), env={"PERFSCORE_MYSQL_PASSWORD": secret("mysql-perfscore")}
+    )
+    assert check.code == 0, check.out + check.err
 
 
 def test_init_without_a_reachable_target_keeps_the_defaults_and_says_why(tmp_path: Path) -> None:

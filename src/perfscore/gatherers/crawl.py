@@ -408,17 +408,21 @@ def summary(seen: Crawl, grouping: Grouping) -> str:
         )
     failing = sum(1 for r in grouping.routes if r.failing)
     api = sum(1 for r in grouping.routes if r.kind == "api")
-    routes = f"{len(grouping.routes)} routes" + (f" ({api} JSON)" if api else "")
+    routes = _n(len(grouping.routes), "route") + (f" ({api} JSON)" if api else "")
     parts = [
-        f"{seen.pages} pages",
+        _n(seen.pages, "page"),
         routes + (f", {failing} failing" if failing else ""),
-        f"{len(seen.forms)} forms (not in the mix)",
-        f"{len(seen.assets)} assets",
+        _n(len(seen.forms), "form") + " (not in the mix)",
+        _n(len(seen.assets), "asset"),
     ]
     out = f"crawl: {seen.requests} requests in {seen.elapsed_s:.1f}s found " + ", ".join(parts)
     if grouping.left_out:
         out += f"; left out {len(grouping.left_out)} URLs ({_left_out(grouping)})"
     return out
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _left_out(grouping: Grouping) -> str:

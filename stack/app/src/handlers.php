@@ -35,8 +35,13 @@ function handle_dashboard(): void
 <html lang="en"><head><meta charset="utf-8"><title>LoanFlow dashboard</title>
 <link rel="stylesheet" href="/static/app.css"><script src="/static/app.js" defer></script></head>
 <body><header><img src="/static/logo.svg" alt="LoanFlow" width="120" height="32"><h1>Portfolio</h1></header>
+<nav><a href="/api/loans/4242">Loan 4242</a> <a href="/api/loans/31337">Loan 31337</a>
+<a href="/api/borrowers/7919/loans?page=1">Borrower 7919's loans</a></nav>
 <table><thead><tr><th>Status</th><th>Loans</th><th>Principal</th></tr></thead><tbody>$rows</tbody></table>
 $recent
+<form method="get" action="/api/search"><input name="q" value="Smith"><button>Search borrowers</button></form>
+<form method="post" action="/api/applications"><input name="borrower_id"><input name="amount">
+<button>Apply for a loan</button></form>
 </body></html>
 HTML;
 }
