@@ -297,3 +297,14 @@ def test_new_checks_give_reasons_not_crashes_against_strangers(server: Callable[
     else:  # the liar's headers are its word: a "HIT" is reported as said, a negative Age is no hit
         assert metrics["http.page_cache"]["value"] is True
         assert metrics["http.page_weight"]["status"] == "measured" and metrics["http.page_weight"]["value"] > 2
+
+
+def test_a_port_where_nothing_listens_gets_no_figure_of_this_machines_processes() -> None:
+    """Issue 24: an ad-hoc audit of a dead port once scored this machine's own PHP-FPM memory (88.89)."""
+    res = perfscore("audit", "--url", f"http://127.0.0.1:{free_port()}/", "-d", "1", "-f", "json", "--no-history")
+    assert res.code == 3, res.err
+    reasons = {n["metric"]: n["reason"] for n in json.loads(res.out)["not_measured"]}
+    for mid in ("php.worker_rss_mean", "php.worker_memory_growth", "host.cpu_utilisation"):
+        assert "nothing listens on port" in reasons[mid], (mid, reasons.get(mid))
+    measured = [m["id"] for c in json.loads(res.out)["categories"] for m in c["metrics"] if m["status"] == "measured"]
+    assert not [m for m in measured if m.startswith(("php.", "host."))], measured
