@@ -16,6 +16,7 @@ import json
 import os
 import socket
 from dataclasses import dataclass, field
+from typing import Any
 
 from perfscore.gatherers.base import ProbeUnavailable
 from perfscore.gatherers.http import fetch, join
@@ -76,8 +77,8 @@ def replica_count(rows_by_statement: dict[str, int | str]) -> tuple[int | None, 
 SYSTEM_SCHEMAS = {"information_schema", "mysql", "performance_schema", "sys"}
 
 
-def mysql_databases(host: str, port: int, user: str = "perfscore") -> tuple[list[str] | None, str]:
-    """The application schemas perfscore's user sees on the server (its grants name them), or None and why."""
+def _login(host: str, port: int, user: str) -> tuple[Any, str]:
+    """A connection as ``user`` with PERFSCORE_MYSQL_PASSWORD (what init's config names), or None and why."""
     import pymysql
 
     from perfscore.gatherers.clients import mysql_connect
@@ -94,6 +95,16 @@ def mysql_databases(host: str, port: int, user: str = "perfscore") -> tuple[list
         )
     except (pymysql.MySQLError, OSError) as exc:
         return None, f"no login as {user} on port {port} ({type(exc).__name__})"
+    return conn, ""
+
+
+def mysql_databases(host: str, port: int, user: str = "perfscore") -> tuple[list[str] | None, str]:
+    """The application schemas perfscore's user sees on the server (its grants name them), or None and why."""
+    import pymysql
+
+    conn, why = _login(host, port, user)
+    if conn is None:
+        return None, why
     try:
         with conn.cursor() as cur:
             cur.execute("SHOW DATABASES")
@@ -109,20 +120,9 @@ def mysql_replicas(host: str, port: int, user: str = "perfscore") -> tuple[bool 
     """Whether the primary on ``port`` has replicas, logging in as ``user`` (PERFSCORE_MYSQL_PASSWORD)."""
     import pymysql
 
-    from perfscore.gatherers.clients import mysql_connect
-
-    try:
-        conn = mysql_connect(
-            host=host,
-            port=port,
-            user=user,
-            password=os.environ.get("PERFSCORE_MYSQL_PASSWORD", ""),
-            database=None,
-            connect_timeout=TIMEOUT_S,
-            read_timeout=TIMEOUT_S,
-        )
-    except (pymysql.MySQLError, OSError) as exc:
-        return None, f"no login as {user} on port {port} ({type(exc).__name__})"
+    conn, why = _login(host, port, user)
+    if conn is None:
+        return None, why
     got: dict[str, int | str] = {}
     try:
         for stmt in ("SHOW REPLICA HOSTS", "SHOW SLAVE HOSTS", "SHOW REPLICAS"):
