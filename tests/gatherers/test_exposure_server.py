@@ -232,11 +232,11 @@ def test_a_catch_all_site_that_answers_its_home_page_for_everything_exposes_noth
 
 @pytest.mark.slow
 def test_a_web_root_of_100000_files_is_checked_in_bounded_time_and_says_where_it_stopped(site: Site) -> None:
-    for d in range(100):
-        sub = site.big / f"d{d:03}"
-        sub.mkdir()
-        for f in range(1000):
-            (sub / f"page{f}.html").touch()
+    # 100 folders of 1,000 empty pages, made by touch(1) a thousand at a time (Python's touch() loop: 28 s).
+    pages = 'seq 0 999 | sed "s/^/page/;s/$/.html/" | xargs touch'
+    script = f'for d in $(seq -w 0 99); do mkdir "d0$d" && (cd "d0$d" && {pages}); done'
+    subprocess.run(["sh", "-c", script], cwd=site.big, check=True)
+    assert len(list((site.big / "d099").iterdir())) == 1000
     (site.big / "export.sql").write_text("CREATE TABLE loans (id int);\n")  # shallow: seen before any bound
     t0 = time.monotonic()
     snap = check_exposure(site.url, web_roots=[WebRoot(site.big, "/big/")], budget_s=20)
