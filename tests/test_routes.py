@@ -209,3 +209,16 @@ def test_a_blogs_posts_are_one_route_with_samples() -> None:
     g = group(found)
     assert [r.pattern for r in g.routes] == ["/{id}/{id}/{slug}/", "/about/"]
     assert g.routes[0].weight == 9 and len(g.routes[0].samples) == 3
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("http://user:s3cr3tpw@127.0.0.1:8089/", "127.0.0.1:8089"),  # a stranger's pass: the password was the name
+        ("https://[::1]:8443/app/", "[::1]:8443"),
+        ("https://example.org/", "example.org"),
+    ],
+)
+def test_init_names_the_site_by_its_host_never_its_credentials(url: str, name: str) -> None:
+    text = example_config(url)
+    assert f'name: "{name}"' in text and "s3cr3tpw" not in text.split("base_url")[0]

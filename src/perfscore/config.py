@@ -429,11 +429,11 @@ def with_overrides(
 
 
 EXAMPLE = """\
-# perfscore target configuration. Validate with: perfscore audit --config perfscore.yaml
+# perfscore target configuration. Check it with: perfscore config check --config FILE
 target:
   name: my-app                 # shown in reports and the history
   base_url: http://127.0.0.1:8088
-  # Real LoanFlow installs block empty and curl-like agents.
+  # Some sites block empty and curl-like agents.
   user_agent: "Mozilla/5.0 (compatible; perfscore/0.1)"
   allow_remote: false          # load tests go to loopback only unless this is true
   insecure_tls: false          # true: an https:// base_url whose certificate is not verified (curl -k)
@@ -494,6 +494,19 @@ audit:
     ramp: [1, 4, 16, 64, 256, 1024, 5000]
     step_s: 2
 """
+
+
+def _host_of(url: str) -> str:
+    """The site's name in reports: its host and port, never the user or password a URL may carry."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:  # a port out of range: the netloc as given, less its userinfo
+        return parts.netloc.rpartition("@")[2]
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{host}:{port}" if port else host
 
 
 def _database_line(databases: list[str]) -> str:
@@ -632,7 +645,7 @@ def example_config(
     if databases is not None:
         default = next(line for line in text.splitlines() if line.startswith("  # database: app_db"))
         text = text.replace(default, _database_line(databases), 1)
-    name = urlsplit(base_url).netloc if base_url else ""
+    name = _host_of(base_url) if base_url else ""
     swaps = [
         ("  name: my-app ", f"  name: {json.dumps(name)} " if name else None),
         ("  base_url: http://127.0.0.1:8088\n", f"  base_url: {json.dumps(base_url)}\n" if base_url else None),

@@ -54,3 +54,21 @@ def test_a_target_that_does_not_answer_gets_no_facts_from_this_machines_php() ->
 
 def test_replicas_are_expected_only_when_asked_or_listed() -> None:
     assert not Config.model_validate({"mysql": {}}).mysql.replicas_expected  # type: ignore[union-attr]
+
+
+def test_config_check_refuses_a_fifo_or_a_device_as_a_log_at_once(tmp_path: Path) -> None:
+    """A stranger's pass: `config check` with a log at a FIFO hung for ever (open() waits for a writer)."""
+    import os
+    import time
+
+    from tests.conftest import perfscore
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    cfg = tmp_path / "p.yaml"
+    cfg.write_text(f"logs: [{fifo}, /dev/zero]\nprocesses: null\nmonitoring: null\n")
+    t0 = time.monotonic()
+    res = perfscore("config", "check", "--config", str(cfg))
+    assert time.monotonic() - t0 < 10
+    assert res.code == 3, res.out + res.err
+    assert f"✗ log {fifo}: not a regular file" in res.out and "✗ log /dev/zero: not a regular file" in res.out, res.out

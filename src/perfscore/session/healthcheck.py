@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -210,6 +211,9 @@ def check_logs(cfg: Config) -> list[Check]:
     for path in cfg.logs:
         full = path if path.is_absolute() else cfg.base_dir / path
         try:
+            if not stat.S_ISREG(os.stat(full).st_mode):  # a FIFO blocks open() for ever; a device never ends
+                out.append(Check(f"log {path}", "fail", "not a regular file (a FIFO, device or directory)"))
+                continue
             with open(full, "rb") as f:
                 f.read(1)
                 size = os.fstat(f.fileno()).st_size
