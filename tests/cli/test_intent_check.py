@@ -196,7 +196,7 @@ def test_config_check_passes_on_good_components_and_names_each_failure(
     code, out, err = _check(tmp_path, good.replace(str(log), str(gone)), env)
     assert code == 3 and f"✗ log {gone}: not readable" in out and "log" in err, out
     code, out, _ = _check(tmp_path, good.replace(str(log), str(tmp_path)), env)  # a directory: root reads files
-    assert code == 3 and f"✗ log {tmp_path}: not readable" in out, out
+    assert code == 3 and f"✗ log {tmp_path}: not a regular file" in out, out  # a directory
 
     sleepers(tag)  # a second "master" the app pattern matches: another app's pool
     code, out, _ = _check(tmp_path, good, env)
