@@ -141,6 +141,12 @@ class LoadResult(BaseModel):
         0, description="connects this machine could not make (out of file descriptors or ports): the generator's fault"
     )
     unfinished: Count = Field(0, description="requests still waiting at the deadline, counted as timeouts")
+    abandoned: Count = Field(
+        0, description="requests in flight at the end, no slower than answers that came: neither success nor error"
+    )
+    warmup_requests: Count = Field(
+        0, description="responses during the warm-up: not measured, but the app served them (counter windows)"
+    )
     bytes_read: Count = Field(0, description="bytes received after the warm-up (heads and bodies, as sent)")
     warmup_s: float = Field(0.0, ge=0, allow_inf_nan=False, description="warm-up before the measurement, not counted")
     url: str | None = Field(None, description="the URL loaded (or the config's base URL for a mix)")

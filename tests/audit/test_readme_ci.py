@@ -32,6 +32,7 @@ def test_the_readme_ci_example_runs_as_written(healthy_audit: Audited, tmp_path:
     cfg = yaml.safe_load(AUDIT_CONFIG.read_text())
     cfg.setdefault("audit", {})["duration_s"] = 3  # the stack's config, with a short window and ramp
     cfg["audit"]["load"]["ramp"] = [1, 16, 64]
+    cfg["audit"]["load"]["step_s"] = 1.0
     (tmp_path / "perfscore.yaml").write_text(yaml.safe_dump(cfg))
     env = {
         **os.environ,

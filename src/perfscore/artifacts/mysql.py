@@ -48,6 +48,14 @@ class ConfiguredQuery(_Row):
     error: str | None = Field(None, description="why EXPLAIN or a timed run failed")
 
 
+class OwnStatement(_Row):
+    """A statement perfscore itself sent between the two status samples (as written, before its
+    parameters), and how often: the audits take it out of the counters and the digests."""
+
+    sql: str
+    runs: int = Field(1, ge=0)
+
+
 class IndexColumn(_Row):
     """information_schema.STATISTICS, one column of one index."""
 
@@ -74,6 +82,11 @@ class MySQLSnapshot(Snapshot):
     database: str | None = None
     replicas_expected: bool = True
     window_s: float = Field(0.0, description="seconds between the two status samples")
+    window_began: float | None = Field(None, description="unix time of the first status sample")
+    window_ended: float | None = Field(None, description="unix time of the second status sample")
+    own_statements: list[OwnStatement] = Field(
+        default_factory=list, description="perfscore's own statements inside the window (taken out of the figures)"
+    )
     status_before: dict[str, str] = Field(default_factory=dict, description="SHOW GLOBAL STATUS at the window start")
     status_after: dict[str, str] = Field(default_factory=dict, description="SHOW GLOBAL STATUS at the window end")
     variables: dict[str, str] = Field(default_factory=dict, description="SHOW GLOBAL VARIABLES")

@@ -53,7 +53,8 @@ MIN_REQUESTS = 100  # fewest HTTP requests in the window behind a per-request ve
 
 
 def window_requests(w: WindowSnapshot) -> int:
-    """The HTTP requests of the window, enough for a per-request verdict, or why not."""
+    """The HTTP requests the app served while the servers' counters ran (the measured ones, the warm-up's
+    and those cut off at the end), enough for a per-request verdict, or why not."""
     if w.load is None:
         raise Unmeasurable(w.error or "no traffic was driven during the window")
     if not w.concurrent:
@@ -68,7 +69,9 @@ def window_requests(w: WindowSnapshot) -> int:
         )
     if w.load.requests < MIN_REQUESTS:
         raise NotEnoughData(f"{w.load.requests:,} HTTP requests in the window, {MIN_REQUESTS:,} needed for a verdict")
-    return w.load.requests
+    # The servers' counters also saw the warm-up's requests and those still in flight at the end: the app
+    # served them, so they divide its statements, connections and log lines too.
+    return w.load.requests + w.load.warmup_requests + w.load.abandoned
 
 
 def p95(values: list[float]) -> float:

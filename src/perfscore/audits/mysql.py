@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -390,23 +390,37 @@ def _scans_in(plan: list[PlanRow]) -> list[PlanRow]:
     return [r for r in plan if (r.type or "").upper() in ("ALL", "INDEX") and r.rows >= FULL_SCAN_MIN_ROWS]
 
 
-def digest_deltas(before: list[DigestRow], after: list[DigestRow]) -> list[tuple[DigestRow, DigestRow, int]]:
-    """(after, before, runs) of each digest that ran during the window; a truncated table counts from zero."""
-    earlier = {d.digest: d for d in before}
+def own_runs(s: MySQLSnapshot) -> Counter[str]:
+    """Perfscore's own statements inside the window, by normalized text (its status and digest reads)."""
+    runs: Counter[str] = Counter()
+    for st in s.own_statements:
+        runs[normalize_sql(st.sql)] += st.runs
+    return runs
+
+
+def digest_deltas(s: MySQLSnapshot) -> list[tuple[DigestRow, DigestRow, int]]:
+    """(after, before, runs) of each digest the app ran during the window; a truncated table counts from zero.
+    Perfscore's own statements are taken out by their text: what is left is the app's."""
+    earlier = {d.digest: d for d in s.digests_before or []}
+    own = own_runs(s)
     out = []
-    for d in after:
+    for d in s.digests_after or []:
         b = earlier.get(d.digest, DigestRow(digest=d.digest))
         if d.count_star < b.count_star:  # the digest table was truncated during the window
             b = DigestRow(digest=d.digest)
-        if d.count_star > b.count_star:
-            out.append((d, b, d.count_star - b.count_star))
+        runs = d.count_star - b.count_star
+        mine = own.pop(normalize_sql(d.text), 0) if runs > 0 else 0
+        if runs - mine > 0:
+            out.append((d, b, runs - mine))
     return out
 
 
-def _from_digests(before: list[DigestRow], after: list[DigestRow]) -> list[dict[str, Any]]:
-    """Statements that ran during the window mostly without an index over many rows (sys schema's check)."""
-    found = []
-    for d, b, runs in digest_deltas(before, after):
+def _from_digests(s: MySQLSnapshot) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Statements that ran during the window mostly without an index over many rows (sys schema's check),
+    and those that did so fewer than HOT_RUNS times (a cache refill after a flush: not judged)."""
+    found: list[dict[str, Any]] = []
+    rare: list[dict[str, Any]] = []
+    for d, b, runs in digest_deltas(s):
         no_index = d.sum_no_index_used - b.sum_no_index_used
         examined = d.sum_rows_examined - b.sum_rows_examined
         if no_index / runs <= 0.5 or examined / runs < FULL_SCAN_MIN_ROWS:
@@ -414,7 +428,7 @@ def _from_digests(before: list[DigestRow], after: list[DigestRow]) -> list[dict[
         if re.search(r"\b(information_schema|performance_schema)\b", d.text, re.I):
             continue  # perfscore's own catalogue reads
         table = re.search(r"\bFROM\s+`?(\w+)`?", d.text, re.I)
-        found.append(
+        (found if runs >= HOT_RUNS else rare).append(
             {
                 "statement": d.text,
                 "table": table.group(1) if table else "?",
@@ -424,7 +438,7 @@ def _from_digests(before: list[DigestRow], after: list[DigestRow]) -> list[dict[
             }
         )
     found.sort(key=lambda f: -int(f["rows"]) * int(f["executions"]))
-    return found
+    return found, rare
 
 
 def _from_slow_log(s: MySQLSnapshot) -> list[dict[str, Any]]:
@@ -484,9 +498,12 @@ WHY_NO_WHERE = "it reads every row by design (no WHERE): keep a counter or summa
 
 
 def normalize_sql(text: str) -> str:
-    """One form for a digest's text and the statement it came from: literals as ?, no quoting, no spacing."""
-    t = LITERAL.sub("?", text[:MAX_SQL]).replace("`", "").lower()
-    t = re.sub(r"\s*([(),=<>!+*/-])\s*", r"\1", re.sub(r"\s+", " ", t)).strip()
+    """One form for a digest's text and the statement it came from: literals and placeholders as ?, no
+    quoting, no spacing; MariaDB's digest forms (``wp_posts . ID``, ``LIMIT ?, ...``, ``IN (...)``) as the
+    statement writes them."""
+    t = LITERAL.sub("?", text[:MAX_SQL]).replace("`", "").replace("%s", "?").lower()
+    t = re.sub(r"\s*([(),=<>!+*/.-])\s*", r"\1", re.sub(r"\s+", " ", t)).strip().rstrip(";")
+    t = re.sub(r"\blimit \?(?:,(?:\?|\.\.\.)| offset \?)", "limit ?,?", t)
     return re.sub(r"\((?:\?(?:,\?)*|\.\.\.)\)", "(?)", t)
 
 
@@ -540,6 +557,7 @@ def unindexable(statement: str) -> str | None:
     return None
 
 
+HOT_RUNS = 5  # runs in the window that make a statement the app's: one run after a cache flush is not
 HYPOTHETICAL_WEIGHT = 0.5  # a configured query not seen running counts half: what it would do, not what it did
 
 
@@ -554,16 +572,17 @@ HYPOTHETICAL_WEIGHT = 0.5  # a configured query not seen running counts half: wh
 )
 @judged_on_data
 def full_scan_statements(s: MySQLSnapshot) -> Outcome:
-    digests = None
+    digests: list[dict[str, Any]] | None = None
+    rare: list[dict[str, Any]] = []
     if s.digests_after is not None:
-        digests = _from_digests(s.digests_before or [], s.digests_after)
+        digests, rare = _from_digests(s)
     slow = _from_slow_log(s) if s.slow_log is not None else None
     if digests is None and slow is None and not s.queries:
         return unavailable("performance_schema is off, the slow log is not in a table and no queries are configured")
     # What ran in the window, by normalized text: every digest that ran, every slow-log statement.
     seen: set[str] | None = None
     if s.digests_after is not None or s.slow_log is not None:
-        seen = {normalize_sql(d.text) for d, _, _ in digest_deltas(s.digests_before or [], s.digests_after or [])}
+        seen = {normalize_sql(d.text) for d, _, _ in digest_deltas(s)}
         seen |= {normalize_sql(st.sql) for st in s.slow_log or []}
     # Digests and the slow log say what the app ran; EXPLAIN covers the configured queries even when a
     # cache kept them from the server, as hypotheses.
@@ -613,6 +632,11 @@ def full_scan_statements(s: MySQLSnapshot) -> Outcome:
         summary=summary or None,
         advice=advice,
         statements=ordered,
+        rare=[
+            f"{f['table']}: ran {f['executions']}x (fewer than {HOT_RUNS}: not judged): "
+            f"{' '.join(str(f['statement']).split())[:160]}"
+            for f in rare[:5]
+        ],
         ran_in_window=len(ran),
         not_seen_running=len(would),
         sources=sources,
@@ -746,7 +770,29 @@ def connections_per_request(s: MySQLSnapshot, w: WindowSnapshot) -> Outcome:
         connections=connections,
         requests=requests,
         window_s=round(s.window_s, 2),
+        **_window_times(s),
     )
+
+
+def _goodbyes(s: MySQLSnapshot) -> int:
+    """Connections closed politely in the window: MariaDB counts each client's goodbye (COM_QUIT) as a
+    question, so an app that connects per page would show one statement more per page than it sends.
+    New connections, less the failed attempts and the clients that vanished without one."""
+    keys = ("Connections", "Aborted_clients", "Aborted_connects")
+    if not all(k in s.status_before and k in s.status_after for k in keys):
+        return 0
+    try:
+        c = Counters(s, keys)
+        return max(c.delta("Connections") - c.delta("Aborted_clients") - c.delta("Aborted_connects"), 0)
+    except Unmeasurable:
+        return 0
+
+
+def _window_times(s: MySQLSnapshot) -> dict[str, Any]:
+    """When the counters were sampled (unix time): to set the figures beside the app's own logs."""
+    if s.window_began is None or s.window_ended is None:
+        return {}
+    return {"window_began": s.window_began, "window_ended": s.window_ended}
 
 
 @audit(
@@ -760,7 +806,9 @@ def connections_per_request(s: MySQLSnapshot, w: WindowSnapshot) -> Outcome:
 def queries_per_request(s: MySQLSnapshot, w: WindowSnapshot) -> Outcome:
     requests = window_requests(w)
     c = Counters(s, ("Questions",))
-    questions = c.delta("Questions")
+    mine = sum(own_runs(s).values())  # perfscore's own status and digest reads
+    quits = _goodbyes(s)
+    questions = max(c.delta("Questions") - mine - quits, 0)
     per = round(questions / requests, 3)
     tmp = Counters(s, ("Created_tmp_tables",))
     tmp_per = round(tmp.delta("Created_tmp_tables") / requests, 3) if "Created_tmp_tables" in s.status_after else None
@@ -778,7 +826,10 @@ def queries_per_request(s: MySQLSnapshot, w: WindowSnapshot) -> Outcome:
         low_confidence=c.caveat(),
         summary=summary,
         questions=questions,
+        perfscore_statements=mine,
+        connection_goodbyes=quits,
         requests=requests,
+        **_window_times(s),
         tmp_tables_per_request=tmp_per,
         top_statements=top,
         digests="performance_schema off: no per-statement counts"
@@ -796,7 +847,7 @@ def _repeated(s: MySQLSnapshot, requests: int) -> tuple[list[dict[str, Any]], in
     """The statements (digests) the window ran most often with their runs per HTTP request; all digest runs."""
     if s.digests_after is None:
         return [], 0
-    runs = digest_deltas(s.digests_before or [], s.digests_after)
+    runs = digest_deltas(s)
     # The app's reads and writes; not BEGIN/COMMIT/SET, nor the row a full digest table lumps the rest into.
     dml = sorted(((d, n) for d, _, n in runs if d.digest and DML.match(d.text)), key=lambda x: -x[1])
     top = [

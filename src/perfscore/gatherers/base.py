@@ -31,6 +31,10 @@ class GatherContext:
 class Gatherer:
     name: ClassVar[str]  # the Artifacts field it fills
     local: ClassVar[bool] = False  # reads this machine, not the target: cannot prove the target reachable
+    # Samples counters the app's requests move (statements, log lines, FPM's accepted requests): it begins
+    # after the other gatherers have begun and samples (``sample``) before they end, so that their own
+    # requests to the app (single-user series, error and exposure probes) fall outside its window.
+    reads_counters: ClassVar[bool] = False
 
     def __init__(self, ctx: GatherContext) -> None:
         self.ctx = ctx
@@ -41,6 +45,10 @@ class Gatherer:
 
     def begin(self) -> None:
         """Sample at the start of the window. May raise ProbeUnavailable."""
+
+    def sample(self) -> None:
+        """Read the end-of-window counters (``reads_counters`` gatherers), before the other gatherers' ``end``
+        sends its requests; ``end`` then builds the snapshot. Must not raise: ``end`` reports a failure."""
 
     def end(self) -> Snapshot:
         raise NotImplementedError

@@ -34,7 +34,9 @@ def _ident(path: Path) -> tuple[int, int, int] | None:
 class LogsGatherer(Gatherer):
     name = "logs"
     local = True
+    reads_counters = True  # log lines per request: the error probes' lines must fall outside the window
     start: dict[Path, tuple[int, int, int] | None]
+    stop: dict[Path, tuple[int, int, int] | None] | None = None
 
     def not_configured(self) -> str | None:
         return None if self.ctx.config.logs else "no logs section in the config (the app's error logs)"
@@ -45,11 +47,14 @@ class LogsGatherer(Gatherer):
     def begin(self) -> None:
         self.start = {p: _ident(p) for p in self._paths()}
 
-    def end(self) -> LogsSnapshot:
-        return LogsSnapshot(files=[self._read(p, self.start.get(p)) for p in self._paths()])
+    def sample(self) -> None:
+        self.stop = {p: _ident(p) for p in self._paths()}
 
-    def _read(self, path: Path, before: tuple[int, int, int] | None) -> LogFile:
-        now = _ident(path)
+    def end(self) -> LogsSnapshot:
+        stop = self.stop if self.stop is not None else {p: _ident(p) for p in self._paths()}
+        return LogsSnapshot(files=[self._read(p, self.start.get(p), stop.get(p)) for p in self._paths()])
+
+    def _read(self, path: Path, before: tuple[int, int, int] | None, now: tuple[int, int, int] | None) -> LogFile:
         if now is None:
             return LogFile(path=str(path), error="cannot read it (missing or no permission)")
         rotated = before is not None and (before[:2] != now[:2] or now[2] < before[2])
@@ -59,7 +64,7 @@ class LogsGatherer(Gatherer):
                 if not os.path.isfile(path):
                     return LogFile(path=str(path), error="not a regular file")
                 fh.seek(offset)
-                data = fh.read(READ_LIMIT)
+                data = fh.read(min(READ_LIMIT, max(now[2] - offset, 0)))  # up to the window's end
         except OSError as exc:
             return LogFile(path=str(path), error=f"cannot read it ({exc.strerror or exc})")
         lines = data.decode("utf-8", "replace").splitlines()

@@ -10,6 +10,9 @@ from perfscore.gatherers.http import MAX_BODY, fetch, join
 
 class MonitoringGatherer(Gatherer):
     name = "monitoring"
+    reads_counters = True  # PHP-FPM's accepted requests and queue: before the other probes' requests
+    sampled = False
+    fpm1: HttpAnswer | None = None
     fpm0: HttpAnswer | None = None
 
     def not_configured(self) -> str | None:
@@ -39,9 +42,17 @@ class MonitoringGatherer(Gatherer):
     def counting(self) -> bool:
         return getattr(self, "fpm0", None) is not None
 
+    def sample(self) -> None:
+        mon = self.ctx.config.monitoring
+        assert mon is not None
+        self.fpm1 = self._fpm_after(mon.fpm_status)
+        self.sampled = True
+
     def end(self) -> MonitoringSnapshot:
         mon = self.ctx.config.monitoring
         assert mon is not None
+        if not self.sampled:
+            self.sample()
         eps = [e for e in self.ctx.config.endpoints if e.method == "GET"] or self.ctx.config.endpoints
         return MonitoringSnapshot(
             health=self._get(mon.health),
@@ -49,7 +60,7 @@ class MonitoringGatherer(Gatherer):
             nginx_status=self._get(mon.nginx_status),
             fpm_status_path=mon.fpm_status,
             fpm_before=self.fpm0,
-            fpm_after=self._fpm_after(mon.fpm_status),
+            fpm_after=self.fpm1,
             page=self._get(eps[0].path if eps else "/"),
         )
 

@@ -16,6 +16,7 @@ from perfscore.artifacts.mysql import (
     DigestRow,
     IndexColumn,
     MySQLSnapshot,
+    OwnStatement,
     PlanRow,
     SlowStatement,
     TableSize,
@@ -69,6 +70,7 @@ def _plan(rows: list[dict[str, Any]]) -> list[PlanRow]:
 
 class MySQLGatherer(Gatherer):
     name = "mysql"
+    reads_counters = True
 
     conn: Any = None
     uncountable = False
@@ -76,6 +78,12 @@ class MySQLGatherer(Gatherer):
     digests0: list[DigestRow] | None = None
     server_t0: Any = None
     t0 = 0.0
+    wall_t0 = 0.0
+    sampled: tuple[dict[str, str], list[DigestRow] | None, float, float] | None = None
+    sample_error: ProbeUnavailable | None = None
+    # Perfscore's own statements between the two status samples (the second included), by text: the
+    # audits take them out of Questions and of the digests, so they count the app's statements only.
+    own: dict[str, int] | None = None
 
     @property
     def cfg(self) -> MySQLConfig:
@@ -110,6 +118,8 @@ class MySQLGatherer(Gatherer):
             raise RuntimeError(f"refusing to send a statement that is not a read: {sql[:40]!r}")
         import pymysql
 
+        if self.own is not None:
+            self.own[sql] = self.own.get(sql, 0) + 1
         try:
             with self.conn.cursor(pymysql.cursors.DictCursor) as cur:
                 cur.execute(sql, args)
@@ -147,22 +157,40 @@ class MySQLGatherer(Gatherer):
     def begin(self) -> None:
         self.conn = self._connect()
         self.status0 = self._pairs("SHOW GLOBAL STATUS")
+        self.wall_t0 = time.time()
+        self.own = {}  # Questions counts a statement when it starts: the first sample counted itself
         self.digests0 = self._digests()
         self.server_t0 = self._query("SELECT NOW(6) AS t")[0]["t"]
         self.t0 = time.monotonic()
 
-    def end(self) -> MySQLSnapshot:
+    def sample(self) -> None:
         try:
             status1 = self._pairs("SHOW GLOBAL STATUS")
-            window = max(time.monotonic() - self.t0, 1e-6)
+            window, wall_t1 = max(time.monotonic() - self.t0, 1e-6), time.time()
             # Read with the counters, before the other probes' requests reach the app and its database.
             digests1 = self._digests() if self.digests0 is not None else None
+            self.sampled = (status1, digests1, window, wall_t1)
+        except ProbeUnavailable as exc:
+            self.sample_error = exc
+
+    def end(self) -> MySQLSnapshot:
+        try:
+            if self.sampled is None and self.sample_error is None:
+                self.sample()
+            if self.sample_error is not None:
+                raise self.sample_error
+            assert self.sampled is not None and self.own is not None
+            status1, digests1, window, wall_t1 = self.sampled
+            own, self.own = self.own, None
             variables = self._pairs("SHOW GLOBAL VARIABLES")
             hosts, hosts_error = self._replica_hosts()
             return MySQLSnapshot(
                 database=self.cfg.database,
                 replicas_expected=self.cfg.replicas_expected or bool(self.cfg.replicas),
                 window_s=round(window, 3),
+                window_began=round(self.wall_t0, 3),
+                window_ended=round(wall_t1, 3),
+                own_statements=[OwnStatement(sql=sql[:4000], runs=n) for sql, n in own.items()],
                 status_before=self.status0,
                 status_after=status1,
                 variables=variables,

@@ -33,6 +33,10 @@ def _reason(exc: Exception) -> str:
 
 class RedisGatherer(Gatherer):
     name = "redis"
+    reads_counters = True
+    info1: dict[str, Any] | None = None
+    after_error: str | None = None
+    window = 0.0
     client: Any = None
     info0: dict[str, Any]
     t0 = 0.0
@@ -73,14 +77,20 @@ class RedisGatherer(Gatherer):
             raise
         self.t0 = time.monotonic()
 
+    def sample(self) -> None:
+        try:
+            self.info1 = self._call("info", "all")
+        except ProbeUnavailable as exc:  # Redis went away during the window: the audits use the start
+            self.after_error = str(exc)
+        self.window = round(time.monotonic() - self.t0, 3)
+
     def end(self) -> RedisSnapshot:
         try:
-            try:
-                info1 = self._call("info", "all")
-            except ProbeUnavailable as exc:  # Redis went away during the window: the audits use the start
-                return RedisSnapshot(info_before=self.info0, after_error=str(exc))
-            window = round(time.monotonic() - self.t0, 3)
-            return RedisSnapshot(window_s=window, info_before=self.info0, info_after=info1, **self._extras())
+            if self.info1 is None and self.after_error is None:
+                self.sample()
+            if self.info1 is None:
+                return RedisSnapshot(info_before=self.info0, after_error=self.after_error)
+            return RedisSnapshot(window_s=self.window, info_before=self.info0, info_after=self.info1, **self._extras())
         finally:
             self.client.close()
 

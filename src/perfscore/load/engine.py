@@ -93,6 +93,8 @@ def merge(spec: LoadSpec, parts: list[dict[str, Any]]) -> LoadResult:
             "dropped",
             "local_errors",
             "unfinished",
+            "abandoned",
+            "warmup",
             "bytes_read",
         ):
             totals[k] += p.get(k, 0)
@@ -117,6 +119,11 @@ def merge(spec: LoadSpec, parts: list[dict[str, Any]]) -> LoadResult:
         )
     if totals["unfinished"]:
         notes.append(f"{totals['unfinished']} requests were still waiting at the deadline: counted as timeouts")
+    if totals["abandoned"]:
+        notes.append(
+            f"{totals['abandoned']} requests were in flight when the run ended, no slower yet than answers that "
+            "came: left out (neither successes nor errors)"
+        )
     if totals["dropped"]:
         notes.append(f"{totals['dropped']} arrivals dropped: the target fell behind the arrival rate")
     all_status: Counter[int] = Counter()
@@ -152,6 +159,8 @@ def merge(spec: LoadSpec, parts: list[dict[str, Any]]) -> LoadResult:
         dropped=totals["dropped"],
         local_errors=totals["local_errors"],
         unfinished=totals["unfinished"],
+        abandoned=totals["abandoned"],
+        warmup_requests=totals["warmup"],
         bytes_read=totals["bytes_read"],
         warmup_s=spec.warmup_s,
         latency_distribution=_distribution(overall),

@@ -80,6 +80,9 @@ class Stats:
         self.dropped = 0
         self.local_errors = 0  # EMFILE, EADDRNOTAVAIL…: this machine's limits, not the target's errors
         self.unfinished = 0
+        self.warmup = 0  # responses during the warm-up: not measured, but they reached the app
+        self.abandoned = 0  # in flight when the run ended and no slower than answers that came: left out
+        self.slowest_ok = 0.0  # s: the slowest successful answer so far
         self.bytes = [0]  # every byte received; shared with the protocols (one add per packet)
         self.bytes_at_measure = -1  # the count when the warm-up ended
         self.measured = 0  # responses and failures after the warm-up: what -n N counts
@@ -139,6 +142,10 @@ class Worker:
                 st.err_lat[idx].add(int(latency_s * 1_000_000))
             else:
                 st.lat[idx].add(int(latency_s * 1_000_000))
+                if latency_s > st.slowest_ok:
+                    st.slowest_ok = latency_s
+        else:
+            st.warmup += 1
         if self.max_requests is not None and st.measured >= self.max_requests:
             self.stop()
 
@@ -166,16 +173,21 @@ class Worker:
         if self.stopping:
             return
         self.stopped_at = now = perf_counter()
-        # A request still waiting at the deadline is counted: against a server that never answers,
-        # every request is one of these. Only long waits count (not the last millisecond's sends), and
-        # only at the deadline (when -n N is reached, nothing else is in flight).
-        patience = min(self.spec.timeout_s, max(1.0, self.spec.duration_s / 2))
+        # A request still waiting at the deadline is a timeout when it has waited long (against a server
+        # that never answers, every request is one of these) and longer than any answer that came; one
+        # cut off sooner is the generator's doing, not the app's error: left out and counted apart (a
+        # saturated app's queue at a ramp step's end). Only at the deadline: with -n N nothing else waits.
+        patience = max(min(self.spec.timeout_s, max(1.0, self.spec.duration_s / 2)), self.stats.slowest_ok)
         for u in self.users if deadline else ():
-            if u.in_flight and now - u.sent_at >= patience:
-                u.in_flight = False
+            if not u.in_flight:
+                continue
+            u.in_flight = False
+            if now - u.sent_at > patience:
                 self.stats.unfinished += 1
                 self.stats.timeouts += 1
                 self.stats.errors[self.labels[u.ep]] += 1
+            else:
+                self.stats.abandoned += 1
         self.stopping = True
         for u in self.users:
             u.close()
@@ -507,6 +519,8 @@ def run_worker(
         "dropped": st.dropped,
         "local_errors": st.local_errors,
         "unfinished": st.unfinished,
+        "abandoned": st.abandoned,
+        "warmup": st.warmup,
         "bytes_read": st.bytes[0] - max(0, st.bytes_at_measure),
         "cpu_s": cpu,
         "wall_s": wall,

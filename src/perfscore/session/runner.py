@@ -319,7 +319,12 @@ class _Session:
         for g in gatherers:
             self.started[g.name] = time.monotonic()
         aborts = {g.name: g.abort for g in gatherers}
-        begun = _concurrently({g.name: g.begin for g in gatherers}, timeout, aborts)
+        # The counters' window holds the app's requests only: the probes that send requests of their own
+        # begin before the counters are sampled, and end after they are sampled again.
+        readers = [g for g in gatherers if g.reads_counters]
+        others = [g for g in gatherers if not g.reads_counters]
+        begun = _concurrently({g.name: g.begin for g in others}, timeout, aborts)
+        begun |= _concurrently({g.name: g.begin for g in readers}, timeout, aborts)
         alive = [g for g in gatherers if not begun[g.name][1]]
         for g in gatherers:
             if begun[g.name][1]:
@@ -330,6 +335,7 @@ class _Session:
             self.skip("window", win.error or "no traffic")
         else:
             self.outcome("window", win, None)
+        _concurrently({g.name: g.sample for g in alive if g.reads_counters}, timeout, aborts)
         ended = _concurrently({g.name: g.end for g in alive}, timeout + 10, aborts)
         for g in alive:
             self.outcome(g.name, *ended[g.name])

@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 require __DIR__ . '/../src/bootstrap.php';
 require __DIR__ . '/../src/handlers.php';
+register_shutdown_function([Truth::class, 'write']);
 
 if (Knobs::get('fatal') === 'on') {
     require __DIR__ . '/../src/broken.php';  // a fatal error on every page, written to the error log

@@ -24,6 +24,70 @@ final class Knobs
     }
 }
 
+/**
+ * The app's own count of what each request sent to MariaDB: the truth the audit's per-request figures are
+ * tested against (tests/stack/test_request_truth.py). One line per request, appended at shutdown to the
+ * file LOANFLOW_TRUTH names: "<unix time> <statements> <connections or -1 when persistent> <path>".
+ */
+final class Truth
+{
+    public static int $statements = 0;
+    public static int $connections = 0;
+
+    public static function write(): void
+    {
+        $file = (string) getenv('LOANFLOW_TRUTH');
+        if ($file === '') {
+            return;
+        }
+        $connections = Knobs::get('persistent_db') === 'on' ? -1 : self::$connections;  // reuse is not visible
+        $path = substr(strtok((string) ($_SERVER['REQUEST_URI'] ?? '/'), '?') ?: '/', 0, 200);
+        $line = sprintf("%.6f %d %d %s\n", microtime(true), self::$statements, $connections, $path);
+        file_put_contents($file, $line, FILE_APPEND);  // one write under PIPE_BUF: atomic with O_APPEND
+    }
+}
+
+/** A prepared statement whose executions are counted (everything else passes through). */
+final class CountedStatement
+{
+    public function __construct(private PDOStatement $st)
+    {
+    }
+
+    public function execute(?array $params = null): bool
+    {
+        Truth::$statements++;
+        return $this->st->execute($params);
+    }
+
+    public function __call(string $name, array $args): mixed
+    {
+        return $this->st->$name(...$args);
+    }
+}
+
+/** PDO that counts the statements it sends: query() and exec() once each, a prepared one per execute(). */
+final class CountedPDO extends PDO
+{
+    #[\ReturnTypeWillChange]
+    public function prepare(string $query, array $options = []): CountedStatement
+    {
+        return new CountedStatement(parent::prepare($query, $options));
+    }
+
+    public function query(string $query, ?int $fetchMode = null, mixed ...$fetchModeArgs): PDOStatement|false
+    {
+        Truth::$statements++;
+        return $fetchMode === null ? parent::query($query) : parent::query($query, $fetchMode, ...$fetchModeArgs);
+    }
+
+    public function exec(string $statement): int|false
+    {
+        Truth::$statements++;
+        return parent::exec($statement);
+    }
+}
+
 final class App
 {
     private static ?PDO $db = null;
@@ -32,7 +96,8 @@ final class App
     public static function db(): PDO
     {
         if (self::$db === null) {
-            self::$db = new PDO(
+            Truth::$connections++;
+            self::$db = new CountedPDO(
                 (string) getenv('LOANFLOW_DB_DSN'),
                 (string) getenv('LOANFLOW_DB_USER'),
                 (string) getenv('LOANFLOW_DB_PASS'),
