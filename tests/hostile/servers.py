@@ -289,6 +289,8 @@ def http_server_loop(conn: socket.socket, mode: str) -> None:
             _http_send(conn, "302 Found", b"", extra=f"Location: {target}\r\n")
             continue
         p = path.split("?")[0]
+        if mode == "http-slow":  # every answer takes 0.4 s: a run's end always finds requests in flight
+            time.sleep(0.4)
         if p == "/":
             _http_send(conn, "200 OK", HTML if mode == "http-drip-asset" else b"<html><body>ok</body></html>")
             continue
@@ -346,6 +348,7 @@ HANDLERS = {
     "redis-hello": redis_hello,
     "redis-bulk": redis_bulk,
     "http-ok": http_server_loop,
+    "http-slow": http_server_loop,
     "http-drip-asset": http_server_loop,
     "http-redirect-loop": http_server_loop,
     "http-silent": http_silent,

@@ -190,6 +190,18 @@ def test_requests_waiting_at_the_deadline_are_counted(hostile, tmp_path: Path) -
     assert "every request failed (4 of 4)" in o.err
 
 
+def test_requests_cut_off_by_the_end_of_a_run_are_left_out_not_errors(hostile, tmp_path: Path) -> None:
+    """A slow but healthy server: the requests in flight when the run ends waited less than the answers
+    that came, so they are the generator's cut-off, counted apart, not the app's timeouts."""
+    port = hostile("http-slow")
+    o = run(["load", f"http://127.0.0.1:{port}/", "-d", "1.5", "-c", "4", "--warmup", "0", "-f", "json"], tmp_path)
+    assert o.code == 0, o.err
+    doc = json.loads(o.out)
+    assert doc["errors"] == 0 and doc["timeouts"] == 0 and doc["requests"] >= 8, doc
+    assert doc["abandoned"] >= 3 and doc["unfinished"] == 0, doc
+    assert any("left out (neither successes nor errors)" in n for n in doc["notes"]), doc["notes"]
+
+
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_signal_during_the_audit_window_ends_it(hostile, tmp_path: Path, sig: int, code: int) -> None:
     """The window's single generator runs on an event loop in the main thread, where an exception raised
