@@ -567,17 +567,63 @@ gate:                           # CI gate (flags override): exit 1 when a check 
   categories: {database: 85}
   max_drop: 2                   # with --baseline: points the score may fall
 
+# The site's targets (SLO): throughput, users, latency and errors; the score is judged by them.
+# Left out, LoanFlow's KPIs apply (perfscore's defaults, a lender's, not yours): set your own,
+# e.g. peak_rps = your access log's busiest minute's requests / 60.
+# slo:
+#   peak_rps: 1000              # requests/s at the peak
+#   concurrent_users: 5000      # users at once: the ramp's top
+#   p95_ms: 200
+#   p99_ms: 500
+#   error_rate: 0.001           # 0.1 %
+
 audit:
   duration_s: 10                # window between counter samples, with nominal traffic
   probe_timeout_s: 20
   load:
     connections: 8              # users during the window
     # rate: 20                  # requests/s instead (open model): audit a production site gently
-    slo_p95_ms: 200             # seed KPI
-    slo_error_rate: 0.001       # seed KPI: < 0.1 %
-    ramp: [1, 4, 16, 64, 256, 1024, 5000]
+    # ramp: [1, 4, 16, 64, 256, 1024, 5000]   # left out: ×4 steps up to slo.concurrent_users
+    # slo_p95_ms: 200           # the ramp's bars; left out: slo.p95_ms and slo.error_rate
+    # slo_error_rate: 0.001
     step_s: 2
 """
+
+
+_SLO_START = "# The site's targets (SLO)"
+
+
+def slo_section(peak_rps: float | None, concurrent_users: int | None, source: str) -> str:
+    """The ``slo:`` YAML init writes, saying where the figures came from. From the site's own traffic:
+    its peak and users, the latency and error targets left LoanFlow's (commented out) for the user to set.
+    Without (``peak_rps`` None): LoanFlow's KPIs commented out, with why no log gave the site's own."""
+    note = "\n".join(f"# {line}" for line in _wrap(one_line(source), 100))
+    head = "# The site's targets (SLO): throughput, users, latency and errors; the score is judged by them.\n"
+    if peak_rps is None or concurrent_users is None:
+        default = EXAMPLE[EXAMPLE.index(_SLO_START) :]
+        default = default[: default.index("\n\n") + 1]
+        return default.replace(
+            "# e.g. peak_rps = your access log's busiest minute's requests / 60.\n",
+            "# e.g. peak_rps = your access log's busiest minute's requests / 60. No access log gave one:\n"
+            + note
+            + "\n",
+            1,
+        )
+    return (
+        head + f"{note}\n"
+        "slo:\n"
+        f"  peak_rps: {peak_rps:.10g}\n"
+        f"  concurrent_users: {concurrent_users}\n"
+        "  # p95_ms: 200                # LoanFlow's latency and error KPIs until you set yours\n"
+        "  # p99_ms: 500\n"
+        "  # error_rate: 0.001\n"
+    )
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [""]
 
 
 def _host_of(url: str) -> str:
@@ -673,10 +719,14 @@ def example_config(
     logs: list[str] | None = None,
     databases: list[str] | None = None,
     endpoints: str | None = None,
+    slo: str | None = None,
 ) -> str:
     """EXAMPLE with what `init` found on this machine in place of its defaults (JSON lists are YAML).
 
     ``endpoints``: the endpoints section a crawl wrote (``endpoints_section``) in place of the template's.
+
+    ``slo``: the ``slo:`` section from the site's access log (``slo_section``) in place of the template's
+    commented-out LoanFlow KPIs.
 
     ``databases``: the schemas perfscore's user sees on the server (None: it could not log in); one is the
     app's, several are listed for the user to choose.
@@ -694,6 +744,10 @@ def example_config(
         start = text.index(_ENDPOINTS_START)
         end = text.index("\n\n", text.index(_ENDPOINTS_END, start)) + 2
         text = text[:start] + endpoints.rstrip("\n") + "\n\n" + text[end:]
+    if slo is not None:
+        start = text.index(_SLO_START)
+        end = text.index("\n\n", start) + 2
+        text = text[:start] + slo.rstrip("\n") + "\n\n" + text[end:]
     if redis_auth is False:
         text = text.replace(
             "  password_env: PERFSCORE_REDIS_PASSWORD\n",
