@@ -45,6 +45,14 @@ def test_the_busiest_minute_and_its_clients(tmp_path: Path) -> None:
     assert peak.rps == pytest.approx(2240 / 60)
 
 
+def test_perfscores_own_load_is_not_the_sites_peak() -> None:
+    ours = 'Mozilla/5.0 (compatible; perfscore/0.1; +https://github.com/perfscore/perfscore)"'
+    lines = [_line("06/Dec/2026:10:00", i % 60).replace('Mozilla/5.0 (X11; Linux)"', ours) for i in range(5000)]
+    lines += [_line("06/Dec/2026:11:00", i % 60) for i in range(120)]
+    peak = busiest_minute("a", lines)
+    assert peak is not None and (peak.minute, peak.requests, peak.lines) == ("06/Dec/2026:11:00", 120, 120)
+
+
 @pytest.mark.parametrize(("x", "up"), [(0.2, 1), (1, 1), (9.4, 9.4), (37.3, 38), (99.01, 100), (1234, 1300), (50, 50)])
 def test_rounded_up_to_two_figures(x: float, up: float) -> None:
     assert nice_ceil(x) == pytest.approx(up)

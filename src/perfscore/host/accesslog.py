@@ -1,7 +1,8 @@
 """The site's busiest minute, from the access log its web server names: what `init` proposes as the SLO.
 
 nginx's ``combined`` and ``common`` formats (and most custom ones) carry ``[$time_local]``, and start with
-``$remote_addr``; a line without a timestamp is skipped. Only the file's last ``READ_LIMIT`` bytes are read
+``$remote_addr``; a line without a timestamp is skipped, and so is perfscore's own traffic (its user agent
+names it: an audit's load test is not the site's peak). Only the file's last ``READ_LIMIT`` bytes are read
 (the recent traffic), never a rotated or compressed copy, never a FIFO or device.
 """
 
@@ -21,6 +22,7 @@ from perfscore.artifacts.slo import LOANFLOW_P95_MS
 MAX_USERS = 20000  # the ramp's largest step
 READ_LIMIT = 64 * 1024 * 1024
 # [06/Dec/2026:12:14:31 +0000]: the minute is the key (the seconds and zone dropped; one file, one zone).
+OWN = "perfscore/"  # in perfscore's default user agent
 _TIME_LOCAL = re.compile(r"\[(\d{2}/[A-Za-z]{3}/\d{4}:\d{2}:\d{2}):\d{2}(?: [+-]\d{4})?\]")
 
 
@@ -57,7 +59,7 @@ def busiest_minute(path: str, lines: Iterable[str]) -> Peak | None:
     total = 0
     for line in lines:
         m = _TIME_LOCAL.search(line)
-        if m is None:
+        if m is None or OWN in line:
             continue
         minute = m.group(1)
         total += 1
