@@ -181,14 +181,7 @@ class SloConfig(_Model):
 
     def snapshot(self) -> SloSnapshot:
         """The targets as the run saves them; ``custom`` when the config set any of them."""
-        return SloSnapshot(
-            peak_rps=self.peak_rps,
-            concurrent_users=self.concurrent_users,
-            p95_ms=self.p95_ms,
-            p99_ms=self.p99_ms,
-            error_rate=self.error_rate,
-            custom=bool(self.model_fields_set),
-        )
+        return SloSnapshot(**self.model_dump(), custom=bool(self.model_fields_set))
 
 
 class LoadConfig(_Model):

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from perfscore.artifacts.slo import SloSnapshot
+from perfscore.artifacts.slo import SLO_KEYS, SloSnapshot
 from perfscore.run import MetricStatus, TargetInfo, Value
 
 # 2: typed summary on metrics (no longer inside evidence), category weights and titles for reporters,
@@ -109,7 +109,7 @@ class Targets(_Frozen):
         return cls(
             source="slo" if slo.custom else "default",
             summary=slo.describe(),
-            **slo.model_dump(include={"peak_rps", "concurrent_users", "p95_ms", "p99_ms", "error_rate"}),
+            **slo.model_dump(include=set[str](SLO_KEYS)),
         )
 
 
