@@ -64,6 +64,11 @@ def _scored(rubric: Rubric, mid: str, spec: AuditSpec, m: Metric) -> list[str]:
         f"target {_with_unit(m.target, spec.unit)} ({direction[m.effective_direction]}); "
         f"curve {_curve(m.curve)}" + (f"; threshold from {m.source}" if m.source else "") + ".",
     ]
+    if m.slo:
+        lines.append(
+            f"- **Follows the SLO**: target and curve are LoanFlow's, scaled by `slo.{m.slo}` / LoanFlow's "
+            "(see [How scoring works](scoring.md#targets-your-slo-or-loanflows-kpis))."
+        )
     if m.allow_not_applicable:
         lines.append("- **Not applicable** to a stack without it: left out of its category, not scored 0.")
     fix = f"- **Fix** ({'critical, ' if r.critical else ''}effort {r.effort}, {rubric.phases[r.phase]}): "
@@ -130,6 +135,7 @@ def render(rubric: Rubric | None = None) -> str:
         for mid in mids:
             spec, m = REGISTRY[mid], rubric.metrics.get(mid)
             target = _with_unit(m.target, spec.unit) if m else "not scored"
+            target += f" (scales with slo.{m.slo})" if m and m.slo else ""
             weight = f"{m.weight:g}" if m else "–"
             out.append(
                 f"| [`{mid}`](#{_anchor(mid)}) | {_cell(spec.title)} | {spec.unit or 'yes/no'} | "

@@ -17,6 +17,7 @@ from urllib.parse import SplitResult, unquote, urlsplit
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SecretStr,
@@ -25,6 +26,16 @@ from pydantic import (
     model_validator,
 )
 
+from perfscore.artifacts.slo import (
+    LOANFLOW_ERROR_RATE,
+    LOANFLOW_P95_MS,
+    LOANFLOW_P99_MS,
+    LOANFLOW_PEAK_RPS,
+    LOANFLOW_USERS,
+    P99_PER_P95,
+    SloSnapshot,
+    default_ramp,
+)
 from perfscore.errors import PerfscoreError
 from perfscore.loadmodel import MAX_ENDPOINTS, Endpoint, no_controls
 from perfscore.patterns import compile_pattern
@@ -129,18 +140,66 @@ class MonitoringConfig(_Model):
     )
 
 
+def _slo_number(v: object) -> object:
+    # YAML "fifty" or "50" (quoted) must not pass as a target through coercion; true is not 1.
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        raise ValueError(f"must be a number, like 50 (not {type(v).__name__} {str(v)[:20]!r})")
+    return v
+
+
+SloNumber = Annotated[float, BeforeValidator(_slo_number)]
+
+
+class SloConfig(_Model):
+    """The site's service-level objective: every absolute target of the score follows it (throughput,
+    concurrency, latency, errors, database rate, the CPU projection, the ramp's top). Left out: LoanFlow's
+    KPIs, the seed document's."""
+
+    peak_rps: SloNumber = Field(
+        LOANFLOW_PEAK_RPS, gt=0, le=1_000_000, description="requests/s the site must serve at its peak"
+    )
+    concurrent_users: Annotated[int, BeforeValidator(_slo_number)] = Field(
+        LOANFLOW_USERS, ge=1, le=20000, description="users at once at the peak: the ramp's top"
+    )
+    p95_ms: SloNumber = Field(LOANFLOW_P95_MS, gt=0, le=600_000, description="95th-percentile latency target")
+    p99_ms: SloNumber = Field(
+        LOANFLOW_P99_MS, gt=0, le=600_000, description="99th-percentile latency target; left out: 2.5 × p95_ms"
+    )
+    error_rate: SloNumber = Field(
+        LOANFLOW_ERROR_RATE, gt=0, le=1, description="share of requests that may fail (0.001 = 0.1 %)"
+    )
+
+    @model_validator(mode="after")
+    def _percentiles(self) -> SloConfig:
+        if "p99_ms" not in self.model_fields_set:
+            object.__setattr__(self, "p99_ms", max(LOANFLOW_P99_MS, self.p95_ms * P99_PER_P95))
+        elif self.p99_ms < self.p95_ms:
+            raise ValueError(
+                f"p99_ms ({self.p99_ms:g}) is below p95_ms ({self.p95_ms:g}): the 99th percentile is never faster"
+            )
+        return self
+
+    def snapshot(self) -> SloSnapshot:
+        """The targets as the run saves them; ``custom`` when the config set any of them."""
+        return SloSnapshot(**self.model_dump(), custom=bool(self.model_fields_set))
+
+
 class LoadConfig(_Model):
     connections: int = Field(8, ge=1, le=20000, description="users during the audit window (nominal load)")
     rate: float | None = Field(
         None, gt=0, le=1_000_000, description="requests/s during the window (open model); none: as fast as users go"
     )
-    slo_p95_ms: float = Field(200.0, gt=0)
-    slo_error_rate: float = Field(0.001, ge=0, le=1)
+    slo_p95_ms: float = Field(
+        LOANFLOW_P95_MS, gt=0, description="the ramp's latency bar; left out: slo.p95_ms (set: overrides)"
+    )
+    slo_error_rate: float = Field(
+        LOANFLOW_ERROR_RATE, ge=0, le=1, description="the ramp's error bar; left out: slo.error_rate (set: overrides)"
+    )
     ramp: list[Annotated[int, Field(ge=1, le=20000)]] = Field(
-        default_factory=lambda: [1, 4, 16, 64, 256, 1024, 5000],
+        default_factory=lambda: default_ramp(LOANFLOW_USERS),
         min_length=1,
         max_length=32,
-        description="concurrency steps",
+        description="concurrency steps; left out: ×4 from 1 up to slo.concurrent_users (1, 4, 16, … 5000)",
     )
     step_s: float = Field(2.0, gt=0, le=60)
     scalability: bool = True
@@ -305,9 +364,27 @@ class Config(_Model):
     logs: list[Path] = Field(
         default_factory=list, description="the app's error logs on this machine (PHP, PHP-FPM, nginx), read-only"
     )
+    slo: SloConfig = Field(
+        default_factory=SloConfig, description="the site's targets; left out: LoanFlow's KPIs (1,000 req/s …)"
+    )
     audit: AuditConfig = Field(default_factory=AuditConfig)
     gate: GateConfig = Field(default_factory=GateConfig)
     base_dir: Path = Field(default=Path("."), exclude=True)
+
+    @model_validator(mode="after")
+    def _load_follows_slo(self) -> Config:
+        """The ramp's bars and top come from ``slo`` unless audit.load sets them (the older keys override)."""
+        load = self.audit.load
+        derived = {
+            "slo_p95_ms": self.slo.p95_ms,
+            "slo_error_rate": self.slo.error_rate,
+            "ramp": default_ramp(self.slo.concurrent_users),
+        }
+        update = {k: v for k, v in derived.items() if k not in load.model_fields_set}
+        if update and update != {k: getattr(load, k) for k in update}:
+            audit = self.audit.model_copy(update={"load": load.model_copy(update=update)})
+            object.__setattr__(self, "audit", audit)
+        return self
 
     @model_validator(mode="after")
     def _default_endpoint(self) -> Config:
@@ -483,17 +560,63 @@ gate:                           # CI gate (flags override): exit 1 when a check 
   categories: {database: 85}
   max_drop: 2                   # with --baseline: points the score may fall
 
+# The site's targets (SLO): throughput, users, latency and errors; the score is judged by them.
+# Left out, LoanFlow's KPIs apply (perfscore's defaults, a lender's, not yours): set your own,
+# e.g. peak_rps = your access log's busiest minute's requests / 60.
+# slo:
+#   peak_rps: 1000              # requests/s at the peak
+#   concurrent_users: 5000      # users at once: the ramp's top
+#   p95_ms: 200
+#   p99_ms: 500
+#   error_rate: 0.001           # 0.1 %
+
 audit:
   duration_s: 10                # window between counter samples, with nominal traffic
   probe_timeout_s: 20
   load:
     connections: 8              # users during the window
     # rate: 20                  # requests/s instead (open model): audit a production site gently
-    slo_p95_ms: 200             # seed KPI
-    slo_error_rate: 0.001       # seed KPI: < 0.1 %
-    ramp: [1, 4, 16, 64, 256, 1024, 5000]
+    # ramp: [1, 4, 16, 64, 256, 1024, 5000]   # left out: ×4 steps up to slo.concurrent_users
+    # slo_p95_ms: 200           # the ramp's bars; left out: slo.p95_ms and slo.error_rate
+    # slo_error_rate: 0.001
     step_s: 2
 """
+
+
+_SLO_START = "# The site's targets (SLO)"
+
+
+def slo_section(peak_rps: float | None, concurrent_users: int | None, source: str) -> str:
+    """The ``slo:`` YAML init writes, saying where the figures came from. From the site's own traffic:
+    its peak and users, the latency and error targets left LoanFlow's (commented out) for the user to set.
+    Without (``peak_rps`` None): LoanFlow's KPIs commented out, with why no log gave the site's own."""
+    note = "\n".join(f"# {line}" for line in _wrap(one_line(source), 100))
+    head = "# The site's targets (SLO): throughput, users, latency and errors; the score is judged by them.\n"
+    if peak_rps is None or concurrent_users is None:
+        default = EXAMPLE[EXAMPLE.index(_SLO_START) :]
+        default = default[: default.index("\n\n") + 1]
+        return default.replace(
+            "# e.g. peak_rps = your access log's busiest minute's requests / 60.\n",
+            "# e.g. peak_rps = your access log's busiest minute's requests / 60. No access log gave one:\n"
+            + note
+            + "\n",
+            1,
+        )
+    return (
+        head + f"{note}\n"
+        "slo:\n"
+        f"  peak_rps: {peak_rps:.10g}\n"
+        f"  concurrent_users: {concurrent_users}\n"
+        "  # p95_ms: 200                # LoanFlow's latency and error KPIs until you set yours\n"
+        "  # p99_ms: 500\n"
+        "  # error_rate: 0.001\n"
+    )
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [""]
 
 
 def _host_of(url: str) -> str:
@@ -589,10 +712,14 @@ def example_config(
     logs: list[str] | None = None,
     databases: list[str] | None = None,
     endpoints: str | None = None,
+    slo: str | None = None,
 ) -> str:
     """EXAMPLE with what `init` found on this machine in place of its defaults (JSON lists are YAML).
 
     ``endpoints``: the endpoints section a crawl wrote (``endpoints_section``) in place of the template's.
+
+    ``slo``: the ``slo:`` section from the site's access log (``slo_section``) in place of the template's
+    commented-out LoanFlow KPIs.
 
     ``databases``: the schemas perfscore's user sees on the server (None: it could not log in); one is the
     app's, several are listed for the user to choose.
@@ -610,6 +737,10 @@ def example_config(
         start = text.index(_ENDPOINTS_START)
         end = text.index("\n\n", text.index(_ENDPOINTS_END, start)) + 2
         text = text[:start] + endpoints.rstrip("\n") + "\n\n" + text[end:]
+    if slo is not None:
+        start = text.index(_SLO_START)
+        end = text.index("\n\n", start) + 2
+        text = text[:start] + slo.rstrip("\n") + "\n\n" + text[end:]
     if redis_auth is False:
         text = text.replace(
             "  password_env: PERFSCORE_REDIS_PASSWORD\n",

@@ -33,6 +33,7 @@ class Discovered:
     database: list[str] | None = None
     cache: list[str] | None = None
     logs: list[str] = field(default_factory=list)
+    access_logs: list[str] = field(default_factory=list)  # the target's server block's, for init's slo:
     web_roots: list[str] = field(default_factory=list)
     host: AppHost | None = None
     notes: list[str] = field(default_factory=list)
@@ -115,6 +116,7 @@ def _app(found: Discovered, base_url: str, status_page: bool) -> None:
         return
     found.web_roots = app.web_roots
     found.logs += app.logs
+    found.access_logs = list(app.nginx.access_logs) if app.nginx else []
     if app.nginx is not None:
         found.notes.append(
             f"app: {app.listener} answers port {app.port}; web roots {', '.join(app.web_roots) or 'none'}"
@@ -181,3 +183,16 @@ def discover(
             found.logs += [f for f in files if f not in found.logs]
             found.notes += [f"database logs: {n}" for n in notes]
     return found
+
+
+def slo_of(found: Discovered) -> tuple[str, str]:
+    """init's ``slo:`` section from the busiest minute of the target's access log (LoanFlow's KPIs, commented
+    out, when none can be read), and a note on what was read."""
+    from perfscore.config import slo_section
+    from perfscore.host.accesslog import proposed_slo, read_peak
+
+    peak, note = read_peak(found.access_logs)
+    if peak is None:
+        return slo_section(None, None, note), f"slo: LoanFlow's KPIs left as the default ({note})"
+    rps, users, source = proposed_slo(peak)
+    return slo_section(rps, users, source), f"slo: {rps:g} req/s, {users:,} users ({note})"

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from perfscore.artifacts.slo import SLO_KEYS, SloSnapshot
 from perfscore.run import MetricStatus, TargetInfo, Value
 
 # 2: typed summary on metrics (no longer inside evidence), category weights and titles for reporters,
@@ -91,6 +92,27 @@ class NotMeasured(_Frozen):
     points: float = Field(0.0, description="overall points at stake: what measuring it at its target would add")
 
 
+class Targets(_Frozen):
+    """The absolute targets the result was judged by (throughput, users, latency, errors): the config's SLO or
+    LoanFlow's KPIs, the default. Separate from the rubric, which says how far from them scores what."""
+
+    source: Literal["slo", "default"] = Field(description="slo: the config's own; default: LoanFlow's KPIs")
+    summary: str = Field(description="one line, as the reports say it")
+    peak_rps: float
+    concurrent_users: int
+    p95_ms: float
+    p99_ms: float
+    error_rate: float
+
+    @classmethod
+    def of(cls, slo: SloSnapshot) -> Targets:
+        return cls(
+            source="slo" if slo.custom else "default",
+            summary=slo.describe(),
+            **slo.model_dump(include=set[str](SLO_KEYS)),
+        )
+
+
 class Result(_Frozen):
     schema_version: int = RESULT_SCHEMA_VERSION
     score: float
@@ -101,6 +123,7 @@ class Result(_Frozen):
     capped_at: float | None = Field(None, description="the cap the rubric put on the score, when one applied")
     rubric: str
     rubric_version: str
+    targets: Targets | None = Field(None, description="the absolute targets used; null in results saved before them")
     tool_version: str
     target: TargetInfo
     run_started_at: datetime

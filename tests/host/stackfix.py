@@ -114,6 +114,7 @@ http {{
         root {d}/shop-www;
         index index.php;
         error_log {d}/shop-nginx.log warn;
+        access_log {d}/shop-access.log;
         location /files/ {{ alias {d}/shop-files/; }}
         location ~ \\.php$ {{
             include /etc/nginx/fastcgi_params;

@@ -49,9 +49,17 @@ def test_the_target_block_leads_to_its_own_master_pool_logs_and_root(web_stack: 
 def test_init_writes_patterns_for_exactly_those_processes_and_the_logs(web_stack: Stack, tmp_path: Path) -> None:  # noqa: F811
     st, d = web_stack, web_stack.dir
     out = tmp_path / "p.yaml"
+    with open(d / "shop-access.log", "a") as log:  # last year's busiest minute: 900 requests from 45 clients
+        log.writelines(
+            f'198.51.100.{i % 45 + 1} - - [05/Dec/2025:20:31:{i % 60:02d} +0000] "GET / HTTP/1.1" 200 5 "-" "-"\n'
+            for i in range(900)
+        )
     res = perfscore("init", str(out), "--url", f"http://127.0.0.1:{st.shop_port}", "--redis-port", str(st.redis_port))
     assert res.code == 0, res.err
     doc = yaml.safe_load(out.read_text())
+    assert doc["slo"] == {"peak_rps": 15, "concurrent_users": 45}  # 900 / 60 req/s; its clients
+    said = " ".join(line.removeprefix("# ") for line in out.read_text().splitlines() if line.startswith("# "))
+    assert f"from {d}/shop-access.log: its busiest minute (05/Dec/2025:20:31)" in said
     assert doc["processes"]["app"] == [f"^php-fpm: pool {st.pool('shop')}\\s*$"]
     shop = _children(st.procs["main"].pid, st.pool("shop"))
     assert shop and _matching(doc["processes"]["app"]) == shop  # not the blog pool, not the other master

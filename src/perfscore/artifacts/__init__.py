@@ -24,6 +24,7 @@ from perfscore.artifacts.mysql import MySQLSnapshot
 from perfscore.artifacts.php import PhpSnapshot
 from perfscore.artifacts.ramp import RampSnapshot
 from perfscore.artifacts.redis import RedisSnapshot
+from perfscore.artifacts.slo import SloSnapshot
 from perfscore.artifacts.stack import StackSnapshot
 from perfscore.artifacts.unloaded import UnloadedSnapshot
 from perfscore.artifacts.window import WindowSnapshot
@@ -48,6 +49,7 @@ class Artifacts(BaseModel):
     ramp: RampSnapshot | None = None
     cluster: ClusterSnapshot | None = None
     stack: StackSnapshot | None = None
+    slo: SloSnapshot | None = None  # the targets the run is judged by; None: LoanFlow's KPIs (an older run)
 
 
 ARTIFACT_NAMES: tuple[str, ...] = tuple(Artifacts.model_fields)
@@ -67,6 +69,7 @@ __all__ = [
     "ProcessSnapshot",
     "RampSnapshot",
     "RedisSnapshot",
+    "SloSnapshot",
     "StackSnapshot",
     "UnloadedSnapshot",
     "WindowSnapshot",

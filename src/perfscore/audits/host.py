@@ -7,14 +7,14 @@ the CPU of another host says nothing about the app's.
 from __future__ import annotations
 
 from perfscore.artifacts.memory import ProcessSnapshot
+from perfscore.artifacts.slo import LOANFLOW, SloSnapshot
 from perfscore.artifacts.window import HostUsage, WindowSnapshot
 from perfscore.audits.base import NotEnoughData, Outcome, Unmeasurable, audit, measured, window_requests
 
 CATEGORY = "scalability"
-KPI_RATE = 1000.0  # req/s: the seed's throughput KPI, the load the CPU KPI is projected to
 CPU_BUDGET = 0.70  # seed KPI: CPU usage < 70 %
 DISK_BUDGET = 0.60  # seed KPI: disk I/O < 60 %
-LOW_RATE = 100.0  # req/s below which background CPU weighs on a projection
+LOW_RATE = 100.0  # req/s below which background CPU weighs on a projection up to a higher peak
 SATURATED = 0.90  # share of all cores busy: the CPU, not the workers, is the bottleneck
 
 
@@ -50,30 +50,33 @@ def _host(w: WindowSnapshot) -> HostUsage:
 
 @audit(
     "host.cpu_utilisation",
-    title="CPU use at 1,000 req/s (this host)",
+    title="CPU use at the peak rate (this host)",
     unit="ratio",
     category=CATEGORY,
     description="the host's CPU seconds during the window's traffic less perfscore's own (its load generators), per "
-    "request, projected linearly to the seed's 1,000 req/s, as a share of all cores; the window's own share too",
+    "request, projected linearly to the SLO's peak rate (slo.peak_rps; LoanFlow's 1,000 req/s by default), as a "
+    "share of all cores; the window's own share too",
     source="https://www.brendangregg.com/usemethod.html",
 )
-def cpu_utilisation(w: WindowSnapshot, m: ProcessSnapshot) -> Outcome:
+def cpu_utilisation(w: WindowSnapshot, m: ProcessSnapshot, slo: SloSnapshot | None) -> Outcome:
     h = _host(w)
     assert w.load is not None
+    peak = (slo or LOANFLOW).peak_rps
     stack_cpu = max(0.0, h.busy_cpu_s - h.own_cpu_s)
     busy = stack_cpu / (h.wall_s * h.cores)
-    if w.load.rps < LOW_RATE and busy < CPU_BUDGET:
-        # Other work on the host, divided by a low rate and multiplied up to 1,000 req/s, would swamp the
-        # figure; a host already past the budget at a low rate is past it at 1,000 req/s, whatever else ran.
-        raise NotEnoughData(f"{w.load.rps:,.0f} req/s in the window, {LOW_RATE:,.0f} needed to project CPU use")
+    needed = min(LOW_RATE, peak)
+    if w.load.rps < needed and busy < CPU_BUDGET:
+        # Other work on the host, divided by a low rate and multiplied up to the peak, would swamp the figure;
+        # a host already past the budget at a low rate is past it at a higher peak, whatever else ran.
+        raise NotEnoughData(f"{w.load.rps:,.0f} req/s in the window, {needed:,.0f} needed to project CPU use")
     if w.load.rps <= 0:
         raise Unmeasurable("the window's traffic completed no request per second")
     per_request_s = stack_cpu / (w.load.rps * h.wall_s)
-    projected = per_request_s * KPI_RATE / h.cores
+    projected = per_request_s * peak / h.cores
     return measured(
         round(projected, 4),
         summary=(
-            f"at {KPI_RATE:,.0f} req/s the stack would use {projected:.0%} of this host's {h.cores} cores "
+            f"at {peak:,.0f} req/s the stack would use {projected:.0%} of this host's {h.cores} cores "
             f"({per_request_s * 1000:.2f} ms of CPU per request at {w.load.rps:,.0f} req/s): cut the CPU per request "
             "(OPcache, caching, profiling the hot path) or add cores"
         )
@@ -81,6 +84,7 @@ def cpu_utilisation(w: WindowSnapshot, m: ProcessSnapshot) -> Outcome:
         else None,
         cpu_ms_per_request=round(per_request_s * 1000, 3),
         window_rps=round(w.load.rps, 1),
+        projected_to_rps=peak,
         window_utilisation=round(busy, 4),
         perfscore_utilisation=round(h.own_cpu_s / (h.wall_s * h.cores), 4),
         cores=h.cores,

@@ -227,7 +227,7 @@ def init(
     """Write a commented example target config; with --url/--mysql-port/--redis-port, process patterns that
     match this app's own pool and servers, not every PHP-FPM or database on the machine."""
     from perfscore.config import example_config
-    from perfscore.discover import discover
+    from perfscore.discover import discover, slo_of
     from perfscore.files import write_output
 
     if path.exists() and not force:
@@ -241,7 +241,8 @@ def init(
 
     found = discover(url, mysql_port, redis_port, mysql=_init_mysql(mysql_port))
     intent = infer(url, mysql_port, redis_port, replicas)
-    for note in found.notes + intent.notes:
+    slo, slo_note = slo_of(found) if url is not None else (None, None)
+    for note in found.notes + intent.notes + ([slo_note] if slo_note else []):
         say(note)
     section = _discover_endpoints(url) if url is not None else None
     text = example_config(
@@ -260,6 +261,7 @@ def init(
         logs=found.logs,
         databases=intent.databases,
         endpoints=section,
+        slo=slo,
     )
     write_output(path, text)
     env = "PERFSCORE_MYSQL_PASSWORD" + ("" if intent.redis_auth is False else " / PERFSCORE_REDIS_PASSWORD")

@@ -29,7 +29,7 @@ def import_results(
         help="JMeter: a CSV or XML .jtl; k6: --summary-export JSON or --out json NDJSON; Locust: the --csv prefix.",
     ),
     config: Path | None = typer.Option(
-        None, "--config", metavar="FILE", help="Take the target's name and the ramp's SLO from this config."
+        None, "--config", metavar="FILE", help="Take the target's name and the SLO (the targets) from this config."
     ),
     rubric: Path | None = RUBRIC_OPTION,
     fmt: Format | None = FORMAT_OPTION,
@@ -79,7 +79,7 @@ def import_results(
         duration_s=load.duration_s,
         target=TargetInfo(name=cfg.target.name if config else f"{imp.tool} results", base_url=base_url),
         probes=probes,
-        artifacts=Artifacts(window=window_of(imp), ramp=ramp),
+        artifacts=Artifacts(window=window_of(imp), ramp=ramp, slo=cfg.slo.snapshot()),
     )
     # As an audit's run is: no control or bidi character of a label survives into a report or saved run.
     run = Run.model_validate(clean_tree(run.model_dump(mode="json")))

@@ -61,6 +61,8 @@ def render(result: Result, *, color: bool = False, ctx: ReportContext | None = N
         f"gap to 100: {100 - result.score:.2f} points",
         "",
     ]
+    if result.targets is not None:
+        out += [f"Targets: {md(result.targets.summary)}", ""]
     if ctx.gate:
         out += ["| Gate | Result | Detail |", "|---|---|---|"]
         out += [f"| {md(g.name)} | {'✅ pass' if g.passed else '❌ FAIL'} | {md(g.message)} |" for g in ctx.gate]

@@ -39,6 +39,8 @@ def _header(console: Console, result: Result) -> None:
         f"   target {escape(result.target.name)} · rubric {escape(result.rubric)} v{escape(result.rubric_version)}",
     )
     console.print(title)
+    if result.targets is not None:
+        console.print(f"Targets: {escape(result.targets.summary)}")
     for line in result.verdict:  # rubric text: shown, never obeyed
         console.print(Text("✖ " + printable(line), style="bold red"))
     console.print(f"Gap to close: {100 - result.score:.2f} points")

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator, model_validator
 
+from perfscore.artifacts.slo import SloKey
 from perfscore.curves import Curve, Direction
 
 METRIC_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
@@ -71,6 +72,11 @@ class Metric(_Frozen):
     target: StrictBool | float
     allow_not_applicable: bool = False
     source: str | None = Field(None, description="where the threshold comes from")
+    slo: SloKey | None = Field(
+        None,
+        description="the SLO figure this absolute target follows: target and curve are stated for LoanFlow's KPI "
+        "and scale by the run's SLO figure / LoanFlow's",
+    )
     remediation: Remediation
 
     @model_validator(mode="after")
@@ -82,6 +88,8 @@ class Metric(_Frozen):
             raise ValueError("a boolean metric needs target: true or false")
         if curve_dir != "boolean" and (isinstance(self.target, bool) or not math.isfinite(self.target)):
             raise ValueError("target must be a finite number")
+        if self.slo is not None and (curve_dir == "boolean" or float(self.target) <= 0):
+            raise ValueError(f"slo: {self.slo} scales the target, so it needs a positive number as target")
         return self
 
     @property

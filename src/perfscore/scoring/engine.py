@@ -24,11 +24,12 @@ from collections import Counter
 
 from perfscore import __version__
 from perfscore.audits import derive
-from perfscore.result import CategoryResult, MetricResult, NotMeasured, Priority, Result
+from perfscore.result import CategoryResult, MetricResult, NotMeasured, Priority, Result, Targets
 from perfscore.rubric.model import Rubric
 from perfscore.run import Measurement, Run
 from perfscore.scoring.core import Scored, apply_validity, fired_caps, overall_of, score_all
 from perfscore.scoring.roadmap import build_roadmap, points_at_stake
+from perfscore.scoring.targets import retarget, run_slo
 
 SHARED_DOUBT = 3  # scored figures sharing one low-confidence reason before the verdict repeats it
 
@@ -114,7 +115,10 @@ def _verdict(
 
 
 def score_run(run: Run, rubric: Rubric) -> Result:
-    """Re-derive the run's measurements from its artifacts (when it has them), then score them."""
+    """Re-derive the run's measurements from its artifacts (when it has them), then score them against the
+    rubric re-targeted to the run's SLO (LoanFlow's KPIs when it saved none)."""
+    slo = run_slo(run)
+    rubric = retarget(rubric, slo)
     measurements = {m.metric: m for m in derive(run)}
     scored, invalid_because, causes = apply_validity(rubric, score_all(rubric, measurements))
     overall, cats = overall_of(rubric, scored)
@@ -142,6 +146,7 @@ def score_run(run: Run, rubric: Rubric) -> Result:
         capped_at=capped_at,
         rubric=rubric.name,
         rubric_version=rubric.version,
+        targets=Targets.of(slo),
         tool_version=__version__,
         target=run.target,
         run_started_at=run.started_at,

@@ -137,12 +137,12 @@ def target_info(cfg: Config) -> TargetInfo:
 
 
 def nothing_reachable(run: Run) -> bool:
-    """True when nothing of the target answered: no artifact but this machine's processes (an idle
-    Redis that answered INFO is reachable, even if it gives no figure to score)."""
+    """True when nothing of the target answered: no artifact but this machine's processes and the SLO (an
+    idle Redis that answered INFO is reachable, even if it gives no figure to score)."""
     local = {g.name for g in GATHERERS if g.local}
     if run.artifacts is None:  # a run saved before artifacts: judge by its measurements
         return not any(m.status == "measured" and m.probe not in local for m in run.measurements)
-    got = {name for name, snap in run.artifacts if snap is not None and name not in local}
+    got = {name for name, snap in run.artifacts if snap is not None and name not in local and name != "slo"}
     if run.artifacts.window is not None and run.artifacts.window.load is None:
         got.discard("window")  # the window drove no traffic: it proves nothing reachable
     return not got
@@ -402,7 +402,7 @@ def run_audit(cfg: Config, say: Say, progress: Progress | None = None) -> Run:
         duration_s=round(time.monotonic() - t0, 3),
         target=target_info(cfg),
         probes=session.reports_in_order(),
-        artifacts=Artifacts.model_validate(session.snapshots),
+        artifacts=Artifacts.model_validate({**session.snapshots, "slo": cfg.slo.snapshot()}),
     )
     run = redact(run, secrets)
     # Derived from the scrubbed artifacts, exactly as `perfscore score` will re-derive them.
