@@ -37,13 +37,14 @@ def small_site(stack: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[d
     config.write_text(yaml.safe_dump(cfg))
     res = perfscore(
         "audit", "--config", str(config), "-f", "json", "--no-history",
-        "-o", str(where / "report.md"), "-o", str(where / "report.html"), "--save-run", str(where / "run.json"),
+        "-o", str(where / "result.json"), "-o", str(where / "report.md"),
+        "-o", str(where / "report.html"), "--save-run", str(where / "run.json"),
         timeout=240,
     )  # fmt: skip
     assert res.code in (0, 1), res.err
     assert "Traceback" not in res.err
     assert "up to 50 users" in res.err, res.err  # the ramp's top is the SLO's users
-    return json.loads(res.out), where
+    return json.loads((where / "result.json").read_text()), where
 
 
 def test_throughput_concurrency_and_cpu_follow_the_slo(small_site: tuple[dict[str, Any], Path]) -> None:
