@@ -45,7 +45,7 @@ typecheck: $(STAMP)
 # Debian's packages some tests drive: headless Chromium renders the HTML report; JMeter (and javac for
 # its shim, tests/imports/fixtures/JMeterShim.java) writes results the import tests score; Debian's WordPress is
 # the real app the stranger tests stand up (its skip is only for a machine where apt cannot install it).
-TEST_DEBS := chromium jmeter openjdk-17-jdk-headless wordpress
+TEST_DEBS := chromium jmeter openjdk-17-jdk-headless wordpress percona-toolkit mysqltuner
 test-deps:
 	@missing=""; for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	[ -z "$$missing" ] || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; } \

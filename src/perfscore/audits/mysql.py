@@ -700,6 +700,7 @@ def redundant_indexes(s: MySQLSnapshot) -> Outcome:
         cols, unique = tables[r.table].get(r.index, ([], not r.non_unique))
         cols.append(r.column)
         tables[r.table][r.index] = (cols, unique)
+    engines = {t.table: (t.engine or "").lower() for t in s.tables or []}
     found = []
     for table, idx in tables.items():
         for name, (cols, unique) in idx.items():
@@ -712,8 +713,40 @@ def redundant_indexes(s: MySQLSnapshot) -> Outcome:
                 if other != name and ocols[: len(cols)] == cols and wider:
                     found.append({"table": table, "index": name, "columns": cols, "covered_by": other})
                     break
-    summary = "; ".join(f"{f['table']}.{f['index']} is covered by {f['covered_by']}" for f in found[:3])
+            else:
+                pk = idx.get("PRIMARY", ([], True))[0]
+                if engines.get(table, "innodb") == "innodb" and (short := _clustered_suffix(cols, pk)) is not None:
+                    found.append(_shorten(s.database, table, name, cols, short))
+    summary = "; ".join(
+        f"{f['table']}.{f['index']} is covered by {f['covered_by']}"
+        if f.get("covered_by")
+        else f"{f['table']}.{f['index']} ends with the primary key InnoDB appends anyway: shorten it to "
+        f"({', '.join(f['shorten_to'])})"
+        for f in found[:3]
+    )
     return measured(float(len(found)), summary=summary or None, indexes=found)
+
+
+def _clustered_suffix(cols: list[str], pk: list[str]) -> list[str] | None:
+    """The index without the trailing columns that begin the primary key: InnoDB appends the primary key to
+    every secondary index, so ``(borrower_id, id)`` with ``PRIMARY (id)`` is ``(borrower_id)`` twice over
+    (pt-duplicate-key-checker: "ends with a prefix of the clustered index")."""
+    for k in range(min(len(cols) - 1, len(pk)), 0, -1):
+        if cols[-k:] == pk[:k]:
+            return cols[:-k]
+    return None
+
+
+def _shorten(db: str | None, table: str, name: str, cols: list[str], short: list[str]) -> dict[str, Any]:
+    where = f"`{db}`.`{table}`" if db else f"`{table}`"
+    keep = ",".join(f"`{c}`" for c in short)
+    return {
+        "table": table,
+        "index": name,
+        "columns": cols,
+        "shorten_to": short,
+        "alter": f"ALTER TABLE {where} DROP INDEX `{name}`, ADD INDEX `{name}` ({keep});",
+    }
 
 
 @audit(

@@ -1,0 +1,171 @@
+"""perfscore beside the tools DBAs already run, on the reference stack (issue 29): Debian's percona-toolkit
+(pt-duplicate-key-checker) and mysqltuner, installed by `make test-deps`.
+
+Where the figures differ by design the test says why: perfscore's ratios are deltas over the audit's
+window, MySQLTuner's are lifetime counters since the server started. Fed the lifetime counters, perfscore's
+audits must give MySQLTuner's figures.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from perfscore.artifacts.mysql import MySQLSnapshot
+from perfscore.audits import mysql as audits
+from tests.conftest import perfscore
+from tests.stack.fixtures import AUDIT_CONFIG, PORTS, STATE, Audited, secret
+
+pytestmark = [
+    pytest.mark.stack,
+    pytest.mark.skipif(not shutil.which("pt-duplicate-key-checker"), reason="percona-toolkit is not installed"),
+]
+
+
+def _metric(doc: dict[str, Any], mid: str) -> dict[str, Any]:
+    return next(m for c in doc["categories"] for m in c["metrics"] if m["id"] == mid)
+
+
+def _root():  # type: ignore[no-untyped-def]
+    import pymysql
+
+    return pymysql.connect(unix_socket=str(STATE / "run" / "mysql.sock"), user="root", autocommit=True)
+
+
+def pt_duplicates() -> dict[tuple[str, str], str | None]:
+    """(table, index) of every duplicate pt-duplicate-key-checker reports for loanflow, with its ALTER when
+    it is a clustered-suffix one (the fix is to shorten, not to drop)."""
+    out = subprocess.run(
+        [
+            "pt-duplicate-key-checker",
+            f"h=127.0.0.1,P={PORTS['mysql']},u=perfscore,p={secret('mysql-perfscore')}",
+            "--databases",
+            "loanflow",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    found: dict[tuple[str, str], str | None] = {}
+    table = ""
+    for block in out.split("\n\n"):
+        head = re.search(r"^# loanflow\.(\w+)\s*$", block, re.M)
+        table = head.group(1) if head else table
+        key = re.search(r"^# (?:Key )?(\w+) (?:is a duplicate of|is a left-prefix of|ends with a prefix)", block, re.M)
+        if key:
+            alter = re.search(r"^ALTER TABLE .*;$", block, re.M)
+            shorten = "To shorten this duplicate clustered index" in block
+            found[(table, key.group(1))] = alter.group(0) if alter and shorten else None
+    return found
+
+
+def perfscore_duplicates(doc: dict[str, Any]) -> dict[tuple[str, str], str | None]:
+    found = _metric(doc, "mysql.redundant_indexes")["evidence"]["indexes"]
+    return {(f["table"], f["index"]): f.get("alter") for f in found}
+
+
+def mysql_only_audit(tmp_path: Path) -> dict[str, Any]:
+    cfg = yaml.safe_load(AUDIT_CONFIG.read_text())
+    config = {"mysql": cfg["mysql"], "audit": {"duration_s": 0.5}}
+    path = tmp_path / "perfscore.yaml"
+    path.write_text(yaml.safe_dump(config))
+    res = perfscore("audit", "--config", str(path), "-f", "json", "--no-history")
+    assert res.code in (0, 1), res.err
+    import json
+
+    doc: dict[str, Any] = json.loads(res.out)
+    return doc
+
+
+def test_redundant_indexes_are_pt_duplicate_key_checkers(healthy_audit: Audited) -> None:
+    """The reference schema's (borrower_id, id) index ends with the primary key InnoDB appends anyway:
+    both tools name it, with the same ALTER to shorten it."""
+    theirs = pt_duplicates()
+    assert ("loans", "idx_loans_borrower") in theirs, theirs
+    assert perfscore_duplicates(healthy_audit.doc) == theirs
+
+
+@pytest.fixture
+def extra_duplicates() -> Iterator[None]:
+    conn = _root()
+    with conn.cursor() as cur:
+        cur.execute("ALTER TABLE loanflow.payments ADD INDEX idx_dup_loan (loan_id)")
+        cur.execute(
+            "ALTER TABLE loanflow.borrowers ADD INDEX idx_dup_last (last_name), ADD INDEX idx_dup_last2 (last_name)"
+        )
+    try:
+        yield
+    finally:
+        with conn.cursor() as cur:
+            cur.execute("ALTER TABLE loanflow.payments DROP INDEX idx_dup_loan")
+            cur.execute("ALTER TABLE loanflow.borrowers DROP INDEX idx_dup_last, DROP INDEX idx_dup_last2")
+        conn.close()
+
+
+def test_added_duplicates_are_found_by_both(extra_duplicates: None, tmp_path: Path) -> None:
+    theirs = pt_duplicates()
+    ours = perfscore_duplicates(mysql_only_audit(tmp_path))
+    assert ours == theirs, (ours, theirs)
+    assert len(theirs) >= 3, theirs  # the clustered suffix and the two added ones (the exact pair counts once)
+
+
+def _mysqltuner() -> str:
+    return subprocess.run(
+        [
+            "mysqltuner",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(PORTS["mysql"]),
+            "--user",
+            "perfscore",
+            "--passenv",
+            "MT_PASS",
+            "--nocolor",
+            "--forcemem",
+            "1024",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"MT_PASS": secret("mysql-perfscore"), "PATH": "/usr/bin:/bin"},
+    ).stdout  # MySQLTuner 2.x may die late in its report (a division by zero in its InnoDB section): read what came
+
+
+@pytest.mark.skipif(not shutil.which("mysqltuner"), reason="mysqltuner is not installed")
+def test_ratios_agree_with_mysqltuner_over_the_same_lifetime_counters(healthy_audit: Audited) -> None:
+    """MySQLTuner judges counters since the server started; perfscore judges the audit's window, so the two
+    figures differ on a server whose past is not its present. Given the lifetime counters, perfscore's audits
+    give MySQLTuner's figures (it prints whole or two-decimal percentages)."""
+    report = _mysqltuner()
+    with _root().cursor() as cur:
+        cur.execute("SHOW GLOBAL STATUS")
+        status = {str(k): str(v) for k, v in cur.fetchall()}
+    zero = {k: "0" for k, v in status.items() if v.isdigit()}
+    lifetime = MySQLSnapshot(status_before=zero, status_after=status, window_s=0)
+    checks = {
+        r"Aborted connections: ([\d.]+)%": audits.aborted_connects_ratio,
+        r"Thread cache hit rate: ([\d.]+)%": audits.thread_cache_hit_ratio,
+        r"Temporary tables created on disk: ([\d.]+)%": audits.tmp_disk_table_ratio,
+        r"Slow queries: ([\d.]+)%": audits.slow_query_ratio,
+    }
+    compared = 0
+    for pattern, fn in checks.items():
+        m = re.search(pattern, report)
+        if m is None:
+            continue
+        theirs = float(m.group(1))
+        ours = fn(lifetime).value
+        assert ours is not None, fn.__name__
+        places = len(m.group(1).partition(".")[2])
+        assert abs(100 * float(ours) - theirs) <= 10**-places + 1e-9, (fn.__name__, ours, m.group(0))
+        compared += 1
+    assert compared >= 3, report[-3000:]
