@@ -28,6 +28,7 @@ LAYERS: list[tuple[str, ...]] = [
         "durations",
         "patterns",
         "sqlguard",
+        "sqltext",
         "tls",
         "urls",
         "usl",

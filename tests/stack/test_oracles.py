@@ -169,3 +169,63 @@ def test_ratios_agree_with_mysqltuner_over_the_same_lifetime_counters(healthy_au
         assert abs(100 * float(ours) - theirs) <= 10**-places + 1e-9, (fn.__name__, ours, m.group(0))
         compared += 1
     assert compared >= 3, report[-3000:]
+
+
+def pt_query_digest(since: float) -> list[tuple[str, float]]:
+    """pt-query-digest's classes over the server's slow log file since a time, by total query time:
+    (example statement, total seconds), for the app's schema."""
+    import json
+    from datetime import datetime
+
+    out = subprocess.run(
+        [
+            "pt-query-digest",
+            "--output",
+            "json",
+            "--limit",
+            "20",
+            "--since",
+            datetime.fromtimestamp(since).strftime("%Y-%m-%d %H:%M:%S"),
+            "--filter",
+            '($event->{db} || "") eq "loanflow"',
+            str(STATE / "logs" / "mysql-slow.log"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    classes = json.loads(out)["classes"] if out.strip() else []
+    ranked = [(c["example"]["query"], float(c["metrics"]["Query_time"]["sum"])) for c in classes]
+    return sorted(ranked, key=lambda c: -c[1])
+
+
+def test_slow_statements_rank_as_pt_query_digest_ranks_them(
+    tmp_path: Path,
+    knob,  # type: ignore[no-untyped-def]
+) -> None:
+    """The same slow log, the same window: perfscore's slow statements (one per fingerprint, by total time)
+    are pt-query-digest's classes in the same order, wherever their totals are not within 10 % of each other."""
+    import json
+
+    from perfscore.sqltext import normalize_sql
+
+    knob(cache="off", missing_index="on")  # the schedule lookup scans: slow statements of the app's own
+    cfg = yaml.safe_load(AUDIT_CONFIG.read_text())
+    cfg["audit"]["duration_s"] = 3
+    cfg["audit"]["load"]["scalability"] = False
+    cfg["mysql"]["queries"] = {}
+    (tmp_path / "perfscore.yaml").write_text(yaml.safe_dump(cfg))
+    run = tmp_path / "run.json"
+    res = perfscore("audit", "--config", str(tmp_path / "perfscore.yaml"), "--save-run", str(run), "--no-history")
+    assert res.code in (0, 1), res.err
+    snap = json.loads(run.read_text())["artifacts"]["mysql"]
+    ours = [(s["sql"], s["total_s"]) for s in snap["slow_log"]]
+    theirs = pt_query_digest(snap["window_began"])
+    assert ours and theirs, (ours, theirs)
+    top = min(len(ours), len(theirs), 5)
+    assert [normalize_sql(q) for q, _ in ours[:top]] == [normalize_sql(q) for q, _ in theirs[:top]] or all(
+        abs(a[1] - b[1]) <= 0.1 * max(a[1], b[1]) for a, b in zip(ours[:top], ours[1:top], strict=False)
+    ), (ours[:top], theirs[:top])
+    assert normalize_sql(ours[0][0]) == normalize_sql(theirs[0][0]), (ours[0], theirs[0])
+    assert ours[0][1] == pytest.approx(theirs[0][1], rel=0.05)  # the same statements, the same seconds

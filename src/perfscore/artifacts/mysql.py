@@ -37,6 +37,7 @@ class SlowStatement(_Row):
 
     sql: str
     executions: int = 1
+    total_s: float | None = Field(None, description="the statement's total query time in the window (any values)")
     plan: list[PlanRow] | None = Field(None, description="None when EXPLAIN failed or the statement is not a SELECT")
 
 

@@ -29,6 +29,7 @@ from perfscore.audits.base import (
     unavailable,
     window_requests,
 )
+from perfscore.sqltext import LITERAL, MAX_SQL, normalize_sql
 
 DAY = 86400
 FULL_SCAN_MIN_ROWS = 1000  # scanning a tiny lookup table is fine
@@ -471,10 +472,8 @@ def _from_explain(s: MySQLSnapshot) -> list[dict[str, Any]]:
 
 
 # Patterns no B-tree index can serve, and what does (the index advice would not help them). Statements
-# are cut to MAX_SQL characters and every pattern is linear: SQL text can come from anyone.
-MAX_SQL = 4000
+# are cut to MAX_SQL characters (perfscore.sqltext) and every pattern is linear: SQL text can come from anyone.
 LEADING_WILDCARD = re.compile(r"\bLIKE\s+(?:_\w+\s*)?(?:['\"]%|CONCAT\s*\(\s*['\"]%)", re.I)
-LITERAL = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|\b\d+(?:\.\d+)?\b")
 WHERE_END = re.compile(r"\b(?:GROUP\s+BY|ORDER\s+BY|LIMIT|HAVING|UNION|FOR\s+UPDATE)\b|;", re.I)
 FUNC_ON_COLUMN = re.compile(
     r"\b(?:LOWER|UPPER|DATE|YEAR|MONTH|DAY|SUBSTR(?:ING)?|TRIM|LEFT|RIGHT|CAST|CONVERT|IFNULL|COALESCE)"
@@ -495,16 +494,6 @@ WHY_OR = (
     "index each column (index merge)"
 )
 WHY_NO_WHERE = "it reads every row by design (no WHERE): keep a counter or summary table, or cache the result"
-
-
-def normalize_sql(text: str) -> str:
-    """One form for a digest's text and the statement it came from: literals and placeholders as ?, no
-    quoting, no spacing; MariaDB's digest forms (``wp_posts . ID``, ``LIMIT ?, ...``, ``IN (...)``) as the
-    statement writes them."""
-    t = LITERAL.sub("?", text[:MAX_SQL]).replace("`", "").replace("%s", "?").lower()
-    t = re.sub(r"\s*([(),=<>!+*/.-])\s*", r"\1", re.sub(r"\s+", " ", t)).strip().rstrip(";")
-    t = re.sub(r"\blimit \?(?:,(?:\?|\.\.\.)| offset \?)", "limit ?,?", t)
-    return re.sub(r"\((?:\?(?:,\?)*|\.\.\.)\)", "(?)", t)
 
 
 def _where(bare: str) -> str | None:

@@ -25,11 +25,13 @@ from perfscore.config import MySQLConfig, resolve_password
 from perfscore.gatherers.base import Gatherer, ProbeUnavailable
 from perfscore.gatherers.clients import mysql_connect, mysql_socket, shutdown
 from perfscore.sqlguard import read_only_problem
+from perfscore.sqltext import normalize_sql
 
 _READ = re.compile(r"^\s*(SELECT|SHOW|EXPLAIN)\b", re.I)
 QUERY_BUDGET_S = 2.0  # per configured query
 QUERY_RUNS = 20
 SLOW_LOG_STATEMENTS = 10
+SLOW_LOG_TEXTS = 500  # distinct texts read, folded into statements by their normalized form
 LARGEST_TABLES = 20
 SYSTEM_SCHEMAS = ("mysql", "information_schema", "performance_schema", "sys")
 
@@ -238,20 +240,26 @@ class MySQLGatherer(Gatherer):
         if variables.get("slow_query_log") != "ON" or "TABLE" not in variables.get("log_output", ""):
             return None
         rows = self._query(
-            "SELECT sql_text, COUNT(*) AS n FROM mysql.slow_log WHERE start_time >= %s AND db = %s "
-            f"GROUP BY sql_text ORDER BY SUM(query_time) DESC LIMIT {SLOW_LOG_STATEMENTS}",
+            "SELECT sql_text, COUNT(*) AS n, SUM(TIME_TO_SEC(query_time)) AS t FROM mysql.slow_log "
+            f"WHERE start_time >= %s AND db = %s GROUP BY sql_text ORDER BY t DESC LIMIT {SLOW_LOG_TEXTS}",
             (self.server_t0, self.cfg.database or ""),
         )
-        found = []
+        # One statement whatever its values (pt-query-digest's fingerprint): ranked by its total time.
+        classes: dict[str, list[Any]] = {}
         for r in rows:
             sql = _text(r["sql_text"])
+            c = classes.setdefault(normalize_sql(sql), [sql, 0, 0.0])
+            c[1] += int(r["n"] or 0)
+            c[2] += float(r["t"] or 0.0)
+        found = []
+        for sql, n, total in sorted(classes.values(), key=lambda c: -c[2])[:SLOW_LOG_STATEMENTS]:
             plan = None
             if read_only_problem(sql) is None:  # only plain SELECTs are EXPLAINed
                 try:
                     plan = _plan(self._query("EXPLAIN " + sql))
                 except ProbeUnavailable:
                     plan = None
-            found.append(SlowStatement(sql=sql[:4000], executions=int(r["n"]), plan=plan))
+            found.append(SlowStatement(sql=sql[:4000], executions=n, total_s=round(total, 6), plan=plan))
         return found
 
     def _configured(self, name: str, sql: str) -> ConfiguredQuery:
