@@ -73,6 +73,14 @@ def import_results(
         if ramp
         else ProbeReport(name="ramp", status="skipped", message="the results hold fewer than two concurrency levels")
     )
+    # What an imported load file cannot hold: said, so the score is over what the file measured.
+    from perfscore.gatherers import GATHERERS
+
+    probes += [
+        ProbeReport(name=g.name, status="skipped", message=f"not in an imported {imp.tool} results file")
+        for g in GATHERERS
+        if g.name not in ("window", "ramp")
+    ]
     base_url = load.target if load.target.startswith(("http://", "https://")) else None
     run = Run(
         started_at=started(imp),

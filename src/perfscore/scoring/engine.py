@@ -29,6 +29,7 @@ from perfscore.rubric.model import Rubric
 from perfscore.run import Measurement, Run
 from perfscore.scoring.core import Scored, apply_validity, fired_caps, overall_of, score_all
 from perfscore.scoring.roadmap import build_roadmap, points_at_stake
+from perfscore.scoring.scope import never_asked, out_of_scope, scope_line, scoped
 from perfscore.scoring.targets import retarget, run_slo
 
 SHARED_DOUBT = 3  # scored figures sharing one low-confidence reason before the verdict repeats it
@@ -118,8 +119,10 @@ def score_run(run: Run, rubric: Rubric) -> Result:
     """Re-derive the run's measurements from its artifacts (when it has them), then score them against the
     rubric re-targeted to the run's SLO (LoanFlow's KPIs when it saved none)."""
     slo = run_slo(run)
-    rubric = retarget(rubric, slo)
+    rubric = rubric_in = retarget(rubric, slo)
     measurements = {m.metric: m for m in derive(run)}
+    unscoped = out_of_scope(run, rubric, measurements)
+    rubric = scoped(rubric, unscoped, never_asked(run, rubric, measurements))
     scored, invalid_because, causes = apply_validity(rubric, score_all(rubric, measurements))
     overall, cats = overall_of(rubric, scored)
     caps = fired_caps(rubric, scored)
@@ -134,7 +137,9 @@ def score_run(run: Run, rubric: Rubric) -> Result:
     rank = {cid: i + 1 for i, cid in enumerate(order)}
 
     categories = [
-        _category_result(rubric, cid, cats[cid], impacts[cid], rank[cid], scored, measurements)
+        _category_result(rubric, cid, cats[cid], impacts[cid], rank[cid], scored, measurements).model_copy(
+            update={"weight": rubric_in.categories[cid].weight}  # the rubric's, even when out of this run's scope
+        )
         for cid in rubric.categories
     ]
 
@@ -142,7 +147,8 @@ def score_run(run: Run, rubric: Rubric) -> Result:
     stake = points_at_stake(rubric, scored)
     return Result(
         score=round(overall, 2),
-        verdict=_verdict(caps, invalid_because, scored, measurements),
+        verdict=_verdict(caps, invalid_because, scored, measurements)
+        + [line for line in [scope_line(rubric_in, unscoped)] if line],
         capped_at=capped_at,
         rubric=rubric.name,
         rubric_version=rubric.version,
