@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv install test test-fast test-server test-servers test-timing test-stack test-scaled test-deps lint typecheck pytest stack-up stack-down stack-status demo bench clean
+.PHONY: help venv install test test-fast test-server test-servers test-timing test-stack test-faults test-scaled test-deps lint typecheck pytest stack-up stack-down stack-status demo bench clean
 
 help:
 	@echo "make demo         create .venv, install perfscore, start the LoanFlow stack, audit it"
@@ -13,6 +13,7 @@ help:
 	@echo "make test-server  the tests that start servers of their own, on both cores (budget: 2 min)"
 	@echo "make test         install what the tests need, run ruff, mypy and every tier (budget: 6 min)"
 	@echo "make stack-up     start MariaDB, Redis, PHP-FPM and nginx on loopback (idempotent)"
+	@echo "make test-faults  faults injected into the reference stack (audit --faults) and their recovery"
 	@echo "make test-scaled  the scaled topology (replica, two app nodes, Prometheus) and its tests"
 	@echo "make stack-down   stop them;  make stack-status  show them"
 	@echo "make bench        scoring and load-engine benchmarks (prints figures)"
@@ -70,7 +71,12 @@ test-timing: $(STAMP) test-deps
 	PERFSCORE_TIER=timing PERFSCORE_TIER_BUDGET_S=40 $(BIN)/pytest -q -m "$(SERVER) and timing" $(PYTEST_ARGS)
 
 test-stack: $(STAMP) stack-up test-deps
-	PERFSCORE_TIER=stack PERFSCORE_TIER_BUDGET_S=210 $(BIN)/pytest -q -m "stack and not scaled" $(PYTEST_ARGS)
+	PERFSCORE_TIER=stack PERFSCORE_TIER_BUDGET_S=210 $(BIN)/pytest -q -m "stack and not scaled and not faults" $(PYTEST_ARGS)
+
+# Faults under steady traffic (audit --faults): they stop and restart parts of the stack, so they run
+# after the suite, on their own (.ci/run runs them after make test).
+test-faults: $(STAMP) stack-up test-deps
+	PERFSCORE_TIER=faults PERFSCORE_TIER_BUDGET_S=90 $(BIN)/pytest -q -m "faults" $(PYTEST_ARGS)
 
 pytest: test-fast test-server test-stack
 

@@ -236,11 +236,70 @@ class ExternalLoadConfig(_Model):
         return v
 
 
+def _command(v: str | None) -> str | None:
+    import shlex
+
+    if v is None:
+        return v
+    try:
+        argv = shlex.split(v)
+    except ValueError as exc:
+        raise ValueError(f"the command does not parse as a shell word list ({exc})") from None
+    if not argv:
+        raise ValueError("the command is empty")
+    return v
+
+
+class FaultConfig(_Model):
+    """One fault to inject under steady traffic: a command (run without a shell, cut at ``duration_s``)
+    with an ``undo`` that always runs, or a built-in: ``pause`` the processes a pattern matches (SIGSTOP,
+    then SIGCONT after ``duration_s``, whatever happens) or ``kill`` them (a supervisor restarts them)."""
+
+    name: Annotated[str, AfterValidator(one_line)] = Field(max_length=80, description="named in the report")
+    command: Annotated[str | None, AfterValidator(_command)] = Field(
+        None, max_length=4096, description="run without a shell as the fault, in its own process group"
+    )
+    undo: Annotated[str | None, AfterValidator(_command)] = Field(
+        None, max_length=4096, description="run after the fault whatever happened (signals, timeouts, errors)"
+    )
+    pause: str | None = Field(None, max_length=300, description="built-in: SIGSTOP the processes this regex matches")
+    kill: str | None = Field(None, max_length=300, description="built-in: SIGKILL the processes this regex matches")
+    count: int = Field(1, ge=1, le=1000, description="kill: how many of the matching processes")
+    duration_s: float = Field(10.0, gt=0, le=300, description="the fault's bound: a command is cut here")
+    degrades: bool = Field(
+        False, description="the app should keep serving through it (a cache or replica down): failures are a finding"
+    )
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> FaultConfig:
+        kinds = [k for k in ("command", "pause", "kill") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError("a fault needs exactly one of command, pause or kill")
+        for pattern in (self.pause, self.kill):
+            if pattern is not None:
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    raise ValueError(f"the pattern {pattern!r} is not a regular expression ({exc})") from None
+        return self
+
+
+class ResilienceConfig(_Model):
+    """Recovery under named faults (runs only with ``perfscore audit --faults``)."""
+
+    faults: list[FaultConfig] = Field(min_length=1, max_length=20, description="injected one after another")
+    rate: float = Field(20.0, gt=0, le=1000, description="requests/s of steady traffic during each fault")
+    steady_s: int = Field(3, ge=1, le=60, description="consecutive steady seconds that count as recovered")
+    recover_within_s: float = Field(60.0, gt=0, le=600, description="how long to wait for recovery after a fault")
+    allow_remote: bool = Field(False, description="faults against a target not on this machine's loopback")
+
+
 class AuditConfig(_Model):
     duration_s: float = Field(10.0, gt=0, le=3600, description="the window between counter samples")
     probe_timeout_s: float = Field(20.0, gt=0, le=600)
     load: LoadConfig = Field(default_factory=LoadConfig)
     external_load: ExternalLoadConfig | None = None
+    resilience: ResilienceConfig | None = Field(None, description="faults to inject (audit --faults) and time")
 
 
 class GateConfig(_Model):

@@ -24,6 +24,7 @@ from perfscore.artifacts.mysql import MySQLSnapshot
 from perfscore.artifacts.php import PhpSnapshot
 from perfscore.artifacts.ramp import RampSnapshot
 from perfscore.artifacts.redis import RedisSnapshot
+from perfscore.artifacts.resilience import ResilienceSnapshot
 from perfscore.artifacts.slo import SloSnapshot
 from perfscore.artifacts.stack import StackSnapshot
 from perfscore.artifacts.unloaded import UnloadedSnapshot
@@ -49,6 +50,7 @@ class Artifacts(BaseModel):
     ramp: RampSnapshot | None = None
     cluster: ClusterSnapshot | None = None
     stack: StackSnapshot | None = None
+    resilience: ResilienceSnapshot | None = None  # faults under steady traffic (audit --faults)
     slo: SloSnapshot | None = None  # the targets the run is judged by; None: LoanFlow's KPIs (an older run)
 
 
@@ -69,6 +71,7 @@ __all__ = [
     "ProcessSnapshot",
     "RampSnapshot",
     "RedisSnapshot",
+    "ResilienceSnapshot",
     "SloSnapshot",
     "StackSnapshot",
     "UnloadedSnapshot",

@@ -18,6 +18,7 @@ from perfscore.audits import (
     mysql,
     php,
     redis,
+    resilience,
     response,
     scalability,
     unloaded,
@@ -40,6 +41,7 @@ MODULES = (
     scalability,
     logs,
     cluster,
+    resilience,
 )
 
 __all__ = ["MODULES", "REGISTRY", "AuditSpec", "Outcome", "derive"]

@@ -90,6 +90,9 @@ def audit(
     aggregate: str = typer.Option(
         "median", "--aggregate", metavar="median|best|worst", help="Which of the runs to keep: median, best, worst."
     ),
+    faults: bool = typer.Option(
+        False, "--faults", help="Inject the config's faults (audit.resilience) under steady traffic; time recovery."
+    ),
 ) -> None:
     """Probe a live stack (database, cache, memory, HTTP, monitoring), score it and print the roadmap."""
     from perfscore.cli.common import finish, plan_outputs
@@ -123,7 +126,7 @@ def audit(
         aggregate=aggregate,
     )
     plan = build_plan(options, say)
-    collected = _collect(plan.config, plan.rubric, plan.runs)
+    collected = _collect(plan.config, plan.rubric, plan.runs, faults)
     result, run = select(collected, plan.aggregate)
     if plan.runs > 1:
         say(
@@ -171,7 +174,7 @@ def say(line: str) -> None:
     _stderr().print(f"[dim]perfscore:[/dim] {escape(clean(line, oneline=True))}")
 
 
-def _collect(cfg: Config, rub: Rubric, runs: int) -> list[tuple[Result, Run]]:
+def _collect(cfg: Config, rub: Rubric, runs: int, faults: bool = False) -> list[tuple[Result, Run]]:
     """Audit ``runs`` times, with a live status line on a terminal and plain progress lines otherwise."""
     from perfscore.cli import ui
     from perfscore.scoring import score_run
@@ -198,7 +201,7 @@ def _collect(cfg: Config, rub: Rubric, runs: int) -> list[tuple[Result, Run]]:
                 if status is not None:
                     status.update(p + line)
 
-            run = run_audit(cfg, say_run, progress)
+            run = run_audit(cfg, say_run, progress, faults=faults)
             collected.append((score_run(run, rub), run))
             if runs > 1:
                 say(f"{prefix}score {collected[-1][0].score:.2f}")

@@ -355,8 +355,13 @@ def _gatherer(cls: type[Gatherer], ctx: GatherContext) -> Gatherer:
     return cls(ctx)
 
 
-def run_audit(cfg: Config, say: Say, progress: Progress | None = None) -> Run:
+def run_audit(cfg: Config, say: Say, progress: Progress | None = None, faults: bool = False) -> Run:
+    from perfscore.session import resilience
+
     secrets = secrets_of(cfg)  # resolves passwords now: a missing env var is a config error (exit 2)
+    no_faults = resilience.not_configured(cfg, faults)
+    if no_faults is None:
+        resilience.check_allowed(cfg)  # refused before any traffic, not after the window
     started = datetime.now(UTC)
     t0 = time.monotonic()
     timeout = cfg.audit.probe_timeout_s
@@ -397,6 +402,11 @@ def run_audit(cfg: Config, say: Say, progress: Progress | None = None) -> Run:
         if cfg.audit.load.engine == "locust":  # one fixed load shape: every step runs its full length
             limit = max(limit, len(set(steps)) * max(cfg.audit.load.step_s, ramp.LOCUST_STEP_S) + 60)
         session.outcome("ramp", *_call(lambda: ramp.run_ramp(cfg, say, halt), limit, halt.set))
+    if no_faults:
+        session.skip("resilience", no_faults)
+    else:  # in this thread: SIGINT or SIGTERM reaches it, and every fault is undone on the way out
+        session.started["resilience"] = time.monotonic()
+        session.outcome("resilience", resilience.run_faults(cfg, say), None)
     run = Run(
         started_at=started,
         duration_s=round(time.monotonic() - t0, 3),

@@ -140,6 +140,9 @@ final class App
                 return json_decode($hit, true);
             }
         } catch (RedisException $e) {
+            if (Knobs::get('redis_fallback') !== 'on') {
+                throw $e;  // an app that cannot serve without its cache
+            }
             return $loader();
         }
         $value = $loader();

@@ -1,0 +1,116 @@
+"""Resilience audits: how long the app takes to come back after each named fault, and whether it keeps
+serving through the faults it should survive (a cache or a replica down). Chaos Toolkit's method: a
+steady-state hypothesis (each second: errors and p95 within the SLO), broken by the fault, restored when
+it holds for ``steady_s`` seconds in a row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from perfscore.artifacts.resilience import FaultResult, ResilienceSnapshot, Second
+from perfscore.audits.base import Outcome, audit, measured, not_applicable, unavailable
+
+CATEGORY = "error_handling"  # how the app behaves when a part of it fails (README: Availability)
+
+
+def steady(sec: Second, s: ResilienceSnapshot) -> bool:
+    if sec.requests == 0:
+        return False
+    return sec.errors / sec.requests <= s.slo_error_rate and (sec.p95_ms is None or sec.p95_ms <= s.slo_p95_ms)
+
+
+def recovery(f: FaultResult, s: ResilienceSnapshot) -> tuple[bool, float]:
+    """(recovered, seconds from the fault's start to the end of its last unsteady second): 0 when the
+    traffic never left its steady state; not recovered when fewer than ``steady_s`` steady seconds
+    followed the last unsteady one."""
+    after = [sec for sec in f.seconds if sec.t >= 0]
+    unsteady = [sec.t for sec in after if not steady(sec, s)]
+    if not unsteady:
+        return True, 0.0
+    last = max(unsteady)
+    return sum(1 for sec in after if sec.t > last) >= f.steady_s, float(last + 1)
+
+
+def _line(f: FaultResult, s: ResilienceSnapshot) -> str:
+    if f.error:
+        return f"{f.name}: did not run ({f.error})"
+    ok, took = recovery(f, s)
+    failed = sum(f.errors_by_endpoint.values())
+    where = ", ".join(f"{k} {v}" for k, v in sorted(f.errors_by_endpoint.items(), key=lambda kv: -kv[1])[:4])
+    head = f"{f.name}: " + (
+        "no effect on the traffic" if ok and took == 0 else f"back in {took:g} s" if ok else "did not come back"
+    )
+    return head + (f"; {failed:,} requests failed ({where})" if failed else "")
+
+
+def _evidence(f: FaultResult, s: ResilienceSnapshot) -> dict[str, Any]:
+    ok, took = recovery(f, s)
+    return {
+        "fault": f.name,
+        "kind": f.kind,
+        "recovered": ok,
+        "recovery_s": took if ok else None,
+        "fault_s": f.fault_s,
+        "undone_s": f.undone_s,
+        "cut_at_bound": f.cut,
+        "waited_s": f.waited_s,
+        "failed": sum(f.errors_by_endpoint.values()),
+        "errors_by_endpoint": f.errors_by_endpoint,
+        "notes": f.notes,
+    }
+
+
+@audit(
+    "resilience.recovery_time",
+    title="Recovery time after a fault",
+    unit="s",
+    category=CATEGORY,
+    description="each configured fault under steady traffic: seconds until errors and p95 are back within the "
+    "SLO for steady_s seconds in a row; the slowest fault; a fault it never recovered from counts its whole wait",
+    source="https://chaostoolkit.org/reference/concepts/#steady-state-hypothesis",
+)
+def recovery_time(s: ResilienceSnapshot) -> Outcome:
+    ran = [f for f in s.faults if not f.error]
+    if not ran:
+        return unavailable("; ".join(_line(f, s) for f in s.faults) or "no fault ran")
+    worst = 0.0
+    for f in ran:
+        ok, took = recovery(f, s)
+        worst = max(worst, took if ok else f.fault_s + f.waited_s)
+    never = [f.name for f in ran if not recovery(f, s)[0]]
+    return measured(
+        round(worst, 1),
+        summary="; ".join(_line(f, s) for f in s.faults),
+        advice=(
+            f"{', '.join(never)}: the app did not come back by itself; make its services restart on failure "
+            "(a supervisor's restart policy) and reconnect to their dependencies"
+            if never
+            else None
+        ),
+        faults=[_evidence(f, s) for f in s.faults],
+    )
+
+
+@audit(
+    "resilience.degrades_gracefully",
+    title="Keeps serving when a cache or replica fails",
+    unit="",
+    category=CATEGORY,
+    description="faults marked degrades: true (a cache or replica down): no request fails while they last",
+    source="https://sre.google/sre-book/addressing-cascading-failures/",
+)
+def degrades_gracefully(s: ResilienceSnapshot) -> Outcome:
+    marked = [f for f in s.faults if f.degrades and not f.error]
+    if not marked:
+        return not_applicable("no fault is marked degrades: true")
+    failing = [f for f in marked if sum(f.errors_by_endpoint.values())]
+    return measured(
+        not failing,
+        summary="; ".join(_line(f, s) for f in failing) or None,
+        advice=(
+            "serve from the database (slower) when the cache fails: catch the cache client's errors and fall back"
+            if failing
+            else None
+        ),
+        faults=[_evidence(f, s) for f in marked],
+    )

@@ -1,0 +1,284 @@
+"""The resilience phase (``audit --faults``): each configured fault under steady traffic, then the wait
+for recovery. Records what the traffic saw second by second; ``perfscore.audits.resilience`` judges it.
+
+Safety: nothing runs without both the config's ``audit.resilience`` and the ``--faults`` flag; a target
+off this machine's loopback is refused unless ``allow_remote: true``; every fault is undone before the
+phase returns — a paused process is continued and an ``undo`` command runs whatever happened (an error,
+a timeout, SIGINT or SIGTERM), and a fault command that outruns its bound is killed with its group.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
+
+from perfscore.artifacts.resilience import MAX_SECONDS, FaultResult, ResilienceSnapshot, Second
+from perfscore.config import Config, FaultConfig
+from perfscore.errors import PerfscoreError
+from perfscore.gatherers.base import ProbeUnavailable
+from perfscore.gatherers.http import fetch, join
+
+Say = Callable[[str], None]
+BEFORE_S = 2.0  # steady traffic before each fault: its seconds show the steady state it breaks
+UNDO_TIMEOUT_S = 120.0
+REQUEST_TIMEOUT_S = 5.0
+
+
+def not_configured(cfg: Config, flag: bool) -> str | None:
+    res = cfg.audit.resilience
+    if res is None:
+        return "no faults configured (audit.resilience)" if not flag else "--faults, but the config names no fault"
+    if not flag:
+        return f"{len(res.faults)} faults configured: pass --faults to run them"
+    if not cfg.target.base_url or not any(e.method == "GET" for e in cfg.endpoints):
+        return "no GET endpoint to keep steady traffic on"
+    return None
+
+
+def check_allowed(cfg: Config) -> None:
+    from perfscore.load.target import is_loopback
+
+    res = cfg.audit.resilience
+    host = urlsplit(cfg.target.base_url or "").hostname or ""
+    if res is not None and not res.allow_remote and not is_loopback(host):
+        raise PerfscoreError(
+            f"{host} is not on this machine's loopback: faults run against a remote target only with "
+            "audit.resilience.allow_remote: true"
+        )
+
+
+class Traffic:
+    """Steady GETs over the config's GET endpoints at ``rate`` per second, each recorded by the second it
+    was sent in (relative to ``zero``) with its outcome."""
+
+    def __init__(self, cfg: Config, rate: float) -> None:
+        self.cfg = cfg
+        self.rate = rate
+        self.eps = [e for e in cfg.endpoints if e.method == "GET"]
+        self.zero = time.monotonic()
+        self.lat: dict[int, list[float]] = defaultdict(list)
+        self.sent: Counter[int] = Counter()
+        self.failed: Counter[int] = Counter()
+        self.by_endpoint: Counter[str] = Counter()
+        self.pending: Counter[int] = Counter()  # sent in that second, not yet answered or timed out
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        # Enough threads for every request of a hung app to wait its timeout without delaying the next sends.
+        self.pool = ThreadPoolExecutor(max_workers=min(256, int(rate * REQUEST_TIMEOUT_S) + 4))
+        self.thread = threading.Thread(target=self._pace, daemon=True)
+
+    def start(self, zero: float) -> None:
+        self.zero = zero
+        self.thread.start()
+
+    def _pace(self) -> None:
+        n = 0
+        t0 = time.monotonic()
+        while not self.stop.is_set():
+            due = t0 + n / self.rate
+            delay = due - time.monotonic()
+            if delay > 0 and self.stop.wait(delay):
+                break
+            ep = self.eps[n % len(self.eps)]
+            sec = int((time.monotonic() - self.zero) // 1)
+            with self.lock:
+                self.sent[sec] += 1
+                self.pending[sec] += 1
+            url = join(self.cfg.target.base_url or "", ep.path)
+            self.pool.submit(self._one, sec, ep.name, url, {**self.cfg.target.request_headers(), **ep.headers})
+            n += 1
+
+    def _one(self, sec: int, name: str, url: str, headers: dict[str, str]) -> None:
+        sent = time.monotonic()
+        ok = False
+        try:
+            r = fetch(url, headers=headers, user_agent=self.cfg.target.user_agent, timeout=REQUEST_TIMEOUT_S)
+            ok = r.status < 400
+        except ProbeUnavailable:
+            ok = False
+        took = (time.monotonic() - sent) * 1000
+        with self.lock:
+            self.pending[sec] -= 1
+            if ok:
+                self.lat[sec].append(took)
+            else:
+                self.failed[sec] += 1
+                if sec >= 0:
+                    self.by_endpoint[name] += 1
+
+    def steady_for(self, seconds: int, after: int, p95_ms: float, error_rate: float) -> bool:
+        """Whether the last ``seconds`` complete seconds (over, every request answered), all after ``after``,
+        were steady."""
+        with self.lock:
+            current = int((time.monotonic() - self.zero) // 1)
+            done = [t for t in sorted(self.sent) if after < t < current and self.pending[t] <= 0]
+            last = done[-seconds:]
+            if len(last) < seconds or last[0] + seconds - 1 != last[-1]:
+                return False
+            return all(_steady(self._second(t), p95_ms, error_rate) for t in last)
+
+    def _second(self, t: int) -> Second:
+        lat = sorted(self.lat.get(t, []))
+        p95 = lat[min(len(lat) - 1, int(round(0.95 * (len(lat) - 1))))] if lat else None
+        return Second(t=t, requests=self.sent.get(t, 0), errors=self.failed.get(t, 0), p95_ms=p95)
+
+    def finish(self) -> tuple[list[Second], dict[str, int]]:
+        self.stop.set()
+        self.thread.join(5)
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        with self.lock:
+            ts = sorted(set(self.sent))[-MAX_SECONDS:]
+            return [self._second(t) for t in ts], dict(self.by_endpoint)
+
+
+def _steady(sec: Second, p95_ms: float, error_rate: float) -> bool:
+    return sec.errors / max(sec.requests, 1) <= error_rate and (sec.p95_ms is None or sec.p95_ms <= p95_ms)
+
+
+def _matching(pattern: str) -> list[int]:
+    import psutil
+
+    rx = re.compile(pattern)
+    mine = {os.getpid(), *(p.pid for p in psutil.Process().parents())}
+    found = []
+    for p in psutil.process_iter(["pid", "cmdline"]):
+        cmd = " ".join(p.info.get("cmdline") or [])
+        if p.info["pid"] not in mine and cmd and rx.search(cmd):
+            found.append(p.info["pid"])
+    return found
+
+
+def _signal(pids: list[int], sig: int) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, sig)
+
+
+def _run_bounded(command: str, bound_s: float) -> tuple[int | None, bool]:
+    """Run a command in its own process group, no shell, output to stderr; kill the group at its bound."""
+    proc = subprocess.Popen(shlex.split(command), stdout=sys.stderr, stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        return proc.wait(timeout=bound_s), False
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        return None, True
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        raise
+
+
+@contextlib.contextmanager
+def _undone(f: FaultConfig, notes: list[str], marks: dict[str, float], t0: float) -> Iterator[list[int]]:
+    """The fault's undo, whatever happens inside: continue what was paused, run the undo command."""
+    paused: list[int] = []
+    try:
+        yield paused
+    finally:
+        if paused:
+            _signal(paused, signal.SIGCONT)
+        if f.undo:
+            try:
+                code, cut = _run_bounded(f.undo, UNDO_TIMEOUT_S)
+                if cut or code:
+                    notes.append(f"the undo command {'was cut at 120 s' if cut else f'exited {code}'}")
+            except OSError as exc:
+                notes.append(f"the undo command could not run: {exc.strerror or exc}")
+        marks["undone"] = time.monotonic() - t0
+
+
+def _inject(f: FaultConfig, paused: list[int], notes: list[str]) -> tuple[bool, int | None]:
+    """Run the fault for its duration; (cut at its bound, processes matched)."""
+    if f.command:
+        code, cut = _run_bounded(f.command, f.duration_s)
+        if code:
+            notes.append(f"the fault command exited {code}")
+        return cut, None
+    pattern = f.pause or f.kill or ""
+    pids = _matching(pattern)
+    if not pids:
+        raise PerfscoreError(f"no process matches {pattern!r}")
+    if f.kill:
+        _signal(pids[: f.count], signal.SIGKILL)
+        return False, len(pids)
+    paused.extend(pids)
+    _signal(pids, signal.SIGSTOP)
+    time.sleep(f.duration_s)
+    return False, len(pids)
+
+
+def _one_fault(cfg: Config, f: FaultConfig, say: Say) -> FaultResult:
+    res = cfg.audit.resilience
+    assert res is not None
+    slo = cfg.slo
+    kind = "command" if f.command else "pause" if f.pause else "kill"
+    traffic = Traffic(cfg, res.rate)
+    t0 = time.monotonic() + BEFORE_S
+    started_at = time.time() + BEFORE_S
+    traffic.start(t0)
+    notes: list[str] = []
+    marks: dict[str, float] = {}
+    cut, matched, error = False, None, None
+    try:
+        time.sleep(BEFORE_S)
+        say(f"faults: {f.name}: {kind} for up to {f.duration_s:g}s under {res.rate:g} requests/s")
+        with _undone(f, notes, marks, t0) as paused:
+            try:
+                cut, matched = _inject(f, paused, notes)
+            except (PerfscoreError, OSError, ValueError) as exc:
+                error = exc.message if isinstance(exc, PerfscoreError) else str(exc)
+        fault_s = time.monotonic() - t0
+        after = int(fault_s)
+        deadline = time.monotonic() + res.recover_within_s
+        while time.monotonic() < deadline and not error:
+            if traffic.steady_for(res.steady_s, after, slo.p95_ms, slo.error_rate):
+                break
+            time.sleep(0.25)
+        waited = max(0.0, time.monotonic() - t0 - fault_s)
+    finally:
+        seconds, by_endpoint = traffic.finish()
+    if cut:
+        notes.append(f"the fault command outran its {f.duration_s:g} s bound and was killed")
+    return FaultResult(
+        name=f.name,
+        kind=kind,
+        degrades=f.degrades,
+        started_at=round(started_at, 3),
+        fault_s=round(fault_s, 3),
+        undone_s=round(marks["undone"], 3) if "undone" in marks else None,
+        cut=cut,
+        waited_s=round(waited, 3),
+        steady_s=res.steady_s,
+        seconds=seconds,
+        errors_by_endpoint=by_endpoint,
+        processes=matched,
+        notes=notes,
+        error=error,
+    )
+
+
+def run_faults(cfg: Config, say: Say) -> ResilienceSnapshot:
+    res = cfg.audit.resilience
+    assert res is not None
+    check_allowed(cfg)
+    results = []
+    for f in res.faults:
+        r = _one_fault(cfg, f, say)
+        say("faults: " + (f"{f.name}: did not run ({r.error})" if r.error else f"{f.name}: done"))
+        results.append(r)
+    return ResilienceSnapshot(
+        rate=res.rate, slo_p95_ms=cfg.slo.p95_ms, slo_error_rate=cfg.slo.error_rate, faults=results
+    )

@@ -1,0 +1,121 @@
+"""Recovery time and graceful degradation under named faults (issue 27), on the reference stack whose
+knobs set the truth: PHP-FPM restarted with a 3 s start delay, Redis paused with the app's database
+fallback on (no page fails) or off (the cached pages fail)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+import yaml
+
+from tests.conftest import perfscore
+from tests.stack.fixtures import PORTS, STATE
+
+pytestmark = [pytest.mark.stack, pytest.mark.slow, pytest.mark.faults]
+
+FAULTS_CONFIG = STATE / "perfscore-faults.yaml"  # rendered by `stackctl up`: the stack's config + its faults
+
+
+def _config(tmp: Path, faults: list[dict[str, Any]] | None = None, **resilience: Any) -> Path:
+    cfg = yaml.safe_load(FAULTS_CONFIG.read_text())
+    cfg["audit"]["duration_s"] = 1
+    cfg["audit"]["load"]["scalability"] = False
+    if faults is not None:
+        cfg["audit"]["resilience"]["faults"] = faults
+    cfg["audit"]["resilience"].update(resilience)
+    path = tmp / "perfscore.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+def _metric(doc: dict[str, Any], mid: str) -> dict[str, Any]:
+    return next(m for c in doc["categories"] for m in c["metrics"] if m["id"] == mid)
+
+
+def _audit(config: Path, *extra: str) -> dict[str, Any]:
+    res = perfscore("audit", "--config", str(config), "--faults", "-f", "json", "--no-history", *extra, timeout=300)
+    assert res.code in (0, 1), res.err
+    assert "Traceback" not in res.err
+    doc: dict[str, Any] = json.loads(res.out)
+    return doc
+
+
+def _faults(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {f["fault"]: f for f in _metric(doc, "resilience.recovery_time")["evidence"]["faults"]}
+
+
+def _redis() -> psutil.Process:
+    return next(
+        p
+        for p in psutil.process_iter(["cmdline"])
+        if f"127.0.0.1:{PORTS['redis']}" in " ".join(p.info["cmdline"] or [])
+    )
+
+
+def test_the_stacks_faults_recover_as_their_knobs_say(tmp_path: Path) -> None:
+    doc = _audit(_config(tmp_path))
+    faults = _faults(doc)
+    restart = faults["php-fpm restarted, 3 s to start"]
+    assert restart["recovered"] and 2.5 <= restart["recovery_s"] <= 5.5, restart  # 3 s down, then its start
+    assert restart["failed"] > 0 and restart["undone_s"] is not None, restart
+    pause = faults["Redis paused for 4 s"]
+    assert pause["failed"] == 0 and pause["recovered"], pause  # the app reads the database meanwhile
+    assert _metric(doc, "resilience.degrades_gracefully")["value"] is True
+    assert _redis().status() != psutil.STATUS_STOPPED
+
+
+def test_without_the_fallback_a_cache_pause_fails_the_cached_pages(tmp_path: Path, knob) -> None:  # type: ignore[no-untyped-def]
+    knob(redis_fallback="off")
+    cfg = yaml.safe_load(FAULTS_CONFIG.read_text())["audit"]["resilience"]["faults"]
+    doc = _audit(_config(tmp_path, [f for f in cfg if "pause" in f]))
+    graceful = _metric(doc, "resilience.degrades_gracefully")
+    assert graceful["value"] is False and "requests failed" in graceful["summary"], graceful
+    pause = _faults(doc)["Redis paused for 4 s"]
+    assert pause["errors_by_endpoint"] and pause["recovered"], pause  # named endpoints; back when Redis is
+    item = next(i for i in doc["roadmap"] if i["metric"] == "resilience.degrades_gracefully")
+    assert "fall back" in item["action"], item
+
+
+def test_a_fault_command_that_hangs_is_cut_at_its_bound(tmp_path: Path) -> None:
+    t0 = time.monotonic()
+    doc = _audit(_config(tmp_path, [{"name": "hangs", "command": "sleep 600", "duration_s": 2}], recover_within_s=5))
+    hangs = _faults(doc)["hangs"]
+    assert hangs["cut_at_bound"] and hangs["fault_s"] < 4, hangs
+    assert time.monotonic() - t0 < 60
+
+
+def test_sigint_in_the_middle_of_a_pause_continues_the_paused_process(tmp_path: Path) -> None:
+    pattern = rf"redis-server 127\.0\.0\.1:{PORTS['redis']}\b"
+    config = _config(tmp_path, [{"name": "long pause", "pause": pattern, "duration_s": 60}])
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "perfscore", "audit", "--config", str(config), "--faults", "--no-history"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    try:
+        deadline = time.monotonic() + 120
+        for line in proc.stderr:
+            if "long pause: pause" in line or time.monotonic() > deadline:
+                break
+        redis = _redis()
+        deadline = time.monotonic() + 10
+        while redis.status() != psutil.STATUS_STOPPED and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert redis.status() == psutil.STATUS_STOPPED  # the fault is on
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 130
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        _redis().resume()  # never leave the stack's Redis stopped, whatever the test found
+    assert _redis().status() != psutil.STATUS_STOPPED
