@@ -75,6 +75,10 @@ class RoadmapItem(_Frozen):
     target: bool | float
     unit: str = ""
     status: MetricStatus = "measured"
+    saving_ms: float | None = Field(
+        None, description="estimated time saved per request (bytes at Lighthouse's 1.6 Mbps): the roadmap's order"
+    )
+    saving: str | None = Field(None, description="the saving and what it rests on; none: ranked by points alone")
 
 
 class PhaseResult(_Frozen):

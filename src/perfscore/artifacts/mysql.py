@@ -30,6 +30,7 @@ class DigestRow(_Row):
     count_star: int = 0
     sum_no_index_used: int = 0
     sum_rows_examined: int = 0
+    sum_timer_wait_ps: int | None = Field(None, description="SUM_TIMER_WAIT: the statements' total time (picoseconds)")
 
 
 class SlowStatement(_Row):

@@ -19,6 +19,7 @@ from perfscore.artifacts.cluster import ClusterSnapshot
 from perfscore.artifacts.mysql import DigestRow, MySQLSnapshot, PlanRow
 from perfscore.artifacts.window import WindowSnapshot
 from perfscore.audits.base import (
+    NotEnoughData,
     Outcome,
     Unmeasurable,
     audit,
@@ -74,12 +75,12 @@ def dataset_evidence(s: MySQLSnapshot) -> dict[str, Any]:
     }
 
 
-def judged_on_data(fn: Callable[[MySQLSnapshot], Outcome]) -> Callable[[MySQLSnapshot], Outcome]:
+def judged_on_data(fn: Callable[..., Outcome]) -> Callable[..., Outcome]:
     """Mark a figure that depends on the data's size low-confidence when the dataset is too small."""
 
     @functools.wraps(fn)
-    def wrapper(s: MySQLSnapshot) -> Outcome:
-        out = fn(s)
+    def wrapper(s: MySQLSnapshot, *more: Any) -> Outcome:
+        out = fn(s, *more)
         doubt = small_dataset(s)
         if doubt is None or out.status != "measured":
             return out
@@ -435,11 +436,30 @@ def _from_digests(s: MySQLSnapshot) -> tuple[list[dict[str, Any]], list[dict[str
                 "table": table.group(1) if table else "?",
                 "rows": examined // runs,
                 "executions": runs,
+                "seconds": _digest_seconds(d, b),
                 "source": "performance_schema digest",
             }
         )
     found.sort(key=lambda f: -int(f["rows"]) * int(f["executions"]))
     return found, rare
+
+
+def _digest_seconds(d: DigestRow, b: DigestRow) -> float | None:
+    if d.sum_timer_wait_ps is None:
+        return None
+    return round(max(d.sum_timer_wait_ps - (b.sum_timer_wait_ps or 0), 0) / 1e12, 6)
+
+
+def saving_per_request(seconds: float, w: WindowSnapshot | None, basis: str) -> dict[str, Any]:
+    """The evidence keys the roadmap ranks by: time the app would not spend per request (ms), and why."""
+    if w is None or w.load is None or not seconds:
+        return {}
+    try:
+        requests = window_requests(w)
+    except (Unmeasurable, NotEnoughData):
+        return {}
+    return {"saving_ms": round(seconds * 1000 / requests, 3), "saving_basis": f"{basis} ({seconds:,.2f} s over "
+            f"{requests:,} requests)"}  # fmt: skip
 
 
 def _from_slow_log(s: MySQLSnapshot) -> list[dict[str, Any]]:
@@ -449,6 +469,7 @@ def _from_slow_log(s: MySQLSnapshot) -> list[dict[str, Any]]:
             "table": row.table,
             "rows": row.rows,
             "executions": st.executions,
+            "seconds": st.total_s,
             "source": "slow_log + EXPLAIN",
         }
         for st in s.slow_log or []
@@ -560,7 +581,7 @@ HYPOTHETICAL_WEIGHT = 0.5  # a configured query not seen running counts half: wh
     source="https://dev.mysql.com/doc/refman/8.0/en/sys-statements-with-full-table-scans.html",
 )
 @judged_on_data
-def full_scan_statements(s: MySQLSnapshot) -> Outcome:
+def full_scan_statements(s: MySQLSnapshot, w: WindowSnapshot | None) -> Outcome:
     digests: list[dict[str, Any]] | None = None
     rare: list[dict[str, Any]] = []
     if s.digests_after is not None:
@@ -615,6 +636,8 @@ def full_scan_statements(s: MySQLSnapshot) -> Outcome:
         advice = f"{ordered[0]['table']}: {ordered[0]['unindexable']}"
         if any(not f["unindexable"] for f in ordered[1:]):
             advice += "; for the other statements, index the columns they filter and sort by"
+    spent = sum(float(f.get("seconds") or 0.0) for f in ran)
+    saving = saving_per_request(spent, w, "the scanning statements' time in the window")
     return measured(
         float(len(ran) + HYPOTHETICAL_WEIGHT * len(would)),
         low_confidence=f"configured queries not EXPLAINed (they failed): {', '.join(failed)}" if failed else None,
@@ -627,6 +650,7 @@ def full_scan_statements(s: MySQLSnapshot) -> Outcome:
             for f in rare[:5]
         ],
         ran_in_window=len(ran),
+        **saving,
         not_seen_running=len(would),
         sources=sources,
     )
@@ -836,11 +860,15 @@ def queries_per_request(s: MySQLSnapshot, w: WindowSnapshot) -> Outcome:
     tmp_per = round(tmp.delta("Created_tmp_tables") / requests, 3) if "Created_tmp_tables" in s.status_after else None
     top, in_digests = _repeated(s, requests)
     summary = None
+    saving: dict[str, Any] = {}
     if top and top[0]["per_request"] >= N_PLUS_ONE_REPEATS:
         summary = (
             f"one statement ran {top[0]['per_request']:g} times per request ({top[0]['runs']:,} runs): an N+1 loop; "
             f"load the rows in one query: {top[0]['statement'][:160]}"
         )
+        if top[0].get("seconds"):  # one query instead of the loop: all but one run per request saved
+            loop_share = max(1.0 - 1.0 / top[0]["per_request"], 0.0)
+            saving = saving_per_request(top[0]["seconds"] * loop_share, w, "the loop's statements but one per request")
     elif per >= N_PLUS_ONE:
         summary = f"{questions:,} SQL statements for {requests:,} requests ({per:g} per request): look for N+1 loops"
     return measured(
@@ -853,6 +881,7 @@ def queries_per_request(s: MySQLSnapshot, w: WindowSnapshot) -> Outcome:
         requests=requests,
         **_window_times(s),
         tmp_tables_per_request=tmp_per,
+        **saving,
         top_statements=top,
         digests="performance_schema off: no per-statement counts"
         if s.digests_after is None
@@ -872,7 +901,9 @@ def _repeated(s: MySQLSnapshot, requests: int) -> tuple[list[dict[str, Any]], in
     runs = digest_deltas(s)
     # The app's reads and writes; not BEGIN/COMMIT/SET, nor the row a full digest table lumps the rest into.
     dml = sorted(((d, n) for d, _, n in runs if d.digest and DML.match(d.text)), key=lambda x: -x[1])
+    seconds = {d.digest: _digest_seconds(d, b) for d, b, _ in runs}
     top = [
-        {"statement": d.text[:400], "runs": n, "per_request": round(n / requests, 2)} for d, n in dml[:TOP_STATEMENTS]
+        {"statement": d.text[:400], "runs": n, "per_request": round(n / requests, 2), "seconds": seconds.get(d.digest)}
+        for d, n in dml[:TOP_STATEMENTS]
     ]
     return top, sum(n for _, _, n in runs)

@@ -215,7 +215,7 @@ class MySQLGatherer(Gatherer):
         if not enabled or enabled[0]["Value"] != "ON":
             return None
         rows = self._query(
-            "SELECT DIGEST, DIGEST_TEXT, COUNT_STAR, SUM_NO_INDEX_USED, SUM_ROWS_EXAMINED FROM "
+            "SELECT DIGEST, DIGEST_TEXT, COUNT_STAR, SUM_NO_INDEX_USED, SUM_ROWS_EXAMINED, SUM_TIMER_WAIT FROM "
             "performance_schema.events_statements_summary_by_digest WHERE SCHEMA_NAME = %s",
             (self.cfg.database or "",),
         )
@@ -226,6 +226,7 @@ class MySQLGatherer(Gatherer):
                 count_star=int(r["COUNT_STAR"] or 0),
                 sum_no_index_used=int(r["SUM_NO_INDEX_USED"] or 0),
                 sum_rows_examined=int(r["SUM_ROWS_EXAMINED"] or 0),
+                sum_timer_wait_ps=int(r["SUM_TIMER_WAIT"] or 0),
             )
             for r in rows
         ]

@@ -30,6 +30,8 @@ def _roadmap(result: Result) -> list[str]:
     ]
     for i, item in enumerate(result.roadmap[:15], 1):
         found = f" — found: {md(item.detail[:160])}" if item.detail else ""
+        if item.saving_ms is not None and item.saving:
+            found += f" — {md(item.saving[:160])}"
         first = "🛑 fix first: " if item.critical else ""
         out.append(
             f"| {i} | +{item.gain:.2f} | {first}**{md(item.title)}** ({md(item.metric)}): {md(item.action)}{found} | "

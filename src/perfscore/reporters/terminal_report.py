@@ -103,6 +103,8 @@ def _roadmap(console: Console, result: Result) -> None:
         rt.add_column(col, justify=justify)  # type: ignore[arg-type]
     for i, item in enumerate(result.roadmap, 1):
         found = f"\n[yellow]found: {escape(item.detail[:240])}[/yellow]" if item.detail else ""
+        if item.saving_ms is not None and item.saving:
+            found += f"\n[green]{escape(item.saving[:200])}[/green]"
         first = "[bold red]FIX FIRST[/bold red] " if item.critical else ""
         rt.add_row(
             str(i),

@@ -66,6 +66,39 @@ def _detail(meas: Measurement | None) -> str | None:
     return meas.reason if meas.status != "measured" else None
 
 
+BYTES_PER_MS = 200.0  # Lighthouse's simulated mobile link (1.6 Mbps): bytes become time at this rate
+MIN_SAVING_MS = 0.05  # below this an estimate is noise: ranked by points
+CONSEQUENCES = ("scalability",)
+
+
+def _saving(meas: Measurement | None) -> tuple[float | None, str | None]:
+    """The item's measured saving per request, from its audit's evidence (``saving_ms``, ``saving_bytes``)."""
+    if meas is None or meas.status != "measured":
+        return None, None
+    ev = meas.evidence
+    if isinstance(ev.get("saving_ms"), int | float) and ev["saving_ms"] >= MIN_SAVING_MS:
+        return float(ev["saving_ms"]), f"saves ~{ev['saving_ms']:,.2f} ms per request: {ev.get('saving_basis', '')}"
+    if isinstance(ev.get("saving_bytes"), int | float) and ev["saving_bytes"] > 0:
+        ms = ev["saving_bytes"] / BYTES_PER_MS
+        return ms, f"saves ~{ev['saving_bytes'] / 1024:,.0f} KB per page (~{ms:,.0f} ms at 1.6 Mbps)"
+    return None, None
+
+
+def one_user_waits(rubric: Rubric, measurements: Mapping[str, Measurement]) -> tuple[str, str, float, float] | None:
+    """(metric, endpoint, ms alone, target) when the slowest endpoint's time for one user alone (the
+    latency audit's ``alone_ttfb_ms``) already exceeds that metric's target: then the time is in the work
+    each request does, and throughput or workers are its consequence."""
+    for mid, meas in measurements.items():
+        alone = meas.evidence.get("alone_ttfb_ms")
+        m = rubric.metrics.get(mid)
+        if not isinstance(alone, dict) or not alone or m is None or isinstance(m.target, bool):
+            continue
+        ep, ms = max(alone.items(), key=lambda kv: float(kv[1] or 0))
+        if float(ms or 0) > float(m.target):
+            return mid, str(ep), float(ms), float(m.target)
+    return None
+
+
 def build_roadmap(
     rubric: Rubric,
     scored: Mapping[str, Scored],
@@ -78,10 +111,25 @@ def build_roadmap(
     for mid in failing | (critical & gains.keys()):  # a critical fix also lifts its caps: re-score in full
         gains[mid] = capped_overall(rubric, {**scored, mid: _at_target(rubric, mid)})[0] - now
     items: list[RoadmapItem] = []
+    waits = one_user_waits(rubric, measurements)
     for mid, gain in gains.items():
         m = rubric.metrics[mid]
         r = m.remediation
         meas = measurements.get(mid)
+        saving_ms, saving = _saving(meas)
+        detail = _detail(meas)
+        if waits is not None and mid == waits[0]:  # the page's own work: its single-user time over the target
+            saving_ms = waits[2] - waits[3]
+            saving = (
+                f"saves up to ~{saving_ms:,.0f} ms per request: one user alone waits {waits[2]:,.0f} ms on "
+                f"{waits[1]}, before any load"
+            )
+        elif waits is not None and m.category in CONSEQUENCES:
+            saving_ms, saving = None, None
+            detail = (
+                f"follows from the work per request: one user alone already waits {waits[2]:,.0f} ms on {waits[1]}; "
+                "fix the items above first" + (f". {detail}" if detail else "")
+            )
         items.append(
             RoadmapItem(
                 category=m.category,
@@ -94,14 +142,25 @@ def build_roadmap(
                 phase=FIX_FIRST[0] if mid in critical else r.phase,
                 critical=mid in critical,
                 reference=r.reference,
-                detail=_detail(meas),
+                detail=detail,
                 value=scored[mid].value,
                 target=m.target,
                 unit=(meas.unit if meas and meas.unit else m.unit),
                 status=scored[mid].status,
+                saving_ms=None if saving_ms is None else round(saving_ms, 3),
+                saving=saving or "no measured saving: ranked by score points",
             )
         )
-    items.sort(key=lambda i: (not i.critical, -gains[i.metric], -i.gain_per_effort, i.metric))
+
+    def order(i: RoadmapItem) -> tuple[object, ...]:
+        # Critical first; then what saves measured time, the most first; then the rest by points. When one
+        # user already waits past the target, the work per request comes before its consequences.
+        consequence = waits is not None and i.category in CONSEQUENCES
+        saved = -(i.saving_ms or 0.0) if i.saving_ms is not None and not consequence else 0.0
+        tier = 0 if i.saving_ms is not None else 1
+        return (not i.critical, consequence, tier, saved, -gains[i.metric], -i.gain_per_effort, i.metric)
+
+    items.sort(key=order)
 
     phases: list[PhaseResult] = []
     current = dict(scored)
