@@ -18,7 +18,7 @@ from perfscore.run import MetricStatus, TargetInfo, Value
 # metrics the rubric does not score.
 RESULT_SCHEMA_VERSION = 2
 
-Priority = Literal["High", "Medium", "Low", "Done", "Not measured"]
+Priority = Literal["High", "Medium", "Low", "Done", "Not measured", "Invalid"]
 
 
 class _Frozen(BaseModel):
@@ -87,6 +87,7 @@ class PhaseResult(_Frozen):
     metrics: list[str]
     gain: float
     projected_score: float
+    note: str | None = Field(None, description="what the projection cannot know (figures to re-measure after it)")
 
 
 class NotMeasured(_Frozen):

@@ -59,3 +59,27 @@ def test_without_a_slow_single_user_time_scalability_keeps_its_place() -> None:
     run = Run(measurements=[m("http.p95_latency", 150.0, alone_ttfb_ms={"loan": 3.0}), m("load.max_throughput", 40.0)])
     item = next(i for i in score_run(run, RUBRIC).roadmap if i.metric == "load.max_throughput")
     assert "follows from" not in (item.detail or "")
+
+
+def test_a_failing_app_tells_one_order_and_shows_invalid_figures_as_invalid() -> None:
+    """error_rate 0.3: the category table follows the roadmap (error handling first, as "Fix the failing
+    requests" is); response time and memory, whose figures timed failures, are "Invalid", not red "High";
+    the Fix-first phase says to audit again rather than promise a number."""
+    run = Run(
+        measurements=[
+            m("http.error_rate", 0.3),
+            m("http.p95_latency", 900.0),
+            m("http.mean_latency", 400.0),
+            m("http.p99_latency", 1500.0),
+            m("php.worker_rss_mean", 300.0),
+            m("mysql.full_scan_statements", 1.0),
+        ]
+    )
+    result = score_run(run, RUBRIC)
+    assert result.roadmap[0].metric == "http.error_rate" and result.roadmap[0].critical
+    ranked = [c.id for c in sorted(result.categories, key=lambda c: c.rank)]
+    seen = list(dict.fromkeys(i.category for i in result.roadmap))
+    assert ranked[: len(seen)] == seen  # the category table tells the roadmap's order
+    assert result.category("response_time").priority == "Invalid", result.category("response_time")
+    fix_first = next(p for p in result.phases if p.phase == 0)
+    assert fix_first.note and "audit again" in fix_first.note and "invalid" in fix_first.note

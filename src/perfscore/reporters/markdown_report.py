@@ -24,6 +24,7 @@ def _roadmap(result: Result) -> list[str]:
         "### Roadmap",
         "",
         f"Projected: {steps}",
+        *[f"\nPhase {p.phase}: {md(p.note)}" for p in result.phases if p.note],
         "",
         "| # | Gain | Fix | Category | Effort | Phase |",
         "|---:|---:|---|---|---|---:|",

@@ -20,6 +20,7 @@ PRIORITY_STYLE: dict[Priority, str] = {
     "Low": "cyan",
     "Done": "green",
     "Not measured": "magenta",
+    "Invalid": "yellow",
 }
 
 
@@ -68,7 +69,7 @@ def _categories(console: Console, result: Result) -> None:
             f"+{c.points_needed:.2f}",
             f"+{c.weighted_impact:.2f}",
             Text(
-                c.priority if c.priority in ("Done", "Not measured") else f"#{c.rank} {c.priority}",
+                c.priority if c.priority in ("Done", "Not measured", "Invalid") else f"#{c.rank} {c.priority}",
                 style=PRIORITY_STYLE[c.priority],
             ),
         )
@@ -119,6 +120,9 @@ def _roadmap(console: Console, result: Result) -> None:
         f"Phase {p.phase} ({escape(p.name)}) {p.projected_score:.2f}" for p in result.phases
     ]
     console.print("Score progression: " + " → ".join(steps))
+    for p in result.phases:
+        if p.note:
+            console.print(f"[dim]Phase {p.phase}: {escape(p.note)}[/dim]")
 
 
 def _context(console: Console, ctx: ReportContext) -> None:

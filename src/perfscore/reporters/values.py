@@ -13,6 +13,7 @@ PRIORITY_CLASS: dict[Priority, str] = {
     "Low": "low",
     "Done": "done",
     "Not measured": "unmeasured",
+    "Invalid": "unmeasured",  # its figures measured something else (failures, a limiter): no priority of its own
 }
 
 

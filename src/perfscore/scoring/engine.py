@@ -68,6 +68,13 @@ def _metric_result(rubric: Rubric, mid: str, s: Scored, meas: Measurement | None
     )
 
 
+def _only_invalid(metrics: list[MetricResult]) -> bool:
+    """The category's gap is all figures that measured something else (failures, a limiter): it has no
+    priority of its own; the critical item that made them invalid has it."""
+    short = [m for m in metrics if m.weight > 0 and m.status in ("measured", "invalid") and not m.meets_target]
+    return bool(short) and all(m.status == "invalid" for m in short)
+
+
 def _category_result(
     rubric: Rubric,
     cid: str,
@@ -86,7 +93,7 @@ def _category_result(
         score=round(score, 2),
         points_needed=round(100.0 - score, 2),
         weighted_impact=round(impact, 2),
-        priority=priority_label(impact, any_measured),
+        priority=("Invalid" if _only_invalid(metric_results) else priority_label(impact, any_measured)),
         rank=rank,
         measured=any_measured,
         metrics=metric_results,
@@ -133,7 +140,12 @@ def score_run(run: Run, rubric: Rubric) -> Result:
     causes |= {mid for mid, m in rubric.metrics.items() if m.remediation.critical and scored[mid].status == "measured"}
 
     impacts = {cid: (100.0 - s) * rubric.categories[cid].weight / 100.0 for cid, s in cats.items()}
-    order = sorted(rubric.categories, key=lambda c: (-round(impacts[c], 9), c))
+    roadmap, phases = build_roadmap(rubric, scored, measurements, critical=causes)
+    # One order everywhere: a category ranks where its first roadmap item stands; the rest by impact.
+    first: dict[str, int] = {}
+    for n, item in enumerate(roadmap):
+        first.setdefault(item.category, n)
+    order = sorted(rubric.categories, key=lambda c: (first.get(c, len(roadmap)), -round(impacts[c], 9), c))
     rank = {cid: i + 1 for i, cid in enumerate(order)}
 
     categories = [
@@ -143,7 +155,6 @@ def score_run(run: Run, rubric: Rubric) -> Result:
         for cid in rubric.categories
     ]
 
-    roadmap, phases = build_roadmap(rubric, scored, measurements, critical=causes)
     stake = points_at_stake(rubric, scored)
     return Result(
         score=round(overall, 2),

@@ -172,6 +172,7 @@ def build_roadmap(
             current[mid] = _at_target(rubric, mid)
         after, _ = capped_overall(rubric, current)
         if in_phase:
+            invalid = sum(1 for s in scored.values() if s.status == "invalid")
             phases.append(
                 PhaseResult(
                     phase=phase,
@@ -179,6 +180,12 @@ def build_roadmap(
                     metrics=in_phase,
                     gain=round(after - before, 2),
                     projected_score=round(after, 2),
+                    note=(
+                        f"then audit again: {invalid} figures are invalid until this is fixed, and count 0 in "
+                        "this projection; re-measured, they decide the real score"
+                        if phase == FIX_FIRST[0] and invalid
+                        else None
+                    ),
                 )
             )
         before = after
