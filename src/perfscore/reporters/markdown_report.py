@@ -34,8 +34,9 @@ def _roadmap(result: Result) -> list[str]:
         if item.saving_ms is not None and item.saving:
             found += f" — {md(item.saving[:160])}"
         first = "🛑 fix first: " if item.critical else ""
+        gain = "critical" if item.critical and item.gain < 0.005 else f"+{item.gain:.2f}"  # a cap still binds
         out.append(
-            f"| {i} | +{item.gain:.2f} | {first}**{md(item.title)}** ({md(item.metric)}): {md(item.action)}{found} | "
+            f"| {i} | {gain} | {first}**{md(item.title)}** ({md(item.metric)}): {md(item.action)}{found} | "
             f"{md(item.category)} | {item.effort} | {item.phase} |"
         )
     if len(result.roadmap) > 15:

@@ -109,7 +109,7 @@ def _roadmap(console: Console, result: Result) -> None:
         first = "[bold red]FIX FIRST[/bold red] " if item.critical else ""
         rt.add_row(
             str(i),
-            f"+{item.gain:.2f}",
+            "critical" if item.critical and item.gain < 0.005 else f"+{item.gain:.2f}",
             item.category,
             f"{first}{escape(item.title)}\n[dim]{escape(item.metric)}: {escape(item.action)}[/dim]{found}",
             item.effort,
