@@ -1,21 +1,28 @@
-"""Single-user audits: whether a page cache answers repeated identical requests (a measured fact)."""
+"""Single-user audits: what a page cache would save on the anonymous pages that are the same for everyone,
+or that one already answers them (measured facts: repeated identical requests, a static file beside them)."""
 
 from __future__ import annotations
 
 import re
 import statistics
+from collections.abc import Mapping
+from typing import Any
 
+from perfscore.artifacts.stack import StackSnapshot
 from perfscore.artifacts.unloaded import EndpointSeries, Repeat, UnloadedSnapshot
-from perfscore.audits.base import Outcome, Unmeasurable, audit, measured
+from perfscore.audits.base import Outcome, Unmeasurable, audit, measured, not_applicable
 
 HIT = re.compile(r"\bhit\b", re.I)
 COLLAPSE = 0.3  # a repeat's first byte this much faster than the first request's: something cached it
 COLLAPSE_MIN_MS = 20.0  # ... when the first request took at least this long
+ADVISE_MS = 50.0  # a gain this large per view is worth a page cache's upkeep
+UNCACHEABLE_CC = re.compile(r"\b(private|no-store)\b", re.I)
 
 
-def cache_hit(r: Repeat) -> str | None:
-    """The header that says a cache answered, if one does."""
-    for name, value in r.cache_headers.items():
+def hit_header(headers: Mapping[str, str]) -> str | None:
+    """The cache header that says a cache answered (X-Cache: HIT, Age > 0, Varnish's two ids …), if one does."""
+    for name, value in headers.items():
+        name = name.lower()
         if name == "age":
             if value.strip().isdigit() and int(value) > 0:
                 return "age"
@@ -27,44 +34,133 @@ def cache_hit(r: Repeat) -> str | None:
     return None
 
 
+def cache_hit(r: Repeat) -> str | None:
+    """The header that says a cache answered, if one does."""
+    return hit_header(r.cache_headers)
+
+
 def alone_ms(e: EndpointSeries) -> float | None:
     """Median first-byte time of an endpoint requested alone (successful answers)."""
     ok = [r.ttfb_ms for r in e.repeats if 200 <= r.status < 400]
     return round(statistics.median(ok), 2) if ok else None
 
 
-@audit(
-    "http.page_cache",
-    title="A page cache answers repeated requests",
-    category="caching",
-    description="each GET endpoint requested 5 times in a row by one user before the window: a cache-hit header "
-    "on a repeat (X-Cache, CF-Cache-Status, X-FastCGI-Cache, Age > 0, Varnish) is a page cache; a first byte "
-    "that collapses after the first request is some cache (page or object), shown, not counted",
-    source="https://developer.mozilla.org/en-US/docs/Web/HTTP/Caching",
-)
-def page_cache(u: UnloadedSnapshot) -> Outcome:
-    answered = [e for e in u.endpoints if sum(1 for r in e.repeats if r.status == 200) >= 2]
+def label(e: EndpointSeries) -> str:
+    """An endpoint as reports name it: its route name and path."""
+    return f"{e.name} ({e.path})" if e.name and e.name != e.path else e.path
+
+
+def served_by_cache(e: EndpointSeries) -> str | None:
+    """What says a page cache answered this endpoint: a hit header on a repeat, or a cache plugin's mark."""
+    hit = next((f"{h}: {r.cache_headers.get(h, '')}" for r in e.repeats[1:] if (h := cache_hit(r))), None)
+    return hit or next((r.cache_marker for r in e.repeats if r.cache_marker), None)
+
+
+def not_cacheable(e: EndpointSeries) -> str | None:
+    """Why a page cache could not serve this answer to every visitor as it is, or None when it could.
+
+    The repeats' bodies are compared byte for byte (sha256 of each decoded body): nothing is ignored, so a
+    per-request token or timestamp makes a page uncacheable as it is, and ``difference`` says where."""
+    if e.credentials:
+        return "requested with credentials (a cookie or an Authorization header): not an anonymous page"
+    statuses = sorted({r.status for r in e.repeats if r.status != 200})
+    if statuses:
+        return f"answered {', '.join(map(str, statuses))}, not 200"
+    cookies = sorted({c for r in e.repeats for c in r.set_cookie})
+    if cookies:
+        return f"sets cookies ({', '.join(cookies[:3])}): an answer per visitor"
+    if any("cookie" in r.vary.lower() for r in e.repeats):
+        return "Vary: Cookie: an answer per visitor"
+    cc = next((r.cache_control for r in e.repeats if UNCACHEABLE_CC.search(r.cache_control)), None)
+    if cc:
+        return f"Cache-Control: {cc}"
+    if len({r.digest for r in e.repeats}) > 1:
+        return "its body changed between identical requests" + (f" ({e.difference})" if e.difference else "")
+    return None
+
+
+def _row(e: EndpointSeries) -> dict[str, Any]:
+    first = e.repeats[0]
+    return {
+        "endpoint": e.name,
+        "path": e.path,
+        "alone_ms": alone_ms(e),
+        "hit": served_by_cache(e),
+        "not_cacheable": not_cacheable(e),
+        "cache_control": first.cache_control or None,
+        "validators": first.validators,
+    }
+
+
+def _timed(u: UnloadedSnapshot) -> list[EndpointSeries]:
+    answered = [e for e in u.endpoints if len(e.repeats) >= 2 and any(r.status for r in e.repeats)]
     if not answered:
         errors = "; ".join(e.error for e in u.endpoints if e.error)[:240]
-        raise Unmeasurable("no GET endpoint answered 200 twice in a row" + (f" ({errors})" if errors else ""))
-    rows = []
-    for e in answered:
-        ok = [r for r in e.repeats if r.status == 200]
-        first, later = ok[0].ttfb_ms, statistics.median(r.ttfb_ms for r in ok[1:])
-        rows.append(
-            {
-                "endpoint": e.name,
-                "hit_header": next((h for r in ok[1:] if (h := cache_hit(r))), None),
-                "first_ms": round(first, 2),
-                "repeat_ms": round(later, 2),
-                "faster_on_repeat": first >= COLLAPSE_MIN_MS and later <= COLLAPSE * first,
-            }
+        raise Unmeasurable("no GET endpoint answered twice in a row" + (f" ({errors})" if errors else ""))
+    if any(not r.digest for e in answered for r in e.repeats if r.status == 200):
+        raise Unmeasurable("a run saved before perfscore compared repeated answers: cacheability not told")
+    return answered
+
+
+@audit(
+    "http.page_cache",
+    title="Time a page cache would save per anonymous view",
+    unit="ms",
+    category="caching",
+    description="each anonymous GET endpoint requested 2-5 times in a row by one user before the window: cacheable "
+    "when every answer is 200, sets no cookie, has no Vary: Cookie nor Cache-Control private/no-store, and the bodies "
+    "are byte-identical (sha256; nothing ignored, where they differ is shown). The figure is the slowest cacheable "
+    "page's median first byte minus a static file's of the same server; not applicable when no page is cacheable "
+    "or a page cache already answers them (a hit header on a repeat, Age > 0, Varnish, a cache plugin's mark)",
+    source="https://nginx.org/en/docs/http/ngx_http_fastcgi_module.html#fastcgi_cache",
+)
+def page_cache(u: UnloadedSnapshot, st: StackSnapshot | None) -> Outcome:
+    answered = _timed(u)
+    rows = [_row(e) for e in answered]
+    fact = st.page_cache_present if st is not None else None
+    known = {"page_cache_present": fact.model_dump()} if fact is not None else {}
+    served = [r for r in rows if r["hit"]]
+    candidates = [(e, r) for e, r in zip(answered, rows, strict=True) if not r["hit"] and not r["not_cacheable"]]
+    if not candidates:
+        if served:
+            names = ", ".join(f"{r['endpoint']} ({r['hit']})" for r in served[:5])
+            return not_applicable(f"a page cache answers: {names}", endpoints=rows, **known)
+        why = "; ".join(f"{label(e)}: {r['not_cacheable']}" for e, r in zip(answered, rows, strict=True))
+        return not_applicable(f"no anonymous GET page is the same for every visitor: {why}"[:600], endpoints=rows)
+    static = alone_ms(u.static) if u.static is not None else None
+    e, r = max(candidates, key=lambda er: er[1]["alone_ms"] or 0.0)
+    page_ms = float(r["alone_ms"] or 0.0)
+    gain = round(max(page_ms - (static or 0.0), 0.0), 2)
+    static_name = f"a static file ({u.static.path})" if u.static is not None and static is not None else "no static file"
+    summary = (
+        f"{label(e)} takes {page_ms:g} ms for one user, {static_name} {static:g} ms: "
+        f"a page cache would save ~{gain:g} ms per anonymous view"
+        if static is not None
+        else f"{label(e)} takes {page_ms:g} ms for one user: a page cache would save up to that per anonymous view"
+    )
+    others = [label(x) for x, _ in candidates if x is not e][:4]
+    advice = None
+    if gain >= ADVISE_MS:
+        bypass = (
+            f"A page cache is present ({fact.source}) but did not answer {label(e)}: find why it passes it by "
+            "(a cookie, the query string, a no-cache rule). "
+            if fact is not None and fact.value is True
+            else ""
         )
-    cached = [str(r["endpoint"]) for r in rows if r["hit_header"]]
+        advice = (
+            f"{bypass}Cache {label(e)}{' and ' + ', '.join(others) if others else ''} in front of PHP (nginx "
+            "fastcgi_cache keyed on the URL and bypassed when a session cookie is present, or a reverse proxy such "
+            f"as Varnish): ~{gain:g} ms saved per anonymous view, and PHP spared the work."
+        )
     return measured(
-        bool(cached),
-        summary=f"a page cache answered: {', '.join(cached)}"
-        if cached
-        else "no page cache: no repeat carried a cache-hit header",
+        gain,
+        summary=summary,
+        advice=advice,
+        low_confidence=None if static is not None else f"no static file timed ({u.static_note or 'none found'})",
+        page_ms=page_ms,
+        static_ms=static,
+        static_path=u.static.path if u.static is not None else None,
+        cacheable=[label(x) for x, _ in candidates][:10],
         endpoints=rows,
+        **known,
     )

@@ -1,6 +1,7 @@
-"""Stack facts gatherer: the app's database client and framework, as the host shows them.
+"""Stack facts gatherer: the app's database client, framework and page cache, as the host shows them.
 
-I/O only (the parsing is ``perfscore.gatherers.fingerprint``): the home page's headers and HTML, and, when
+I/O only (the parsing is ``perfscore.gatherers.fingerprint``): the home page's headers and HTML (fetched twice:
+a page cache shows on the repeat), and, when
 the app runs on this machine, the PHP-FPM master's own binary run with ``-m`` (its loaded extensions) and
 ``-i`` (OPcache's switch), under the same rules as ``php-fpm -tt`` (a root-owned, write-protected binary
 of a master that root or perfscore's user runs, in this mount namespace). Nothing is changed.
@@ -15,7 +16,7 @@ from typing import Any
 from perfscore.artifacts.stack import Fact, StackSnapshot
 from perfscore.gatherers import fingerprint
 from perfscore.gatherers.base import Gatherer, ProbeUnavailable
-from perfscore.gatherers.http import fetch, join
+from perfscore.gatherers.http import Response, fetch, join
 from perfscore.gatherers.memory import app_host, processes_matching
 from perfscore.gatherers.php import MASTER, RUN_TIMEOUT_S
 from perfscore.host.listeners import is_this_machine
@@ -105,6 +106,23 @@ class StackGatherer(Gatherer):
             return None
         return "no base_url and no app on this machine"
 
+    def _home(self, base: str) -> Response:
+        cfg = self.ctx.config
+        return fetch(join(base, "/"), headers=self.target_headers, user_agent=cfg.target.user_agent, timeout=self.http_timeout)
+
+    def _page_cache(self, base: str, first: Response, notes: list[str]) -> dict[str, Fact]:
+        """page_cache_present: the home page fetched once more, a hit header on the repeat or a plugin's mark."""
+        try:
+            again = self._home(base)
+        except ProbeUnavailable as exc:
+            notes.append(f"page_cache_present: the home page's repeat did not answer ({exc})")
+            return {}
+        found = fingerprint.page_cache([(first.headers, first.text()), (again.headers, again.text())])
+        if found is None:
+            notes.append("page_cache_present: no cache-hit header or cache plugin's mark on the home page fetched twice")
+            return {}
+        return {"page_cache_present": Fact(value=found[0], source=f"the home page: {found[1]}")}
+
     def end(self) -> StackSnapshot:
         cfg = self.ctx.config
         got: dict[str, Any] = {}
@@ -113,17 +131,13 @@ class StackGatherer(Gatherer):
         answered = base is None  # no URL: the config's processes are the app
         if base:
             try:
-                r = fetch(
-                    join(base, "/"),
-                    headers=self.target_headers,
-                    user_agent=cfg.target.user_agent,
-                    timeout=self.http_timeout,
-                )
+                r = self._home(base)
                 paths = [e.path for e in cfg.endpoints]
                 facts, why = page_facts(r.headers, r.text(), paths, "the home page")
                 got |= facts
                 notes += why
                 answered = True
+                got |= self._page_cache(base, r, notes)
             except ProbeUnavailable as exc:
                 notes.append(f"framework: the home page did not answer ({exc})")
         if not answered:
