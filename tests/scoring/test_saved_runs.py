@@ -14,13 +14,13 @@ FIXTURES = REPO / "tests" / "fixtures"
 
 SCORES = {  # perfscore score <run> -f json, before metrics were defined by their audits alone
     "run-v1-reference-stack.json": (
-        64.33,
-        {"database": 67.02, "caching": 65.22, "memory": 68.42, "response_time": 63.64, "error_handling": 60.0}
+        61.63,  # was 64.33: http.page_cache is scored (weight 3) and this run never measured it (issue 25)
+        {"database": 67.02, "caching": 51.72, "memory": 68.42, "response_time": 63.64, "error_handling": 60.0}
         | {"scalability": 37.2, "monitoring": 100.0},
     ),
     "run-v2-reference-stack.json": (
-        81.61,  # was 81.75: its loans.idx_loans_borrower (borrower_id, id) ends with the primary key (issue 29)
-        {"database": 93.53, "caching": 100.0, "memory": 76.47, "response_time": 70.0, "error_handling": 65.0}
+        77.16,  # was 81.75: a clustered-suffix index (issue 29); http.page_cache scored, not measured (issue 25)
+        {"database": 93.53, "caching": 77.78, "memory": 76.47, "response_time": 70.0, "error_handling": 65.0}
         | {"scalability": 47.53, "monitoring": 100.0},
     ),
 }

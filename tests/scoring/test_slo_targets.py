@@ -124,7 +124,7 @@ def test_older_runs_are_judged_by_loanflows_kpis() -> None:
 
 def test_the_rubric_refuses_slo_on_a_yes_no_or_non_positive_target(tmp_path: Path) -> None:
     for metric, body in (
-        ("http.page_cache", "slo: peak_rps"),
+        ("http.no_exposed_files", "slo: peak_rps"),
         ("load.max_throughput", "target: 0"),
         ("load.max_throughput", "slo: rps"),
     ):

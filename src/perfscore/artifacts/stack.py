@@ -32,5 +32,8 @@ class StackSnapshot(Snapshot):
     framework: Fact | None = Field(None, description="wordpress, laravel, drupal, symfony, codeigniter, plain-php")
     framework_evidence: list[str] = Field(default_factory=list, max_length=20, description="every fingerprint seen")
     opcache_enabled: Fact | None = Field(None, description="Zend OPcache loaded by the pool's PHP (when known)")
-    page_cache_present: Fact | None = Field(None, description="a full-page cache in front of PHP: a hit header on the home page's repeat, or a cache plugin's mark")
+    page_cache_present: Fact | None = Field(
+        None,
+        description="a full-page cache in front of PHP: a hit on the home page's repeat, or a cache plugin's mark",
+    )
     notes: list[str] = Field(default_factory=list, max_length=20, description="why a fact could not be told")

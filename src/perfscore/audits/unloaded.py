@@ -118,7 +118,7 @@ def page_cache(u: UnloadedSnapshot, st: StackSnapshot | None) -> Outcome:
     answered = _timed(u)
     rows = [_row(e) for e in answered]
     fact = st.page_cache_present if st is not None else None
-    known = {"page_cache_present": fact.model_dump()} if fact is not None else {}
+    known: dict[str, Any] = {"page_cache_present": fact.model_dump()} if fact is not None else {}
     served = [r for r in rows if r["hit"]]
     candidates = [(e, r) for e, r in zip(answered, rows, strict=True) if not r["hit"] and not r["not_cacheable"]]
     if not candidates:
@@ -131,7 +131,9 @@ def page_cache(u: UnloadedSnapshot, st: StackSnapshot | None) -> Outcome:
     e, r = max(candidates, key=lambda er: er[1]["alone_ms"] or 0.0)
     page_ms = float(r["alone_ms"] or 0.0)
     gain = round(max(page_ms - (static or 0.0), 0.0), 2)
-    static_name = f"a static file ({u.static.path})" if u.static is not None and static is not None else "no static file"
+    static_name = (
+        f"a static file ({u.static.path})" if u.static is not None and static is not None else "no static file"
+    )
     summary = (
         f"{label(e)} takes {page_ms:g} ms for one user, {static_name} {static:g} ms: "
         f"a page cache would save ~{gain:g} ms per anonymous view"

@@ -108,7 +108,9 @@ class StackGatherer(Gatherer):
 
     def _home(self, base: str) -> Response:
         cfg = self.ctx.config
-        return fetch(join(base, "/"), headers=self.target_headers, user_agent=cfg.target.user_agent, timeout=self.http_timeout)
+        return fetch(
+            join(base, "/"), headers=self.target_headers, user_agent=cfg.target.user_agent, timeout=self.http_timeout
+        )
 
     def _page_cache(self, base: str, first: Response, notes: list[str]) -> dict[str, Fact]:
         """page_cache_present: the home page fetched once more, a hit header on the repeat or a plugin's mark."""
@@ -119,7 +121,9 @@ class StackGatherer(Gatherer):
             return {}
         found = fingerprint.page_cache([(first.headers, first.text()), (again.headers, again.text())])
         if found is None:
-            notes.append("page_cache_present: no cache-hit header or cache plugin's mark on the home page fetched twice")
+            notes.append(
+                "page_cache_present: no cache-hit header or cache plugin's mark on the home page fetched twice"
+            )
             return {}
         return {"page_cache_present": Fact(value=found[0], source=f"the home page: {found[1]}")}
 
