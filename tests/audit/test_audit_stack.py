@@ -86,9 +86,10 @@ def test_baseline_measures_every_configured_category(baseline: dict[str, Any]) -
         "php.opcache",
         "php.fpm_memory_fit",
     } <= measured
-    # Single-user figures: no page cache in front of LoanFlow (reported, weight 0), each endpoint alone.
+    # Single-user figures: LoanFlow's cached API answers take a few ms alone, so a page cache would save
+    # little (under its 10 ms target): measured, and not a fix; each endpoint timed alone.
     page_cache = metric(baseline, "http.page_cache")
-    assert page_cache["value"] is False and page_cache["score"] is not None, page_cache
+    assert page_cache["status"] == "measured" and page_cache["meets_target"], page_cache
     assert "http.page_cache" not in {i["metric"] for i in baseline["roadmap"]}
     alone = metric(baseline, "http.p95_latency")["evidence"]["alone_ttfb_ms"]
     assert set(alone) == {"dashboard", "loan", "loan_b", "borrower_loans", "search"}, alone
@@ -109,9 +110,10 @@ def test_baseline_measures_every_configured_category(baseline: dict[str, Any]) -
 # Knobs that move the same figures (the score cap, the first roadmap item) keep audits of their own.
 @pytest.fixture(scope="module")
 def worker_knobs(cfg: Path, stack: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
-    """A leaking worker, OPcache off and an N+1 loop on the dashboard: three faults of the PHP code."""
+    """A leaking worker, OPcache off and an N+1 loop on the dashboard: three faults of the PHP code; and the
+    JSON API sent uncompressed while pages and assets stay gzipped (a location without gzip)."""
     saved = tmp_path_factory.mktemp("worker-knobs") / "run.json"
-    with knobs(leak_kb=512, opcache="off", n_plus_one="on"):
+    with knobs(leak_kb=512, opcache="off", n_plus_one="on", api_compression="off"):
         return audit(cfg, "--save-run", str(saved)), saved
 
 
@@ -272,6 +274,23 @@ def test_a_tiny_dataset_makes_database_speed_low_confidence(
     assert dataset["tables"] == 7 and dataset["largest"][0]["rows"] < 10_000, dataset
     assert metric(doc, "http.error_rate")["value"] < 0.01  # the audited pages still find their rows
     assert "dataset" not in (metric(doc, "mysql.connections_used_ratio")["low_confidence"] or "")  # not of data size
+
+
+def test_an_uncompressed_json_api_is_named_by_route(worker_knobs: tuple[dict[str, Any], Path]) -> None:
+    doc, _ = worker_knobs
+    comp = metric(doc, "http.text_compression")
+    named = [u["name"] for u in comp["evidence"]["uncompressed"]]
+    assert comp["value"] < 1.0 and any("/api/" in n for n in named), comp
+    assert all(u["route"] for u in comp["evidence"]["uncompressed"]), comp  # the page and its assets stay gzipped
+    assert "sent uncompressed: " in comp["summary"] and "/api/" in comp["summary"], comp
+
+
+def test_a_slow_page_the_same_for_everyone_is_a_page_cache_item_with_its_gain(request_knobs: dict[str, Any]) -> None:
+    """400 ms on every API answer, identical for every visitor, no cookie: a page cache would save ~400 ms."""
+    cache = metric(request_knobs, "http.page_cache")
+    assert cache["status"] == "measured" and cache["value"] >= 300, cache
+    item = next(i for i in request_knobs["roadmap"] if i["metric"] == "http.page_cache")
+    assert item["saving_ms"] >= 300 and "ms per request" in item["saving"], item
 
 
 def test_added_latency_lowers_response_time(baseline: dict[str, Any], request_knobs: dict[str, Any]) -> None:

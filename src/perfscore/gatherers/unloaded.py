@@ -154,3 +154,6 @@ class UnloadedGatherer(Gatherer):
                 return s, None
             tried.append(f"{path}: {s.error or 'answered ' + str(s.repeats[0].status if s.repeats else 0)}")
         return None, "; ".join(tried)[:300] or "no static file to time"
+
+    def end(self) -> UnloadedSnapshot:
+        return self.snapshot
