@@ -79,6 +79,9 @@ class RoadmapItem(_Frozen):
         None, description="estimated time saved per request (bytes at Lighthouse's 1.6 Mbps): the roadmap's order"
     )
     saving: str | None = Field(None, description="the saving and what it rests on; none: ranked by points alone")
+    assumes: list[str] = Field(
+        default_factory=list, description="the measured stack facts its advice rests on (or that ruled out the default)"
+    )
 
 
 class PhaseResult(_Frozen):

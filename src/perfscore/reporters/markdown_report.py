@@ -33,6 +33,8 @@ def _roadmap(result: Result) -> list[str]:
         found = f" — found: {md(item.detail[:160])}" if item.detail else ""
         if item.saving_ms is not None and item.saving:
             found += f" — {md(item.saving[:160])}"
+        if item.assumes:
+            found += f" — advice for: {md('; '.join(item.assumes)[:160])}"
         first = "🛑 fix first: " if item.critical else ""
         gain = "critical" if item.critical and item.gain < 0.005 else f"+{item.gain:.2f}"  # a cap still binds
         out.append(

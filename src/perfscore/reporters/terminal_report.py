@@ -106,6 +106,8 @@ def _roadmap(console: Console, result: Result) -> None:
         found = f"\n[yellow]found: {escape(item.detail[:240])}[/yellow]" if item.detail else ""
         if item.saving_ms is not None and item.saving:
             found += f"\n[green]{escape(item.saving[:200])}[/green]"
+        if item.assumes:
+            found += f"\n[dim]advice for: {escape('; '.join(item.assumes)[:200])}[/dim]"
         first = "[bold red]FIX FIRST[/bold red] " if item.critical else ""
         rt.add_row(
             str(i),

@@ -11,7 +11,16 @@ import re
 from functools import cached_property
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 
 from perfscore.artifacts.slo import SloKey
 from perfscore.curves import Curve, Direction
@@ -41,13 +50,57 @@ class Category(_Frozen):
     weight: Weight
 
 
+# The stack facts a remediation may be keyed on (perfscore.artifacts.stack), and the values each can take.
+FACTS: dict[str, tuple[str | bool, ...]] = {
+    "db_client": ("pdo_mysql", "mysqli", "both", "none"),
+    "framework": ("wordpress", "laravel", "drupal", "symfony", "codeigniter", "plain-php"),
+    "opcache_enabled": (True, False),
+    "page_cache_present": (True, False),
+}
+
+
+def _facts(v: dict[str, list[str | bool]]) -> dict[str, list[str | bool]]:
+    for name, values in v.items():
+        if name not in FACTS:
+            raise ValueError(f"unknown stack fact {name!r} (known: {', '.join(FACTS)})")
+        wrong = [x for x in values if x not in FACTS[name] or isinstance(x, bool) != isinstance(FACTS[name][0], bool)]
+        if wrong or not values:
+            allowed = ", ".join(str(x).lower() if isinstance(x, bool) else x for x in FACTS[name])
+            raise ValueError(f"stack fact {name} takes {allowed}, not {wrong or 'nothing'}")
+    return v
+
+
+FactSet = Annotated[dict[str, list[StrictBool | str]], AfterValidator(_facts)]
+
+
+class Variant(_Frozen):
+    """Advice in the app's own terms, shown when every fact of ``when`` was measured with one of its values."""
+
+    when: FactSet = Field(min_length=1)
+    action: str
+    title: str | None = None
+
+
 class Remediation(_Frozen):
     title: str
     action: str
+    assumes: FactSet = Field(
+        default_factory=dict,
+        description="facts the action takes for granted (PDO for PDO::ATTR_PERSISTENT): a measured fact that "
+        "contradicts one hides it, and ``generic`` is shown",
+    )
+    variants: list[Variant] = Field(default_factory=list, description="the first whose facts hold wins")
+    generic: str | None = Field(None, description="the action when a measured fact contradicts ``assumes``")
     effort: Effort = "M"
     phase: int = Field(2, ge=1, le=9)
     reference: str | None = Field(None, description="an http(s) link to a primary source (the report's 'learn more')")
     critical: bool = Field(False, description="below target, it leads the roadmap whatever its gain (Fix first)")
+
+    @model_validator(mode="after")
+    def _generic_when_assuming(self) -> Remediation:
+        if self.assumes and not self.generic:
+            raise ValueError("a remediation that assumes facts needs a generic action for apps it does not fit")
+        return self
 
     @field_validator("reference")
     @classmethod

@@ -27,6 +27,7 @@ from perfscore.audits import derive
 from perfscore.result import CategoryResult, MetricResult, NotMeasured, Priority, Result, Targets
 from perfscore.rubric.model import Rubric
 from perfscore.run import Measurement, Run
+from perfscore.scoring.advice import facts_of
 from perfscore.scoring.core import Scored, apply_validity, fired_caps, overall_of, score_all
 from perfscore.scoring.roadmap import build_roadmap, points_at_stake
 from perfscore.scoring.scope import never_asked, out_of_scope, scope_line, scoped
@@ -140,7 +141,7 @@ def score_run(run: Run, rubric: Rubric) -> Result:
     causes |= {mid for mid, m in rubric.metrics.items() if m.remediation.critical and scored[mid].status == "measured"}
 
     impacts = {cid: (100.0 - s) * rubric.categories[cid].weight / 100.0 for cid, s in cats.items()}
-    roadmap, phases = build_roadmap(rubric, scored, measurements, critical=causes)
+    roadmap, phases = build_roadmap(rubric, scored, measurements, critical=causes, facts=facts_of(run))
     # One order everywhere: a category ranks where its first roadmap item stands; the rest by impact.
     first: dict[str, int] = {}
     for n, item in enumerate(roadmap):

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from perfscore.result import PhaseResult, RoadmapItem
 from perfscore.rubric.model import EFFORT_COST, Rubric
 from perfscore.run import Measurement
+from perfscore.scoring.advice import Facts, choose
 from perfscore.scoring.core import Scored, capped_overall
 
 FIX_FIRST = (0, "Fix first")
@@ -104,6 +105,7 @@ def build_roadmap(
     scored: Mapping[str, Scored],
     measurements: Mapping[str, Measurement],
     critical: set[str] | frozenset[str] = frozenset(),
+    facts: Facts | None = None,
 ) -> tuple[list[RoadmapItem], list[PhaseResult]]:
     gains = {mid: g for mid, g in _gains(rubric, scored).items() if scored[mid].status != "unavailable"}
     now, _ = capped_overall(rubric, scored)
@@ -116,6 +118,7 @@ def build_roadmap(
         m = rubric.metrics[mid]
         r = m.remediation
         meas = measurements.get(mid)
+        title, action, assumes = choose(r, facts or {})
         saving_ms, saving = _saving(meas)
         detail = _detail(meas)
         if waits is not None and mid == waits[0]:  # the page's own work: its single-user time over the target
@@ -136,8 +139,9 @@ def build_roadmap(
                 metric=mid,
                 gain=round(gain, 2),
                 gain_per_effort=round(gain / EFFORT_COST[r.effort], 3),
-                title=r.title,
-                action=(meas.advice if meas and meas.advice else r.action),
+                title=title,
+                action=(meas.advice if meas and meas.advice else action),
+                assumes=assumes,
                 effort=r.effort,
                 phase=FIX_FIRST[0] if mid in critical else r.phase,
                 critical=mid in critical,

@@ -1,0 +1,50 @@
+"""Advice that fits the app: a remediation's text chosen by the run's stack facts (pure).
+
+The first variant whose facts were all measured with one of its values wins (WordPress gets a page-cache
+plugin, a mysqli app the ``p:`` host prefix, OPcache measured on "give it room", not "turn it on");
+otherwise the rubric's action, unless it assumes facts (PDO::ATTR_PERSISTENT assumes PDO) that were not
+all measured to hold: then its generic action, so an app nobody could tell gets no other app's code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from perfscore.rubric.model import Remediation
+from perfscore.run import Run
+
+Facts = Mapping[str, tuple[str | bool, str]]  # fact -> (value, where it was read)
+
+
+def facts_of(run: Run) -> dict[str, tuple[str | bool, str]]:
+    st = run.artifacts.stack if run.artifacts is not None else None
+    if st is None:
+        return {}
+    found = {}
+    for name in ("db_client", "framework", "opcache_enabled", "page_cache_present"):
+        fact = getattr(st, name, None)
+        if fact is not None:
+            found[name] = (fact.value, fact.source)
+    return found
+
+
+def _holds(when: Mapping[str, list[str | bool]], facts: Facts) -> bool:
+    return all(name in facts and facts[name][0] in values for name, values in when.items())
+
+
+def _said(names: list[str], facts: Facts) -> list[str]:
+    return [
+        f"{n}: {str(facts[n][0]).lower() if isinstance(facts[n][0], bool) else facts[n][0]} ({facts[n][1]})"
+        for n in names
+        if n in facts
+    ]
+
+
+def choose(r: Remediation, facts: Facts) -> tuple[str, str, list[str]]:
+    """(title, action, the measured facts it rests on, each with its source)."""
+    for v in r.variants:
+        if _holds(v.when, facts):
+            return v.title or r.title, v.action, _said(list(v.when), facts)
+    if r.assumes and not _holds(r.assumes, facts):  # contradicted, or not told: never another app's code
+        return r.title, r.generic or r.action, _said([n for n in r.assumes if n in facts], facts)
+    return r.title, r.action, _said(list(r.assumes), facts)

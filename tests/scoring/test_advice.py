@@ -1,0 +1,96 @@
+"""Advice from facts (issue 25): every remediation text of the default rubric, with and without the facts
+it rests on. A measured fact that contradicts a text hides it; an app nobody could tell gets generic
+advice, never LoanFlow's code; a known framework gets advice in its own terms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from perfscore.rubric import load_rubric
+from perfscore.rubric.model import FACTS, Remediation
+from perfscore.run import Measurement, Run
+from perfscore.scoring import score_run
+from perfscore.scoring.advice import choose
+from perfscore.scoring.core import score_all
+from perfscore.scoring.roadmap import build_roadmap
+from tests.conftest import perfscore
+
+RUBRIC = load_rubric()
+KEYED = {mid: m.remediation for mid, m in RUBRIC.metrics.items() if m.remediation.variants or m.remediation.assumes}
+
+
+def _facts(**values: str | bool) -> dict[str, tuple[str | bool, str]]:
+    return {k: (v, "test") for k, v in values.items()}
+
+
+def _other(name: str, values: list[str | bool]) -> str | bool:
+    return next(v for v in FACTS[name] if v not in values)
+
+
+def test_the_default_rubric_keys_advice_on_facts() -> None:
+    assert {"mysql.connections_per_request", "php.opcache", "http.page_cache", "host.cpu_utilisation"} <= set(KEYED)
+
+
+@pytest.mark.parametrize("mid", sorted(mid for mid, r in KEYED.items() if r.assumes))
+def test_each_assumed_text_is_hidden_by_a_contradicting_fact_and_by_not_knowing(mid: str) -> None:
+    r = KEYED[mid]
+    held = _facts(**{n: vs[0] for n, vs in r.assumes.items()})
+    assert choose(r, held)[1] == r.action
+    for name, values in r.assumes.items():
+        contradicted = {**held, **_facts(**{name: _other(name, values)})}
+        assert choose(r, contradicted)[1] != r.action, (mid, name)
+    assert choose(r, {})[1] == r.generic  # not told: generic
+
+
+@pytest.mark.parametrize(("mid", "index"), [(mid, i) for mid in sorted(KEYED) for i in range(len(KEYED[mid].variants))])
+def test_each_variant_shows_with_its_facts_and_not_with_contradicting_ones(mid: str, index: int) -> None:
+    r: Remediation = KEYED[mid]
+    v = r.variants[index]
+    facts = _facts(**{n: vs[0] for n, vs in v.when.items()})
+    title, action, assumed = choose(r, facts)
+    earlier = [w for w in r.variants[:index] if all(facts.get(n, (None,))[0] in vs for n, vs in w.when.items())]
+    assert action == (earlier[0].action if earlier else v.action)
+    assert assumed and all("(test)" in a for a in assumed)  # the facts it rests on, with their source
+    for name, values in v.when.items():
+        assert choose(r, {**facts, **_facts(**{name: _other(name, values)})})[1] != v.action or earlier
+
+
+def test_named_cases() -> None:
+    conn, opc, cache = (
+        RUBRIC.metrics[m].remediation for m in ("mysql.connections_per_request", "php.opcache", "http.page_cache")
+    )
+    assert "PDO" not in choose(conn, _facts(db_client="mysqli"))[1]  # a mysqli app: no PDO advice
+    assert "'p:" in choose(conn, _facts(db_client="mysqli"))[1]
+    assert "PDO" not in choose(conn, {})[1]  # an app nobody could tell: no LoanFlow code
+    assert "PDO::ATTR_PERSISTENT" in choose(conn, _facts(db_client="pdo_mysql"))[1]
+    assert "wpdb" in choose(conn, _facts(framework="wordpress", db_client="mysqli"))[1]
+    title, action, _ = choose(opc, _facts(opcache_enabled=True))  # OPcache measured on: never "turn it on"
+    assert "Turn OPcache on" not in title and "opcache.enable=1" not in action
+    assert "WP Super Cache" in choose(cache, _facts(framework="wordpress"))[1]
+    assert "passes them by" in choose(cache, _facts(page_cache_present=True, framework="wordpress"))[1]
+
+
+def test_a_roadmap_item_says_which_measured_facts_its_advice_rests_on() -> None:
+    meas = {"mysql.connections_per_request": Measurement(metric="mysql.connections_per_request", value=1.0)}
+    scored = score_all(RUBRIC, meas)
+    items, _ = build_roadmap(RUBRIC, scored, meas, facts=_facts(db_client="mysqli", framework="wordpress"))
+    item = next(i for i in items if i.metric == "mysql.connections_per_request")
+    assert "wpdb" in item.action and item.assumes == ["framework: wordpress (test)"], item
+    bare = next(i for i in score_run(Run(measurements=list(meas.values())), RUBRIC).roadmap if i.metric == item.metric)
+    assert "PDO" not in bare.action and bare.assumes == []  # a run that tells nothing: generic advice
+
+
+def test_a_fact_name_or_value_the_rubric_does_not_know_is_a_clear_error(tmp_path: Path) -> None:
+    for n, (metric, body, why) in enumerate(
+        (
+            ("mysql.connections_per_request", "assumes: {db_driver: [pdo]}", "unknown stack fact 'db_driver'"),
+            ("mysql.connections_per_request", "assumes: {db_client: [odbc]}", "db_client takes"),
+            ("php.opcache", "assumes: {db_client: [mysqli]}", "needs a generic action"),
+        )
+    ):
+        path = tmp_path / f"r{n}.yaml"
+        path.write_text(f"extends: default\nmetrics:\n  {metric}:\n    remediation:\n      {body}\n")
+        res = perfscore("rubric", "validate", str(path))
+        assert res.code == 2 and why in res.err and "Traceback" not in res.err, res.err
