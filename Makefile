@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv install test test-fast test-server test-servers test-timing test-stack test-faults test-scaled test-deps lint typecheck pytest stack-up stack-down stack-status demo bench clean
+.PHONY: help venv install test test-fast test-server test-servers test-timing test-stack test-faults test-integrations test-scaled test-deps lint typecheck pytest stack-up stack-down stack-status demo bench clean
 
 help:
 	@echo "make demo         create .venv, install perfscore, start the LoanFlow stack, audit it"
@@ -13,6 +13,7 @@ help:
 	@echo "make test-server  the tests that start servers of their own, on both cores (budget: 2 min)"
 	@echo "make test         install what the tests need, run ruff, mypy and every tier (budget: 6 min)"
 	@echo "make stack-up     start MariaDB, Redis, PHP-FPM and nginx on loopback (idempotent)"
+	@echo "make test-integrations  WordPress, JMeter and a Locust cluster beside perfscore"
 	@echo "make test-faults  faults injected into the reference stack (audit --faults) and their recovery"
 	@echo "make test-scaled  the scaled topology (replica, two app nodes, Prometheus) and its tests"
 	@echo "make stack-down   stop them;  make stack-status  show them"
@@ -56,7 +57,7 @@ test-deps:
 # server, and those that start servers of their own, run on both cores; the tests that drive the one
 # reference stack (its knobs are global) run one at a time.
 FAST := not stack and not server and not scaled and not e2e
-SERVER := (server or e2e) and not stack and not scaled
+SERVER := (server or e2e) and not stack and not scaled and not integration
 test-fast: $(STAMP)
 	PERFSCORE_TIER=fast PERFSCORE_TIER_BUDGET_S=30 $(BIN)/pytest -q -n 2 -m "$(FAST)" $(PYTEST_ARGS)
 
@@ -71,7 +72,12 @@ test-timing: $(STAMP) test-deps
 	PERFSCORE_TIER=timing PERFSCORE_TIER_BUDGET_S=40 $(BIN)/pytest -q -m "$(SERVER) and timing" $(PYTEST_ARGS)
 
 test-stack: $(STAMP) stack-up test-deps
-	PERFSCORE_TIER=stack PERFSCORE_TIER_BUDGET_S=210 $(BIN)/pytest -q -m "stack and not scaled and not faults" $(PYTEST_ARGS)
+	PERFSCORE_TIER=stack PERFSCORE_TIER_BUDGET_S=210 $(BIN)/pytest -q -m "stack and not scaled and not faults and not integration" $(PYTEST_ARGS)
+
+# Real third-party apps and tools beside perfscore (Debian's WordPress, JMeter's JVM, a Locust master and
+# its workers): slow topologies of their own, run after the suite (.ci/run runs them after make test).
+test-integrations: $(STAMP) stack-up test-deps
+	PERFSCORE_TIER=integrations PERFSCORE_TIER_BUDGET_S=150 $(BIN)/pytest -q -m "integration" $(PYTEST_ARGS)
 
 # Faults under steady traffic (audit --faults): they stop and restart parts of the stack, so they run
 # after the suite, on their own (.ci/run runs them after make test).

@@ -24,7 +24,7 @@ from tests.conftest import perfscore
 from tests.imports import jmeter
 from tests.stack.fixtures import AUDIT_CONFIG, PORTS
 
-pytestmark = pytest.mark.stack
+pytestmark = [pytest.mark.stack, pytest.mark.integration]
 
 
 def metric(doc: dict[str, Any], mid: str) -> dict[str, Any]:

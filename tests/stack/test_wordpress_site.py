@@ -21,6 +21,7 @@ from tests.stack.wordpress import PrivateMariaDB, WordPressSite, binary, install
 pytestmark = [
     pytest.mark.server,
     pytest.mark.slow,
+    pytest.mark.integration,
     pytest.mark.skipif(not installed(), reason="Debian's wordpress is not installed (apt-get install wordpress)"),
 ]
 

@@ -19,6 +19,7 @@ from tests.stack.wordpress import MySQLAdmin, WordPressSite, installed, start_wo
 pytestmark = [
     pytest.mark.stack,
     pytest.mark.slow,
+    pytest.mark.integration,
     pytest.mark.skipif(not installed(), reason="Debian's wordpress package is not installed"),
 ]
 
