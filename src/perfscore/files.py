@@ -9,8 +9,10 @@ Whatever is written passes ``sanitize.redact`` last: no secret this process hold
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
+import tempfile
 from pathlib import Path
 
 from perfscore.errors import PerfscoreError
@@ -41,19 +43,48 @@ def check_writable(path: Path) -> None:
         raise PerfscoreError(f"cannot write {path}: {ancestor} is not writable.")
 
 
+def _umask() -> int:
+    """The process's umask, read without setting it (os.umask would change it for other threads)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0o022
+
+
+def _write_in_place(path: Path, data: bytes) -> None:
+    """A device, FIFO or link: written where it is. A FIFO nobody reads is an error, not a hang."""
+    flags = os.O_WRONLY | (os.O_NONBLOCK if stat.S_ISFIFO(os.stat(path).st_mode) else 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:
+            raise PerfscoreError(f"cannot write {path}: it is a FIFO with no reader.") from None
+        raise
+    os.set_blocking(fd, True)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+
+
 def write_output(path: Path, text: str) -> None:
     from perfscore.sanitize import redact
 
     data = redact(text).encode("utf-8", errors="replace")  # a lone surrogate from a hostile server is no traceback
     try:
         if _in_place(path):
-            with open(path, "wb") as fh:
-                fh.write(data)
+            _write_in_place(path, data)
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
+        # An unpredictable name, created exclusively (O_EXCL, never through a link): a <path>.tmp someone
+        # else planted, a symlink to /etc/shadow say, is neither followed nor consumed.
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        tmp = Path(name)
         try:
-            tmp.write_bytes(data)
+            with os.fdopen(fd, "wb") as fh:
+                os.fchmod(fh.fileno(), 0o666 & ~_umask())  # as an ordinary new file would be
+                fh.write(data)
             tmp.replace(path)
         except BaseException:  # a full disk, or an interrupt: no half-written temporary file is left
             tmp.unlink(missing_ok=True)
