@@ -149,7 +149,7 @@ class UnloadedGatherer(Gatherer):
         tried = []
         for url in list(dict.fromkeys(candidates))[:3]:
             path = urlsplit(url).path or "/"
-            s = self._series(path, path, url, {}, count, 0.0)
+            s = self._series(path, path, url, dict(self.target_headers), count, 0.0)  # the session too
             if len(s.repeats) >= 1 and all(r.status == 200 for r in s.repeats):
                 return s, None
             tried.append(f"{path}: {s.error or 'answered ' + str(s.repeats[0].status if s.repeats else 0)}")
