@@ -219,6 +219,28 @@ def redis_hello(conn: socket.socket, mode: str) -> None:
         conn.sendall(f"-ERR {ANSI} unknown command, you said: {echo}\r\n".encode())
 
 
+def redis_echo_forms(conn: socket.socket, mode: str) -> None:
+    """Answers AUTH with the password it was sent in the spellings a log or a proxy may use: split by a
+    control character, base64, URL-encoded and hex."""
+    import base64
+    import urllib.parse
+
+    f = conn.makefile("rb")
+    cmd = _resp_read(f)
+    _record(mode, ("command", cmd))
+    pw = (cmd or [b""])[-1]
+    mid = len(pw) // 2
+    forms = [
+        pw[:mid] + b"\x01" + pw[mid:],
+        base64.b64encode(pw),
+        base64.urlsafe_b64encode(pw).rstrip(b"="),
+        urllib.parse.quote_from_bytes(pw, safe="").encode(),
+        pw.hex().encode(),
+        pw.hex().upper().encode(),
+    ]
+    conn.sendall(b"-ERR wrong password: " + b" | ".join(forms) + b"\r\n")
+
+
 def redis_bulk(conn: socket.socket, mode: str) -> None:
     f = conn.makefile("rb")
     cmd = _resp_read(f)
@@ -359,6 +381,7 @@ HANDLERS = {
     "http-bad-link": http_server_loop,
     "mysql-err-huge": mysql_err_huge,
     "mysql-rsa": mysql_rsa,
+    "redis-echo-forms": redis_echo_forms,
 }
 
 
