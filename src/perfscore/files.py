@@ -1,14 +1,18 @@
 """Writing what perfscore produces (reports, runs, configs) without destroying what is there.
 
 A regular file (or a new path) is written atomically: a temporary file, then a rename, so an
-interrupted write never leaves half a report. Anything else — a device such as /dev/null or
-/dev/stdout, a FIFO, a symlink — is written in place: renaming over it would replace the device or
-the link with a regular file (as root, /dev/null itself). Failures are a clear error with the path.
+interrupted write never leaves half a report. The temporary file has an unpredictable name and is
+created exclusively in the target's folder (``tempfile.mkstemp``: O_CREAT|O_EXCL|O_NOFOLLOW), so a
+link planted there by another user (``report.html.tmp -> ~/.bashrc``) is never followed.
+Anything else — a device such as /dev/null or /dev/stdout, a FIFO, a symlink — is written in
+place: renaming over it would replace the device or the link with a regular file (as root,
+/dev/null itself). Failures are a clear error with the path.
 Whatever is written passes ``sanitize.redact`` last: no secret this process holds reaches a file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -44,14 +48,28 @@ def check_writable(path: Path) -> None:
 
 
 def _umask() -> int:
-    """The process's umask, read without setting it (os.umask would change it for other threads)."""
+    """The process's umask, read without changing it (os.umask would, for a moment, for every thread)."""
     try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
     except (OSError, ValueError, IndexError):
         pass
     return 0o022
+
+
+def _replace_atomically(path: Path, data: bytes) -> None:
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), 0o666 & ~_umask())  # what open() would have given a new file, not 0600
+            fh.write(data)
+        os.replace(name, path)
+    except BaseException:  # a full disk, or an interrupt: no half-written temporary file is left
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        raise
 
 
 def _write_in_place(path: Path, data: bytes) -> None:
@@ -77,18 +95,7 @@ def write_output(path: Path, text: str) -> None:
             _write_in_place(path, data)
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        # An unpredictable name, created exclusively (O_EXCL, never through a link): a <path>.tmp someone
-        # else planted, a symlink to /etc/shadow say, is neither followed nor consumed.
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        tmp = Path(name)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                os.fchmod(fh.fileno(), 0o666 & ~_umask())  # as an ordinary new file would be
-                fh.write(data)
-            tmp.replace(path)
-        except BaseException:  # a full disk, or an interrupt: no half-written temporary file is left
-            tmp.unlink(missing_ok=True)
-            raise
+        _replace_atomically(path, data)
     except (FileExistsError, NotADirectoryError):
         raise PerfscoreError(f"cannot write {path}: a part of its folder is a file, not a directory.") from None
     except OSError as exc:

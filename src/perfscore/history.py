@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import stat
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from perfscore.errors import PerfscoreError
 from perfscore.result import Result
+from perfscore.sanitize import clean
 
 if TYPE_CHECKING:
     from perfscore.config import Config
@@ -44,6 +46,11 @@ def default_path() -> Path:
 def _open(path: Path, create: bool) -> sqlite3.Connection:
     if not create and not path.exists():
         raise PerfscoreError(f"history {path} does not exist (every audit appends to its history).")
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # /dev/null: as root, SQLite would make /dev/null-journal
+            raise PerfscoreError(f"history {path} is not a regular file (a device, FIFO or directory).")
+    except (FileNotFoundError, NotADirectoryError):
+        pass  # a new history, made below
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(path, timeout=10)
@@ -117,11 +124,16 @@ def load(path: Path, target: str | None = None, limit: int = 50) -> list[History
     for r in reversed(rows):
         try:  # a row another tool wrote badly is left out of the trend, not the end of it
             points.append(
-                HistoryPoint(
-                    id=r[0], recorded_at=r[1], target=r[2], rubric=r[3], score=r[4], categories=json.loads(r[5])
+                HistoryPoint(  # another tool (or person) may have written escape sequences in the text
+                    id=r[0],
+                    recorded_at=r[1],
+                    target=clean(str(r[2]), oneline=True),
+                    rubric=clean(str(r[3]), oneline=True),
+                    score=r[4],
+                    categories={clean(str(k), oneline=True): v for k, v in json.loads(r[5]).items()},
                 )
             )
-        except (ValueError, TypeError, RecursionError):
+        except (ValueError, TypeError, AttributeError, RecursionError):
             continue
     return points
 

@@ -9,7 +9,13 @@ text passes through ``clean`` before it is printed or stored:
 - control characters go (C0 but tab and newline, DEL, C1, and the Unicode
   bidirectional overrides that reorder what a reader sees);
 - ``scheme://user:password@`` loses its userinfo;
-- every secret perfscore resolved in this process (``remember``) becomes ``***``.
+- every secret perfscore resolved in this process (``remember``) becomes ``***``, and so do the
+  forms a server or a log may echo it in: without its control characters, base64 (standard and
+  URL-safe, padded or not), URL-encoded (``%XX`` and ``+``) and hex (either case).
+
+Secrets are replaced before control characters are stripped and again after: a password with a
+control character must not come out stripped of it and unredacted, nor one echoed with a control
+character inserted come out joined up again.
 
 Numbers sent as text (SHOW STATUS, INFO) are figures, not echoes: ``clean_tree``
 leaves them alone, so a password that reads like a number does not rewrite them.
@@ -17,8 +23,11 @@ leaves them alone, so a password that reads like a number does not rewrite them.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 import threading
+import urllib.parse
 from collections.abc import Iterable
 from typing import Any
 
@@ -47,12 +56,33 @@ def known_secrets() -> list[str]:
         return list(_known)
 
 
+def encoded_forms(secret: str) -> set[str]:
+    """``secret`` and the spellings it may be echoed in (see the module's text), each long enough to redact."""
+    raw = secret.encode("utf-8", errors="surrogatepass")
+    b64 = base64.b64encode(raw).decode("ascii")
+    url = base64.urlsafe_b64encode(raw).decode("ascii")
+    hexed = binascii.hexlify(raw).decode("ascii")
+    forms = {
+        secret,
+        _CONTROL.sub("", secret),
+        b64,
+        b64.rstrip("="),
+        url,
+        url.rstrip("="),
+        urllib.parse.quote(secret, safe=""),
+        urllib.parse.quote_plus(secret, safe=""),
+        hexed,
+        hexed.upper(),
+    }
+    return {f for f in forms if len(f) >= MIN_SECRET}
+
+
 def _secrets(extra: Iterable[str] | None) -> list[str]:
     found = known_secrets()
     for s in extra or ():
         if s and len(s) >= MIN_SECRET and s not in found:
             found.append(s)
-    return sorted(found, key=len, reverse=True)
+    return sorted({f for s in found for f in encoded_forms(s)}, key=len, reverse=True)
 
 
 def redact(text: str, secrets: Iterable[str] | None = None) -> str:
@@ -69,9 +99,17 @@ def _redact(text: str, ordered: list[str]) -> str:
 
 def clean(text: str, secrets: Iterable[str] | None = None, *, oneline: bool = False) -> str:
     """``text`` fit for a terminal or a report: no control characters, no secrets; one line if asked."""
+    ordered = _secrets(secrets)
+    text = _redact(text, ordered)  # before the newlines go: a secret may hold one
     if oneline:
         text = text.replace("\r\n", " ").replace("\n", " ")
-    return redact(_CONTROL.sub("", text), secrets)
+    return _strip_redacted(text, ordered)
+
+
+def _strip_redacted(text: str, ordered: list[str]) -> str:
+    """Redacted before the control characters go (a secret's own control character is part of it), and
+    after (a server that puts one inside the secret it echoes must not have it joined up again)."""
+    return _redact(_CONTROL.sub("", _redact(text, ordered)), ordered)
 
 
 def one_line(text: str) -> str:
@@ -89,7 +127,7 @@ def _tree(node: Any, secrets: list[str]) -> Any:
     if isinstance(node, str):
         if _NUMBER.fullmatch(node):
             return node
-        return _redact(_CONTROL.sub("", node), secrets)  # the secrets sorted once per tree, not per string
+        return _strip_redacted(node, secrets)  # the secrets sorted once per tree, not per string
     if isinstance(node, dict):
         return {_tree(k, secrets): _tree(v, secrets) for k, v in node.items()}
     if isinstance(node, list):

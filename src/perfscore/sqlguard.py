@@ -15,7 +15,8 @@ tokenises, which would leave the nesting of clauses to us). Then:
   variable assignment, nothing that writes (INSERT/UPDATE/… nested anywhere);
 - functions: those that lock, wait, read files or move sequences are refused
   by name, and every name written before "(" must be a MySQL built-in listed
-  below, as the statement spells it (sqlglot knows functions of every dialect,
+  below, as the statement spells it — unqualified, unquoted and in ASCII
+  (``app.now()`` is a stored function; ``ſum`` is not SUM to MySQL) (sqlglot knows functions of every dialect,
   ``array_agg`` among them, which MySQL would resolve to a stored function —
   and a stored function can write).
 
@@ -382,13 +383,27 @@ MYSQL_BUILTINS = (
 )
 
 
-def _called_names(tokens: list[Any]) -> list[str]:
+def _called_names(tokens: list[Any]) -> list[tuple[str, str | None]]:
     """The names written right before "(": function calls as the statement spells them (sqlglot maps many
-    names of other dialects to its own functions, so the tree alone cannot say what MySQL will call)."""
-    out = []
-    for tok, nxt in zip(tokens, tokens[1:], strict=False):
-        if nxt.token_type.name == "L_PAREN" and tok.token_type.name in ("VAR", "IDENTIFIER"):
-            out.append(tok.text.upper())
+    names of other dialects to its own functions, so the tree alone cannot say what MySQL will call), each
+    with why it cannot be a built-in (None when it may be one).
+
+    A built-in is recognised only as MySQL's parser would: unqualified, unquoted and in ASCII.
+    ``app.now()`` and `` `now`() `` name stored functions; ``ſum(1)`` upper-cases to SUM in Python
+    but is no built-in to MySQL."""
+    out: list[tuple[str, str | None]] = []
+    for prev, tok, nxt in zip([None, *tokens], tokens, tokens[1:], strict=False):
+        if nxt.token_type.name != "L_PAREN" or tok.token_type.name not in ("VAR", "IDENTIFIER"):
+            continue
+        name = tok.text
+        if prev is not None and prev.token_type.name == "DOT":
+            out.append((name, "is qualified by a schema"))
+        elif tok.token_type.name == "IDENTIFIER":
+            out.append((name, "is quoted"))
+        elif not name.isascii():
+            out.append((name, "is not spelled in ASCII"))
+        else:
+            out.append((name.upper(), None))
     return out
 
 
@@ -406,9 +421,12 @@ def read_only_problem(sql: str) -> str | None:
             for comment in token.comments:
                 if comment.lstrip().startswith(("!", "M!")):
                     return "has an executable comment (/*! … */), which MySQL runs"
-        for name in _called_names(tokens):
-            if name in FORBIDDEN_FUNCTIONS:
-                return f"calls {name}(), which is not a plain read"
+        for name, why_not in _called_names(tokens):
+            if name.upper() in FORBIDDEN_FUNCTIONS:
+                return f"calls {name.upper()}(), which is not a plain read"
+            if why_not is not None:
+                shown = _plain(name)[:64]
+                return f"calls {shown}(), whose name {why_not}: a stored function, which can write"
             if name not in MYSQL_BUILTINS:
                 shown = _plain(name)[:64]
                 return f"calls {shown}(), which is no MySQL built-in perfscore knows (a stored function can write)"
@@ -418,6 +436,8 @@ def read_only_problem(sql: str) -> str | None:
         return f"cannot be parsed as MySQL ({_plain(first)[:120]})"
     except RecursionError:
         return "is nested too deeply to be checked"
+    except Exception as exc:  # noqa: BLE001 - a parser's own bug (DATE_ADD(1): AttributeError) is a refusal, not a crash
+        return f"cannot be parsed as MySQL (the parser failed: {type(exc).__name__})"
     if len(statements) != 1:
         return "contains more than one statement" if statements else "is empty"
     root = statements[0]

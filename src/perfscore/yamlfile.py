@@ -119,6 +119,14 @@ def read_json(path: Path, what: str, hint: str = "") -> Any:
         raise PerfscoreError(f"{what} {path}:{exc.lineno}: not valid JSON ({exc.msg}){hint}.") from None
     except RecursionError:
         raise PerfscoreError(f"{what} {path}: nested too deeply to read.") from None
+    except ValueError as exc:  # an integer past Python's 4,300 digits: no figure of perfscore's is one
+        raise PerfscoreError(f"{what} {path}: {_value_problem(exc)}.") from None
+
+
+def _value_problem(exc: ValueError) -> str:
+    if "integer string conversion" in str(exc):
+        return "holds an integer of more than 4,300 digits, which no figure can be"
+    return f"holds a value that cannot be read ({str(exc)[:120]})"
 
 
 def load_yaml(path: Path, what: str) -> YamlDoc:
@@ -137,6 +145,8 @@ def load_yaml(path: Path, what: str) -> YamlDoc:
         raise PerfscoreError(f"{what} {path}{line}: not valid YAML: {problem}.") from None
     except yaml.YAMLError as exc:
         raise PerfscoreError(f"{what} {path}: not valid YAML: {exc}.") from None
+    except ValueError as exc:  # the constructor's int() of a 5,000-digit scalar
+        raise PerfscoreError(f"{what} {path}: {_value_problem(exc)}.") from None
     if node is None or data is None:
         raise PerfscoreError(f"{what} {path} is empty.")
     if not isinstance(data, dict):

@@ -219,6 +219,28 @@ def redis_hello(conn: socket.socket, mode: str) -> None:
         conn.sendall(f"-ERR {ANSI} unknown command, you said: {echo}\r\n".encode())
 
 
+def redis_echo_forms(conn: socket.socket, mode: str) -> None:
+    """Answers AUTH with the password it was sent in the spellings a log or a proxy may use: split by a
+    control character, base64, URL-encoded and hex."""
+    import base64
+    import urllib.parse
+
+    f = conn.makefile("rb")
+    cmd = _resp_read(f)
+    _record(mode, ("command", cmd))
+    pw = (cmd or [b""])[-1]
+    mid = len(pw) // 2
+    forms = [
+        pw[:mid] + b"\x01" + pw[mid:],
+        base64.b64encode(pw),
+        base64.urlsafe_b64encode(pw).rstrip(b"="),
+        urllib.parse.quote_from_bytes(pw, safe="").encode(),
+        pw.hex().encode(),
+        pw.hex().upper().encode(),
+    ]
+    conn.sendall(b"-ERR wrong password: " + b" | ".join(forms) + b"\r\n")
+
+
 def redis_bulk(conn: socket.socket, mode: str) -> None:
     f = conn.makefile("rb")
     cmd = _resp_read(f)
@@ -264,6 +286,37 @@ def _http_send(conn: socket.socket, status: str, body: bytes, ctype: str = "text
 
 
 _asset_fetches: dict[str, int] = {}
+
+# A Prometheus that answers its API requests with something no HTTP client should choke on (issue #29).
+_PROM_OK = b'{"status":"success","data":{"resultType":"scalar","result":[0,"1"]}}'
+PROM_ANSWERS: dict[str, bytes] = {
+    "prom-not-http": b"SSH-2.0-OpenSSH_9.6\r\n",
+    "prom-http09": _PROM_OK,  # a body with no status line
+    "prom-bad-status": b"HTTP/1.1 2x0 OK\r\nContent-Length: 2\r\n\r\n{}",
+    "prom-bad-chunk": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+    "prom-huge-header": b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * (1 << 20) + b"\r\nContent-Length: 2\r\n\r\n{}",
+    "prom-many-headers": b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(5000)) + b"\r\n",
+    "prom-deep-json": b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 400000\r\n\r\n"
+    + b"[" * 200000
+    + b"]" * 200000,
+}
+
+
+def prom_malformed(conn: socket.socket, mode: str) -> None:
+    buf = bytearray()
+    req = _http_read_request(conn, buf)
+    _record(mode, ("request", req))
+    conn.sendall(PROM_ANSWERS[mode])
+
+
+def prom_drip(conn: socket.socket, mode: str) -> None:
+    """A whole, valid answer, one byte every HOSTILE_DRIP_S seconds: each read is quick, the exchange endless."""
+    req = _http_read_request(conn, bytearray())
+    _record(mode, ("request", req))
+    pause = float(os.environ.get("HOSTILE_DRIP_S", "0.3"))
+    for byte in b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(_PROM_OK), _PROM_OK):
+        conn.sendall(bytes([byte]))
+        time.sleep(pause)
 
 
 def http_server_loop(conn: socket.socket, mode: str) -> None:
@@ -359,6 +412,9 @@ HANDLERS = {
     "http-bad-link": http_server_loop,
     "mysql-err-huge": mysql_err_huge,
     "mysql-rsa": mysql_rsa,
+    "redis-echo-forms": redis_echo_forms,
+    "prom-drip": prom_drip,
+    **dict.fromkeys(PROM_ANSWERS, prom_malformed),
 }
 
 

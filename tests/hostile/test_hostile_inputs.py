@@ -25,10 +25,13 @@ BOMB = "".join(
 )
 
 
+HUGE_INT = "9" * 5000  # past Python's 4,300 digits for int(str)
+
+
 def _run_json(**changes: object) -> str:
     data = json.loads(FIXTURE_RUN.read_text())
     data.update(changes)
-    return json.dumps(data)
+    return json.dumps(data).replace('"<huge>"', HUGE_INT)
 
 
 # (name, {file: text}, arguments, expected exit code, a needle of the message)
@@ -133,6 +136,39 @@ CASES: list[tuple[str, dict[str, str], list[str], int, str]] = [
         2,
         "executable comment",
     ),
+    (
+        "sql the parser chokes on",
+        {"c.yaml": "mysql: {queries: {q: 'SELECT DATE_ADD(1)'}}\n"},
+        ["audit", "--config", "c.yaml"],
+        2,
+        "cannot be parsed",
+    ),
+    (
+        "sql calling a schema's now()",
+        {"c.yaml": "mysql: {queries: {q: 'SELECT app.now()'}}\n"},
+        ["audit", "--config", "c.yaml"],
+        2,
+        "qualified by a schema",
+    ),
+    *[
+        (f"an integer of 5,000 digits in {what}", files, args, 2, "more than 4,300 digits")
+        for what, files, args in [
+            ("a config", {"c.yaml": f"audit: {{duration_s: {HUGE_INT}}}\n"}, ["audit", "--config", "c.yaml"]),
+            ("a rubric", {"r.yaml": f"extends: default\nx: {HUGE_INT}\n"}, ["rubric", "validate", "r.yaml"]),
+            ("a run", {"run.json": _run_json(schema_version="<huge>")}, ["score", "run.json"]),
+            ("a result", {"r.json": _run_json(schema_version="<huge>")}, ["compare", str(FIXTURE_RUN), "r.json"]),
+            (
+                "a baseline",
+                {"b.json": _run_json(schema_version="<huge>")},
+                ["score", str(FIXTURE_RUN), "--baseline", "b.json", "--max-drop", "5"],
+            ),
+            (
+                "a k6 summary",
+                {"k6.json": f'{{"metrics": {{"http_reqs": {{"count": {HUGE_INT}}}}}}}'},
+                ["import", "k6", "k6.json"],
+            ),
+        ]
+    ],
     ("score to a full disk", {}, ["score", str(FIXTURE_RUN), "-o", "/dev/full"], 2, "no space left"),
     ("score's stdout on a full disk", {}, ["score", str(FIXTURE_RUN), "--stdout-to", "/dev/full"], 2, "no space left"),
     ("load, unclosed IPv6", {}, ["load", "http://[::1"], 2, "invalid ipv6"),

@@ -3,6 +3,7 @@ bound where it is about memory, and a search for the secret and for escape seque
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -10,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,6 +148,20 @@ def test_redis_gets_auth_as_configured_and_its_echo_is_redacted(hostile, tmp_pat
     assert sent and sent[0] == [b"AUTH", SECRET.encode()], sent[:2]  # RESP2 AUTH <pw>: no HELLO 3, no user name
     assert not any(cmd and cmd[0].upper() == b"HELLO" for cmd in sent)
     assert o.code == 3, o.err
+    assert_clean(o)
+
+
+def test_a_password_echoed_base64_hex_url_encoded_or_split_is_redacted(hostile, tmp_path: Path) -> None:
+    port = hostile("redis-echo-forms")
+    o = run(audit("--redis", f"redis://:{SECRET}@127.0.0.1:{port}/0"), tmp_path)
+    assert o.code == 3, o.err
+    assert "wrong password" in o.err
+    raw = SECRET.encode()
+    echoed = {SECRET, base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode().rstrip("="), raw.hex()}
+    echoed |= {raw.hex().upper(), urllib.parse.quote(SECRET, safe="")}
+    for name, text in (("stderr", o.err), ("stdout", o.out), ("files", o.files)):
+        leaked = [form for form in echoed if form in text]
+        assert not leaked, f"{name} holds the password as {leaked}"
     assert_clean(o)
 
 

@@ -150,10 +150,41 @@ def _dispatch(argv: list[str]) -> int:
     return 0
 
 
+class _Diagnostics:
+    """Standard error that cannot fail the command: on a full disk (2>/dev/full) or a closed pipe, the
+    messages are lost but the exit code stays the command's own (not 1 from a traceback that cannot be
+    printed, nor 120 from the interpreter's last flush)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except (OSError, ValueError):
+            self._give_up()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except (OSError, ValueError):
+            self._give_up()
+
+    def _give_up(self) -> None:
+        broken, self._stream = self._stream, open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+        with contextlib.suppress(OSError, ValueError, AttributeError):  # its descriptor made /dev/null: what
+            os.dup2(self._stream.fileno(), broken.fileno())  # it still buffers goes nowhere when it is closed
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def main() -> None:
     for name in ("stdout", "stderr"):  # started with a closed descriptor (`>&-`): write nowhere, not crash
         if getattr(sys, name) is None:
             setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115 - lives as long as the process
+    sys.stderr = _Diagnostics(sys.stderr)  # type: ignore[assignment]
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # a closed terminal too: workers must not linger
         signal.signal(sig, _interrupt)
     _exit(run(sys.argv[1:]))

@@ -11,8 +11,13 @@ memory audits need.
 from __future__ import annotations
 
 import base64
+import contextlib
+import http.client
 import json
 import math
+import socket
+import ssl
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -107,6 +112,56 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+class _Deadline:
+    """A whole-exchange deadline for urllib: a per-read timeout alone lets a server that drips one byte
+    per read hold the exchange for ever. At the deadline the connection's socket is shut, so whatever
+    read is waiting returns at once."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._timers: list[threading.Timer] = []
+
+    def _arm(self, sock: socket.socket) -> None:
+        def shut() -> None:
+            self.expired = True
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+        timer = threading.Timer(max(0.0, self.end - time.monotonic()), shut)
+        timer.daemon = True
+        timer.start()
+        self._timers.append(timer)
+
+    def handlers(self, context: ssl.SSLContext | None) -> list[urllib.request.BaseHandler]:
+        self.end = time.monotonic() + self.seconds
+        deadline = self
+
+        class Http(http.client.HTTPConnection):
+            def connect(self) -> None:
+                super().connect()
+                deadline._arm(self.sock)
+
+        class Https(http.client.HTTPSConnection):
+            def connect(self) -> None:
+                super().connect()
+                deadline._arm(self.sock)
+
+        class HttpHandler(urllib.request.HTTPHandler):
+            def http_open(self, req: Any) -> Any:
+                return self.do_open(Http, req)
+
+        class HttpsHandler(urllib.request.HTTPSHandler):
+            def https_open(self, req: Any) -> Any:
+                return self.do_open(Https, req, context=context)
+
+        return [HttpHandler(), HttpsHandler()]
+
+    def cancel(self) -> None:
+        for timer in self._timers:
+            timer.cancel()
+
+
 class Prometheus:
     """The HTTP API, with the config's credentials; every failure a one-line reason."""
 
@@ -148,29 +203,16 @@ class Prometheus:
             from perfscore.tls import client_context
 
             context = client_context(self.cfg.insecure_tls)
-        opener = urllib.request.build_opener(
-            _NoRedirect, *([urllib.request.HTTPSHandler(context=context)] if context is not None else [])
-        )
+        deadline = _Deadline(self.cfg.timeout_s)  # the whole exchange, not each read
+        opener = urllib.request.build_opener(_NoRedirect, *deadline.handlers(context))
         try:
-            with opener.open(req, timeout=self.cfg.timeout_s) as r:
-                body = r.read(MAX_ANSWER + 1)
-        except urllib.error.HTTPError as exc:
-            if exc.code in (401, 403):
-                raise Refused(
-                    f"Prometheus at {self.cfg.url} refused the credentials ({exc.code}): check prometheus.username "
-                    "and password_env/password_file, or bearer_token_env"
-                ) from None
-            said = clean(exc.read(400).decode(errors="replace"), oneline=True)
-            raise ProbeUnavailable(f"Prometheus answered {exc.code}: {said[:200]}") from None
-        except (OSError, ValueError) as exc:
-            reason = getattr(exc, "reason", None) or exc
-            raise ProbeUnavailable(
-                f"Prometheus at {self.cfg.url} did not answer ({clean(str(reason), oneline=True)[:200]})"
-            ) from None
-        if len(body) > MAX_ANSWER:
-            raise ProbeUnavailable("Prometheus's answer is larger than 8 MiB")
+            body = self._exchange(opener, req, deadline)
+        finally:
+            deadline.cancel()
         try:
             doc = json.loads(body)
+        except RecursionError:
+            raise ProbeUnavailable("Prometheus's answer is JSON nested too deeply to read") from None
         except ValueError:
             raise ProbeUnavailable("Prometheus's answer is not JSON") from None
         if not isinstance(doc, dict) or doc.get("status") != "success":
@@ -178,6 +220,37 @@ class Prometheus:
                 f"Prometheus: {clean(str(doc.get('error') if isinstance(doc, dict) else doc), oneline=True)[:200]}"
             )
         return doc.get("data")
+
+    def _exchange(
+        self, opener: urllib.request.OpenerDirector, req: urllib.request.Request, deadline: _Deadline
+    ) -> bytes:
+        """The answer's body; every failure, a malformed answer included, is ProbeUnavailable (or Refused)."""
+        try:
+            with opener.open(req, timeout=self.cfg.timeout_s) as r:
+                body: bytes = r.read(MAX_ANSWER + 1)
+        except urllib.error.HTTPError as exc:
+            if exc.code in (401, 403):
+                raise Refused(
+                    f"Prometheus at {self.cfg.url} refused the credentials ({exc.code}): check prometheus.username "
+                    "and password_env/password_file, or bearer_token_env"
+                ) from None
+            said = "" if deadline.expired else clean(exc.read(400).decode(errors="replace"), oneline=True)
+            raise ProbeUnavailable(f"Prometheus answered {exc.code}: {said[:200]}") from None
+        except (OSError, ValueError, http.client.HTTPException) as exc:
+            if deadline.expired:
+                raise ProbeUnavailable(self._late()) from None
+            reason = getattr(exc, "reason", None) or exc
+            what = "did not answer" if isinstance(exc, OSError) else "gave no valid HTTP answer"
+            said = clean(f"{type(exc).__name__}: {reason}" if not str(reason) else str(reason), oneline=True)
+            raise ProbeUnavailable(f"Prometheus at {self.cfg.url} {what} ({said[:200]})") from None
+        if deadline.expired:  # the socket was shut under the read: what came is a part
+            raise ProbeUnavailable(self._late())
+        if len(body) > MAX_ANSWER:
+            raise ProbeUnavailable("Prometheus's answer is larger than 8 MiB")
+        return body
+
+    def _late(self) -> str:
+        return f"Prometheus at {self.cfg.url} did not finish answering within {self.cfg.timeout_s:g} s"
 
     def range(self, query: str, start: float, end: float) -> Series:
         step = max(1.0, round((end - start) / 60, 1))
