@@ -47,7 +47,7 @@ LAYERS: list[tuple[str, ...]] = [
     # The pure core: metrics from snapshots, the rubric that scores them, the scored result, the scoring.
     ("audits",),
     ("rubric",),
-    ("result", "gate", "history"),
+    ("result", "budgets", "gate", "history"),
     ("scoring",),
     # Above the pure core: the load engines, the reports, the probes, other tools' results read as ours.
     ("load",),

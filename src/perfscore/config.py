@@ -302,6 +302,32 @@ class AuditConfig(_Model):
     resilience: ResilienceConfig | None = Field(None, description="faults to inject (audit --faults) and time")
 
 
+class BudgetConfig(_Model):
+    """A budget on one metric of the run (as ``--assert METRIC<VALUE``): ``{metric: http.p95_latency,
+    budget: "<100ms"}``; its id and unit are checked against the rubric's metrics when the gate is built."""
+
+    metric: str = Field(description="a metric id, as in docs/metrics.md (http.p95_latency, http.error_rate …)")
+    budget: str = Field(description="OP VALUE[UNIT]: <100ms, <=0.5s, <0.1%, >=0.9 (ms, s or %)")
+    level: Literal["error", "warn"] = Field(
+        "error", description="error: a broken budget fails the gate; warn: reported, never failing"
+    )
+
+    @model_validator(mode="after")
+    def _rule(self) -> BudgetConfig:
+        from perfscore import gate_expr
+
+        if gate_expr.parse_with_level(self.rule) is None:
+            raise ValueError(
+                f"budget {self.rule!r}: expected a metric id and OP VALUE[UNIT] (budget: '<100ms', '<0.1%')"
+            )
+        return self
+
+    @property
+    def rule(self) -> str:
+        """The budget as a rule of the gate language, with its level: ``http.p95_latency<100ms:error``."""
+        return f"{self.metric.strip()}{self.budget.strip()}:{self.level}"
+
+
 class GateConfig(_Model):
     fail_on: list[Literal["critical"]] = Field(
         default_factory=list, description="critical: fail on any critical finding (served secrets, a failing app …)"
@@ -310,6 +336,9 @@ class GateConfig(_Model):
     categories: dict[str, float] = Field(default_factory=dict, description="category id -> floor")
     max_drop: float | None = Field(None, ge=0)
     history: Path | None = None
+    budgets: list[BudgetConfig] = Field(
+        default_factory=list, max_length=200, description="limits on metrics of the run (as --assert)"
+    )
 
 
 class TargetConfig(_Model):
@@ -618,6 +647,9 @@ gate:                           # CI gate (flags override): exit 1 when a check 
   fail_under: 90
   categories: {database: 85}
   max_drop: 2                   # with --baseline: points the score may fall
+  # budgets:                    # limits on any metric (ids: docs/metrics.md), as --assert 'http.p95_latency<200ms'
+  #   - {metric: http.p95_latency, budget: "<200ms"}             # error (the default): fails the gate
+  #   - {metric: http.error_rate, budget: "<0.1%", level: warn}   # warn: reported, never fails
 
 # The site's targets (SLO): throughput, users, latency and errors; the score is judged by them.
 # Left out, LoanFlow's KPIs apply (perfscore's defaults, a lender's, not yours): set your own,

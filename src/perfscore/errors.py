@@ -17,9 +17,11 @@ class Interrupted(BaseException):
     """SIGINT or SIGTERM: a BaseException, so no ``except Exception`` swallows it and every ``finally``
     (load workers, temporary files) runs on the way out."""
 
-    def __init__(self, signum: int) -> None:
+    def __init__(self, signum: int, partial: object = None) -> None:
         super().__init__(signum)
+        self.signum = signum
         self.exit_code = 128 + signum
+        self.partial = partial  # what ran before the signal (a load run's results), for a summary of it
 
 
 # A signal that arrived while an event loop ran in the main thread: an exception raised inside a loop

@@ -1,18 +1,22 @@
-"""The CI gate: score floors, category floors and regressions against a baseline. Pure functions.
+"""The CI gate: score floors, category floors, regressions against a baseline and budgets. Pure functions.
 
 The floors and the allowed drop are rules of the gate language (:mod:`perfscore.gate_expr`), evaluated by
 its one evaluator; ``--fail-under 90`` and ``--fail-under database=85`` are shorthand for ``score>=90``
-and ``category.database>=85``, and ``--max-drop 2`` for ``score.drop<=2``.
+and ``category.database>=85``, and ``--max-drop 2`` for ``score.drop<=2``; a budget
+(``--assert 'http.p95_latency<100ms'``, :mod:`perfscore.budgets`) is a rule on any metric of the run.
+A check of level ``warn`` is reported and never fails the gate.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from perfscore import budgets as budgeting
 from perfscore import gate_expr
 from perfscore.errors import PerfscoreError
 from perfscore.gate_expr import Expr
@@ -31,6 +35,16 @@ class GateCheck(BaseModel):
     name: str
     passed: bool
     message: str
+    level: Literal["error", "warn"] = "error"  # warn: reported, never fails the gate
+
+    @property
+    def failed(self) -> bool:
+        """Whether it fails the gate (a broken warn budget does not)."""
+        return not self.passed and self.level == "error"
+
+    @property
+    def warned(self) -> bool:
+        return not self.passed and self.level == "warn"
 
 
 class Regression(BaseModel):
@@ -110,6 +124,8 @@ class GateOptions:
     config_floors: dict[str, float] = field(default_factory=dict)
     config_fail_on: tuple[str, ...] = ()
     config_max_drop: float | None = None
+    asserts: tuple[str, ...] = ()  # --assert METRIC OP VALUE[UNIT][:warn], as given
+    config_budgets: tuple[tuple[str, str], ...] = ()  # (rule, where): gate.budgets, each as a rule
 
     def with_config(self, gate: GateConfig) -> GateOptions:
         return replace(
@@ -118,14 +134,26 @@ class GateOptions:
             config_floors=dict(gate.categories),
             config_fail_on=tuple(gate.fail_on),
             config_max_drop=gate.max_drop,
+            config_budgets=tuple((b.rule, f"gate.budgets[{i}]") for i, b in enumerate(gate.budgets)),
         )
 
-    def check(self, categories: list[str]) -> None:
-        """The options' own errors (exit 2), before anything is measured."""
+    def check(self, categories: list[str], metrics: Mapping[str, str] | None = None) -> None:
+        """The options' own errors (exit 2), before anything is measured; ``metrics`` (id -> unit, the
+        rubric's) checks the budgets too."""
         if self.max_drop is not None and self.baseline is None:
             raise PerfscoreError(NEEDS_BASELINE)
         parse_thresholds(list(self.fail_under), categories)
         parse_fail_on(list(self.fail_on), [])
+        if metrics is not None:
+            self.budgets(metrics)
+
+    def budgets(self, metrics: Mapping[str, str]) -> list[Expr]:
+        """The budgets: every --assert, then the config's on metrics no --assert names (an option wins)."""
+        known = budgeting.known_metrics(metrics)
+        given = budgeting.parse_budgets(((a, "--assert") for a in self.asserts), known)
+        named = {e.metric for e in given}
+        configured = budgeting.parse_budgets(self.config_budgets, known)
+        return given + [e for e in configured if e.metric not in named]
 
     @property
     def allowed_drop(self) -> float | None:
@@ -195,6 +223,7 @@ def evaluate(
     baseline: Result | None = None,
     max_drop: float | None = None,
     fail_on_critical: bool = False,
+    budgets: list[Expr] | None = None,
 ) -> list[GateCheck]:
     checks: list[GateCheck] = []
     if fail_on_critical:
@@ -233,4 +262,6 @@ def evaluate(
             checks.append(
                 GateCheck(name=f"category {cid}", passed=ok, message=f"{cid} {o.actual:.2f} {sign} {limit:g}")
             )
+    for b in budgeting.evaluate(budgets or [], result):
+        checks.append(GateCheck(name=f"budget {b.expr.text}", passed=b.passed, message=b.message, level=b.expr.level))
     return checks

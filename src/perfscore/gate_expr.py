@@ -8,8 +8,8 @@ comparison are here, so a later ``--assert 'http.p95_latency<100ms'`` on any met
 
 A metric id is lower-case letters, digits, ``_`` and ``.`` (``p95``, ``errors``, ``http.p95_latency``);
 the operators are ``<``, ``<=``, ``>``, ``>=``; the value a plain decimal number, optionally followed by a
-unit from :data:`UNITS` (``ms``, ``s``, ``%``). ``level`` is ``error`` for every rule today; ``warn`` is
-reserved for rules that report without failing.
+unit from :data:`UNITS` (``ms``, ``s``, ``%``). A rule's ``level`` is ``error`` (it fails the gate) unless
+it ends in ``:warn`` (reported, never failing): ``http.error_rate<0.1%:warn``; ``:error`` may be written.
 """
 
 from __future__ import annotations
@@ -73,6 +73,21 @@ def parse(text: str, level: Level = "error") -> Expr | None:
         return None
     limit = float(number) * (UNITS[unit][1] if unit else 1.0)  # may be inf (400 digits): the caller says so
     return Expr(text=text.strip(), metric=metric, op=cast(Op, op), number=number, unit=unit, limit=limit, level=level)
+
+
+LEVELS: tuple[Level, ...] = ("error", "warn")
+
+
+def parse_with_level(text: str) -> Expr | None:
+    """``METRIC OP VALUE[UNIT][:LEVEL]``: an expression with its level (``error`` when none is written), or
+    None when it is not one (an unknown level too)."""
+    body, sep, level = text.rpartition(":")
+    if not sep:
+        return parse(text)
+    level = level.strip().lower()
+    if level not in LEVELS:
+        return None
+    return parse(body, level)  # its text is the rule alone: reports show the level beside it
 
 
 def rule(metric: str, op: Op, limit: float, text: str | None = None) -> Expr:

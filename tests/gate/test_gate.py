@@ -157,7 +157,9 @@ def test_fail_on_critical_fails_on_a_critical_finding_only(tmp_path: Path) -> No
     assert [c["name"] for c in gate if not c["passed"]] == ["critical"], gate
     ok = perfscore("score", healthy, "--fail-on", "critical", "-f", "json")
     assert ok.code == 0, ok.err
-    assert {"name": "critical", "passed": True, "message": "no critical finding"} in json.loads(ok.out)["gate"]
+    assert {"name": "critical", "passed": True, "message": "no critical finding", "level": "error"} in json.loads(
+        ok.out
+    )["gate"]
 
 
 def test_fail_on_none_and_bad_values(tmp_path: Path) -> None:

@@ -93,7 +93,7 @@ def test_json_carries_the_gate() -> None:
     checks = evaluate(SEED_RESULT, fail_under=96)
     doc = json.loads(render(SEED_RESULT, "json", ctx=ReportContext(gate=checks)))
     assert doc["score"] == 95.05
-    assert doc["gate"] == [{"name": "overall", "passed": False, "message": "score 95.05 < 96"}]
+    assert doc["gate"] == [{"name": "overall", "passed": False, "message": "score 95.05 < 96", "level": "error"}]
 
 
 def test_terminal_shows_hostile_text_without_obeying_it() -> None:

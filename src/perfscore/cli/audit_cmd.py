@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from perfscore.cli.common import (
+    ASSERT_OPTION,
     BASELINE_OPTION,
     FAIL_ON_OPTION,
     FAIL_UNDER_OPTION,
@@ -61,6 +62,7 @@ def audit(
     fail_on: list[str] = FAIL_ON_OPTION,
     baseline: Path | None = BASELINE_OPTION,
     max_drop: float | None = MAX_DROP_OPTION,
+    asserts: list[str] = ASSERT_OPTION,
     history: Path | None = typer.Option(
         None,
         "--history",
@@ -103,7 +105,13 @@ def audit(
     from perfscore.session.runner import nothing_reachable
 
     reports = plan_outputs(fmt, output)
-    gate = GateOptions(fail_under=tuple(fail_under), fail_on=tuple(fail_on), baseline=baseline, max_drop=max_drop)
+    gate = GateOptions(
+        fail_under=tuple(fail_under),
+        fail_on=tuple(fail_on),
+        baseline=baseline,
+        max_drop=max_drop,
+        asserts=tuple(asserts),
+    )
     options = AuditOptions(
         config=config,
         url=url,

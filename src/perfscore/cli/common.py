@@ -50,6 +50,13 @@ FAIL_UNDER_OPTION = typer.Option([], "--fail-under", metavar="SCORE|CATEGORY=SCO
 FAIL_ON_OPTION = typer.Option([], "--fail-on", metavar="critical|none", help=FAIL_ON_HELP)
 RUBRIC_OPTION = typer.Option(None, "--rubric", "-r", metavar="FILE", help="Rubric YAML (default: bundled loanflow).")
 BASELINE_OPTION = typer.Option(None, "--baseline", metavar="FILE", help="Run or result to compare against.")
+ASSERT_OPTION = typer.Option(
+    [],
+    "--assert",
+    metavar="METRIC<VALUE[:warn]",
+    help="A budget on any metric, e.g. 'http.p95_latency<100ms', 'http.error_rate<0.1%:warn' (repeatable; "
+    "error budgets fail the gate, warn ones are reported).",
+)
 MAX_DROP_OPTION = typer.Option(
     None, "--max-drop", metavar="POINTS", help="Points the score may fall below the baseline (needs --baseline)."
 )
@@ -198,10 +205,14 @@ def finish(
     if gate.max_drop is not None and gate.baseline is None:
         raise PerfscoreError(gating.NEEDS_BASELINE)
     points = _record(history, result, history_explicit) if history is not None else []
-    checks = gating.evaluate(result, overall, floors, base, max_drop, fail_on_critical=critical)
+    budgets = gate.budgets({mid: m.unit for mid, m in rubric.metrics.items()})
+    checks = gating.evaluate(result, overall, floors, base, max_drop, fail_on_critical=critical, budgets=budgets)
     comparison = gating.compare(base, result) if base else None
     emit(result, plan, ReportContext(gate=checks, comparison=comparison, history=points))
-    failed = [c for c in checks if not c.passed]
+    failed = [c for c in checks if c.failed]
+    for c in checks:
+        if c.warned:
+            sys.stderr.write(f"perfscore: gate warning: {c.name}: {c.message}\n")
     for c in failed:
         sys.stderr.write(f"perfscore: gate failed: {c.name}: {c.message}\n")
     if all(dest is not None for dest, _ in plan):  # nothing on stdout: the log still says where things stand

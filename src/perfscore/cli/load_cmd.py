@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from perfscore.errors import ExitCode
+from perfscore.errors import ExitCode, Interrupted
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -83,6 +83,7 @@ def load(
     """Load one URL (or a config's endpoint mix) and report throughput, latency percentiles and errors."""
     from perfscore.load.spec import LoadOptions, build_plan
     from perfscore.load.thresholds import evaluate
+    from perfscore.loadmodel import LoadResult
     from perfscore.session.traffic import config_target
 
     options = LoadOptions(
@@ -109,7 +110,15 @@ def load(
         output=output,
     )
     plan = build_plan(options, _stderr_line, config_target, _redirect_problem)
-    result = _run(plan)
+    try:
+        result = _run(plan)
+    except Interrupted as exc:  # as hey, oha and k6: the summary of what ran, then the signal's exit code
+        if not isinstance(exc.partial, LoadResult):
+            raise
+        _report(plan, _finish(plan, exc.partial), evaluate(plan.thresholds, exc.partial), latency=latency)
+        name = {2: "SIGINT", 15: "SIGTERM"}.get(exc.signum, f"signal {exc.signum}")
+        sys.stderr.write(f"\nperfscore: interrupted ({name}): the summary above is of what ran\n")
+        raise typer.Exit(exc.exit_code) from None
     outcomes = evaluate(plan.thresholds, result)
     _report(plan, result, outcomes, latency=latency)
     failed = _failed(result)
@@ -128,7 +137,7 @@ def _redirect_problem(base: str, headers: dict[str, str], user_agent: str) -> st
 
 
 def _run(plan: LoadPlan) -> LoadResult:
-    """Run the plan on its engine; the result names the URL, and says when -n was cut short by -d."""
+    """Run the plan on its engine (see ``_finish``)."""
     from perfscore.cli import ui
     from perfscore.load.engine import run_load
 
@@ -149,13 +158,25 @@ def _run(plan: LoadPlan) -> LoadResult:
         )[0]
     else:
         result = run_load(spec, progress)
+    return _finish(plan, result)
+
+
+def _finish(plan: LoadPlan, result: LoadResult) -> LoadResult:
+    """The result names the URL, and says when -n was cut short by -d."""
+    from perfscore.cli import ui
+
     result = result.model_copy(update={"url": plan.url})
-    if progress is not None and sys.stderr.isatty():
-        sys.stderr.write("\n")
-    if plan.requests is not None and result.requests < plan.requests:
+    if not ui.STATE.quiet and plan.engine != "locust" and sys.stderr.isatty():
+        sys.stderr.write("\n")  # past the progress line
+    spec = plan.spec
+    if plan.requests is not None and result.requests < plan.requests and not _interrupted(result):
         note = f"-n {plan.requests:,} not reached: the -d {spec.duration_s:g}s cap ended the run"
         result = result.model_copy(update={"notes": [*result.notes, note]})
     return result
+
+
+def _interrupted(result: LoadResult) -> bool:
+    return any(n.startswith("interrupted") for n in result.notes)
 
 
 def _report(plan: LoadPlan, result: LoadResult, outcomes: list[ThresholdOutcome], *, latency: bool) -> None:

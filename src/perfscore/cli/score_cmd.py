@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from perfscore.cli.common import (
+    ASSERT_OPTION,
     BASELINE_OPTION,
     FAIL_ON_OPTION,
     FAIL_UNDER_OPTION,
@@ -31,6 +32,7 @@ def score(
     fail_on: list[str] = FAIL_ON_OPTION,
     baseline: Path | None = BASELINE_OPTION,
     max_drop: float | None = MAX_DROP_OPTION,
+    asserts: list[str] = ASSERT_OPTION,
     history: Path | None = typer.Option(
         None, "--history", metavar="FILE", help="SQLite history to append this result to."
     ),
@@ -43,7 +45,13 @@ def score(
     plan = plan_outputs(fmt, output)
     rub = load_rubric(rubric)
     result = load_result(run_file, rub, rubric_given=rubric is not None, announce=True)
-    gate = GateOptions(fail_under=tuple(fail_under), fail_on=tuple(fail_on), baseline=baseline, max_drop=max_drop)
+    gate = GateOptions(
+        fail_under=tuple(fail_under),
+        fail_on=tuple(fail_on),
+        baseline=baseline,
+        max_drop=max_drop,
+        asserts=tuple(asserts),
+    )
     code = finish(result, rub, plan, gate, history)
     raise typer.Exit(int(code))
 

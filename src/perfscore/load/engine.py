@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
+import os
 import queue
 import signal
 import time
@@ -10,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from perfscore.errors import Interrupted
 from perfscore.load.hdr import new_histogram, percentiles
 from perfscore.load.worker import run_worker
 from perfscore.loadmodel import EndpointResult, GeneratorHealth, LoadResult, LoadSpec
@@ -28,6 +31,12 @@ def _split(total: int, parts: int) -> list[int]:
     return [base + (1 if i < extra else 0) for i in range(parts)]
 
 
+# The parent, interrupted, sends this to its generator processes: each ends its run as at its deadline
+# and reports what it measured, for the summary of what ran.
+STOP_SIGNAL = signal.SIGUSR1
+STOP_GRACE_S = 5.0  # how long an interrupted run waits for its generators' results
+
+
 def _child(spec_json: str, conns: int, rate: float | None, seed: int, out: Any, wid: int) -> None:
     # Ctrl-C reaches the whole process group: the parent decides, and ends the workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -38,7 +47,7 @@ def _child(spec_json: str, conns: int, rate: float | None, seed: int, out: Any, 
         out.put(("progress", wid, done, errors))
 
     try:
-        out.put(("result", wid, run_worker(spec, conns, rate, seed, progress)))
+        out.put(("result", wid, run_worker(spec, conns, rate, seed, progress, stop_signal=STOP_SIGNAL)))
     except BaseException as exc:  # report, never hang the parent
         out.put(("error", wid, f"{type(exc).__name__}: {exc}"))
 
@@ -178,9 +187,15 @@ def merge(spec: LoadSpec, parts: list[dict[str, Any]]) -> LoadResult:
 
 
 def run_load(spec: LoadSpec, progress: Progress | None = None) -> LoadResult:
+    """Run the spec over its generator processes. Interrupted (SIGINT, SIGTERM), it raises ``Interrupted``
+    whose ``partial`` is the LoadResult of what ran until then (None when no generator could report)."""
     workers = min(spec.workers, spec.connections, spec.max_requests or spec.connections)
     if workers == 1:
-        return merge(spec, [run_worker(spec, spec.connections, spec.rate, 1, progress)])
+        try:
+            return merge(spec, [run_worker(spec, spec.connections, spec.rate, 1, progress)])
+        except Interrupted as exc:
+            parts = [exc.partial] if isinstance(exc.partial, dict) else []
+            raise Interrupted(exc.signum, _partial(spec, parts)) from None
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
     conns = _split(spec.connections, workers)
@@ -189,32 +204,24 @@ def run_load(spec: LoadSpec, progress: Progress | None = None) -> LoadResult:
     procs = []
     for wid in range(workers):
         rate = spec.rate * conns[wid] / spec.connections if spec.rate else None
-        budget = budgets[wid]
-        share = spec.model_copy(update={"max_requests": budget})
+        share = spec.model_copy(update={"max_requests": budgets[wid]})
         p = ctx.Process(target=_child, args=(share.model_dump_json(), conns[wid], rate, wid + 1, out, wid), daemon=True)
         p.start()
         procs.append(p)
-    results: dict[int, dict[str, Any]] = {}
-    done_by: dict[int, tuple[int, int]] = {}
-    errors: list[str] = []
-    deadline = time.monotonic() + spec.warmup_s + spec.duration_s + spec.timeout_s + 30
+    got = _Received(out, procs, progress)
     try:
-        while len(results) + len(errors) < workers and time.monotonic() < deadline:
-            try:
-                msg = out.get(timeout=0.5)
-            except queue.Empty:
-                if not any(p.is_alive() for p in procs) and out.empty():
-                    break
-                continue
-            if msg[0] == "progress":
-                done_by[msg[1]] = (msg[2], msg[3])
-                if progress is not None:
-                    progress(sum(d for d, _ in done_by.values()), sum(e for _, e in done_by.values()))
-            elif msg[0] == "result":
-                results[msg[1]] = msg[2]
-            else:
-                errors.append(msg[2])
-    except BaseException:  # interrupted: the workers end now, not after their run
+        got.until(time.monotonic() + spec.warmup_s + spec.duration_s + spec.timeout_s + 30)
+    except Interrupted as exc:  # the workers end now, each reporting what it measured until then
+        for p in procs:
+            if p.is_alive() and p.pid is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(p.pid, STOP_SIGNAL)
+        got.progress = None
+        got.until(time.monotonic() + STOP_GRACE_S)
+        for p in procs:
+            p.kill()
+        raise Interrupted(exc.signum, _partial(spec, list(got.results.values()))) from None
+    except BaseException:
         for p in procs:
             p.kill()
         raise
@@ -223,6 +230,49 @@ def run_load(spec: LoadSpec, progress: Progress | None = None) -> LoadResult:
             p.join(timeout=2)
             if p.is_alive():
                 p.kill()
-    if not results:
-        raise RuntimeError("load generator processes failed: " + ("; ".join(errors) or "no result"))
-    return merge(spec, list(results.values()))
+    if not got.results:
+        raise RuntimeError("load generator processes failed: " + ("; ".join(got.errors) or "no result"))
+    return merge(spec, list(got.results.values()))
+
+
+class _Received:
+    """What the generator processes sent: progress (passed on), their results and their errors."""
+
+    def __init__(self, out: Any, procs: list[Any], progress: Progress | None) -> None:
+        self.out, self.procs, self.progress = out, procs, progress
+        self.results: dict[int, dict[str, Any]] = {}
+        self.errors: list[str] = []
+        self.done_by: dict[int, tuple[int, int]] = {}
+
+    def until(self, deadline: float) -> None:
+        """Receive until every generator reported, all ended, or the deadline."""
+        while len(self.results) + len(self.errors) < len(self.procs) and time.monotonic() < deadline:
+            try:
+                msg = self.out.get(timeout=0.5)
+            except queue.Empty:
+                if not any(p.is_alive() for p in self.procs) and self.out.empty():
+                    return
+                continue
+            if msg[0] == "progress":
+                self.done_by[msg[1]] = (msg[2], msg[3])
+                if self.progress is not None:
+                    done = self.done_by.values()
+                    self.progress(sum(d for d, _ in done), sum(e for _, e in done))
+            elif msg[0] == "result":
+                self.results[msg[1]] = msg[2]
+            else:
+                self.errors.append(msg[2])
+
+
+def _partial(spec: LoadSpec, parts: list[dict[str, Any]]) -> LoadResult | None:
+    """What an interrupted run measured, said so; None when no generator reported."""
+    if not parts:
+        return None
+    result = merge(spec, parts)
+    measured = max((p.get("measured_s", 0.0) for p in parts), default=0.0)
+    note = (
+        f"interrupted after {measured:.1f}s of the {spec.duration_s:g}s asked: the figures are of what ran"
+        if measured > 0
+        else "interrupted during the warm-up: nothing was measured"
+    )
+    return result.model_copy(update={"duration_s": round(measured, 3), "notes": [note, *result.notes]})

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from time import perf_counter
 from typing import Any
 
-from perfscore.errors import raise_if_interrupted
+from perfscore.errors import Interrupted, pending_signals
 from perfscore.load.hdr import Recorder
 from perfscore.load.protocol import ClientProtocol, ConnectionOwner
 from perfscore.loadmodel import Endpoint, LoadSpec
@@ -479,12 +479,23 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
 
 
 def run_worker(
-    spec: LoadSpec, connections: int, rate: float | None, seed: int, progress: Callable[[int, int], None] | None = None
+    spec: LoadSpec,
+    connections: int,
+    rate: float | None,
+    seed: int,
+    progress: Callable[[int, int], None] | None = None,
+    stop_signal: int | None = None,
 ) -> dict[str, Any]:
-    """Run one generator on a fresh event loop; return picklable raw results."""
+    """Run one generator on a fresh event loop; return picklable raw results.
+
+    Interrupted (a signal stopped the loop), it raises ``Interrupted`` carrying the raw results of what ran.
+    ``stop_signal``: a signal that ends the run early as its deadline would (a generator process told by
+    its parent, which was interrupted, to report what it has)."""
 
     worker = Worker(spec, connections, rate, seed, progress)
     loop = _loop_factory()()
+    if stop_signal is not None:
+        loop.add_signal_handler(stop_signal, worker.stop)
     ru0 = resource.getrusage(resource.RUSAGE_SELF)
     wall0 = time.perf_counter()
     try:
@@ -493,11 +504,18 @@ def run_worker(
         loop.run_until_complete(asyncio.sleep(0.05))
     except RuntimeError:  # "Event loop stopped before Future completed": a signal stopped it
         worker.stop()
-        raise_if_interrupted()
-        raise
+        if not pending_signals:
+            raise
     finally:
         _shut_down(loop)
-    raise_if_interrupted()
+    raw = _raw(worker, ru0, wall0)
+    if pending_signals:  # the summary of what ran goes with the interruption
+        raise Interrupted(pending_signals.pop(), partial=raw)
+    return raw
+
+
+def _raw(worker: Worker, ru0: Any, wall0: float) -> dict[str, Any]:
+    """A worker's picklable raw results, up to its deadline or its stop."""
     wall = time.perf_counter() - wall0
     ru1 = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)

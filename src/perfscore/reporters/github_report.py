@@ -30,9 +30,12 @@ def _line(kind: str, title: str, message: str) -> str:
 def render(result: Result, *, color: bool = False, ctx: ReportContext | None = None) -> str:
     ctx = ctx or ReportContext()
     lines = []
-    failed = [g for g in ctx.gate if not g.passed]
+    failed = [g for g in ctx.gate if g.failed]
     for g in failed:
         lines.append(_line("error", f"perfscore gate: {g.name}", g.message))
+    for g in ctx.gate:
+        if g.warned:  # a warn budget broken: shown, never failing
+            lines.append(_line("warning", f"perfscore budget: {g.name}", g.message))
     for v in result.verdict:
         lines.append(_line("error" if failed else "warning", "perfscore verdict", v))
     shown = 0

@@ -77,7 +77,7 @@ def render(result: Result, *, color: bool = False, ctx: ReportContext | None = N
         check = floors.get(c.id)
         out = ET.SubElement(case, "system-out")
         out.text = f"{c.title}: {c.score:.2f}/100 (weight {c.weight:g}%, points needed {c.points_needed:.2f})"
-        if check is not None and not check.passed:
+        if check is not None and check.failed:
             g_fail += 1
             ET.SubElement(case, "failure", type="gate", message=_clean(check.message))
     for g in ctx.gate:
@@ -85,9 +85,12 @@ def render(result: Result, *, color: bool = False, ctx: ReportContext | None = N
             continue
         g_tests += 1
         case = ET.SubElement(gate, "testcase", classname="perfscore.gate", name=g.name, time="0")
-        if not g.passed:
+        if g.failed:
             g_fail += 1
             ET.SubElement(case, "failure", type="gate", message=_clean(g.message))
+        else:  # a broken warn budget passes, saying so: only the gate's errors are red
+            said = f"warning (level warn, not failing): {g.message}" if g.warned else g.message
+            ET.SubElement(case, "system-out").text = _clean(said)
     gate.set("tests", str(g_tests))
     gate.set("failures", str(g_fail))
     gate.set("skipped", "0")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from perfscore.gate import GateCheck
 from perfscore.reporters.context import ReportContext
 from perfscore.reporters.values import band_name, fmt, printable
 from perfscore.result import Result
@@ -14,6 +15,10 @@ def md(text: object) -> str:
     for ch in ("\\", "|", "`", "*", "_", "[", "]", "#"):
         s = s.replace(ch, "\\" + ch)
     return s
+
+
+def _mark(g: GateCheck) -> str:
+    return "✅ pass" if g.passed else ("⚠️ warn" if g.level == "warn" else "❌ FAIL")
 
 
 def _roadmap(result: Result) -> list[str]:
@@ -48,7 +53,7 @@ def _roadmap(result: Result) -> list[str]:
 
 def render(result: Result, *, color: bool = False, ctx: ReportContext | None = None) -> str:
     ctx = ctx or ReportContext()
-    failed = [g for g in ctx.gate if not g.passed]
+    failed = [g for g in ctx.gate if g.failed]
     if failed:  # a PR comment leads with what decides the merge
         why = "; ".join(md(f"{g.name}: {g.message}") for g in failed[:3])
         out = [
@@ -71,7 +76,7 @@ def render(result: Result, *, color: bool = False, ctx: ReportContext | None = N
         out += [f"Targets: {md(result.targets.summary)}", ""]
     if ctx.gate:
         out += ["| Gate | Result | Detail |", "|---|---|---|"]
-        out += [f"| {md(g.name)} | {'✅ pass' if g.passed else '❌ FAIL'} | {md(g.message)} |" for g in ctx.gate]
+        out += [f"| {md(g.name)} | {_mark(g)} | {md(g.message)} |" for g in ctx.gate]
         out.append("")
     out += [
         "| Category | Weight | Score | Target | Points needed | Weighted impact | Priority |",

@@ -145,7 +145,11 @@ def _context(console: Console, ctx: ReportContext) -> None:
     if ctx.gate:
         console.print()
         for g in ctx.gate:
-            mark = "[green]pass[/green]" if g.passed else "[bold red]FAIL[/bold red]"
+            mark = (
+                "[green]pass[/green]"
+                if g.passed
+                else ("[yellow]WARN[/yellow]" if g.level == "warn" else "[bold red]FAIL[/bold red]")
+            )
             console.print(f"Gate {escape(g.name)}: {mark} — {escape(g.message)}")
 
 

@@ -86,12 +86,14 @@ def build_plan(opts: AuditOptions, say: Callable[[str], None]) -> AuditPlan:
         if path is not None:
             check_writable(path)
     rub = load_rubric(opts.rubric)
-    opts.gate.check(list(rub.categories))
+    metrics = {mid: m.unit for mid, m in rub.metrics.items()}
+    opts.gate.check(list(rub.categories), metrics)
     cfg = _config(opts, window, say)
     tls.configure(cfg.target.insecure_tls)
     unknown = set(cfg.gate.categories) - set(rub.categories)
     if unknown:
         raise PerfscoreError(f"config gate.categories names unknown categories: {', '.join(sorted(unknown))}.")
+    opts.gate.with_config(cfg.gate).budgets(metrics)  # a budget on an unknown metric: exit 2, before any probe
     if not (cfg.target.base_url or cfg.mysql or cfg.redis or cfg.prometheus or cfg.hosts):
         raise PerfscoreError(
             f"nothing to audit: give --config (or put a {DISCOVERED} here), or at least one of --url, --mysql, --redis."
