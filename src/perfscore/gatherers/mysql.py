@@ -250,8 +250,8 @@ class MySQLGatherer(Gatherer):
         for r in rows:
             sql = _text(r["sql_text"])
             c = classes.setdefault(normalize_sql(sql), [sql, 0, 0.0])
-            c[1] += int(r["n"] or 0)
-            c[2] += float(r["t"] or 0.0)
+            c[1] += int(r.get("n") or 0)
+            c[2] += float(r.get("t") or 0.0)
         found = []
         for sql, n, total in sorted(classes.values(), key=lambda c: -c[2])[:SLOW_LOG_STATEMENTS]:
             plan = None
