@@ -208,34 +208,6 @@ class LoadConfig(_Model):
     locust_remote: int = Field(0, ge=0, le=10_000, description="engine locust: workers to wait for from other hosts")
 
 
-class ExternalLoadConfig(_Model):
-    """Load another tool drives (JMeter, k6, Locust): its results file replaces the window's traffic."""
-
-    results: Path = Field(description="the results file (JMeter .jtl, k6 JSON/NDJSON, Locust --csv prefix)")
-    tool: Literal["jmeter", "k6", "locust"] | None = Field(None, description="none: told from the file")
-    command: str | None = Field(
-        None,
-        max_length=4096,
-        description="run this (no shell) as the window: the probes sample the servers while it loads them",
-    )
-    timeout_s: float = Field(3600.0, gt=0, le=86400, description="the command is killed after this long")
-
-    @field_validator("command")
-    @classmethod
-    def _argv(cls, v: str | None) -> str | None:
-        import shlex
-
-        if v is None:
-            return v
-        try:
-            argv = shlex.split(v)
-        except ValueError as exc:
-            raise ValueError(f"the command does not parse as a shell word list ({exc})") from None
-        if not argv:
-            raise ValueError("the command is empty")
-        return v
-
-
 def _command(v: str | None) -> str | None:
     import shlex
 
@@ -248,6 +220,19 @@ def _command(v: str | None) -> str | None:
     if not argv:
         raise ValueError("the command is empty")
     return v
+
+
+class ExternalLoadConfig(_Model):
+    """Load another tool drives (JMeter, k6, Locust): its results file replaces the window's traffic."""
+
+    results: Path = Field(description="the results file (JMeter .jtl, k6 JSON/NDJSON, Locust --csv prefix)")
+    tool: Literal["jmeter", "k6", "locust"] | None = Field(None, description="none: told from the file")
+    command: Annotated[str | None, AfterValidator(_command)] = Field(
+        None,
+        max_length=4096,
+        description="run this (no shell) as the window: the probes sample the servers while it loads them",
+    )
+    timeout_s: float = Field(3600.0, gt=0, le=86400, description="the command is killed after this long")
 
 
 class FaultConfig(_Model):
