@@ -73,13 +73,13 @@ def _replace_atomically(path: Path, data: bytes) -> None:
 
 
 def _write_in_place(path: Path, data: bytes) -> None:
-    """A device, FIFO or link: written where it is. A FIFO nobody reads is an error, not a hang."""
-    flags = os.O_WRONLY | (os.O_NONBLOCK if stat.S_ISFIFO(os.stat(path).st_mode) else 0)
+    """Open without blocking: a FIFO nobody reads would hold open() for ever. With a reader (``-o
+    /dev/stdout | jq``) it opens, and the writes block as a pipe's do."""
     try:
-        fd = os.open(path, flags)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NONBLOCK, 0o666)
     except OSError as exc:
         if exc.errno == errno.ENXIO:
-            raise PerfscoreError(f"cannot write {path}: it is a FIFO with no reader.") from None
+            raise PerfscoreError(f"cannot write {path}: it is a FIFO that nothing reads from.") from None
         raise
     os.set_blocking(fd, True)
     with os.fdopen(fd, "wb") as fh:

@@ -8,6 +8,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,47 @@ def test_standard_error_on_a_full_disk_leaves_the_exit_code_alone(tmp_path: Path
             check=False,
         )
     assert proc.returncode == code
+
+
+@pytest.mark.parametrize("writer", ["score -o", "init"])
+def test_a_fifo_nobody_reads_as_the_output_is_refused_at_once(tmp_path: Path, writer: str) -> None:
+    fifo = tmp_path / "out.txt"
+    os.mkfifo(fifo)
+    # A write blocked for ever would hold this test: the command runs in a process, bounded by its timeout.
+    args = _writers(tmp_path, fifo)[writer]
+    proc = subprocess.run(
+        [sys.executable, "-m", "perfscore", *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+        timeout=30,
+        check=False,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "a FIFO that nothing reads from" in proc.stderr
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)  # still the FIFO, not replaced by a file
+
+
+def test_a_fifo_with_a_reader_still_gets_the_report(tmp_path: Path) -> None:
+    fifo = tmp_path / "out.txt"
+    os.mkfifo(fifo)
+    rfd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # the reader, in place before perfscore opens
+    keep = os.open(fifo, os.O_WRONLY)  # a writer of ours: the reader waits for data, not EOF, meanwhile
+    os.set_blocking(rfd, True)
+    got = bytearray()
+
+    def drain() -> None:
+        while chunk := os.read(rfd, 65536):
+            got.extend(chunk)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    try:
+        res = perfscore("schema", "run", "-o", str(fifo))  # ~80 KB: more than a pipe holds unread
+    finally:
+        os.close(keep)
+        reader.join(timeout=30)
+        os.close(rfd)
+    assert res.code == 0, res.err
+    assert b'"title": "Run"' in got

@@ -35,5 +35,5 @@ def test_a_fifo_with_no_reader_is_an_error_in_bounded_time(tmp_path: Path) -> No
     os.mkfifo(fifo)
     t0 = time.monotonic()
     res = _score(fifo)
-    assert_clean_error(res, 2, "FIFO with no reader")  # type: ignore[arg-type]
+    assert_clean_error(res, 2, "FIFO that nothing reads from")  # type: ignore[arg-type]
     assert time.monotonic() - t0 < 10

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from perfscore.artifacts.mysql import (
     ConfiguredQuery,
@@ -27,6 +28,7 @@ from perfscore.gatherers.clients import mysql_connect, mysql_socket, shutdown
 from perfscore.sqlguard import read_only_problem
 from perfscore.sqltext import normalize_sql
 
+T = TypeVar("T")
 _READ = re.compile(r"^\s*(SELECT|SHOW|EXPLAIN)\b", re.I)
 QUERY_BUDGET_S = 2.0  # per configured query
 QUERY_RUNS = 20
@@ -161,7 +163,7 @@ class MySQLGatherer(Gatherer):
         self.status0 = self._pairs("SHOW GLOBAL STATUS")
         self.wall_t0 = time.time()
         self.own = {}  # Questions counts a statement when it starts: the first sample counted itself
-        self.digests0 = self._digests()
+        self.digests0 = self._optional(self._digests)
         self.server_t0 = self._query("SELECT NOW(6) AS t")[0]["t"]
         self.t0 = time.monotonic()
 
@@ -170,7 +172,7 @@ class MySQLGatherer(Gatherer):
             status1 = self._pairs("SHOW GLOBAL STATUS")
             window, wall_t1 = max(time.monotonic() - self.t0, 1e-6), time.time()
             # Read with the counters, before the other probes' requests reach the app and its database.
-            digests1 = self._digests() if self.digests0 is not None else None
+            digests1 = self._optional(self._digests) if self.digests0 is not None else None
             self.sampled = (status1, digests1, window, wall_t1)
         except ProbeUnavailable as exc:
             self.sample_error = exc
@@ -198,9 +200,9 @@ class MySQLGatherer(Gatherer):
                 variables=variables,
                 digests_before=self.digests0,
                 digests_after=digests1,
-                slow_log=self._slow_log(variables),
+                slow_log=self._optional(lambda: self._slow_log(variables)),
                 queries=[self._configured(name, sql) for name, sql in self.cfg.queries.items()],
-                indexes=self._indexes(),
+                indexes=self._optional(self._indexes),
                 innodb_data_bytes=self._innodb_bytes(),
                 **self._tables(),
                 replica_hosts=hosts,
@@ -209,6 +211,14 @@ class MySQLGatherer(Gatherer):
             )
         finally:
             self.conn.close()
+
+    def _optional(self, read: Callable[[], T | None]) -> T | None:
+        """An optional read (a grant the user may lack: performance_schema, mysql.slow_log, the schema's
+        statistics): refused, it loses its own figures only, never the snapshot."""
+        try:
+            return read()
+        except ProbeUnavailable:
+            return None
 
     def _digests(self) -> list[DigestRow] | None:
         enabled = self._query("SHOW GLOBAL VARIABLES LIKE 'performance_schema'")

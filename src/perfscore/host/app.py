@@ -151,12 +151,9 @@ def web_roots(url: str) -> tuple[list[str], str | None]:
     return [], app.reason or "the server block names no root"
 
 
-# --- process patterns for `init`: the program and its pool or configuration, never a whole command line ---
+# --- process patterns for `init`: the program and its port, never another argument of its command line ---
 
-SECRETISH = re.compile(r"pass|secret|token|key|auth", re.I)
-CONFIG_ARG = re.compile(
-    r"^(?:--defaults-file=|--defaults-extra-file=|--config=|--fpm-config=)?(?P<path>/\S+\.(?:conf|cnf|ini|ya?ml))$"
-)
+PROGRAM = re.compile(r"[A-Za-z0-9][\w.+-]{0,63}")
 
 
 def pool_pattern(pool: FpmPool) -> str:
@@ -178,26 +175,22 @@ def other_pools_named(pool: FpmPool) -> int:
     return n
 
 
-def server_pattern(proc: Any) -> tuple[str, str]:
-    """A pattern for this server and its children only: its program name, plus its configuration file or,
-    without one, the address:port its title shows (redis-server's). Never an argument that looks secret."""
+def server_pattern(proc: Any, port: int) -> tuple[str | None, str]:
+    """A pattern for this server: its program's name, plus the port when its command line shows it
+    (redis-server's title ``127.0.0.1:6380``, ``--port=3307``). Nothing else of the command line goes in:
+    not a configuration path, not a flag's value (``--api-key sk_live:1234`` looks like an address), not
+    a title a process wrote itself. A program name that is no plain name gives no pattern, and the
+    reason."""
     cmd: list[str] = proc.cmdline()
     words = " ".join(cmd).split()
     program = (words[0] if words else proc.name()).rsplit("/", 1)[-1].rstrip(":")
-    token = None
-    for w in words[1:]:
-        if SECRETISH.search(w):
-            continue
-        m = CONFIG_ARG.match(w)
-        if m:
-            token = m["path"]
-            break
-    if token is None:
-        token = next(
-            (w for w in words[1:] if re.fullmatch(r"[\w.\[\]:*-]*:\d{1,5}", w) and not SECRETISH.search(w)), None
-        )
-    pattern = f"^(\\S*/)?{re.escape(program)}(\\s|$)" + (f".*{re.escape(token)}(\\s|$)" if token else "")
-    return pattern, f"{program}" + (f" ({token})" if token else "")
+    if not PROGRAM.fullmatch(program):
+        return None, f"the program on port {port} has no plain name"
+    pattern = f"^(\\S*/)?{re.escape(program)}(\\s|$)"
+    shown = rf"(^|[\s:=]){port}(\s|$)"
+    if re.search(shown, " ".join(words[1:])):
+        pattern += rf".*[\s:=]{port}(\s|$)"
+    return pattern, program
 
 
 def listener_pattern(port: int) -> tuple[str | None, str]:
@@ -213,9 +206,11 @@ def listener_pattern(port: int) -> tuple[str | None, str]:
     if server is None:
         return None, describe(pids, f"port {port}").replace("nothing", "no process")
     try:
-        pattern, what = server_pattern(server)
+        pattern, what = server_pattern(server, port)
     except psutil.Error as exc:
         return None, f"the process on port {port}: {type(exc).__name__}"
+    if pattern is None:
+        return None, what
     others = matching_servers(pattern) - {server.pid}
     note = f"{what} on port {port}"
     if others:
