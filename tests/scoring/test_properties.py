@@ -39,7 +39,7 @@ def runs(draw: st.DrawFn) -> Run:
     return Run(measurements=ms)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(runs())
 def test_scores_stay_within_bounds(run: Run) -> None:
     r = score_run(run, RUBRIC)
@@ -54,7 +54,7 @@ def test_scores_stay_within_bounds(run: Run) -> None:
     assert progression == sorted(progression)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(runs(), st.sampled_from(METRICS), st.data())
 def test_a_better_value_never_lowers_the_score(run: Run, metric: tuple[str, object], data: st.DataObject) -> None:
     mid, m = metric
@@ -72,7 +72,7 @@ def test_a_better_value_never_lowers_the_score(run: Run, metric: tuple[str, obje
     assert s_better >= s_worse
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(runs(), st.sampled_from([m for m, _ in METRICS]))
 def test_not_measuring_a_metric_never_raises_the_score(run: Run, mid: str) -> None:
     # The exception, by design: a cap or validity rule needs its condition measured (an error rate
@@ -88,7 +88,7 @@ def test_not_measuring_a_metric_never_raises_the_score(run: Run, mid: str) -> No
         assert score_run(Run(measurements=others + replacement), RUBRIC).score <= measured
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(runs(), st.floats(min_value=0.01, max_value=1000))
 def test_scaling_metric_weights_changes_nothing(run: Run, factor: float) -> None:
     data = RUBRIC.model_dump(mode="json")
@@ -108,7 +108,7 @@ def test_scaling_category_weights_changes_nothing(cats: dict[str, float], factor
     assert overall_score(cats, scaled) == pytest.approx(overall_score(cats, weights))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(runs())
 def test_roadmap_gain_equals_a_full_rescore(run: Run) -> None:
     base = score_run(run, RUBRIC)
