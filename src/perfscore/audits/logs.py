@@ -7,6 +7,7 @@ hold raw lines; they are templated here the same way.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from perfscore.artifacts.logs import LogsSnapshot
@@ -26,6 +27,16 @@ def top_messages(s: LogsSnapshot, most: int = TOP) -> list[tuple[str, int]]:
         elif f.lines:  # a run saved before templates
             counts.update(templates(f.lines))
     return counts.most_common(most)
+
+
+# A message at notice level or below explains no failed request: PHP-FPM's own "NOTICE: failed to acquire
+# scoreboard" (its status page under contention), PHP's notices and deprecations, nginx's [notice]/[info].
+_MINOR = re.compile(r"^(?:NOTICE|DEBUG|INFO):|PHP (?:Notice|Deprecated|Strict Standards):|\[(?:notice|info|debug)\]")
+
+
+def error_messages(top: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The messages above notice level: what may explain an error."""
+    return [(text, n) for text, n in top if not _MINOR.search(text)]
 
 
 def describe(top: list[tuple[str, int]]) -> str:

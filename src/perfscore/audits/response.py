@@ -9,7 +9,7 @@ from perfscore.artifacts.logs import LogsSnapshot
 from perfscore.artifacts.unloaded import UnloadedSnapshot
 from perfscore.artifacts.window import WindowSnapshot
 from perfscore.audits.base import Outcome, Unmeasurable, audit, measured
-from perfscore.audits.logs import describe, top_messages
+from perfscore.audits.logs import describe, error_messages, top_messages
 from perfscore.audits.unloaded import alone_ms
 from perfscore.loadmodel import LoadResult, Percentiles
 
@@ -34,8 +34,8 @@ def _breakdown(load: LoadResult, most: int = 4, skip: tuple[str, ...] = ()) -> s
 
 def _diagnosis(logs: LogsSnapshot | None, pages: ErrorPagesSnapshot | None) -> str:
     """What the app's logs said during the window, or else what a failing page said."""
-    if logs is not None and any(f.lines or f.messages for f in logs.files):
-        return f"; logged: {describe(top_messages(logs, 3))}"
+    if logs is not None and (errors := error_messages(top_messages(logs, 50))):
+        return f"; logged: {describe(errors[:3])}"
     failing = next((p.answer for p in (pages.pages if pages else []) if p.answer.status >= 500), None)
     said = ""
     if failing is not None:
