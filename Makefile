@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 help:
 	@echo "make demo         create .venv, install perfscore, start the LoanFlow stack, audit it"
 	@echo "make test-fast    the tests that need no server, in parallel (budget: 30 s) - the inner loop"
-	@echo "make test-server  the tests that start servers of their own, on both cores (budget: 2 min)"
+	@echo "make test-server  the tests that start servers of their own, four at a time: they mostly wait (budget: 150 s)"
 	@echo "make test         install what the tests need, run ruff, mypy and every tier (budget: 6 min)"
 	@echo "make stack-up     start MariaDB, Redis, PHP-FPM and nginx on loopback (idempotent)"
 	@echo "make test-integrations  WordPress, JMeter and a Locust cluster beside perfscore"
@@ -67,7 +67,7 @@ test-server: test-servers test-timing
 # The tests that start servers of their own mostly wait on them (hangs, timeouts, drips): they run beside
 # the fast tier and the stack's start-up. The few that time something run alone.
 test-servers: $(STAMP) test-deps
-	PERFSCORE_TIER=server PERFSCORE_TIER_BUDGET_S=150 $(BIN)/pytest -q -n 2 -m "$(SERVER) and not timing" $(PYTEST_ARGS)
+	PERFSCORE_TIER=server PERFSCORE_TIER_BUDGET_S=150 $(BIN)/pytest -q -n 4 -m "$(SERVER) and not timing" $(PYTEST_ARGS)
 
 test-timing: $(STAMP) test-deps
 	PERFSCORE_TIER=timing PERFSCORE_TIER_BUDGET_S=40 $(BIN)/pytest -q -m "$(SERVER) and timing" $(PYTEST_ARGS)
