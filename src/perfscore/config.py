@@ -393,6 +393,12 @@ class TargetConfig(_Model):
         return v.rstrip("/")
 
 
+# A metric name and label matchers, each value a double-quoted string without a quote or backslash in it.
+_SELECTOR = re.compile(
+    r'[a-zA-Z_:][a-zA-Z0-9_:]*(?:\{\s*(?:[a-zA-Z_]\w*\s*(?:=|!=|=~|!~)\s*"[^"\\\n]{0,200}"\s*,?\s*){0,10}\})?'
+)
+
+
 class PrometheusConfig(Secretive):
     """A Prometheus the operators already run: the truth about hosts perfscore cannot see from here."""
 
@@ -402,6 +408,30 @@ class PrometheusConfig(Secretive):
     bearer_token_file: Path | None = None
     insecure_tls: bool = False
     timeout_s: float = Field(5.0, gt=0, le=60)
+    uptime: str | None = Field(
+        None,
+        description="a series selector whose samples are 1 when the site answered and 0 when it did not: "
+        'blackbox_exporter\'s probe_success{job="blackbox"} or a scrape\'s up{job="app"}; the share of '
+        "its samples that were 1 over uptime_period is the uptime",
+    )
+    uptime_period: str = Field("7d", description="the period the uptime covers: a PromQL duration (30m, 24h, 7d)")
+
+    @field_validator("uptime")
+    @classmethod
+    def _selector(cls, v: str | None) -> str | None:
+        if v is not None and not _SELECTOR.fullmatch(v):
+            raise ValueError(
+                'uptime must be one series selector, a metric name with optional {label="value"} matchers '
+                '(probe_success{job="blackbox"}), not an expression'
+            )
+        return v
+
+    @field_validator("uptime_period")
+    @classmethod
+    def _period(cls, v: str) -> str:
+        if not re.fullmatch(r"[1-9]\d{0,4}[smhdw]", v):
+            raise ValueError("uptime_period must be a PromQL duration: a number and s, m, h, d or w (24h, 7d)")
+        return v
 
     @field_validator("url")
     @classmethod

@@ -65,7 +65,11 @@ def _text(expected: str | None, actual: str | None, where: str) -> None:
         assert actual is not None and expected.lower() in actual.lower(), f"{where}: {expected!r} not in {actual!r}"
 
 
+EXPECTABLE = {"status", "value", "reason", "low_confidence", "summary", "advice", "evidence"}
+
+
 def check(m: Measurement, exp: dict[str, Any]) -> None:
+    assert set(exp) <= EXPECTABLE, f"a case expects {sorted(set(exp) - EXPECTABLE)}, which no audit outcome has"
     assert m.status == exp.get("status", "measured"), (m.status, m.reason)
     if "value" in exp:
         if isinstance(exp["value"], bool) or exp["value"] is None:

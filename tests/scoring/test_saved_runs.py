@@ -14,8 +14,10 @@ FIXTURES = REPO / "tests" / "fixtures"
 
 SCORES = {  # perfscore score <run> -f json, before metrics were defined by their audits alone
     "run-v1-reference-stack.json": (
-        61.63,  # was 64.33: http.page_cache is scored (weight 3) and this run never measured it (issue 25)
-        {"database": 67.02, "caching": 51.72, "memory": 68.42, "response_time": 63.64, "error_handling": 60.0}
+        # was 64.33: http.page_cache is scored (weight 3) and this run never measured it (issue 25); then 61.63:
+        # resilience.uptime (weight 2), of a probe (cluster) this run predates, counts 0 as such metrics do
+        60.63,
+        {"database": 67.02, "caching": 51.72, "memory": 68.42, "response_time": 63.64, "error_handling": 50.0}
         | {"scalability": 37.2, "monitoring": 100.0},
     ),
     "run-v2-reference-stack.json": (

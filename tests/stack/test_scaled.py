@@ -133,3 +133,40 @@ def test_wrong_credentials_are_exit_2_and_prometheus_down_mid_audit_is_unavailab
     cpu = metric(doc, "cluster.worst_node_cpu")
     assert cpu["status"] == "unavailable" and "did not finish answering within 2 s" in cpu["reason"], cpu
     assert metric(doc, "mysql.replication_healthy")["value"] is True  # the rest of the audit completed
+
+
+def _prometheus(query: str) -> float:
+    import base64
+    import urllib.parse
+    import urllib.request
+
+    password = (STATE / "secrets" / "prometheus.pw").read_text().strip()
+    url = f"http://127.0.0.1:9390/api/v1/query?{urllib.parse.urlencode({'query': query})}"
+    req = urllib.request.Request(url)
+    req.add_header("Authorization", "Basic " + base64.b64encode(f"perfscore:{password}".encode()).decode())
+    with urllib.request.urlopen(req, timeout=5) as r:
+        result = json.load(r)["data"]["result"]
+    return float(result[0]["value"][1]) if result else 0.0
+
+
+def test_uptime_is_the_blackbox_probes_share_and_counts_the_seconds_health_failed(
+    scaled: Path, tmp_path: Path, knob: Callable[..., None]
+) -> None:
+    """Issue 27: uptime from what records it. The blackbox exporter probes /health every second; /health
+    is taken away for 4 s (the monitoring knob), so about 4 of the period's samples say down."""
+    deadline = time.monotonic() + 90
+    while _prometheus('sum(count_over_time(probe_success{job="blackbox"}[10m]))') < 70:  # the audit's minimum: 60
+        assert time.monotonic() < deadline, "the blackbox probe gathered fewer than 70 samples in 90 s"
+        time.sleep(2)
+    knob(monitoring="off")  # nginx answers /health 404: the probe fails
+    time.sleep(4)
+    knob(monitoring="on")
+    time.sleep(2)  # the next scrapes see it back
+    doc = audit(config(tmp_path, prometheus={"uptime_period": "10m"}))
+    up = metric(doc, "resilience.uptime")
+    assert up["status"] == "measured", up
+    samples = up["evidence"]["samples"]
+    down = round((1 - up["value"]) * samples)
+    assert 2 <= down <= 8, (down, samples, up["summary"])  # 4 s at one sample a second, give or take a scrape
+    assert "said down" in up["summary"] and 'probe_success{job="blackbox"}' in up["summary"], up["summary"]
+    assert up["meets_target"] is False  # a few seconds down in a few minutes is below 99.9 %

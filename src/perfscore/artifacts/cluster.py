@@ -71,6 +71,18 @@ class ReplicaFigures(BaseModel):
     error: str | None = Field(None, description="why the replica could not be read")
 
 
+class Uptime(BaseModel):
+    """What the operators' own probe recorded: the share of its samples that said "up" over a period."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    selector: str
+    period: str
+    share: Series = Field(description="avg_over_time of the selector over the period, averaged over its series")
+    samples: Series = Field(description="count_over_time of the selector over the period, summed")
+    first_sample_age_s: Series | None = Field(None, description="how far back the oldest sample in the period is")
+
+
 class ClusterSnapshot(Snapshot):
     artifact: ClassVar[str] = "cluster"
 
@@ -80,3 +92,4 @@ class ClusterSnapshot(Snapshot):
     prometheus_error: str | None = None
     nodes: list[NodeFigures] = Field(default_factory=list)
     replicas: list[ReplicaFigures] = Field(default_factory=list)
+    uptime: Uptime | None = Field(None, description="prometheus.uptime over its period, at the window's end")

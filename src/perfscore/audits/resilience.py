@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from perfscore.artifacts.cluster import ClusterSnapshot
 from perfscore.artifacts.resilience import FaultResult, ResilienceSnapshot, Second
-from perfscore.audits.base import Outcome, audit, measured, not_applicable, unavailable
+from perfscore.audits.base import Outcome, audit, insufficient, measured, not_applicable, unavailable
 
 CATEGORY = "error_handling"  # how the app behaves when a part of it fails (README: Availability)
 
@@ -114,3 +115,54 @@ def degrades_gracefully(s: ResilienceSnapshot) -> Outcome:
         ),
         faults=[_evidence(f, s) for f in marked],
     )
+
+
+MIN_UPTIME_SAMPLES = 60  # an hour of a 1-minute probe: fewer samples say little about 99.9 %
+
+
+@audit(
+    "resilience.uptime",
+    title="Uptime",
+    unit="ratio",
+    category=CATEGORY,
+    description="the share of prometheus.uptime's samples (blackbox_exporter's probe_success, or up) that said "
+    "the site answered, over prometheus.uptime_period; perfscore's own audits are not an uptime record",
+    source="https://github.com/prometheus/blackbox_exporter",
+)
+def uptime(c: ClusterSnapshot) -> Outcome:
+    u = c.uptime
+    if u is None:
+        return not_applicable(
+            "no uptime source: name the probe that records it in prometheus.uptime (blackbox_exporter's "
+            "probe_success); perfscore's own audits sample seconds, not the site's availability"
+        )
+    evidence: dict[str, Any] = {
+        "selector": u.selector,
+        "period": u.period,
+        "queries": [u.share.query, u.samples.query],
+        "samples": u.samples.mean,
+    }
+    if u.share.mean is None:
+        return unavailable(f"Prometheus gave no uptime figure: {u.share.error or 'no series'}", **evidence)
+    samples = int(u.samples.mean or 0)
+    age = u.first_sample_age_s.mean if u.first_sample_age_s is not None else None
+    covers = f", the oldest {_age(age)} ago" if age is not None else ""
+    evidence["first_sample_age_s"] = age
+    share = max(0.0, min(1.0, u.share.mean))
+    down = f"{(1 - share) * 100:.3g} % of {samples:,} samples said down" if share < 1 else "no sample said down"
+    summary = f"{share * 100:.3f} % up over {u.period} ({down}{covers}; {u.selector})"
+    if samples < MIN_UPTIME_SAMPLES:
+        return insufficient(
+            f"{samples} samples of {u.selector} over {u.period}: at least {MIN_UPTIME_SAMPLES} are needed "
+            "(a longer uptime_period, or a probe that has run longer)",
+            round(share, 6),
+            **evidence,
+        )
+    return measured(round(share, 6), summary=summary, **evidence)
+
+
+def _age(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.1f} {unit}"
+    return f"{seconds:.0f} s"

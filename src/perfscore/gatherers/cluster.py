@@ -24,7 +24,7 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
-from perfscore.artifacts.cluster import ClusterSnapshot, FpmCounters, NodeFigures, ReplicaFigures, Series
+from perfscore.artifacts.cluster import ClusterSnapshot, FpmCounters, NodeFigures, ReplicaFigures, Series, Uptime
 from perfscore.config import Config, HostConfig, PrometheusConfig, resolve_password
 from perfscore.errors import ExitCode, PerfscoreError
 from perfscore.gatherers.base import Gatherer, ProbeUnavailable
@@ -408,7 +408,27 @@ class ClusterGatherer(Gatherer):
             prometheus_error=prom_error,
             nodes=nodes,
             replicas=self._replicas(),
+            uptime=self._uptime(prom, prom_error, t1),
         )
+
+    def _uptime(self, prom: Prometheus | None, prom_error: str | None, t1: float) -> Uptime | None:
+        """The operators' probe over its period: the share of samples that were 1 (0 when the site did not
+        answer), how many samples that is, and how far back the oldest goes (a probe added yesterday does
+        not cover a 7-day period)."""
+        pc = self.ctx.config.prometheus
+        if pc is None or pc.uptime is None:
+            return None
+        sel, period = pc.uptime, pc.uptime_period
+        queries = {
+            "share": f"avg(avg_over_time({sel}[{period}]))",
+            "samples": f"sum(count_over_time({sel}[{period}]))",
+            "first_sample_age_s": f"time() - min(min_over_time(timestamp({sel})[{period}:]))",
+        }
+        figures = {
+            k: prom.at(q, t1) if prom else Series(query=q, error=prom_error or "no prometheus")
+            for k, q in queries.items()
+        }
+        return Uptime(selector=sel, period=period, **figures)
 
     def _replicas(self) -> list[ReplicaFigures]:
         cfg = self.ctx.config.mysql
