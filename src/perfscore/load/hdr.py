@@ -15,20 +15,40 @@ HDR_MAX_US = 3_600_000_000  # one hour, in microseconds
 DIGITS = 3
 
 
+PERCENTILES = (50.0, 90.0, 95.0, 99.0, 99.9)
+
+
 def percentiles(h: Any) -> Any:
-    """mean, p50 … p99.9 and max of a histogram of µs, in ms (None when it is empty)."""
+    """mean, p50 … p99.9 and max of a histogram of µs, in ms (None when it is empty).
+
+    One pass over the counts: hdrh's get_value_at_percentile walks every bucket in Python for each
+    percentile (0.2 s for the six figures of one histogram), and the field summary asks for hundreds. The
+    figures are hdrh's own: the same target counts, bucket values and median-equivalent mean."""
     from perfscore.loadmodel import Percentiles
 
-    if h.get_total_count() == 0:
+    total = h.get_total_count()
+    if total == 0:
         return None
+    targets = [h.get_target_count_at_percentile(p) for p in PERCENTILES]
+    found: list[int] = []
+    running = weighted = 0
+    for index, count in enumerate(h.counts[: h.counts_len]):
+        if not count:
+            continue
+        value = h.get_value_from_index(index)
+        weighted += count * h._hdr_median_equiv_value(value)
+        running += count
+        while len(found) < len(targets) and running >= targets[len(found)]:
+            found.append(h.get_highest_equivalent_value(value))
     ms = 1000.0
+    p50, p90, p95, p99, p999 = (round(v / ms, 3) for v in found)
     return Percentiles(
-        mean=round(h.get_mean_value() / ms, 3),
-        p50=round(h.get_value_at_percentile(50) / ms, 3),
-        p90=round(h.get_value_at_percentile(90) / ms, 3),
-        p95=round(h.get_value_at_percentile(95) / ms, 3),
-        p99=round(h.get_value_at_percentile(99) / ms, 3),
-        p999=round(h.get_value_at_percentile(99.9) / ms, 3),
+        mean=round(weighted / total / ms, 3),
+        p50=p50,
+        p90=p90,
+        p95=p95,
+        p99=p99,
+        p999=p999,
         max=round(h.get_max_value() / ms, 3),
     )
 
