@@ -51,6 +51,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("scoring",),
     # Above the pure core: the load engines, the reports, the probes, other tools' results read as ours.
     ("load",),
+    # The access logs' requests (field data): read with the load engine's HDR histograms.
+    ("field",),
     ("reporters",),
     # What this machine serves at a URL, asked of its running servers (sockets, nginx -T, php-fpm -tt).
     ("host",),

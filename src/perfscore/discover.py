@@ -11,16 +11,17 @@ whole command line (it may hold a password).
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from perfscore.errors import PerfscoreError
 from perfscore.gatherers.base import ProbeUnavailable
 from perfscore.gatherers.http import fetch, join
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from perfscore.config import MySQLConfig
     from perfscore.host.app import AppHost
 
@@ -196,3 +197,66 @@ def slo_of(found: Discovered) -> tuple[str, str]:
         return slo_section(None, None, note), f"slo: LoanFlow's KPIs left as the default ({note})"
     rps, users, source = proposed_slo(peak)
     return slo_section(rps, users, source), f"slo: {rps:g} req/s, {users:,} users ({note})"
+
+
+def from_traffic(paths: list[Path], log_format: str | None) -> tuple[str, str, str]:
+    """init's ``endpoints:`` and ``slo:`` from real traffic: the top GET routes of the access logs by count
+    (writes never: a load test must not post data), each with a path users really asked for; the SLO's peak
+    from the busiest minute. Returns (endpoints section, slo section, a note)."""
+    from datetime import UTC, datetime
+
+    from perfscore.config import MAX_INIT_ENDPOINTS, slo_section
+    from perfscore.field.logformat import FormatError, line_parser
+    from perfscore.field.read import entries
+    from perfscore.field.summary import summarise
+    from perfscore.host.accesslog import Peak, proposed_slo
+    from perfscore.routes import endpoint_name, is_asset
+
+    try:
+        parse = line_parser(log_format)
+    except FormatError as exc:
+        raise PerfscoreError(f"--log-format: {exc}.") from None
+    s = summarise(entries(paths, parse, []))
+    names = ", ".join(str(p) for p in paths)
+    gets = [
+        r
+        for r in s.routes
+        if r.method in ("GET", "HEAD") and not is_asset(r.sample.split("?", 1)[0]) and r.errors_4xx * 2 < r.requests
+    ][:MAX_INIT_ENDPOINTS]
+    if not gets:
+        raise PerfscoreError(
+            f"{names}: no GET route answered users in {s.lines:,} lines ({s.malformed:,} not requests in the format "
+            "given: pass the server's log_format with --log-format)."
+        )
+    lines = [
+        f"# Endpoints from real traffic ({names}: {s.requests:,} user requests, {_when(s.first_ts)} to "
+        f"{_when(s.last_ts)}):",
+        "# the top GET routes by count, a path users asked for each; weight = its requests (the mix). Writes are",
+        "# never loaded. Health checks, bots and perfscore's own requests left out.",
+        "endpoints:",
+    ]
+    taken: list[str] = []
+    for r in gets:
+        name = endpoint_name(r.route, taken)
+        taken.append(name)
+        notes = [r.route] if r.route != r.sample else []
+        notes += [f"{r.errors_5xx:,} answered 5xx: a failing route, kept as a finding"] if r.errors_5xx else []
+        note = f"  # {'; '.join(notes)}" if notes else ""
+        lines.append(f"  - {{name: {name}, path: {json.dumps(r.sample)}, weight: {r.requests}}}{note}")
+    if len(s.routes) > len(gets):
+        more = len(s.routes) - len(gets)
+        lines.append(f"  # … {more} other route{'s' if more > 1 else ''} left out (writes, assets, 4xx, lighter)")
+    minute = datetime.fromtimestamp(s.peak_minute_at, UTC).strftime("%d/%b/%Y:%H:%M") if s.peak_minute_at else "?"
+    peak = Peak(names, minute, s.peak_minute, 0, s.requests, max(1, round(s.period_s / 60)))
+    rps, users, source = proposed_slo(peak)
+    if s.concurrency is not None and s.concurrency > users:  # the log's own $request_time says more are in flight
+        users = math.ceil(s.concurrency)
+        source += f"; {s.concurrency:,.1f} requests in flight in that minute by its own request times (Little's law)"
+    note = f"endpoints: {len(gets)} GET routes of {s.requests:,} user requests; slo: {rps:g} req/s, {users:,} users"
+    return "\n".join(lines) + "\n", slo_section(rps, users, source), note
+
+
+def _when(ts: float | None) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC") if ts is not None else "?"

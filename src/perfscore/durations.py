@@ -1,4 +1,4 @@
-"""Durations as wrk, hey and k6 users write them: ``10s``, ``2m``, ``500ms``, ``1h``, ``1m30s``; a bare
+"""Durations as wrk, hey and k6 users write them: ``10s``, ``2m``, ``500ms``, ``1h``, ``7d``, ``1m30s``; a bare
 number is seconds (what perfscore always took)."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import re
 
 from perfscore.errors import PerfscoreError
 
-_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
-_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
 
 
 def parse_duration(text: str, flag: str) -> float:

@@ -18,6 +18,7 @@ from perfscore.cli import (
     audit_cmd,
     compare_cmd,
     config_cmd,
+    field_cmd,
     history_cmd,
     import_cmd,
     load_cmd,
@@ -65,6 +66,7 @@ score_cmd.register(app)
 compare_cmd.register(app)
 load_cmd.register(app)
 import_cmd.register(app)
+field_cmd.register(app)
 history_cmd.register(app)
 rubric_cmd.register(app)
 schema_cmd.register(app)

@@ -234,11 +234,21 @@ def init(
     replicas: bool | None = typer.Option(
         None, "--replicas/--no-replicas", help="Whether the database should have read replicas (default: as found)."
     ),
+    access_logs: list[Path] = typer.Option(
+        [],
+        "--access-log",
+        metavar="FILE",
+        help="Real traffic: the endpoint mix from its top GET routes and the SLO's peak from its busiest minute.",
+    ),
+    log_format: str | None = typer.Option(
+        None, "--log-format", metavar="FORMAT", help="The access log's nginx log_format (default: combined)."
+    ),
 ) -> None:
     """Write a commented example target config; with --url/--mysql-port/--redis-port, process patterns that
-    match this app's own pool and servers, not every PHP-FPM or database on the machine."""
+    match this app's own pool and servers, not every PHP-FPM or database on the machine; with --access-log,
+    the endpoint mix and the SLO of the site's real traffic."""
     from perfscore.config import example_config
-    from perfscore.discover import discover, slo_of
+    from perfscore.discover import discover, from_traffic, slo_of
     from perfscore.files import write_output
 
     if path.exists() and not force:
@@ -250,12 +260,15 @@ def init(
     tls.configure(insecure)
     from perfscore.intent import infer
 
+    traffic = from_traffic(access_logs, log_format) if access_logs else None
     found = discover(url, mysql_port, redis_port, mysql=_init_mysql(mysql_port))
     intent = infer(url, mysql_port, redis_port, replicas)
-    slo, slo_note = slo_of(found) if url is not None else (None, None)
-    for note in found.notes + intent.notes + ([slo_note] if slo_note else []):
+    slo, slo_note = slo_of(found) if url is not None and traffic is None else (None, None)
+    for note in found.notes + intent.notes + ([slo_note] if slo_note else []) + ([traffic[2]] if traffic else []):
         say(note)
-    section = _discover_endpoints(url) if url is not None else None
+    section: str | None = _discover_endpoints(url) if url is not None and traffic is None else None
+    if traffic is not None:
+        section, slo = traffic[0], traffic[1]
     text = example_config(
         url,
         mysql_port,
