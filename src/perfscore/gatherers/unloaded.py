@@ -25,6 +25,8 @@ from perfscore.gatherers.http import Response, fetch, join
 MAX_ENDPOINTS = 20
 TIMED = 8  # endpoints requested REPEATS times; the others twice (enough to compare, cheap)
 REPEATS = 5
+ENOUGH = 3  # repeats that suffice once an endpoint's series has taken SLOW_SERIES_S
+SLOW_SERIES_S = 1.0
 GENTLE_REPEATS = 2
 BUDGET_S = 8.0  # for all of it: a slow or hanging server costs these figures, never the audit's schedule
 STATIC_RESERVE_S = 0.5  # of the budget, kept for the static file
@@ -118,7 +120,10 @@ class UnloadedGatherer(Gatherer):
         repeats: list[Repeat] = []
         error = diff = None
         first: bytes | None = None
+        began = time.monotonic()
         for _ in range(count):
+            if len(repeats) >= ENOUGH and time.monotonic() - began > SLOW_SERIES_S:
+                break  # a slow endpoint: three timings of 400 ms tell its single-user time; five cost 2 s
             if self.gap:
                 time.sleep(min(self.gap, max(self.deadline - reserve - time.monotonic(), 0.0)))
             left = self.deadline - reserve - time.monotonic()
