@@ -396,7 +396,7 @@ def test_silent_500s_say_that_nothing_was_logged(cfg: Path, knob) -> None:  # ty
 
 
 def test_too_few_workers_lowers_scalability(tmp_path: Path, stack: Path, knob) -> None:  # type: ignore[no-untyped-def]
-    cfg = _config(tmp_path, scalability=True, duration=2, ramp=[1, 8, 32], step_s=1.0)
+    cfg = _config(tmp_path, scalability=True, duration=2, ramp=[1, 8, 32], step_s=0.6)
     healthy = audit(cfg)
     peak_db = metric(healthy, "mysql.peak_queries_per_second")
     assert peak_db["status"] == "measured" and peak_db["value"] > 0, peak_db

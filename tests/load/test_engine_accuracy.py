@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 import pytest
 
 from perfscore.load.engine import run_load
 from perfscore.loadmodel import Endpoint, LoadSpec
-from tests.conftest import assert_clean_error, perfscore
 
 pytestmark = [pytest.mark.slow, pytest.mark.server, pytest.mark.timing]
 
@@ -84,30 +82,6 @@ def test_max_requests_bounds_the_run(server: Callable[[str, str], int]) -> None:
     assert 200 <= r.requests <= 200 + 8
     # The budget, not the 30 s duration, ends the run: 200 requests of 1 ms over 8 connections.
     assert r.duration_s < 30 / 2
-
-
-def test_cli_json_keys(server: Callable[[str, str], int]) -> None:
-    port = server("delay", "2")
-    res = perfscore("load", f"http://127.0.0.1:{port}/", "-c", "4", "-d", "1", "--warmup", "0", "--format", "json")
-    assert res.code == 0, res.err
-    doc = json.loads(res.out)
-    assert {"requests", "errors", "rps", "latency_ms", "status_counts"} <= set(doc)
-    assert {"mean", "p50", "p95", "p99", "max"} <= set(doc["latency_ms"])
-    assert doc["requests"] > 0 and doc["status_counts"]["200"] > 0
-
-
-def test_cli_bad_targets(server: Callable[[str, str], int]) -> None:
-    port = server("garbage", "")
-    assert_clean_error(perfscore("load", f"http://127.0.0.1:{port}/", "-d", "1"), 3, "does not speak HTTP")
-    silent = server("silent", "")
-    assert_clean_error(perfscore("load", f"http://127.0.0.1:{silent}/", "-d", "1"), 3, "sent nothing")
-    from tests.load.fixtures import free_port
-
-    assert_clean_error(perfscore("load", f"http://127.0.0.1:{free_port()}/", "-d", "1"), 3, "cannot connect")
-    assert_clean_error(perfscore("load", "http://192.0.2.10/", "-d", "1"), 2, "not a loopback")
-    assert_clean_error(perfscore("load", "ftp://127.0.0.1/"), 2, "not ftp://")
-    assert_clean_error(perfscore("load", f"http://127.0.0.1:{port}/", "-c", "999999"), 2, "out of range")
-    assert_clean_error(perfscore("load", f"http://127.0.0.1:{port}/", "--rate", "0"), 2, "out of range")
 
 
 def test_request_budget_is_shared_between_processes(server: Callable[[str, str], int]) -> None:

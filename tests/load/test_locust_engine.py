@@ -19,6 +19,7 @@ pytestmark = pytest.mark.server
 
 
 @pytest.mark.timing
+@pytest.mark.integration  # Locust's master and worker processes beside perfscore: make test-integrations
 def test_both_engines_see_the_same_50ms(server: Callable[[str, str], int]) -> None:
     port = server("delay", "50")
     url = f"http://127.0.0.1:{port}/"
