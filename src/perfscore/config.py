@@ -285,6 +285,11 @@ class AuditConfig(_Model):
     load: LoadConfig = Field(default_factory=LoadConfig)
     external_load: ExternalLoadConfig | None = None
     resilience: ResilienceConfig | None = Field(None, description="faults to inject (audit --faults) and time")
+    allow_partial: bool = Field(
+        False,
+        description="exit 0/1 even when a configured component could not be measured (a wrong port, a refused "
+        "password): by default that is exit 3, since the score then counts its figures as 0",
+    )
 
 
 class BudgetConfig(_Model):

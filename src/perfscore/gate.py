@@ -170,8 +170,8 @@ def compare(before: Result, after: Result) -> Comparison:
     for c in after.categories:
         active = sum(m.weight for m in c.metrics if m.score is not None) or 1.0
         for m in c.metrics:
-            if m.id not in b_metrics:
-                continue
+            if m.id not in b_metrics or m.weight == 0:
+                continue  # a weight-0 metric is reported, not scored: never a regression
             _, bm = b_metrics[m.id]
             bs, as_ = bm.score, m.score
             if bs is None or as_ is None or "invalid" in (bm.status, m.status):

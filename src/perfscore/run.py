@@ -77,6 +77,24 @@ class TargetInfo(BaseModel):
     hosts: dict[str, str] = Field(default_factory=dict, description="component -> host:port, no secrets")
 
 
+# The probes of servers the config names by address (the database, the cache, Prometheus): one that could
+# not be reached makes the audit partial (its figures score 0), which leads every report and is exit 3
+# unless allowed (audit.allow_partial, --allow-partial). Other probes failing is a finding, not a partial audit.
+SERVER_PROBES = frozenset({"mysql", "redis", "cluster"})
+
+
+def unreached(run: Run) -> list[ProbeReport]:
+    """The servers the config names that gave nothing at all (a wrong port, a refused password): not a probe
+    that connected and found nothing measurable (no traffic in the window, say)."""
+    return [
+        p
+        for p in run.probes
+        if p.status == "unavailable"
+        and p.name in SERVER_PROBES
+        and (run.artifacts is None or getattr(run.artifacts, p.name, None) is None)
+    ]
+
+
 class ProbeReport(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore", allow_inf_nan=False)
 

@@ -248,6 +248,32 @@ def test_known_hit_ratio_is_measured_within_1_5_points(own_redis, tmp_path: Path
 
 
 @pytest.mark.server
+def test_an_unreachable_database_is_a_partial_audit_exit_3_unless_allowed(own_redis, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 26: a configured component that cannot be reached leads the scorecard, and the exit code says
+    so; the cache answers, so the audit is partial, not empty."""
+    port, _ = own_redis()
+    args = ["audit", "--redis", f"redis://127.0.0.1:{port}/0", "--mysql", f"mysql://u:p@127.0.0.1:{free_port()}/x"]
+    args += ["--duration", "0.5", "-f", "json", "--no-history"]
+    res = perfscore(*args)
+    assert res.code == 3, res.err
+    assert "mysql could not be measured" in res.err and "--allow-partial" in res.err, res.err
+    assert "redis could not be measured" not in res.err  # it answered
+    doc = json.loads(res.out)  # the report is still written
+    assert doc["verdict"][0].startswith("mysql could not be measured ("), doc["verdict"]
+    allowed = perfscore(*args, "--allow-partial")
+    assert allowed.code in (0, 1), allowed.err
+    config = tmp_path / "perfscore.yaml"
+    config.write_text(
+        f"target: {{name: partial}}\nredis: {{url: 'redis://127.0.0.1:{port}/0'}}\n"
+        f"mysql: {{port: {free_port()}, password_env: NOPE_PW}}\n"
+        "audit: {duration_s: 0.5, allow_partial: true}\n"
+    )
+    by_config = perfscore("audit", "--config", str(config), "-f", "json", "--no-history", env={"NOPE_PW": "x"})
+    assert by_config.code in (0, 1), by_config.err
+    assert json.loads(by_config.out)["verdict"][0].startswith("mysql could not be measured"), by_config.out[:300]
+
+
+@pytest.mark.server
 def test_repeated_runs_keep_the_median(own_redis) -> None:  # type: ignore[no-untyped-def]
     port, _ = own_redis()
     res = perfscore(

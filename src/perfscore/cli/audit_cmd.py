@@ -95,6 +95,11 @@ def audit(
     faults: bool = typer.Option(
         False, "--faults", help="Inject the config's faults (audit.resilience) under steady traffic; time recovery."
     ),
+    allow_partial: bool = typer.Option(
+        False,
+        "--allow-partial",
+        help="Exit 0/1 even when a configured component could not be measured (else exit 3).",
+    ),
 ) -> None:
     """Probe a live stack (database, cache, memory, HTTP, monitoring), score it and print the roadmap."""
     from perfscore.cli.common import finish, plan_outputs
@@ -152,6 +157,19 @@ def audit(
         sys.stderr.write(
             "perfscore: nothing could be measured on the target: every probe was unreachable or not configured"
             + (" (not recorded in the history)\n" if plan.history else "\n")
+        )
+        raise typer.Exit(int(ExitCode.UNREACHABLE))
+    from perfscore.run import unreached
+
+    failed = unreached(run)
+    if failed and not (allow_partial or plan.config.audit.allow_partial):
+        from perfscore.sanitize import clean
+
+        for p in failed:
+            sys.stderr.write(f"perfscore: {p.name} could not be measured: {clean(p.message or '', oneline=True)}\n")
+        sys.stderr.write(
+            f"perfscore: a partial audit ({', '.join(p.name for p in failed)} not measured, their figures scored 0): "
+            "exit 3; fix the config, or pass --allow-partial (audit.allow_partial: true) to accept it\n"
         )
         raise typer.Exit(int(ExitCode.UNREACHABLE))
     raise typer.Exit(int(code))

@@ -13,6 +13,7 @@ from perfscore.reporters.values import band_class, printable
 
 COLORS = {"good": "#0c7c3a", "avg": "#b25e00", "poor": "#c5221f"}
 INK, MUTED, GRID, BLUE, ORANGE = "#1f2933", "#5f6b7a", "#e3e8ef", "#1a5c8a", "#b25e00"
+RED = "#b42318"
 
 
 def _t(s: object) -> str:
@@ -48,15 +49,25 @@ def gauge(score: float) -> str:
     )
 
 
+def _ok_rps(step: dict[str, Any]) -> float:
+    """A step's successful requests/s: its rate without its errors (a step refused 96 % of the time answers
+    fast, and its raw rate is no capacity)."""
+    rate = float(step["rps"])
+    errors = step.get("error_rate")
+    return rate * (1 - min(max(float(errors), 0.0), 1.0)) if isinstance(errors, int | float) else rate
+
+
 def ramp_chart(steps: list[dict[str, Any]], slo_p95_ms: float | None) -> str:
-    """Throughput per ramp step (bars, left axis) and its p95 (line, right axis) with the SLO as a dashed
-    line: where the curve crosses it is the stack's capacity."""
+    """Successful requests/s per ramp step (bars, left axis; errors/s as a red bar beside, on the same axis,
+    cut at its top) and its p95 (line, right axis) with the SLO as a dashed line: where the curve crosses it
+    is the stack's capacity. The axis is set by successes, so a step that failed fast does not flatten the
+    others."""
     pts = [s for s in steps if isinstance(s.get("concurrency"), int) and isinstance(s.get("rps"), int | float)]
     if len(pts) < 2:
         return ""
     w, h, left, right, top, bottom = 720.0, 250.0, 64.0, 64.0, 16.0, 44.0
     plot_w, plot_h = w - left - right, h - top - bottom
-    top_rps = max(float(s["rps"]) for s in pts) or 1.0
+    top_rps = max(_ok_rps(s) for s in pts) * 1.1 or 1.0
     p95s = [float(s["p95_ms"]) for s in pts if isinstance(s.get("p95_ms"), int | float)]
     slo = float(slo_p95_ms) if slo_p95_ms else None
     top_ms = max([*p95s, (slo or 0) * 1.25, 1.0])
@@ -75,13 +86,27 @@ def ramp_chart(steps: list[dict[str, Any]], slo_p95_ms: float | None) -> str:
     line = []
     for i, s in enumerate(pts):
         x = left + slot * i + slot * 0.2
-        bh = plot_h * float(s["rps"]) / top_rps
+        ok = _ok_rps(s)
+        bh = plot_h * ok / top_rps
         fill = BLUE if s.get("meets_slo") else "#9db4c8"
         parts.append(
-            f'<rect x="{x:.1f}" y="{top + plot_h - bh:.1f}" width="{slot * 0.6:.1f}" height="{bh:.1f}" fill="{fill}"/>'
+            f'<rect x="{x:.1f}" y="{top + plot_h - bh:.1f}" width="{slot * 0.45:.1f}" height="{bh:.1f}" fill="{fill}"/>'
             f'<text x="{x + slot * 0.3:.1f}" y="{h - bottom + 14}" font-size="10" text-anchor="middle" '
             f'fill="{INK}">{int(s["concurrency"]):,}</text>'
         )
+        failed = float(s["rps"]) - ok
+        if failed > 0:  # errors/s beside the successes, cut at the axis's top (with their share written above)
+            eh = plot_h * min(failed, top_rps) / top_rps
+            share = failed / float(s["rps"])
+            parts.append(
+                f'<rect x="{x + slot * 0.47:.1f}" y="{top + plot_h - eh:.1f}" width="{slot * 0.13:.1f}" '
+                f'height="{eh:.1f}" fill="{RED}"><title>{failed:,.0f} errors/s</title></rect>'
+            )
+            if share >= 0.01:
+                parts.append(
+                    f'<text x="{x + slot * 0.3:.1f}" y="{top + plot_h - max(bh, eh) - 4:.1f}" font-size="9" '
+                    f'text-anchor="middle" fill="{RED}">{share:.0%} errors</text>'
+                )
         if isinstance(s.get("p95_ms"), int | float):
             y = top + plot_h * (1 - min(float(s["p95_ms"]), top_ms) / top_ms)
             line.append((x + slot * 0.3, y, float(s["p95_ms"]) > top_ms))
@@ -107,7 +132,7 @@ def ramp_chart(steps: list[dict[str, Any]], slo_p95_ms: float | None) -> str:
         f'<text x="{left + plot_w / 2:.1f}" y="{h - 8}" font-size="11" text-anchor="middle" fill="{MUTED}">'
         "concurrent users per step (pale bars: the step broke the SLO)</text>"
         f'<text x="12" y="{top + plot_h / 2:.1f}" font-size="11" fill="{BLUE}" '
-        f'transform="rotate(-90 12 {top + plot_h / 2:.1f})" text-anchor="middle">requests/s</text>'
+        f'transform="rotate(-90 12 {top + plot_h / 2:.1f})" text-anchor="middle">successful requests/s</text>'
         f'<text x="{w - 10}" y="{top + plot_h / 2:.1f}" font-size="11" fill="{ORANGE}" '
         f'transform="rotate(90 {w - 10} {top + plot_h / 2:.1f})" text-anchor="middle">p95 ms</text></svg>'
     )

@@ -14,7 +14,7 @@ from typing import Any
 from perfscore.reporters.context import ReportContext
 from perfscore.reporters.html_charts import gauge, latency_chart, ramp_chart, trend
 from perfscore.reporters.html_evidence import evidence_html
-from perfscore.reporters.values import band_class, band_name, human, printable, priority_class
+from perfscore.reporters.values import band_class, band_name, human, nothing_to_fix, printable, priority_class
 from perfscore.result import MetricResult, Result
 
 
@@ -22,7 +22,7 @@ def headline(result: Result) -> str:
     """One sentence: where the stack stands, the biggest gap, and what the first phase buys."""
     where = f"{result.target.name} scores {result.score:.2f}/100 ({band_name(result.score).lower()})."
     if not result.roadmap:
-        return where + " Every metric meets its target."
+        return where + " " + nothing_to_fix(result)
     critical = [i for i in result.roadmap if i.critical]
     gaps = [c for c in result.categories if c.weighted_impact > 0.005]
     biggest = max(gaps, key=lambda c: c.weighted_impact) if gaps else None

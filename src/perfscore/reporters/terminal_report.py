@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from perfscore.reporters.context import ReportContext
-from perfscore.reporters.values import band_class, fmt, printable
+from perfscore.reporters.values import band_class, fmt, nothing_to_fix, printable
 from perfscore.result import Priority, Result
 
 PRIORITY_STYLE: dict[Priority, str] = {
@@ -77,7 +77,8 @@ def _categories(console: Console, result: Result) -> None:
 
 
 def _below_target(console: Console, result: Result) -> None:
-    below = [m for c in result.categories for m in c.metrics if m.status == "measured" and not m.meets_target]
+    metrics = [m for c in result.categories for m in c.metrics if m.weight > 0]  # weight 0: reported, not judged
+    below = [m for m in metrics if m.status == "measured" and not m.meets_target]
     if not below:
         return
     mt = Table(box=box.SIMPLE, title="Metrics below target", title_justify="left")
@@ -90,7 +91,8 @@ def _below_target(console: Console, result: Result) -> None:
 
 def _roadmap(console: Console, result: Result) -> None:
     if not result.roadmap:
-        console.print("[green]Every metric meets its target.[/green]")
+        said = nothing_to_fix(result)
+        console.print(f"[green]{said}[/green]" if said.startswith("Every") else escape(said))
         return
     rt = Table(box=box.SIMPLE, title="Gap-to-100 roadmap (by overall points gained)", title_justify="left")
     for col, justify in (

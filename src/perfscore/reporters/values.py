@@ -79,3 +79,19 @@ def human(value: Any, unit: str = "") -> str:
     if unit in SINGULAR and v == 1:
         unit = SINGULAR[unit]
     return f"{number} {unit}".strip()
+
+
+def nothing_to_fix(result: Any) -> str:
+    """What a report says when its roadmap is empty: "Every metric meets its target." only when that is
+    true of every scored metric; otherwise why there is nothing to propose (figures not measured)."""
+    scored = [m for c in result.categories for m in c.metrics if m.weight > 0]
+    below = [m for m in scored if m.status == "measured" and not m.meets_target]
+    unmeasured = [m for m in scored if m.status not in ("measured", "not_applicable")]
+    if not below and not unmeasured:
+        return "Every metric meets its target."
+    parts = []
+    if unmeasured:
+        parts.append(f"{len(unmeasured)} scored metric{'s were' if len(unmeasured) > 1 else ' was'} not measured")
+    if below:
+        parts.append(f"{len(below)} below target with no fix in the rubric")
+    return "No fix to propose, but " + " and ".join(parts) + ": see below."

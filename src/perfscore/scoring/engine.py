@@ -26,7 +26,7 @@ from perfscore import __version__
 from perfscore.audits import derive
 from perfscore.result import CategoryResult, MetricResult, NotMeasured, Priority, Result, Targets
 from perfscore.rubric.model import Rubric
-from perfscore.run import Measurement, Run
+from perfscore.run import Measurement, Run, unreached
 from perfscore.scoring.advice import facts_of
 from perfscore.scoring.core import Scored, apply_validity, fired_caps, overall_of, score_all
 from perfscore.scoring.roadmap import build_roadmap, points_at_stake
@@ -157,9 +157,14 @@ def score_run(run: Run, rubric: Rubric) -> Result:
     ]
 
     stake = points_at_stake(rubric, scored)
+    partial = [
+        f"{p.name} could not be measured ({p.message or 'no reason given'}): its figures score 0, a partial audit."
+        for p in unreached(run)
+    ]
     return Result(
         score=round(overall, 2),
-        verdict=_verdict(caps, invalid_because, scored, measurements)
+        verdict=partial
+        + _verdict(caps, invalid_because, scored, measurements)
         + [line for line in [scope_line(rubric_in, unscoped)] if line],
         capped_at=capped_at,
         rubric=rubric.name,
