@@ -666,7 +666,10 @@ gate:                           # CI gate (flags override): exit 1 when a check 
   fail_on: [critical]           # any critical finding fails (served secrets, most requests failing, throttled)
   fail_under: 90
   categories: {database: 85}
-  max_drop: 2                   # with --baseline: points the score may fall
+  max_drop: 2                   # with --baseline: points the score may fall. Measure your noise first:
+                                # `perfscore audit --runs 3 --save-run baseline-run.json` prints how far the score
+                                # moved on the unchanged stack and keeps it in the baseline; the gate then allows
+                                # a drop up to that noise, and names only the metrics that moved beyond their own
   # budgets:                    # limits on any metric (ids: docs/metrics.md), as --assert 'http.p95_latency<200ms'
   #   - {metric: http.p95_latency, budget: "<200ms"}             # error (the default): fails the gate
   #   - {metric: http.error_rate, budget: "<0.1%", level: warn}   # warn: reported, never fails

@@ -163,6 +163,17 @@ class GateOptions:
 NEEDS_BASELINE = "--max-drop needs --baseline (the run or result the score may not fall below)."
 
 
+def _metric_noise(before: Result, after: Result, mid: str) -> float:
+    """How far the metric's 0-1 score moved between repeated runs of an unchanged stack, in either result."""
+    return max((r.noise.metrics.get(mid, 0.0) for r in (before, after) if r.noise is not None), default=0.0)
+
+
+def score_noise(before: Result, after: Result) -> tuple[float, int]:
+    """The larger measured spread of the overall score (points) and the runs it came from; (0, 0) unmeasured."""
+    measured = [(r.noise.score_spread, r.noise.runs) for r in (before, after) if r.noise is not None]
+    return max(measured, default=(0.0, 0))
+
+
 def compare(before: Result, after: Result) -> Comparison:
     b_metrics = {m.id: (c, m) for c in before.categories for m in c.metrics}
     total_w = sum(c.weight for c in after.categories) or 1.0
@@ -176,7 +187,7 @@ def compare(before: Result, after: Result) -> Comparison:
             bs, as_ = bm.score, m.score
             if bs is None or as_ is None or "invalid" in (bm.status, m.status):
                 continue  # an invalid figure fell because of its cause, which is compared on its own
-            if as_ < bs - METRIC_EPSILON:
+            if as_ < bs - max(METRIC_EPSILON, _metric_noise(before, after, m.id)):
                 points = (bs - as_) * m.weight / active * 100 * c.weight / total_w
                 regressed.append(
                     Regression(
@@ -237,6 +248,9 @@ def evaluate(
         )
     cmp = compare(baseline, result) if baseline is not None else None
     allowed = max_drop if max_drop is not None else 0.0
+    noise, runs = score_noise(baseline, result) if baseline is not None else (0.0, 0)
+    if max_drop is not None and noise > allowed:  # a drop within the measured noise is no regression
+        allowed = noise
 
     def actual(metric: str) -> float | None:
         if metric == "score":
@@ -252,9 +266,17 @@ def evaluate(
         if o.expr.metric == "score":
             checks.append(GateCheck(name="overall", passed=ok, message=f"score {result.score:.2f} {sign} {limit:g}"))
         elif o.expr.metric == "score.drop" and cmp is not None:
-            names = ", ".join(f"{r.metric} (−{r.points:.2f})" for r in cmp.regressed[:10])
-            msg = f"score {cmp.before:.2f} → {cmp.after:.2f} ({cmp.delta:+.2f}; allowed drop {limit:g})" + (
-                f"; regressed: {names}" if cmp.regressed else ""
+            names = ", ".join(f"{r.metric} (−{r.points:.2f})" for r in cmp.regressed)
+            why = f", the noise measured over {runs} runs" if noise and limit == noise else ""
+            caps = (
+                f"; capped at {result.capped_at:g} (the baseline was not)"
+                if result.capped_at is not None and baseline is not None and baseline.capped_at is None
+                else ""
+            )
+            msg = (
+                f"score {cmp.before:.2f} → {cmp.after:.2f} ({cmp.delta:+.2f}; allowed drop {limit:g}{why})"
+                + (f"; regressed: {names}" if cmp.regressed else "")
+                + caps
             )
             checks.append(GateCheck(name="regression", passed=ok, message=msg))
         else:

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from perfscore.artifacts.slo import SLO_KEYS, SloSnapshot
-from perfscore.run import MetricStatus, TargetInfo, Value
+from perfscore.run import MetricStatus, Noise, TargetInfo, Value
 
 # 2: typed summary on metrics (no longer inside evidence), category weights and titles for reporters,
 # metrics the rubric does not score.
@@ -146,6 +146,7 @@ class Result(_Frozen):
     unscored: list[str] = Field(
         default_factory=list, description="metrics the run measured that this rubric does not score"
     )
+    noise: Noise | None = Field(None, description="the spread of repeated runs (audit --runs N); null for one run")
 
     def category(self, cid: str) -> CategoryResult:
         return next(c for c in self.categories if c.id == cid)

@@ -95,6 +95,20 @@ def unreached(run: Run) -> list[ProbeReport]:
     ]
 
 
+class Noise(BaseModel):
+    """How much an unchanged stack's figures moved between repeated runs (``audit --runs N``): the change a
+    later run must exceed before a gate calls it a regression (the minimum detectable change). Kept in the
+    saved run, so a baseline carries its own noise."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", allow_inf_nan=False)
+
+    runs: int = Field(ge=2)
+    score_spread: float = Field(ge=0, description="max - min of the runs' overall scores, in points")
+    metrics: dict[str, float] = Field(
+        default_factory=dict, description="metric id -> max - min of its 0-1 score over the runs (moved ones only)"
+    )
+
+
 class ProbeReport(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore", allow_inf_nan=False)
 
@@ -114,6 +128,7 @@ class Run(BaseModel):
     duration_s: float = 0.0
     target: TargetInfo = Field(default_factory=TargetInfo)
     probes: list[ProbeReport] = Field(default_factory=list, description="one report per gatherer or phase")
+    noise: Noise | None = Field(None, description="the spread of the runs this one was kept from (audit --runs N)")
     artifacts: Artifacts | None = Field(
         None, description="what each gatherer saw; measurements are re-derived from these when present"
     )

@@ -105,7 +105,7 @@ def audit(
     from perfscore.cli.common import finish, plan_outputs
     from perfscore.gate import GateOptions
     from perfscore.run import save_run as save
-    from perfscore.scoring.aggregate import select
+    from perfscore.scoring.aggregate import noise, select
     from perfscore.session.plan import AuditOptions, build_plan
     from perfscore.session.runner import nothing_reachable
 
@@ -141,10 +141,14 @@ def audit(
     plan = build_plan(options, say)
     collected = _collect(plan.config, plan.rubric, plan.runs, faults)
     result, run = select(collected, plan.aggregate)
-    if plan.runs > 1:
+    spread = noise([r for r, _ in collected])
+    if spread is not None:
+        run = run.model_copy(update={"noise": spread})
+        result = result.model_copy(update={"noise": spread})
         say(
             f"kept the {plan.aggregate} of {plan.runs} runs: {result.score:.2f} "
-            f"(scores {', '.join(f'{r.score:.2f}' for r, _ in collected)})"
+            f"(scores {', '.join(f'{r.score:.2f}' for r, _ in collected)}); noise: the score moved "
+            f"{spread.score_spread:.2f} points on an unchanged stack (gate.max_drop below that cries wolf)"
         )
     if plan.save_run:
         save(run, plan.save_run)

@@ -23,10 +23,18 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 MAX_ANSWER = 32 * 1024 * 1024  # bytes of one answer; perfscore's largest (SHOW GLOBAL STATUS, digests) is < 1 MiB
+
+
+KILL_WAIT_S = 1.0  # how long the deadline waits for the server to take a KILL QUERY before shutting the socket
+
+
+def _quietly(action: Callable[[], None]) -> None:
+    with contextlib.suppress(Exception):
+        action()
 
 
 def shutdown(sock: socket.socket | None) -> None:
@@ -38,10 +46,19 @@ def shutdown(sock: socket.socket | None) -> None:
 
 
 @contextlib.contextmanager
-def deadline(sock: socket.socket | None, seconds: float) -> Iterator[None]:
+def deadline(sock: socket.socket | None, seconds: float, before: Callable[[], None] | None = None) -> Iterator[None]:
     """Within the block, reads on ``sock`` end at ``seconds``: a server that drips one byte at a time
-    defeats a socket timeout (each byte arrives in time), not this."""
-    timer = threading.Timer(seconds, shutdown, args=(sock,))
+    defeats a socket timeout (each byte arrives in time), not this. ``before`` runs first, at the deadline
+    (a MySQL statement is killed on the server before its socket is shut)."""
+
+    def expire() -> None:
+        if before is not None:  # on its own thread: a server slow to take the KILL delays the shutdown 1 s at most
+            killer = threading.Thread(target=_quietly, args=(before,), daemon=True)
+            killer.start()
+            killer.join(KILL_WAIT_S)
+        shutdown(sock)
+
+    timer = threading.Timer(seconds, expire)
     timer.daemon = True
     timer.start()
     try:
@@ -60,8 +77,10 @@ def mysql_connect(
     connect_timeout: float,
     read_timeout: float,
     allow_cleartext: bool = False,
+    kill_at_deadline: bool = True,
 ) -> Any:
-    """A PyMySQL connection whose reads are capped in bytes and in time per statement."""
+    """A PyMySQL connection whose reads are capped in bytes and in time per statement, each statement
+    limited on the server too and killed there at perfscore's deadline."""
     import pymysql
     import pymysql.connections
 
@@ -83,11 +102,35 @@ def mysql_connect(
 
     class _Bounded(connection):  # type: ignore[misc]
         _budget_bytes = MAX_ANSWER
+        _kills = kill_at_deadline
 
         def query(self, sql: Any, unbuffered: bool = False) -> Any:
             self._budget_bytes = MAX_ANSWER
-            with deadline(self._sock, read_timeout):
+            with deadline(self._sock, read_timeout, before=self._kill):
                 return super().query(sql, unbuffered)
+
+        def _kill(self) -> None:
+            """At perfscore's deadline the statement is stopped on the server too (``KILL QUERY`` from a
+            second connection), not left running after perfscore stopped reading."""
+            victim = self.thread_id() if self._kills and self.server_thread_id else None
+            if not isinstance(victim, int):
+                return
+            killer = mysql_connect(
+                host=host,
+                port=port,
+                user=user,
+                password=password,
+                database=None,
+                connect_timeout=connect_timeout,
+                read_timeout=connect_timeout,
+                allow_cleartext=allow_cleartext,
+                kill_at_deadline=False,
+            )
+            try:
+                with killer.cursor() as cur:
+                    cur.execute(f"KILL QUERY {victim:d}")
+            finally:
+                killer.close()
 
         def _read_bytes(self, num_bytes: int) -> Any:
             self._budget_bytes -= num_bytes
@@ -119,7 +162,24 @@ def mysql_connect(
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     with deadline(sock, connect_timeout + read_timeout):
         conn.connect(sock)
+    _limit_statements(conn, read_timeout)
     return conn
+
+
+def _limit_statements(conn: Any, seconds: float) -> None:
+    """Every statement of this session carries the server's own time limit: MariaDB's
+    ``max_statement_time`` (seconds, any statement), MySQL's ``MAX_EXECUTION_TIME`` (ms, SELECTs). A server
+    without either (MySQL before 5.7.8) keeps perfscore's deadline and its KILL QUERY alone."""
+    import pymysql
+
+    mariadb = "mariadb" in str(conn.get_server_info()).lower()
+    statement = (
+        f"SET SESSION max_statement_time = {seconds:.3f}"
+        if mariadb
+        else f"SET SESSION MAX_EXECUTION_TIME = {max(1, round(seconds * 1000))}"
+    )
+    with contextlib.suppress(pymysql.err.MySQLError), conn.cursor() as cur:
+        cur.execute(statement)
 
 
 def _guard_rsa(allowed: bool) -> None:

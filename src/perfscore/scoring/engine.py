@@ -163,6 +163,7 @@ def score_run(run: Run, rubric: Rubric) -> Result:
     ]
     return Result(
         score=round(overall, 2),
+        noise=run.noise,
         verdict=partial
         + _verdict(caps, invalid_because, scored, measurements)
         + [line for line in [scope_line(rubric_in, unscoped)] if line],
