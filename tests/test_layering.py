@@ -36,6 +36,7 @@ LAYERS: list[tuple[str, ...]] = [
         "curves",
         "gate_expr",
         "logevents",
+        "logformat",
         "routes",
     ),
     # What a load run takes and gives (spec, result): below the snapshots that hold it and the engines.

@@ -398,9 +398,11 @@ class TargetConfig(_Model):
         return v.rstrip("/")
 
 
-# A metric name and label matchers, each value a double-quoted string without a quote or backslash in it.
+# A metric name and/or label matchers, each value a quoted string (escapes allowed, no newline): one selector,
+# never an expression (no operator, function or range can follow a closed string).
 _SELECTOR = re.compile(
-    r'[a-zA-Z_:][a-zA-Z0-9_:]*(?:\{\s*(?:[a-zA-Z_]\w*\s*(?:=|!=|=~|!~)\s*"[^"\\\n]{0,200}"\s*,?\s*){0,10}\})?'
+    r"(?:[a-zA-Z_:][a-zA-Z0-9_:]*)?(?:\{\s*(?:[a-zA-Z_]\w*\s*(?:=|!=|=~|!~)\s*"
+    r"""(?:"(?:[^"\\\n]|\\[^\n]){0,200}"|'(?:[^'\\\n]|\\[^\n]){0,200}')\s*,?\s*){1,10}\})?"""
 )
 
 
@@ -424,7 +426,7 @@ class PrometheusConfig(Secretive):
     @field_validator("uptime")
     @classmethod
     def _selector(cls, v: str | None) -> str | None:
-        if v is not None and not _SELECTOR.fullmatch(v):
+        if v is not None and (not v or not _SELECTOR.fullmatch(v)):
             raise ValueError(
                 'uptime must be one series selector, a metric name with optional {label="value"} matchers '
                 '(probe_success{job="blackbox"}), not an expression'
@@ -460,6 +462,43 @@ class HostConfig(_Model):
     )
 
 
+class FieldConfig(_Model):
+    """Field data (what real users got) from the web server's access logs, beside the audit's lab traffic."""
+
+    access_logs: list[Path] = Field(min_length=1, max_length=50, description="nginx access logs, gzip-rotated ones too")
+    log_format: str | None = Field(
+        None, description="the server's log_format string (default: combined; 'timed' adds $request_time)"
+    )
+    since: str = Field("24h", description="only the requests of this period before the audit (24h, 7d)")
+    scores: Literal["field", "lab"] = Field(
+        "field", description="which half scores response time and errors: the users' (field) or the audit's (lab)"
+    )
+
+    @field_validator("log_format")
+    @classmethod
+    def _format(cls, v: str | None) -> str | None:
+        if v is not None:
+            from perfscore.logformat import FormatError, compile_format
+
+            try:
+                compile_format(v)
+            except FormatError as exc:
+                raise ValueError(str(exc)) from None
+        return v
+
+    @field_validator("since")
+    @classmethod
+    def _since(cls, v: str) -> str:
+        from perfscore.durations import parse_duration
+        from perfscore.errors import PerfscoreError
+
+        try:
+            parse_duration(v, "field.since")
+        except PerfscoreError as exc:
+            raise ValueError(exc.message) from None
+        return v
+
+
 class Config(_Model):
     target: TargetConfig = Field(default_factory=TargetConfig)
     endpoints: list[Endpoint] = Field(default_factory=list, max_length=MAX_ENDPOINTS)
@@ -475,6 +514,7 @@ class Config(_Model):
     slo: SloConfig = Field(
         default_factory=SloConfig, description="the site's targets; left out: LoanFlow's KPIs (1,000 req/s …)"
     )
+    field: FieldConfig | None = Field(None, description="the users' own requests from the access logs (field data)")
     audit: AuditConfig = Field(default_factory=AuditConfig)
     gate: GateConfig = Field(default_factory=GateConfig)
     base_dir: Path = Field(default=Path("."), exclude=True)

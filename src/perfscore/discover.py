@@ -15,7 +15,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from perfscore.errors import PerfscoreError
 from perfscore.gatherers.base import ProbeUnavailable
@@ -203,14 +203,19 @@ def from_traffic(paths: list[Path], log_format: str | None) -> tuple[str, str, s
     """init's ``endpoints:`` and ``slo:`` from real traffic: the top GET routes of the access logs by count
     (writes never: a load test must not post data), each with a path users really asked for; the SLO's peak
     from the busiest minute. Returns (endpoints section, slo section, a note)."""
+    import urllib.parse
     from datetime import UTC, datetime
 
+    from pydantic import ValidationError
+
     from perfscore.config import MAX_INIT_ENDPOINTS, slo_section
-    from perfscore.field.logformat import FormatError, line_parser
     from perfscore.field.read import entries
     from perfscore.field.summary import summarise
     from perfscore.host.accesslog import Peak, proposed_slo
+    from perfscore.loadmodel import Endpoint
+    from perfscore.logformat import FormatError, line_parser
     from perfscore.routes import endpoint_name, is_asset
+    from perfscore.sanitize import one_line
 
     try:
         parse = line_parser(log_format)
@@ -221,28 +226,42 @@ def from_traffic(paths: list[Path], log_format: str | None) -> tuple[str, str, s
     gets = [
         r
         for r in s.routes
-        if r.method in ("GET", "HEAD") and not is_asset(r.sample.split("?", 1)[0]) and r.errors_4xx * 2 < r.requests
-    ][:MAX_INIT_ENDPOINTS]
-    if not gets:
+        if r.method == "GET" and not is_asset(r.sample.split("?", 1)[0]) and r.errors_4xx * 2 < r.requests
+    ]
+    chosen: list[tuple[Any, str]] = []
+    for r in gets:  # a path users sent, made safe for a URL and a YAML file; one a config refuses is skipped
+        path = urllib.parse.quote(r.sample, safe="/?&=%:@!$'()*+,;~-._")
+        try:
+            Endpoint(name="x", path=path)
+        except ValidationError:
+            continue
+        chosen.append((r, path))
+        if len(chosen) == MAX_INIT_ENDPOINTS:
+            break
+    if not chosen:
         raise PerfscoreError(
             f"{names}: no GET route answered users in {s.lines:,} lines ({s.malformed:,} not requests in the format "
             "given: pass the server's log_format with --log-format)."
         )
+    total = sum(r.requests for r, _ in chosen)
     lines = [
-        f"# Endpoints from real traffic ({names}: {s.requests:,} user requests, {_when(s.first_ts)} to "
-        f"{_when(s.last_ts)}):",
-        "# the top GET routes by count, a path users asked for each; weight = its requests (the mix). Writes are",
-        "# never loaded. Health checks, bots and perfscore's own requests left out.",
+        f"# Endpoints from real traffic ({one_line(names)[:200]}: {s.requests:,} user requests, {_when(s.first_ts)} "
+        f"to {_when(s.last_ts)}):",
+        "# the top GET routes by count, a path users asked for each; weight = its share of them in 1,000 (the mix).",
+        "# Writes are never loaded. Health checks, bots and perfscore's own requests left out.",
         "endpoints:",
     ]
     taken: list[str] = []
-    for r in gets:
-        name = endpoint_name(r.route, taken)
+    for r, path in chosen:
+        name = endpoint_name(urllib.parse.quote(r.route, safe="/?&={}"), taken)
         taken.append(name)
-        notes = [r.route] if r.route != r.sample else []
+        # Comments hold only ASCII: a route's text is the users' (a U+2028 in it would end the comment).
+        notes = [json.dumps(r.route)] if r.route != r.sample else []
         notes += [f"{r.errors_5xx:,} answered 5xx: a failing route, kept as a finding"] if r.errors_5xx else []
         note = f"  # {'; '.join(notes)}" if notes else ""
-        lines.append(f"  - {{name: {name}, path: {json.dumps(r.sample)}, weight: {r.requests}}}{note}")
+        weight = max(1, round(1000 * r.requests / total))
+        lines.append(f"  - {{name: {name}, path: {json.dumps(path)}, weight: {weight}}}{note}")
+    gets = [r for r, _ in chosen]
     if len(s.routes) > len(gets):
         more = len(s.routes) - len(gets)
         lines.append(f"  # … {more} other route{'s' if more > 1 else ''} left out (writes, assets, 4xx, lighter)")

@@ -16,6 +16,7 @@ from perfscore.artifacts.assets import AssetsSnapshot
 from perfscore.artifacts.cluster import ClusterSnapshot
 from perfscore.artifacts.errors import ErrorPagesSnapshot
 from perfscore.artifacts.exposure import ExposureSnapshot
+from perfscore.artifacts.field import FieldSnapshot
 from perfscore.artifacts.http import HttpAnswer
 from perfscore.artifacts.logs import LogsSnapshot
 from perfscore.artifacts.memory import ProcessSnapshot
@@ -51,6 +52,7 @@ class Artifacts(BaseModel):
     cluster: ClusterSnapshot | None = None
     stack: StackSnapshot | None = None
     resilience: ResilienceSnapshot | None = None  # faults under steady traffic (audit --faults)
+    field: FieldSnapshot | None = None  # the access logs' requests (audit --access-log, config field:)
     slo: SloSnapshot | None = None  # the targets the run is judged by; None: LoanFlow's KPIs (an older run)
 
 
@@ -63,6 +65,7 @@ __all__ = [
     "ClusterSnapshot",
     "ErrorPagesSnapshot",
     "ExposureSnapshot",
+    "FieldSnapshot",
     "HttpAnswer",
     "LogsSnapshot",
     "MonitoringSnapshot",

@@ -11,6 +11,7 @@ from perfscore.audits import (
     cluster,
     errors,
     exposure,
+    field,
     host,
     logs,
     memory,
@@ -42,6 +43,7 @@ MODULES = (
     logs,
     cluster,
     resilience,
+    field,
 )
 
 __all__ = ["MODULES", "REGISTRY", "AuditSpec", "Outcome", "derive"]

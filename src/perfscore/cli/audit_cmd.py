@@ -100,6 +100,12 @@ def audit(
         "--allow-partial",
         help="Exit 0/1 even when a configured component could not be measured (else exit 3).",
     ),
+    access_logs: list[Path] = typer.Option(
+        [], "--access-log", metavar="FILE", help="Field data: the users' requests from this access log (repeat it)."
+    ),
+    log_format: str | None = typer.Option(
+        None, "--log-format", metavar="FORMAT", help="The access log's nginx log_format (default: combined)."
+    ),
 ) -> None:
     """Probe a live stack (database, cache, memory, HTTP, monitoring), score it and print the roadmap."""
     from perfscore.cli.common import finish, plan_outputs
@@ -137,25 +143,41 @@ def audit(
         load_command=load_command,
         runs=runs,
         aggregate=aggregate,
+        access_logs=tuple(access_logs),
+        log_format=log_format,
     )
     plan = build_plan(options, say)
     collected = _collect(plan.config, plan.rubric, plan.runs, faults)
+    from perfscore.run import unreached
+
     result, run = select(collected, plan.aggregate)
-    spread = noise([r for r, _ in collected])
+    # A run that could not reach a configured server is no sample of the stack's noise: left out of it, and
+    # it makes the audit partial whichever run is kept.
+    failed = {p.name: p for _, r in collected for p in unreached(r)}
+    whole = [r for r, rr in collected if not unreached(rr)]
+    spread = noise(whole)
     if spread is not None:
         run = run.model_copy(update={"noise": spread})
         result = result.model_copy(update={"noise": spread})
+    if plan.runs > 1:
+        said = f"; noise: the score moved {spread.score_spread:.2f} points on the unchanged stack" if spread else ""
+        left_out = (
+            f" ({len(collected) - len(whole)} partial runs left out of the noise)"
+            if len(whole) < len(collected)
+            else ""
+        )
         say(
             f"kept the {plan.aggregate} of {plan.runs} runs: {result.score:.2f} "
-            f"(scores {', '.join(f'{r.score:.2f}' for r, _ in collected)}); noise: the score moved "
-            f"{spread.score_spread:.2f} points on an unchanged stack (gate.max_drop below that cries wolf)"
+            f"(scores {', '.join(f'{r.score:.2f}' for r, _ in collected)}){said}{left_out}"
         )
     if plan.save_run:
         save(run, plan.save_run)
         say(f"saved run to {plan.save_run}")
-    # Decided before history or the gate: an audit that reached nothing must not enter the trend.
+    partial = bool(failed) and not (allow_partial or plan.config.audit.allow_partial)
+    # Decided before history or the gate: an audit that reached nothing, or only part of what the config
+    # names (unless allowed), must not enter the trend.
     unreachable = nothing_reachable(run)
-    history_to = None if unreachable else plan.history
+    history_to = None if unreachable or partial else plan.history
     code = finish(result, plan.rubric, reports, plan.gate, history_to, history_explicit=plan.history_explicit)
     if unreachable:
         sys.stderr.write(
@@ -163,17 +185,14 @@ def audit(
             + (" (not recorded in the history)\n" if plan.history else "\n")
         )
         raise typer.Exit(int(ExitCode.UNREACHABLE))
-    from perfscore.run import unreached
-
-    failed = unreached(run)
-    if failed and not (allow_partial or plan.config.audit.allow_partial):
+    if partial:
         from perfscore.sanitize import clean
 
-        for p in failed:
+        for p in failed.values():
             sys.stderr.write(f"perfscore: {p.name} could not be measured: {clean(p.message or '', oneline=True)}\n")
         sys.stderr.write(
-            f"perfscore: a partial audit ({', '.join(p.name for p in failed)} not measured, their figures scored 0): "
-            "exit 3; fix the config, or pass --allow-partial (audit.allow_partial: true) to accept it\n"
+            f"perfscore: a partial audit ({', '.join(failed)} not measured, their figures scored 0; not recorded "
+            "in the history): exit 3; fix the config, or pass --allow-partial (audit.allow_partial: true)\n"
         )
         raise typer.Exit(int(ExitCode.UNREACHABLE))
     raise typer.Exit(int(code))

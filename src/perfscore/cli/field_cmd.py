@@ -31,10 +31,10 @@ def field(
     """Field data: latency percentiles, error rates and peaks per route from access logs."""
     from perfscore.durations import parse_duration
     from perfscore.errors import PerfscoreError
-    from perfscore.field.logformat import FormatError, line_parser
     from perfscore.field.read import entries
     from perfscore.field.render import terminal
     from perfscore.field.summary import summarise
+    from perfscore.logformat import FormatError, line_parser
 
     if output is not None and output.suffix.lower() == ".json":
         fmt = "json"

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from perfscore.errors import PerfscoreError
-from perfscore.field.logformat import Entry, LineParser
+from perfscore.logformat import Entry, LineParser
 from perfscore.sanitize import clean
 
 MAX_LINE = 16 * 1024

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from perfscore.field.summary import MAX_ROUTES, FieldSummary
+from perfscore.artifacts.field import FieldSummary
+from perfscore.field.summary import MAX_ROUTES
 from perfscore.sanitize import clean
 
 

@@ -14,11 +14,9 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from perfscore.field.logformat import Entry
+from perfscore.artifacts.field import FieldSummary, RouteFigures
 from perfscore.load.hdr import Recorder, percentiles
-from perfscore.loadmodel import Percentiles
+from perfscore.logformat import Entry
 from perfscore.routes import is_asset, route_of
 
 MAX_ROUTES = 200
@@ -32,61 +30,6 @@ _HEALTH_PATH = re.compile(
 )
 
 
-class RouteFigures(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    route: str
-    method: str
-    sample: str = Field("", description="the first path of the route seen (a real URL to load)")
-    requests: int
-    errors_5xx: int
-    errors_4xx: int
-    latency_ms: Percentiles | None = Field(None, description="$request_time, when the format has it")
-    upstream_ms: Percentiles | None = Field(None, description="$upstream_response_time: the app's own share")
-
-    @property
-    def error_rate(self) -> float:
-        return self.errors_5xx / self.requests if self.requests else 0.0
-
-
-class FieldSummary(BaseModel):
-    """What the access log says over its period."""
-
-    model_config = ConfigDict(frozen=True)
-
-    first_ts: float | None = None
-    last_ts: float | None = None
-    lines: int = 0
-    malformed: int = 0
-    malformed_examples: list[str] = Field(default_factory=list)
-    requests: int = Field(0, description="the users' requests: health checks, bots and perfscore left out")
-    health_checks: int = 0
-    bots: int = 0
-    own: int = Field(0, description="perfscore's own requests (its user agent)")
-    assets: int = Field(0, description="static files among the requests")
-    errors_5xx: int = 0
-    errors_4xx: int = 0
-    timed: int = Field(0, description="requests with a $request_time")
-    latency_ms: Percentiles | None = None
-    peak_rps: int = Field(0, description="the busiest second's requests")
-    peak_rps_at: float | None = None
-    peak_minute: int = Field(0, description="the busiest minute's requests")
-    peak_minute_at: float | None = None
-    concurrency: float | None = Field(
-        None, description="requests in flight in the busiest minute, by Little's law: its rate x mean $request_time"
-    )
-    routes: list[RouteFigures] = Field(default_factory=list, description="by requests, most first")
-    other_routes: int = Field(0, description="routes past the first MAX_ROUTES, counted together")
-
-    @property
-    def error_rate(self) -> float:
-        return self.errors_5xx / self.requests if self.requests else 0.0
-
-    @property
-    def period_s(self) -> float:
-        return (self.last_ts - self.first_ts) if self.first_ts is not None and self.last_ts is not None else 0.0
-
-
 class _Route:
     __slots__ = ("requests", "e5", "e4", "lat", "up", "sample")
 
@@ -98,33 +41,46 @@ class _Route:
 
 
 class _Peaks:
-    """The busiest second and minute, from counts of the last LATE_S seconds only."""
+    """The busiest second and minute, from counts of the last LATE_S seconds only (settled as the log's
+    time moves on, so memory stays a few minutes' worth whatever its length). A line more than LATE_S
+    behind the newest is counted in the totals, not in a peak (``late``): pass several servers' logs merged
+    in time order, not one after the other."""
 
     def __init__(self) -> None:
         self.seconds: Counter[int] = Counter()
         self.minutes: Counter[int] = Counter()
         self.minute_time: Counter[int] = Counter()  # µs of $request_time summed per minute
+        self.timed: Counter[int] = Counter()  # requests with a $request_time per minute
         self.newest = 0
+        self.floor = 0  # seconds before this are settled (a whole minute)
+        self.late = 0
         self.best_s: tuple[int, int] = (0, 0)
-        self.best_m: tuple[int, int, int] = (0, 0, 0)  # requests, minute, summed µs
+        self.best_m: tuple[int, int, int, int] = (0, 0, 0, 0)  # requests, -minute, summed µs, timed requests
 
-    def add(self, ts: float, us: int) -> None:
+    def add(self, ts: float, us: int | None) -> None:
         sec = int(ts)
+        if sec < self.floor:
+            self.late += 1
+            return
         self.seconds[sec] += 1
         self.minutes[sec // 60] += 1
-        self.minute_time[sec // 60] += us
-        if sec > self.newest + LATE_S:
-            self._settle(sec - LATE_S)
-        self.newest = max(self.newest, sec)
+        if us is not None:
+            self.minute_time[sec // 60] += us
+            self.timed[sec // 60] += 1
+        if sec > self.newest:
+            self.newest = sec
+            if sec - LATE_S >= self.floor + 60:
+                self._settle((sec - LATE_S) // 60 * 60)
 
     def _settle(self, before: int) -> None:
         for s in [s for s in self.seconds if s < before]:
             self.best_s = max(self.best_s, (self.seconds.pop(s), -s))
         for m in [m for m in self.minutes if m < before // 60]:
             n = self.minutes.pop(m)
-            self.best_m = max(self.best_m, (n, -m, self.minute_time.pop(m)))
+            self.best_m = max(self.best_m, (n, -m, self.minute_time.pop(m, 0), self.timed.pop(m, 0)))
+        self.floor = max(self.floor, before)
 
-    def done(self) -> tuple[tuple[int, int], tuple[int, int, int]]:
+    def done(self) -> tuple[tuple[int, int], tuple[int, int, int, int]]:
         self._settle(1 << 62)
         return self.best_s, self.best_m
 
@@ -146,7 +102,7 @@ def summarise(
     """The figures of ``entries`` (a None is a line that could not be read) at or after ``since``."""
     routes: dict[tuple[str, str], _Route] = {}
     other = _Route()
-    other_keys: set[tuple[str, str]] = set()
+    other_keys: set[int] = set()
     total = _Route()
     peaks = _Peaks()
     counts: Counter[str] = Counter()
@@ -171,9 +127,10 @@ def summarise(
             if len(routes) < MAX_ROUTES:
                 r = routes[key] = _Route(e.path[:500])
             else:
-                other_keys.add(key) if len(other_keys) < 100_000 else None
+                if len(other_keys) < 100_000:
+                    other_keys.add(hash(key))  # a hash: a scanner's 5,000-character routes cost 8 bytes each
                 r = other
-        us = round(e.request_time_s * 1_000_000) if e.request_time_s is not None else 0
+        us = round(e.request_time_s * 1_000_000) if e.request_time_s is not None else None
         for target in (r, total):
             digits = 3 if target is total else ROUTE_DIGITS
             target.requests += 1
@@ -181,7 +138,7 @@ def summarise(
                 target.e5 += 1
             elif e.status >= 400:
                 target.e4 += 1
-            if e.request_time_s is not None:
+            if us is not None:
                 target.lat = target.lat or Recorder(digits)
                 target.lat.add(us)
             if e.upstream_s is not None:
@@ -193,8 +150,8 @@ def summarise(
     best_s, best_m = peaks.done()
     timed = total.lat.n if total.lat else 0
     concurrency = None
-    if best_m[0] and timed:
-        mean_s = best_m[2] / 1_000_000 / best_m[0]
+    if best_m[0] and best_m[3]:  # the minute's rate x the mean $request_time of its timed requests
+        mean_s = best_m[2] / 1_000_000 / best_m[3]
         concurrency = round(best_m[0] / 60 * mean_s, 2)
     ordered = sorted(routes.items(), key=lambda kv: (-kv[1].requests, kv[0]))
     return FieldSummary(

@@ -8,6 +8,7 @@ from perfscore.gatherers.base import GatherContext, Gatherer, ProbeUnavailable
 from perfscore.gatherers.cluster import ClusterGatherer
 from perfscore.gatherers.errors import ErrorPagesGatherer
 from perfscore.gatherers.exposure import ExposureGatherer
+from perfscore.gatherers.field import FieldGatherer
 from perfscore.gatherers.logs import LogsGatherer
 from perfscore.gatherers.memory import MemoryGatherer
 from perfscore.gatherers.monitoring import MonitoringGatherer
@@ -28,6 +29,7 @@ GATHERERS: tuple[type[Gatherer], ...] = (
     ErrorPagesGatherer,
     ExposureGatherer,
     LogsGatherer,
+    FieldGatherer,
     ClusterGatherer,
     StackGatherer,
 )

@@ -30,7 +30,7 @@ from perfscore.run import Measurement, Run, unreached
 from perfscore.scoring.advice import facts_of
 from perfscore.scoring.core import Scored, apply_validity, fired_caps, overall_of, score_all
 from perfscore.scoring.roadmap import build_roadmap, points_at_stake
-from perfscore.scoring.scope import never_asked, out_of_scope, scope_line, scoped
+from perfscore.scoring.scope import never_asked, out_of_scope, scope_line, scoped, unchosen_half
 from perfscore.scoring.targets import retarget, run_slo
 
 SHARED_DOUBT = 3  # scored figures sharing one low-confidence reason before the verdict repeats it
@@ -130,7 +130,7 @@ def score_run(run: Run, rubric: Rubric) -> Result:
     rubric = rubric_in = retarget(rubric, slo)
     measurements = {m.metric: m for m in derive(run)}
     unscoped = out_of_scope(run, rubric, measurements)
-    rubric = scoped(rubric, unscoped, never_asked(run, rubric, measurements))
+    rubric = scoped(rubric, unscoped, never_asked(run, rubric, measurements) | unchosen_half(run, measurements))
     scored, invalid_because, causes = apply_validity(rubric, score_all(rubric, measurements))
     overall, cats = overall_of(rubric, scored)
     caps = fired_caps(rubric, scored)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from perfscore.audits.field import GAP, HALVES
 from perfscore.rubric.model import Rubric
 from perfscore.run import Measurement, Run
 
@@ -84,3 +85,18 @@ def scope_line(rubric: Rubric, out: Mapping[str, str]) -> str | None:
         f"The score is over what this run measured ({', '.join(kept)}: {share:g} % of the rubric's weight); "
         f"not measured, so not scored: {left}."
     )
+
+
+def unchosen_half(run: Run, measurements: Mapping[str, Measurement]) -> set[str]:
+    """Of each lab/field pair, the one the run does not score: the lab's when the config reads access logs
+    with ``field.scores: field`` (the default) and the users' figure was measured; else the field's (no
+    logs, ``scores: lab``, or too few users' requests): a figure is never scored twice, nor lost."""
+    f = run.artifacts.field if run.artifacts is not None else None
+    out = set()
+    for lab, field in HALVES.items():
+        m = measurements.get(field)
+        use_field = f is not None and f.scores == "field" and m is not None and m.status == "measured"
+        out.add(lab if use_field else field)
+    if f is None:
+        out.add(GAP)  # no logs read: nothing to compare, not a gap
+    return out

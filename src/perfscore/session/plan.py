@@ -46,6 +46,8 @@ class AuditOptions:
     load_command: str | None = None
     runs: int = 1
     aggregate: str = "median"
+    access_logs: tuple[Path, ...] = ()  # field data: these access logs, over the config's field section
+    log_format: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ def build_plan(opts: AuditOptions, say: Callable[[str], None]) -> AuditPlan:
     rub = load_rubric(opts.rubric)
     metrics = {mid: m.unit for mid, m in rub.metrics.items()}
     opts.gate.check(list(rub.categories), metrics)
-    cfg = _config(opts, window, say)
+    cfg = _with_field(_config(opts, window, say), opts)
     tls.configure(cfg.target.insecure_tls)
     unknown = set(cfg.gate.categories) - set(rub.categories)
     if unknown:
@@ -115,6 +117,29 @@ def build_plan(opts: AuditOptions, say: Callable[[str], None]) -> AuditPlan:
         history=None if opts.no_history else path_for(opts.history, cfg),
         history_explicit=opts.history is not None or cfg.gate.history is not None,
     )
+
+
+def _with_field(cfg: Config, opts: AuditOptions) -> Config:
+    """--access-log / --log-format over the config's ``field:`` section (its since and scores kept)."""
+    if not opts.access_logs and opts.log_format is None:
+        return cfg
+    from pydantic import ValidationError
+
+    from perfscore.config import FieldConfig
+
+    base = cfg.field.model_dump() if cfg.field else {}
+    if opts.access_logs:
+        base["access_logs"] = list(opts.access_logs)
+    if opts.log_format is not None:
+        base["log_format"] = opts.log_format
+    if not base.get("access_logs"):
+        raise PerfscoreError("--log-format needs --access-log (or access logs in the config's field: section).")
+    try:
+        return cfg.model_copy(update={"field": FieldConfig.model_validate(base)})
+    except ValidationError as exc:
+        raise PerfscoreError(
+            f"--access-log/--log-format: {exc.errors()[0]['msg'].removeprefix('Value error, ')}."
+        ) from None
 
 
 def _config(opts: AuditOptions, window: float | None, say: Callable[[str], None]) -> Config:

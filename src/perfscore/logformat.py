@@ -22,6 +22,9 @@ TIMED = COMBINED + " $request_time $upstream_response_time"
 NAMED = {"combined": COMBINED, "timed": TIMED}
 
 _VARIABLE = re.compile(r"\$(\w+)|\$\{(\w+)\}")
+# Variables whose values hold the character that may follow them in a format (a space in $time_local).
+_SHAPES = {"time_local": r"\d{1,2}/[A-Za-z]{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}"}
+_UPSTREAM = r"-|[\d.]+(?:\s*[,:]\s*(?:[\d.]+|-))*"
 MAX_FORMAT = 2000
 
 
@@ -55,15 +58,15 @@ def compile_format(fmt: str) -> re.Pattern[str]:
         out.append(re.escape(fmt[pos : m.start()]))
         name = m.group(1) or m.group(2)
         after = fmt[m.end() : m.end() + 1]
-        if after == '"':
-            body = r'[^"]*'
-        elif after == "]":
-            body = r"[^\]]*"
+        if name in _SHAPES:
+            body = _SHAPES[name]
+        elif name.startswith("upstream_"):  # "0.050, 0.120" after a retry, "0.1 : 0.2" after a redirect
+            body = _UPSTREAM
         elif after == "":
-            body = r".*?"
-        else:
-            body = r"\S*"
-        out.append(f"(?P<{name}>{body})" if name not in seen else body)
+            body = r".*"  # the last: the rest of the line
+        else:  # up to the literal that follows: one way to match, however hostile the line (no backtracking)
+            body = f"[^{re.escape(after)}\n]*"
+        out.append(f"(?P<{name}>{body})" if name not in seen else f"(?:{body})")
         seen.add(name)
         pos = m.end()
     out.append(re.escape(fmt[pos:]) + r"\s*$")
