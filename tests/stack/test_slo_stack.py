@@ -1,6 +1,6 @@
 """The reference stack audited against a small site's SLO: every absolute target follows it (issue 25).
 
-Cheap by construction: a 3 s window and the ramp the SLO derives (1, 4, 16, 50 users, 1 s a step)."""
+Cheap by construction: a 3 s window and the ramp the SLO derives (1, 4, 16, 50 users, 0.6 s a step)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def small_site(stack: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[d
     load = cfg["audit"]["load"]
     for key in ("ramp", "slo_p95_ms", "slo_error_rate"):  # the stack's config spells the seed's: derive them
         load.pop(key, None)
-    load.update({"scalability": True, "step_s": 1})
+    load.update({"scalability": True, "step_s": 0.6})
     config = where / "perfscore.yaml"
     config.write_text(yaml.safe_dump(cfg))
     res = perfscore(
