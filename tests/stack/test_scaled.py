@@ -170,3 +170,44 @@ def test_uptime_is_the_blackbox_probes_share_and_counts_the_seconds_health_faile
     assert 2 <= down <= 8, (down, samples, up["summary"])  # 4 s at one sample a second, give or take a scrape
     assert "said down" in up["summary"] and 'probe_success{job="blackbox"}' in up["summary"], up["summary"]
     assert up["meets_target"] is False  # a few seconds down in a few minutes is below 99.9 %
+
+
+def _faults_config(tmp: Path) -> Path:
+    cfg = yaml.safe_load((STATE / "perfscore-scaled-faults.yaml").read_text())  # rendered by `stackctl up`
+    cfg["audit"]["duration_s"] = 1
+    cfg["audit"]["load"]["scalability"] = False
+    path = tmp / "faults.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+def test_reads_fail_over_to_the_primary_when_the_replica_stops(
+    scaled: Path, tmp_path: Path, knob: Callable[..., None]
+) -> None:
+    """Issue 27: the replica the app reads from stopped for 6 s under steady traffic. With the app's
+    fallback to the primary, no read fails; without it, the failing endpoints are named and the recovery,
+    once `stackctl up` restarts the replica, is measured."""
+    knob(replica_reads="on", cache="off")  # the reads reach the database, and there the replica
+    res = perfscore("audit", "--config", str(_faults_config(tmp_path)), "--faults", "-f", "json", "--no-history",
+                    timeout=300)  # fmt: skip
+    assert res.code in (0, 1), res.err
+    doc = json.loads(res.out)
+    graceful = metric(doc, "resilience.degrades_gracefully")
+    assert graceful["value"] is True, graceful
+    fault = metric(doc, "resilience.recovery_time")["evidence"]["faults"][0]
+    assert fault["fault"] == "the read replica stopped" and fault["failed"] == 0, fault
+    import re
+
+    assert re.search(r"^replica\s+running", stackctl("status").stdout, re.M)  # the undo restarted it
+
+    knob(replica_fallback="off")
+    res = perfscore("audit", "--config", str(_faults_config(tmp_path)), "--faults", "-f", "json", "--no-history",
+                    timeout=300)  # fmt: skip
+    assert res.code in (0, 1), res.err
+    doc = json.loads(res.out)
+    graceful = metric(doc, "resilience.degrades_gracefully")
+    assert graceful["value"] is False, graceful
+    fault = metric(doc, "resilience.recovery_time")["evidence"]["faults"][0]
+    assert fault["failed"] > 0 and fault["recovered"], fault
+    assert set(fault["errors_by_endpoint"]) & {"loan", "loan_b", "borrower_loans", "search"}, fault
+    assert "dashboard" not in fault["errors_by_endpoint"], fault  # the dashboard reads the primary

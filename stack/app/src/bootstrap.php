@@ -109,6 +109,39 @@ final class App
         return self::$db;
     }
 
+    private static ?PDO $reader = null;
+
+    /**
+     * Where the read-only pages read: the replica when the replica_reads knob is on (the scaled topology),
+     * else the primary. A replica that cannot be reached falls back to the primary (knob replica_fallback),
+     * as an app with a read/write split should; with the fallback off the read fails (500).
+     */
+    public static function reader(): PDO
+    {
+        if (Knobs::get('replica_reads') !== 'on') {
+            return self::db();
+        }
+        if (self::$reader === null) {
+            try {
+                Truth::$connections++;
+                self::$reader = new CountedPDO(
+                    (string) getenv('LOANFLOW_REPLICA_DSN'),
+                    (string) getenv('LOANFLOW_DB_USER'),
+                    (string) getenv('LOANFLOW_DB_PASS'),
+                    [PDO::ATTR_ERRMODE => PDO::ERRMODE_EXCEPTION, PDO::ATTR_DEFAULT_FETCH_MODE => PDO::FETCH_ASSOC,
+                     PDO::ATTR_TIMEOUT => 1, PDO::ATTR_EMULATE_PREPARES => false]
+                );
+            } catch (PDOException $e) {
+                if (Knobs::get('replica_fallback') !== 'on') {
+                    throw $e;
+                }
+                error_log('replica unreachable, reading the primary: ' . $e->getMessage());
+                return self::db();
+            }
+        }
+        return self::$reader;
+    }
+
     public static function redis(): Redis
     {
         if (self::$redis === null) {

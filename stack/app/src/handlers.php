@@ -51,14 +51,14 @@ function handle_borrower_loans(int $borrowerId): void
     $page = max(1, (int) ($_GET['page'] ?? 1));
     $per = min(100, max(1, (int) ($_GET['per_page'] ?? 20)));
     $data = App::cached("loanflow:borrower:$borrowerId:loans:$page:$per", 60, function () use ($borrowerId, $page, $per) {
-        $st = App::db()->prepare('SELECT id, principal, interest_rate, term_months, status, disbursed_at
+        $st = App::reader()->prepare('SELECT id, principal, interest_rate, term_months, status, disbursed_at
             FROM loans WHERE borrower_id = ? ORDER BY id LIMIT ? OFFSET ?');
         $st->bindValue(1, $borrowerId, PDO::PARAM_INT);
         $st->bindValue(2, $per, PDO::PARAM_INT);
         $st->bindValue(3, ($page - 1) * $per, PDO::PARAM_INT);
         $st->execute();
         $loans = $st->fetchAll();
-        $total = App::db()->prepare('SELECT COUNT(*) FROM loans WHERE borrower_id = ?');
+        $total = App::reader()->prepare('SELECT COUNT(*) FROM loans WHERE borrower_id = ?');
         $total->execute([$borrowerId]);
         return ['borrower_id' => $borrowerId, 'page' => $page, 'per_page' => $per,
                 'total' => (int) $total->fetchColumn(), 'loans' => $loans];
@@ -69,17 +69,17 @@ function handle_borrower_loans(int $borrowerId): void
 function handle_loan(int $loanId): void
 {
     $data = App::cached("loanflow:loan:$loanId", 60, function () use ($loanId) {
-        $st = App::db()->prepare('SELECT * FROM loans WHERE id = ?');
+        $st = App::reader()->prepare('SELECT * FROM loans WHERE id = ?');
         $st->execute([$loanId]);
         $loan = $st->fetch();
         if ($loan === false) {
             return null;
         }
-        $sc = App::db()->prepare('SELECT installment_no, due_date, amount_due FROM payment_schedules
+        $sc = App::reader()->prepare('SELECT installment_no, due_date, amount_due FROM payment_schedules
             WHERE loan_id = ? ORDER BY installment_no');
         $sc->execute([$loanId]);
         $loan['schedule'] = $sc->fetchAll();
-        $pm = App::db()->prepare('SELECT COUNT(*) AS n, COALESCE(SUM(amount), 0) AS paid FROM payments WHERE loan_id = ?');
+        $pm = App::reader()->prepare('SELECT COUNT(*) AS n, COALESCE(SUM(amount), 0) AS paid FROM payments WHERE loan_id = ?');
         $pm->execute([$loanId]);
         $loan['payments'] = $pm->fetch();
         return $loan;
@@ -99,7 +99,7 @@ function handle_search(): void
         return;
     }
     $data = App::cached('loanflow:search:' . md5(strtolower($q)), 30, function () use ($q) {
-        $st = App::db()->prepare('SELECT id, first_name, last_name, email FROM borrowers
+        $st = App::reader()->prepare('SELECT id, first_name, last_name, email FROM borrowers
             WHERE last_name LIKE ? ORDER BY last_name, first_name LIMIT 20');
         $st->execute([addcslashes($q, '%_') . '%']);
         return $st->fetchAll();
