@@ -11,13 +11,10 @@ it with `perfscore field FILE --log-format timed -f json -q`, and prints the pea
 
 from __future__ import annotations
 
-import contextlib
 import json
 import random
-import subprocess
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -55,22 +52,11 @@ def write_log(path: Path, megabytes: int) -> int:
 
 
 def field_peak(path: Path) -> tuple[float, float, int]:
-    import psutil
+    from bench_import import peak_of  # the same peak-RSS sampling as the import benchmark
 
-    started = time.monotonic()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "perfscore", "field", str(path), "--log-format", "timed", "-f", "json", "-q"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    ps, peak = psutil.Process(proc.pid), 0
-    while proc.poll() is None:
-        with contextlib.suppress(psutil.Error):
-            peak = max(peak, ps.memory_info().rss)
-        time.sleep(0.1)
-    doc = json.loads(proc.communicate()[0])
-    return peak / 2**20, time.monotonic() - started, int(doc["lines"])
+    argv = [sys.executable, "-m", "perfscore", "field", str(path), "--log-format", "timed", "-f", "json", "-q"]
+    peak, took, out = peak_of(argv)
+    return peak, took, int(json.loads(out)["lines"])
 
 
 def main() -> None:

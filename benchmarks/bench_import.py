@@ -55,25 +55,26 @@ def write_jtl(path: Path, megabytes: int) -> int:
     return lines
 
 
-def import_peak(path: Path) -> tuple[float, float, int]:
+def peak_of(argv: list[str]) -> tuple[float, float, str]:
+    """Run ``argv``: its peak RSS in MB (sampled every 0.1 s), its wall time in s, its stdout."""
     import psutil
 
     started = time.monotonic()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "perfscore", "import", "jmeter", str(path), "-f", "json", "-q"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     ps, peak = psutil.Process(proc.pid), 0
     while proc.poll() is None:
         with contextlib.suppress(psutil.Error):
             peak = max(peak, ps.memory_info().rss)
         time.sleep(0.1)
     out = proc.communicate()[0]
+    return peak / 2**20, time.monotonic() - started, out
+
+
+def import_peak(path: Path) -> tuple[float, float, int]:
+    peak, took, out = peak_of([sys.executable, "-m", "perfscore", "import", "jmeter", str(path), "-f", "json", "-q"])
     doc = json.loads(out)
     requests = next(m for c in doc["categories"] for m in c["metrics"] if m["id"] == "http.error_rate")
-    return peak / 2**20, time.monotonic() - started, int(requests["evidence"]["requests"])
+    return peak, took, int(requests["evidence"]["requests"])
 
 
 def main() -> None:

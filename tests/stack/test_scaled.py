@@ -187,11 +187,16 @@ def test_reads_fail_over_to_the_primary_when_the_replica_stops(
     """Issue 27: the replica the app reads from stopped for 6 s under steady traffic. With the app's
     fallback to the primary, no read fails; without it, the failing endpoints are named and the recovery,
     once `stackctl up` restarts the replica, is measured."""
+
+    def audit_with_the_fault() -> dict[str, Any]:
+        res = perfscore("audit", "--config", str(_faults_config(tmp_path)), "--faults", "-f", "json",
+                        "--no-history", timeout=300)  # fmt: skip
+        assert res.code in (0, 1), res.err
+        doc: dict[str, Any] = json.loads(res.out)
+        return doc
+
     knob(replica_reads="on", cache="off")  # the reads reach the database, and there the replica
-    res = perfscore("audit", "--config", str(_faults_config(tmp_path)), "--faults", "-f", "json", "--no-history",
-                    timeout=300)  # fmt: skip
-    assert res.code in (0, 1), res.err
-    doc = json.loads(res.out)
+    doc = audit_with_the_fault()
     graceful = metric(doc, "resilience.degrades_gracefully")
     assert graceful["value"] is True, graceful
     fault = metric(doc, "resilience.recovery_time")["evidence"]["faults"][0]
@@ -201,10 +206,7 @@ def test_reads_fail_over_to_the_primary_when_the_replica_stops(
     assert re.search(r"^replica\s+running", stackctl("status").stdout, re.M)  # the undo restarted it
 
     knob(replica_fallback="off")
-    res = perfscore("audit", "--config", str(_faults_config(tmp_path)), "--faults", "-f", "json", "--no-history",
-                    timeout=300)  # fmt: skip
-    assert res.code in (0, 1), res.err
-    doc = json.loads(res.out)
+    doc = audit_with_the_fault()
     graceful = metric(doc, "resilience.degrades_gracefully")
     assert graceful["value"] is False, graceful
     fault = metric(doc, "resilience.recovery_time")["evidence"]["faults"][0]
