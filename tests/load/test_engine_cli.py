@@ -35,3 +35,14 @@ def test_cli_bad_targets(server: Callable[[str, str], int]) -> None:
     assert_clean_error(perfscore("load", "ftp://127.0.0.1/"), 2, "not ftp://")
     assert_clean_error(perfscore("load", f"http://127.0.0.1:{port}/", "-c", "999999"), 2, "out of range")
     assert_clean_error(perfscore("load", f"http://127.0.0.1:{port}/", "--rate", "0"), 2, "out of range")
+
+
+def test_a_user_agent_header_replaces_perfscores_own() -> None:
+    from perfscore.load.worker import build_request
+    from perfscore.loadmodel import Endpoint, LoadSpec
+
+    spec = LoadSpec(host="127.0.0.1", port=8, host_header="h", endpoints=[Endpoint(path="/")], connections=1)
+    plain = build_request(spec, Endpoint(path="/"))
+    assert plain.count(b"User-Agent:") == 1 and b"User-Agent: perfscore-load" in plain
+    mine = build_request(spec, Endpoint(path="/", headers={"user-agent": "Mozilla/5.0"}))
+    assert mine.lower().count(b"user-agent:") == 1 and b"Mozilla/5.0" in mine  # one header, the user's (as wrk, hey)

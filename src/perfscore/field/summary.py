@@ -22,7 +22,7 @@ from perfscore.routes import is_asset, route_of
 MAX_ROUTES = 200
 ROUTE_DIGITS = 2  # a route's histograms to 1 % (about 50 KB each); the whole log's to 0.1 %
 LATE_S = 120  # seconds a line may come late and still count in its second
-OWN = "perfscore/"  # perfscore's own load (its user agent): not the users' traffic
+_OWN = re.compile(r"\bperfscore\b", re.I)  # perfscore's own requests (perfscore/0.1, perfscore-load): not users'
 _BOT = re.compile(r"bot\b|bot/|spider|crawler|slurp|facebookexternalhit|bingpreview|curl/|wget/", re.I)
 _HEALTH_UA = re.compile(r"kube-probe|ELB-HealthChecker|GoogleHC|Blackbox Exporter|Consul Health|UptimeRobot", re.I)
 _HEALTH_PATH = re.compile(
@@ -87,7 +87,7 @@ class _Peaks:
 
 def kind(e: Entry) -> str:
     """'own', 'health', 'bot' or 'user'."""
-    if OWN in e.user_agent:
+    if _OWN.search(e.user_agent):
         return "own"
     if _HEALTH_UA.search(e.user_agent) or _HEALTH_PATH.match(e.path):
         return "health"

@@ -119,10 +119,8 @@ def _first_answer(
                 for k, v in (headers or {}).items()
                 if k.lower() not in ("host", "connection", "content-length") and not set(k + v) & {"\r", "\n"}
             )
-            s.sendall(
-                f"GET / HTTP/1.1\r\nHost: {host_header}\r\nUser-Agent: perfscore-load\r\n{extra}"
-                "Connection: close\r\n\r\n".encode()
-            )
+            agent = "" if any(k.lower() == "user-agent" for k in headers or {}) else "User-Agent: perfscore-load\r\n"
+            s.sendall(f"GET / HTTP/1.1\r\nHost: {host_header}\r\n{agent}{extra}Connection: close\r\n\r\n".encode())
             first = s.recv(512)
     except TimeoutError:
         if phase == "handshake":

@@ -36,7 +36,9 @@ TIMEOUT_SWEEP_TICKS = 10
 
 
 def build_request(spec: LoadSpec, ep: Endpoint, cookies: dict[bytes, bytes] | None = None) -> bytes:
-    lines = [f"{ep.method} {ep.path} HTTP/1.1", f"Host: {spec.host_header}", f"User-Agent: {spec.user_agent}"]
+    lines = [f"{ep.method} {ep.path} HTTP/1.1", f"Host: {spec.host_header}"]
+    if not any(k.lower() == "user-agent" for k in ep.headers):  # -H 'User-Agent: …' replaces it, as in wrk and hey
+        lines.append(f"User-Agent: {spec.user_agent}")
     lines += [f"{k}: {v}" for k, v in ep.headers.items() if k.lower() not in ("host", "content-length")]
     body = ep.body.encode() if ep.body is not None else b""
     if body or ep.method in ("POST", "PUT", "PATCH"):
