@@ -42,5 +42,5 @@ def test_a_field_reading_of_nginx_s_log_agrees_with_the_load_that_made_it(stack:
     assert sent["requests"] >= 400 and sent["requests"] <= route["requests"] <= sent["requests"] + 4, (doc, sent)
     assert doc["requests"] == route["requests"] and doc["own"] <= 1, doc  # -H User-Agent replaced perfscore's
     assert route["errors_5xx"] == sent["status_counts"].get("500", 0)
-    assert 0 < doc["latency_ms"]["p95"] <= sent["latency_ms"]["p95"] + 1.0, (doc["latency_ms"], sent["latency_ms"])
+    assert 0 <= doc["latency_ms"]["p95"] <= sent["latency_ms"]["p95"] + 1.0, (doc["latency_ms"], sent["latency_ms"])
     assert doc["peak_rps"] >= min(sent["requests"], sent["rps"]) * 0.5  # the busiest second: at least half the rate

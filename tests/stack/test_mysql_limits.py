@@ -41,7 +41,7 @@ def test_each_session_carries_the_servers_time_limit(stack: Path) -> None:
     try:
         with conn.cursor() as cur:
             cur.execute("SELECT @@max_statement_time")
-            assert float(cur.fetchone()[0]) == pytest.approx(1.5)
+            assert float(cur.fetchone()[0]) == pytest.approx(1.5 * 0.9)  # a little before perfscore's deadline
     finally:
         conn.close()
 

@@ -442,19 +442,24 @@ def _from_digests(s: MySQLSnapshot) -> list[dict[str, Any]]:
     return found
 
 
-def _hot(scans: list[dict[str, Any]], w: WindowSnapshot | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(hot, rare): a scan is the app's when it ran at least HOT_RUNS times and at least once in HOT_PER
-    requests of the window. Fewer is a cache refill (the dashboard's aggregate run by the 8 workers that
-    missed the cache together): not judged, listed, so three audits of an unchanged stack agree."""
+def _hot(
+    scans: list[dict[str, Any]], w: WindowSnapshot | None, min_runs: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(hot, rare). A scan seen fewer than ``min_runs`` times is a cache refill after a flush; an aggregate over
+    a whole table (no WHERE) run less than once in HOT_PER requests is a cache refill too (the dashboard's
+    totals, recomputed by the eight workers that missed the cache together). Neither is judged, both are
+    listed, so audits of an unchanged stack agree. A scan with a WHERE is judged however rarely it ran: a
+    missing index behind a cache still costs every miss, and the slowest scans are the rarest."""
     try:
         requests = window_requests(w) if w is not None else None
     except (Unmeasurable, NotEnoughData):
-        requests = None  # no per-request rate to hold a scan to: HOT_RUNS alone
+        requests = None  # no per-request rate to hold an aggregate to
     hot: list[dict[str, Any]] = []
     rare: list[dict[str, Any]] = []
     for f in scans:
         runs = int(f.get("executions") or 0)
-        (hot if runs >= HOT_RUNS and (requests is None or runs * HOT_PER >= requests) else rare).append(f)
+        refill = requests is not None and runs * HOT_PER < requests and unindexable(str(f["statement"])) == WHY_NO_WHERE
+        (rare if runs < min_runs or refill else hot).append(f)
     return hot, rare
 
 
@@ -583,7 +588,7 @@ def unindexable(statement: str) -> str | None:
 
 
 HOT_RUNS = 5  # runs in the window that make a statement the app's: one run after a cache flush is not
-HOT_PER = 200  # ... and at least one run per this many requests: 8 workers refilling a cache together is not
+HOT_PER = 200  # a whole-table aggregate run less than once per this many requests: 8 workers refilling a cache
 HYPOTHETICAL_WEIGHT = 0.5  # a configured query not seen running counts half: what it would do, not what it did
 
 
@@ -601,11 +606,15 @@ def full_scan_statements(s: MySQLSnapshot, w: WindowSnapshot | None) -> Outcome:
     digests: list[dict[str, Any]] | None = None
     rare: list[dict[str, Any]] = []
     if s.digests_after is not None:
-        digests, rare = _hot(_from_digests(s), w)
+        digests, rare = _hot(_from_digests(s), w, HOT_RUNS)
     slow = None
-    if s.slow_log is not None:
-        slow, rare_slow = _hot(_from_slow_log(s), w)
-        rare += rare_slow
+    if s.slow_log is not None:  # a slow-log entry is slow by definition: one run is enough to judge it
+        slow, rare_slow = _hot(_from_slow_log(s), w, 1)
+        rare += [
+            f
+            for f in rare_slow
+            if (str(f["statement"]), f["table"]) not in {(str(r["statement"]), r["table"]) for r in rare}
+        ]
     if digests is None and slow is None and not s.queries:
         return unavailable("performance_schema is off, the slow log is not in a table and no queries are configured")
     # What ran in the window, by normalized text: every digest that ran, every slow-log statement.
@@ -613,6 +622,7 @@ def full_scan_statements(s: MySQLSnapshot, w: WindowSnapshot | None) -> Outcome:
     if s.digests_after is not None or s.slow_log is not None:
         seen = {normalize_sql(d.text) for d, _, _ in digest_deltas(s)}
         seen |= {normalize_sql(st.sql) for st in s.slow_log or []}
+        seen -= {normalize_sql(str(f["statement"])) for f in rare}  # a refill: what it would do, not the app's
     # Digests and the slow log say what the app ran; EXPLAIN covers the configured queries even when a
     # cache kept them from the server, as hypotheses.
     scans: list[dict[str, Any]] = []
@@ -664,8 +674,13 @@ def full_scan_statements(s: MySQLSnapshot, w: WindowSnapshot | None) -> Outcome:
         advice=advice,
         statements=ordered,
         rare=[
-            f"{f['table']}: ran {f['executions']}x (fewer than {HOT_RUNS}, or than 1 request in {HOT_PER}: "
-            "a cache refill, not judged): "
+            f"{f['table']}: ran {f['executions']}x "
+            + (
+                f"(fewer than {HOT_RUNS}"
+                if int(f["executions"]) < HOT_RUNS
+                else f"(an aggregate, under 1 request in {HOT_PER}"
+            )
+            + ": a cache refill, not judged): "
             f"{' '.join(str(f['statement']).split())[:160]}"
             for f in rare[:5]
         ],

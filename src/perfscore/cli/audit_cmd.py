@@ -150,11 +150,12 @@ def audit(
     collected = _collect(plan.config, plan.rubric, plan.runs, faults)
     from perfscore.run import unreached
 
-    result, run = select(collected, plan.aggregate)
-    # A run that could not reach a configured server is no sample of the stack's noise: left out of it, and
-    # it makes the audit partial whichever run is kept.
+    # A run that could not reach a configured server is no sample of the stack's noise, nor the one kept
+    # while a whole one exists; it makes the audit partial all the same.
     failed = {p.name: p for _, r in collected for p in unreached(r)}
-    whole = [r for r, rr in collected if not unreached(rr)]
+    whole_runs = [(r, rr) for r, rr in collected if not unreached(rr)]
+    result, run = select(whole_runs or collected, plan.aggregate)
+    whole = [r for r, _ in whole_runs]
     spread = noise(whole)
     if spread is not None:
         run = run.model_copy(update={"noise": spread})

@@ -97,9 +97,13 @@ def kind(e: Entry) -> str:
 
 
 def summarise(
-    entries: Iterable[Entry | None], *, since: float | None = None, malformed_lines: Iterable[str] = ()
+    entries: Iterable[Entry | None],
+    *,
+    since: float | None = None,
+    until: float | None = None,
+    malformed_lines: Iterable[str] = (),
 ) -> FieldSummary:
-    """The figures of ``entries`` (a None is a line that could not be read) at or after ``since``."""
+    """The figures of ``entries`` (a None is a line that could not be read) from ``since`` to before ``until``."""
     routes: dict[tuple[str, str], _Route] = {}
     other = _Route()
     other_keys: set[int] = set()
@@ -113,7 +117,7 @@ def summarise(
         if e is None:
             malformed += 1
             continue
-        if since is not None and e.ts < since:
+        if (since is not None and e.ts < since) or (until is not None and e.ts >= until):
             continue
         k = kind(e)
         counts[k] += 1

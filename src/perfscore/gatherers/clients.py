@@ -30,6 +30,7 @@ MAX_ANSWER = 32 * 1024 * 1024  # bytes of one answer; perfscore's largest (SHOW 
 
 
 KILL_WAIT_S = 1.0  # how long the deadline waits for the server to take a KILL QUERY before shutting the socket
+SERVER_LIMIT_SHARE = 0.9  # the server's own limit a little before perfscore's deadline: it answers, cleanly, first
 
 
 def _quietly(action: Callable[[], None]) -> None:
@@ -51,12 +52,20 @@ def deadline(sock: socket.socket | None, seconds: float, before: Callable[[], No
     defeats a socket timeout (each byte arrives in time), not this. ``before`` runs first, at the deadline
     (a MySQL statement is killed on the server before its socket is shut)."""
 
+    lock = threading.Lock()
+    active = [True]  # the block still runs: once it ends, nothing of the deadline's may touch the connection
+
     def expire() -> None:
+        with lock:
+            if not active[0]:
+                return
         if before is not None:  # on its own thread: a server slow to take the KILL delays the shutdown 1 s at most
             killer = threading.Thread(target=_quietly, args=(before,), daemon=True)
             killer.start()
             killer.join(KILL_WAIT_S)
-        shutdown(sock)
+        with lock:
+            if active[0]:
+                shutdown(sock)
 
     timer = threading.Timer(seconds, expire)
     timer.daemon = True
@@ -64,6 +73,8 @@ def deadline(sock: socket.socket | None, seconds: float, before: Callable[[], No
     try:
         yield
     finally:
+        with lock:
+            active[0] = False
         timer.cancel()
 
 
@@ -162,7 +173,8 @@ def mysql_connect(
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     with deadline(sock, connect_timeout + read_timeout):
         conn.connect(sock)
-    _limit_statements(conn, read_timeout)
+    if kill_at_deadline:  # the killer's own connection sends its KILL and nothing else
+        _limit_statements(conn, read_timeout * SERVER_LIMIT_SHARE)
     return conn
 
 
@@ -178,8 +190,14 @@ def _limit_statements(conn: Any, seconds: float) -> None:
         if mariadb
         else f"SET SESSION MAX_EXECUTION_TIME = {max(1, round(seconds * 1000))}"
     )
-    with contextlib.suppress(pymysql.err.MySQLError), conn.cursor() as cur:
-        cur.execute(statement)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(statement)
+    except pymysql.err.OperationalError as exc:
+        if exc.args and exc.args[0] in (2006, 2013, 2014):  # the connection itself failed: say so now
+            raise
+    except pymysql.err.MySQLError:
+        pass  # a server without the variable keeps perfscore's deadline and its KILL QUERY
 
 
 def _guard_rsa(allowed: bool) -> None:

@@ -35,6 +35,7 @@ class FieldGatherer(Gatherer):
             summary = summarise(
                 entries(paths, line_parser(cfg.log_format), malformed),
                 since=self.began - since_s,
+                until=self.began,  # the audit's own traffic is no user's, whatever user agent it sends
                 malformed_lines=malformed,
             )
         except PerfscoreError as exc:

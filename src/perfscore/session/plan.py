@@ -128,8 +128,8 @@ def _with_field(cfg: Config, opts: AuditOptions) -> Config:
     from perfscore.config import FieldConfig
 
     base = cfg.field.model_dump() if cfg.field else {}
-    if opts.access_logs:
-        base["access_logs"] = list(opts.access_logs)
+    if opts.access_logs:  # as typed, from here: not from the config's folder
+        base["access_logs"] = [p.absolute() for p in opts.access_logs]
     if opts.log_format is not None:
         base["log_format"] = opts.log_format
     if not base.get("access_logs"):

@@ -110,6 +110,7 @@ final class App
     }
 
     private static ?PDO $reader = null;
+    private static bool $readerDown = false;  // the replica failed once in this request: not tried again
 
     /**
      * Where the read-only pages read: the replica when the replica_reads knob is on (the scaled topology),
@@ -118,7 +119,7 @@ final class App
      */
     public static function reader(): PDO
     {
-        if (Knobs::get('replica_reads') !== 'on') {
+        if (Knobs::get('replica_reads') !== 'on' || self::$readerDown) {
             return self::db();
         }
         if (self::$reader === null) {
@@ -135,6 +136,7 @@ final class App
                 if (Knobs::get('replica_fallback') !== 'on') {
                     throw $e;
                 }
+                self::$readerDown = true;
                 error_log('replica unreachable, reading the primary: ' . $e->getMessage());
                 return self::db();
             }
