@@ -89,6 +89,7 @@ def mysql_connect(
     read_timeout: float,
     allow_cleartext: bool = False,
     kill_at_deadline: bool = True,
+    limit_statements: bool = True,
 ) -> Any:
     """A PyMySQL connection whose reads are capped in bytes and in time per statement, each statement
     limited on the server too and killed there at perfscore's deadline."""
@@ -136,6 +137,7 @@ def mysql_connect(
                 read_timeout=connect_timeout,
                 allow_cleartext=allow_cleartext,
                 kill_at_deadline=False,
+                limit_statements=False,  # the killer sends its KILL and nothing else
             )
             try:
                 with killer.cursor() as cur:
@@ -173,7 +175,7 @@ def mysql_connect(
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     with deadline(sock, connect_timeout + read_timeout):
         conn.connect(sock)
-    if kill_at_deadline:  # the killer's own connection sends its KILL and nothing else
+    if limit_statements:
         _limit_statements(conn, read_timeout * SERVER_LIMIT_SHARE)
     return conn
 
