@@ -209,19 +209,13 @@ def from_traffic(paths: list[Path], log_format: str | None) -> tuple[str, str, s
     from pydantic import ValidationError
 
     from perfscore.config import MAX_INIT_ENDPOINTS, slo_section
-    from perfscore.field.read import entries
-    from perfscore.field.summary import summarise
+    from perfscore.field.read import read_logs
     from perfscore.host.accesslog import Peak, proposed_slo
     from perfscore.loadmodel import Endpoint
-    from perfscore.logformat import FormatError, line_parser
     from perfscore.routes import endpoint_name, is_asset
     from perfscore.sanitize import one_line
 
-    try:
-        parse = line_parser(log_format)
-    except FormatError as exc:
-        raise PerfscoreError(f"--log-format: {exc}.") from None
-    s = summarise(entries(paths, parse, []))
+    s = read_logs(paths, log_format)
     names = ", ".join(str(p) for p in paths)
     gets = [
         r

@@ -610,11 +610,8 @@ def full_scan_statements(s: MySQLSnapshot, w: WindowSnapshot | None) -> Outcome:
     slow = None
     if s.slow_log is not None:  # a slow-log entry is slow by definition: one run is enough to judge it
         slow, rare_slow = _hot(_from_slow_log(s), w, 1)
-        rare += [
-            f
-            for f in rare_slow
-            if (str(f["statement"]), f["table"]) not in {(str(r["statement"]), r["table"]) for r in rare}
-        ]
+        listed = {(normalize_sql(str(r["statement"])), r["table"]) for r in rare}
+        rare += [f for f in rare_slow if (normalize_sql(str(f["statement"])), f["table"]) not in listed]
     if digests is None and slow is None and not s.queries:
         return unavailable("performance_schema is off, the slow log is not in a table and no queries are configured")
     # What ran in the window, by normalized text: every digest that ran, every slow-log statement.

@@ -31,26 +31,20 @@ def field(
     """Field data: latency percentiles, error rates and peaks per route from access logs."""
     from perfscore.durations import parse_duration
     from perfscore.errors import PerfscoreError
-    from perfscore.field.read import entries
+    from perfscore.field.read import read_logs
     from perfscore.field.render import terminal
-    from perfscore.field.summary import summarise
-    from perfscore.logformat import FormatError, line_parser
 
     if output is not None and output.suffix.lower() == ".json":
         fmt = "json"
     if fmt not in ("terminal", "json"):
         raise PerfscoreError(f"unknown format {fmt!r}; choose terminal or json.")
-    try:
-        parse = line_parser(log_format)
-    except FormatError as exc:
-        raise PerfscoreError(f"--log-format: {exc}.") from None
     start = time.time() - parse_duration(since, "--since") if since else None
-    malformed: list[str] = []
-    summary = summarise(_reported(entries(logs, parse, malformed)), since=start, malformed_lines=malformed)
+    summary = read_logs(logs, log_format, since=start, watch=_reported)
     if summary.lines and summary.malformed == summary.lines:
+        first = summary.malformed_examples[0] if summary.malformed_examples else "?"
         raise PerfscoreError(
             f"no line of {', '.join(map(str, logs))} is a request in the format given "
-            f"(first: {malformed[0] if malformed else '?'}); pass the server's log_format with --log-format."
+            f"(first: {first}); pass the server's log_format with --log-format."
         )
     if fmt == "json":
         doc = summary.model_dump(mode="json") | {"error_rate": summary.error_rate, "period_s": summary.period_s}

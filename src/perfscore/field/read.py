@@ -11,11 +11,13 @@ import gzip
 import io
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from perfscore.artifacts.field import FieldSummary
 from perfscore.errors import PerfscoreError
-from perfscore.logformat import Entry, LineParser
+from perfscore.field.summary import summarise
+from perfscore.logformat import Entry, FormatError, LineParser, line_parser
 from perfscore.sanitize import clean
 
 MAX_LINE = 16 * 1024
@@ -64,3 +66,22 @@ def entries(paths: list[Path], parse: LineParser, malformed: list[str]) -> Itera
                     yield e
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
             raise PerfscoreError(f"access log {path} could not be read to its end: {exc}.") from None
+
+
+def read_logs(
+    paths: list[Path],
+    log_format: str | None,
+    *,
+    since: float | None = None,
+    until: float | None = None,
+    watch: Callable[[Iterator[Entry | None]], Iterator[Entry | None]] | None = None,
+) -> FieldSummary:
+    """The field summary of access logs read with the server's ``log_format`` (a bad one is a clear error);
+    ``watch`` sees the entries go by (a progress line)."""
+    try:
+        parse = line_parser(log_format)
+    except FormatError as exc:
+        raise PerfscoreError(f"--log-format: {exc}.") from None
+    malformed: list[str] = []
+    stream = entries(paths, parse, malformed)
+    return summarise(watch(stream) if watch else stream, since=since, until=until, malformed_lines=malformed)

@@ -9,10 +9,8 @@ import time
 from perfscore.artifacts.field import FieldSnapshot
 from perfscore.durations import parse_duration
 from perfscore.errors import PerfscoreError
-from perfscore.field.read import entries
-from perfscore.field.summary import summarise
+from perfscore.field.read import read_logs
 from perfscore.gatherers.base import Gatherer, ProbeUnavailable
-from perfscore.logformat import line_parser
 
 
 class FieldGatherer(Gatherer):
@@ -30,14 +28,8 @@ class FieldGatherer(Gatherer):
         assert cfg is not None
         paths = [p if p.is_absolute() else self.ctx.base_dir / p for p in cfg.access_logs]
         since_s = parse_duration(cfg.since, "field.since")
-        malformed: list[str] = []
-        try:
-            summary = summarise(
-                entries(paths, line_parser(cfg.log_format), malformed),
-                since=self.began - since_s,
-                until=self.began,  # the audit's own traffic is no user's, whatever user agent it sends
-                malformed_lines=malformed,
-            )
+        try:  # up to the audit's start: its own traffic is no user's, whatever user agent it sends
+            summary = read_logs(paths, cfg.log_format, since=self.began - since_s, until=self.began)
         except PerfscoreError as exc:
             raise ProbeUnavailable(exc.message) from None
         return FieldSnapshot(logs=[str(p) for p in paths], since_s=since_s, scores=cfg.scores, summary=summary)
