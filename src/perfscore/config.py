@@ -617,6 +617,7 @@ def with_overrides(
     redis: str | None = None,
     processes: list[str] | None = None,
     duration: float | None = None,
+    ramp: bool | None = None,
 ) -> Config:
     update: dict[str, object] = {}
     if url:
@@ -624,7 +625,10 @@ def with_overrides(
             base_url = TargetConfig(base_url=url).base_url
         except ValidationError as exc:
             raise PerfscoreError(f"--url: {exc.errors()[0]['msg'].removeprefix('Value error, ')}.") from None
-        update["target"] = cfg.target.model_copy(update={"base_url": base_url})
+        target: dict[str, object] = {"base_url": base_url}
+        if "name" not in cfg.target.model_fields_set:  # no config names the site: its host does, not LoanFlow
+            target["name"] = _host_of(base_url or url)
+        update["target"] = cfg.target.model_copy(update=target)
         if not cfg.endpoints:
             update["endpoints"] = with_target_headers([Endpoint(name="home", path="/")], cfg.target)
     if mysql:
@@ -648,8 +652,13 @@ def with_overrides(
                 raise PerfscoreError(f"--process {clean(p, oneline=True)[:80]!r}: {exc}.") from None
         base = cfg.processes or ProcessesConfig()
         update["processes"] = base.model_copy(update={"app": processes})
+    audit: dict[str, object] = {}
     if duration is not None:
-        update["audit"] = cfg.audit.model_copy(update={"duration_s": duration})
+        audit["duration_s"] = duration
+    if ramp is not None:
+        audit["load"] = cfg.audit.load.model_copy(update={"scalability": ramp})
+    if audit:
+        update["audit"] = cfg.audit.model_copy(update=audit)
     return cfg.model_copy(update=update)
 
 

@@ -65,8 +65,9 @@ def listener_pattern(port: int) -> tuple[str | None, str]:
     return pattern(port)
 
 
-def mysql_variables(mysql: MySQLConfig, base_dir: Path, timeout: float = 5.0) -> tuple[dict[str, str], str | None]:
-    """The server's log variables (``SHOW GLOBAL VARIABLES``, no privilege needed), or why not."""
+def mysql_variables(mysql: MySQLConfig, base_dir: Path) -> tuple[dict[str, str], str | None]:
+    """The server's log variables (``SHOW GLOBAL VARIABLES``, no privilege needed), or why not; within the
+    config's connect timeout (a server that never answers costs what it costs the audit's own probe)."""
     import pymysql
 
     from perfscore.config import resolve_password
@@ -87,13 +88,14 @@ def mysql_variables(mysql: MySQLConfig, base_dir: Path, timeout: float = 5.0) ->
             user=mysql.user,
             password=password or "",
             database=None,
-            connect_timeout=timeout,
-            read_timeout=timeout,
+            connect_timeout=mysql.connect_timeout_s,
+            read_timeout=mysql.connect_timeout_s,
             allow_cleartext=mysql.allow_cleartext_password,
         )
     except (pymysql.MySQLError, OSError) as exc:
         code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else None
-        return {}, f"{mysql.host}:{mysql.port}: " + ("access denied" if code == 1045 else type(exc).__name__)
+        why = "access denied" if code == 1045 else "timeout" if _timed_out(exc) else type(exc).__name__
+        return {}, f"{mysql.host}:{mysql.port}: {why}"
     try:
         with conn.cursor() as cur:
             marks = ", ".join(["%s"] * len(VARIABLES))
@@ -105,6 +107,11 @@ def mysql_variables(mysql: MySQLConfig, base_dir: Path, timeout: float = 5.0) ->
         conn.close()
     text = {str(k): (v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)) for k, v in rows}
     return text, None
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """pymysql wraps a socket timeout in OperationalError 2013 ("Lost connection … timed out")."""
+    return isinstance(exc, TimeoutError) or "timed out" in str(exc).lower()
 
 
 def _app(found: Discovered, base_url: str, status_page: bool) -> None:

@@ -115,3 +115,24 @@ def test_reference_stack_config_is_valid(stack: Path) -> None:
     assert cfg.mysql is not None and cfg.mysql.port == PORTS["mysql"]
     assert cfg.redis is not None and cfg.redis.url.endswith(f":{PORTS['redis']}/0")
     assert "@@" not in AUDIT_CONFIG.read_text()
+
+
+def test_ramp_flags_override_the_config_and_a_url_alone_names_the_site_by_its_host(tmp_path: Path) -> None:
+    from perfscore.config import Config, with_overrides
+
+    cfg = tmp_path / "p.yaml"
+    cfg.write_text("target: {name: Shop, base_url: 'http://127.0.0.1:8080'}\naudit: {load: {scalability: true}}\n")
+    given = load_config(cfg)
+    assert with_overrides(given, ramp=False).audit.load.scalability is False
+    assert with_overrides(given).audit.load.scalability is True  # no flag: the config's
+    back_on = with_overrides(with_overrides(given, ramp=False), ramp=True, duration=4)
+    assert back_on.audit.load.scalability is True and back_on.audit.duration_s == 4
+    assert with_overrides(given, url="http://127.0.0.1:9000/").target.name == "Shop"  # the config's name stays
+    assert with_overrides(Config(), url="https://shop.example:8443/x").target.name == "shop.example:8443"
+
+
+def test_no_ramp_is_said_where_the_ramp_would_run(tmp_path: Path) -> None:
+    res = perfscore("audit", "--url", "http://127.0.0.1:9", "--no-ramp", "--duration", "1", "--no-history")
+    assert res.code == 3, res.err
+    assert "auditing 127.0.0.1:9 " in res.err, res.err
+    assert "ramp: skipped (the scalability ramp is off (audit.load.scalability: false, or --no-ramp))" in res.err

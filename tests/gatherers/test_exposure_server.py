@@ -243,7 +243,9 @@ def test_a_web_root_of_100000_files_is_checked_in_bounded_time_and_says_where_it
     took = time.monotonic() - t0
     root = snap.roots[0]
     assert root.cut in ("stopped after 50,000 entries", "stopped after 3s"), root  # said, not silent
-    assert root.seconds <= 4 and took < 20, (root.seconds, took)
+    # The listing's own bound is 3 s of wall time, checked every 256 entries; on a loaded 2-core machine the
+    # process can lose the CPU for a second between two checks (4.3 s in one CI run): bounded, not exact.
+    assert root.seconds <= 8 and took < 20, (root.seconds, took)
     m = no_exposed_files(snap)
     assert m.evidence["exposed"][0]["path"] == "/big/export.sql", m.evidence["exposed"]  # (the site's .env after)
     assert m.evidence["web_roots"][0]["cut"] == root.cut

@@ -88,7 +88,16 @@ def test_the_server_pattern_names_program_and_address_not_the_command_line(web_s
 
 def _audit(*args: str, tmp: Path) -> tuple[int, dict[str, Any], str]:
     res = perfscore(
-        "audit", *args, "--duration", "1", "-f", "json", "--no-history", env={"XDG_DATA_HOME": str(tmp)}, timeout=120
+        "audit",
+        *args,
+        "--duration",
+        "1",
+        "--no-ramp",
+        "-f",
+        "json",
+        "--no-history",
+        env={"XDG_DATA_HOME": str(tmp)},
+        timeout=120,
     )
     assert "Traceback" not in res.err, res.err
     return res.code, (json.loads(res.out) if res.out.strip() else {}), res.err

@@ -73,6 +73,11 @@ def audit(
     engine: str | None = typer.Option(
         None, "--engine", metavar="builtin|locust", help="Load engine for the window and ramp (audit.load.engine)."
     ),
+    ramp: bool | None = typer.Option(
+        None,
+        "--ramp/--no-ramp",
+        help="Run the scalability ramp, or not (production, a quick look): over audit.load.scalability.",
+    ),
     load_results: Path | None = typer.Option(
         None,
         "--load-results",
@@ -138,6 +143,7 @@ def audit(
         history=history,
         no_history=no_history,
         engine=engine,
+        ramp=ramp,
         load_results=load_results,
         load_tool=load_tool,
         load_command=load_command,

@@ -46,6 +46,7 @@ class AuditOptions:
     load_command: str | None = None
     runs: int = 1
     aggregate: str = "median"
+    ramp: bool | None = None  # --ramp/--no-ramp over audit.load.scalability
     access_logs: tuple[Path, ...] = ()  # field data: these access logs, over the config's field section
     log_format: str | None = None
 
@@ -152,7 +153,13 @@ def _config(opts: AuditOptions, window: float | None, say: Callable[[str], None]
         say(f"using ./{DISCOVERED} (give --config FILE for another)")
     cfg = load_config(config) if config else Config()
     cfg = with_overrides(
-        cfg, url=opts.url, mysql=opts.mysql, redis=opts.redis, processes=list(opts.process) or None, duration=window
+        cfg,
+        url=opts.url,
+        mysql=opts.mysql,
+        redis=opts.redis,
+        processes=list(opts.process) or None,
+        duration=window,
+        ramp=opts.ramp,
     )
     # Without a config, or with one that names no processes, the host says which serve the target.
     asked = config is None and opts.url or config is not None and "processes" not in cfg.model_fields_set

@@ -29,7 +29,7 @@ def not_configured(cfg: Config) -> str | None:
     if not cfg.target.base_url:
         return "no base_url in the config (or --url flag)"
     if not cfg.audit.load.scalability:
-        return "the scalability ramp is off (audit.load.scalability: false)"
+        return "the scalability ramp is off (audit.load.scalability: false, or --no-ramp)"
     return None
 
 
