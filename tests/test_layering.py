@@ -37,6 +37,7 @@ LAYERS: list[tuple[str, ...]] = [
         "gate_expr",
         "logevents",
         "logformat",
+        "slowlog",
         "routes",
     ),
     # What a load run takes and gives (spec, result): below the snapshots that hold it and the engines.

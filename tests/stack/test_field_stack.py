@@ -44,3 +44,63 @@ def test_a_field_reading_of_nginx_s_log_agrees_with_the_load_that_made_it(stack:
     assert route["errors_5xx"] == sent["status_counts"].get("500", 0)
     assert 0 <= doc["latency_ms"]["p95"] <= sent["latency_ms"]["p95"] + 1.0, (doc["latency_ms"], sent["latency_ms"])
     assert doc["peak_rps"] >= min(sent["requests"], sent["rps"]) * 0.5  # the busiest second: at least half the rate
+
+
+def test_the_database_over_the_users_period_finds_the_scan_the_lab_mix_missed_as_pt_query_digest_does(
+    stack: Path,
+    tmp_path: Path,
+    knob,  # type: ignore[no-untyped-def]
+) -> None:
+    """Issue 28, item 3. Users load a loan's schedule while its index is missing (LoanFlow's server block keeps
+    no access log, so the test writes the lines nginx would have: the period and the users' request count are
+    what the audit takes from them); the audit's own mix has no loan page. The slow log over the users' period
+    holds the scan, EXPLAINed as a full scan the window did not run: the same class, runs and seconds as
+    pt-query-digest gives over the same period of the slow log file, and as perfscore's own file reader."""
+    import io
+    import time
+
+    import yaml
+
+    from perfscore.slowlog import entries, fold
+    from perfscore.sqltext import normalize_sql
+    from tests.stack.fixtures import AUDIT_CONFIG
+    from tests.stack.test_oracles import pt_query_digest
+
+    knob(cache="off", missing_index="on")
+    t0 = time.time()
+    loan = f"http://127.0.0.1:{PORTS['http']}/api/loans/4242"
+    res = perfscore("load", loan, "-c", "2", "-n", "12", "--warmup", "0", "-H", f"User-Agent: {UA}", "-f", "json")
+    assert res.code == 0, res.err
+    t1 = time.time()
+    log = tmp_path / "access.log"
+    with log.open("w") as fh:
+        for i in range(200):
+            stamp = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(t0 + (t1 - t0) * i / 200))
+            fh.write(f'127.0.0.1 - - [{stamp}] "GET /api/loans/4242 HTTP/1.1" 200 512 "-" "{UA}"\n')
+    cfg = yaml.safe_load(AUDIT_CONFIG.read_text())
+    cfg["audit"].update({"duration_s": 2})
+    cfg["audit"]["load"]["scalability"] = False
+    cfg["mysql"]["queries"] = {}  # nothing EXPLAINed on purpose: what the window ran is what the lab saw
+    cfg["endpoints"] = [e for e in cfg["endpoints"] if e["name"] in ("dashboard", "search")]
+    cfg["field"] = {"access_logs": [str(log)], "log_format": "combined", "since": f"{int(time.time() - t0) + 2}s"}
+    (tmp_path / "perfscore.yaml").write_text(yaml.safe_dump(cfg))
+    run = tmp_path / "run.json"
+    res = perfscore("audit", "--config", str(tmp_path / "perfscore.yaml"), "--save-run", str(run), "--no-history",
+                    "-f", "json")  # fmt: skip
+    assert res.code in (0, 1), res.err
+    doc = json.loads(res.out)
+    m = next(m for c in doc["categories"] for m in c["metrics"] if m["id"] == "field.db_full_scans")
+    assert m["status"] == "measured" and m["value"] >= 1, m
+    scan = m["evidence"]["statements"][0]
+    assert scan["table"] == "payment_schedules" and scan["in_lab"] is False, scan
+    assert 12 <= scan["executions"] <= 14, scan  # the 12 loads (and the load's own first look at the URL)
+    assert "saving_ms" in m["evidence"] and "did not run" in m["summary"], m
+    snap = json.loads(run.read_text())["artifacts"]["field_db"]
+    theirs = pt_query_digest(snap["began"], snap["ended"])
+    assert theirs and normalize_sql(theirs[0][0]) == normalize_sql(scan["statement"]), (theirs[:2], scan)
+    assert scan["seconds"] == pytest.approx(theirs[0][1], rel=0.15), (scan, theirs[0])
+    # perfscore's own reader of the slow log file: the same class over the same period as the table gave.
+    text = (STATE / "logs" / "mysql-slow.log").read_text(errors="replace")
+    classes, _ = fold(entries(io.StringIO(text)), since=snap["began"], until=snap["ended"], schema="loanflow")
+    mine = next(c for c in classes if normalize_sql(c.sample) == normalize_sql(scan["statement"]))
+    assert mine.executions == scan["executions"] and mine.total_s == pytest.approx(scan["seconds"], rel=0.01)

@@ -17,6 +17,7 @@ from perfscore.artifacts.cluster import ClusterSnapshot
 from perfscore.artifacts.errors import ErrorPagesSnapshot
 from perfscore.artifacts.exposure import ExposureSnapshot
 from perfscore.artifacts.field import FieldSnapshot
+from perfscore.artifacts.field_db import FieldDatabaseSnapshot
 from perfscore.artifacts.http import HttpAnswer
 from perfscore.artifacts.logs import LogsSnapshot
 from perfscore.artifacts.memory import ProcessSnapshot
@@ -53,6 +54,7 @@ class Artifacts(BaseModel):
     stack: StackSnapshot | None = None
     resilience: ResilienceSnapshot | None = None  # faults under steady traffic (audit --faults)
     field: FieldSnapshot | None = None  # the access logs' requests (audit --access-log, config field:)
+    field_db: FieldDatabaseSnapshot | None = None  # the database over the access logs' period
     slo: SloSnapshot | None = None  # the targets the run is judged by; None: LoanFlow's KPIs (an older run)
 
 

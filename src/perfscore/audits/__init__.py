@@ -12,6 +12,7 @@ from perfscore.audits import (
     errors,
     exposure,
     field,
+    field_db,
     host,
     logs,
     memory,
@@ -44,6 +45,7 @@ MODULES = (
     cluster,
     resilience,
     field,
+    field_db,
 )
 
 __all__ = ["MODULES", "REGISTRY", "AuditSpec", "Outcome", "derive"]

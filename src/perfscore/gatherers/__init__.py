@@ -9,6 +9,7 @@ from perfscore.gatherers.cluster import ClusterGatherer
 from perfscore.gatherers.errors import ErrorPagesGatherer
 from perfscore.gatherers.exposure import ExposureGatherer
 from perfscore.gatherers.field import FieldGatherer
+from perfscore.gatherers.field_db import FieldDatabaseGatherer
 from perfscore.gatherers.logs import LogsGatherer
 from perfscore.gatherers.memory import MemoryGatherer
 from perfscore.gatherers.monitoring import MonitoringGatherer
@@ -30,6 +31,7 @@ GATHERERS: tuple[type[Gatherer], ...] = (
     ExposureGatherer,
     LogsGatherer,
     FieldGatherer,
+    FieldDatabaseGatherer,
     ClusterGatherer,
     StackGatherer,
 )

@@ -12,7 +12,7 @@ import os
 VARIABLES = ("log_error", "slow_query_log", "slow_query_log_file", "log_output", "datadir")
 
 
-def _path(value: str, datadir: str) -> str:
+def server_path(value: str, datadir: str) -> str:
     return os.path.normpath(value if os.path.isabs(value) else os.path.join(datadir or "/", value))
 
 
@@ -29,7 +29,7 @@ def log_files(variables: dict[str, str]) -> tuple[list[str], list[str]]:
     elif not os.path.isabs(err) and not datadir:
         notes.append(f"log_error {err!r} is relative and datadir could not be read")
     else:
-        files.append(_path(err, datadir))
+        files.append(server_path(err, datadir))
     output = variables.get("log_output", "").upper()
     slow = variables.get("slow_query_log", "").upper()
     slow_file = variables.get("slow_query_log_file")
@@ -42,5 +42,5 @@ def log_files(variables: dict[str, str]) -> tuple[list[str], list[str]]:
     elif not os.path.isabs(slow_file) and not datadir:
         notes.append(f"slow_query_log_file {slow_file!r} is relative and datadir could not be read")
     else:
-        files.append(_path(slow_file, datadir))
+        files.append(server_path(slow_file, datadir))
     return files, notes

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from perfscore.audits.field import GAP, HALVES
+from perfscore.audits.field_db import FIELD_ONLY
 from perfscore.rubric.model import Rubric
 from perfscore.run import Measurement, Run
 
@@ -98,5 +99,5 @@ def unchosen_half(run: Run, measurements: Mapping[str, Measurement]) -> set[str]
         use_field = f is not None and f.scores == "field" and m is not None and m.status == "measured"
         out.add(lab if use_field else field)
     if f is None:
-        out.add(GAP)  # no logs read: nothing to compare, not a gap
+        out |= {GAP, FIELD_ONLY}  # no logs read: nothing to compare, not a gap; no users' period
     return out

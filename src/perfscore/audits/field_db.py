@@ -1,0 +1,118 @@
+"""The database over the users' period (issue 28): the slow log's statements of the hours the access logs cover,
+EXPLAINed. A full scan the users' traffic runs and the audit's window did not is what the lab mix misses; a scan
+the window ran too is judged once, by ``mysql.full_scan_statements``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from perfscore.artifacts.field import FieldSnapshot
+from perfscore.artifacts.field_db import FieldDatabaseSnapshot
+from perfscore.artifacts.mysql import MySQLSnapshot
+from perfscore.audits.base import REGISTRY, Outcome, audit, measured, not_applicable
+from perfscore.audits.mysql import HOT_PER, WHY_NO_WHERE, _scans_in, digest_deltas, unindexable
+from perfscore.sqltext import normalize_sql
+
+
+def _hours(d: FieldDatabaseSnapshot) -> str:
+    seconds = d.ended - d.began
+    if seconds >= 3600:
+        return f"{seconds / 3600:,.1f} h"
+    return f"{seconds / 60:,.0f} min" if seconds >= 120 else f"{seconds:,.0f} s"
+
+
+def _lab(s: MySQLSnapshot | None) -> set[str] | None:
+    """What the audit's window ran or EXPLAINed, by fingerprint; None when the window saw no database."""
+    if s is None:
+        return None
+    seen = {normalize_sql(st.sql) for st in s.slow_log or []}
+    seen |= {normalize_sql(d.text) for d, _, _ in digest_deltas(s)}
+    seen |= {normalize_sql(q.sql) for q in s.queries}
+    return seen
+
+
+@audit(
+    "field.db_full_scans",
+    title="Full scans the users' traffic ran beyond the lab's",
+    unit="statements",
+    category="database",
+    description="statements of the slow log over the access logs' period (field.since before the audit) whose plan "
+    "scans ≥ 1,000 rows and that the audit's window did not run, each 1 (the window's own are judged by "
+    "mysql.full_scan_statements); folded by fingerprint as pt-query-digest folds them",
+    source="https://docs.percona.com/percona-toolkit/pt-query-digest.html",
+)
+def db_full_scans(d: FieldDatabaseSnapshot, f: FieldSnapshot | None, s: MySQLSnapshot | None) -> Outcome:
+    if d.statements is None:
+        # mysql.slow_query_log scores a slow log that is off; this one has nothing to judge then
+        return not_applicable(f"no slow log over the users' period: {d.statements_note or 'it could not be read'}")
+    requests = f.summary.requests if f is not None and not f.error else None
+    lab = _lab(s)
+    scans: list[dict[str, Any]] = []
+    rare: list[str] = []
+    for st in d.statements:
+        for row in _scans_in(st.plan or []):
+            why = unindexable(st.sql)
+            text = " ".join(st.sql.split())[:2000]
+            if requests and st.executions * HOT_PER < requests and why == WHY_NO_WHERE:
+                rare.append(f"{row.table}: ran {st.executions:,}x for {requests:,} user requests (an aggregate "
+                            f"under 1 request in {HOT_PER}: a cache refill, not judged): {text[:160]}")  # fmt: skip
+                continue
+            scans.append(
+                {
+                    "statement": text,
+                    "table": row.table,
+                    "rows": row.rows,
+                    "executions": st.executions,
+                    "seconds": st.total_s,
+                    "max_s": st.max_s,
+                    "unindexable": why,
+                    "in_lab": None if lab is None else normalize_sql(st.sql) in lab,
+                }  # fmt: skip
+            )
+    beyond = [x for x in scans if not x["in_lab"]]
+    period = _hours(d)
+    spent = sum(float(x["seconds"]) for x in beyond)
+    saving: dict[str, Any] = {}
+    if requests and spent:
+        saving = {"saving_ms": round(spent * 1000 / requests, 3), "saving_basis": f"the scans' slow-log time over "
+                  f"the users' period ({spent:,.2f} s over {requests:,} user requests)"}  # fmt: skip
+    if beyond:
+        which = " the audit's window did not run" if lab is not None else ""
+        summary = f"{len(beyond)} statement{'s' if len(beyond) > 1 else ''} of the users' {period} scan whole " + (
+            f"tables{which}: "
+            + "; ".join(
+                f"{x['table']}: {x['executions']:,} runs, {x['seconds']:,.1f} s, ~{x['rows']:,} rows each, in "
+                f"{x['statement'][:120]}"
+                for x in beyond[:3]
+            )
+        )
+    elif d.statements:
+        top = d.statements[0]
+        also = f"; {len(scans)} full scan(s) the window ran too, judged there" if scans else ""
+        summary = (
+            f"{d.executions:,} slow statements in {d.classes:,} classes over the users' {period}; none scans a whole "
+            f"table beyond the lab's{also}; the most time: {top.executions:,} runs, {top.total_s:,.1f} s in "
+            f"{' '.join(top.sql.split())[:120]}"
+        )
+    else:
+        summary = f"no slow statement over the users' {period} (long_query_time {d.long_query_time_s or '?'} s)"
+    advice = f"{beyond[0]['table']}: {beyond[0]['unindexable']}" if beyond and beyond[0]["unindexable"] else None
+    return measured(
+        float(len(beyond)),
+        summary=summary,
+        advice=advice,
+        statements=beyond + [x for x in scans if x["in_lab"]],
+        rare=rare[:5],
+        source=d.source,
+        slow_log_file=d.slow_log_file,
+        slow_statements=d.executions,
+        classes=d.classes,
+        period_began=d.began,
+        period_ended=d.ended,
+        prometheus={p.query: p.mean for p in d.prometheus or [] if p.error is None},
+        **saving,
+    )
+
+
+# Scored only when the run read access logs (perfscore.scoring.scope.unchosen_half), as field.lab_gap.
+FIELD_ONLY = next(mid for mid, spec in REGISTRY.items() if spec.fn is db_full_scans)

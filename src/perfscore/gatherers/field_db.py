@@ -1,0 +1,203 @@
+"""Field database gatherer: the database over the access logs' period (``field.since`` before the audit), where
+the server keeps it: the slow log's statements within the period (``mysql.slow_log`` when log_output has TABLE,
+else the slow log file when it is on this machine), folded by fingerprint as pt-query-digest folds them and
+EXPLAINed; performance_schema's digest summaries last seen in the period; and the Prometheus source's database
+counters over it. Perfscore's own statements (the config's MySQL user) are left out. Read-only, like the MySQL
+gatherer whose connection and guard it shares; it reads after the audit's window, never during it."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from perfscore.artifacts.cluster import Series
+from perfscore.artifacts.field_db import FieldDatabaseSnapshot, PeriodDigest, PeriodStatement
+from perfscore.durations import parse_duration
+from perfscore.gatherers.base import GatherContext, Gatherer, ProbeUnavailable
+from perfscore.gatherers.mysql import MySQLGatherer, _plan, _text
+from perfscore.host.mariadb import server_path
+from perfscore.slowlog import StatementClass, entries, fold, start_offset
+from perfscore.sqlguard import read_only_problem
+
+STATEMENTS = 15  # classes kept (by total time) and EXPLAINed
+TABLE_TEXTS = 2000  # distinct texts read from mysql.slow_log, folded into classes by fingerprint
+DIGESTS = 50
+FILE_BUDGET_S = 10.0  # reading the slow log file; the rest of a huge period is said to be unread
+VARIABLES = ("slow_query_log", "slow_query_log_file", "log_output", "long_query_time", "datadir")
+
+
+class FieldDatabaseGatherer(Gatherer):
+    name = "field_db"
+
+    def __init__(self, ctx: GatherContext) -> None:
+        super().__init__(ctx)
+        self.db = MySQLGatherer(ctx)  # its connection, its read-only guard, its optional reads
+
+    def not_configured(self) -> str | None:
+        if not self.ctx.config.field:
+            return "no access logs (config field:, or --access-log): no users' period to read the database over"
+        return self.db.not_configured()
+
+    def abort(self) -> None:
+        self.db.abort()
+
+    def begin(self) -> None:
+        self.ended = time.time()  # the period ends where the audit's own traffic begins
+        assert self.ctx.config.field is not None
+        self.began = self.ended - parse_duration(self.ctx.config.field.since, "field.since")
+
+    def end(self) -> FieldDatabaseSnapshot:
+        self.db.conn = self.db._connect()
+        try:
+            rows = self.db._query(
+                "SHOW GLOBAL VARIABLES WHERE Variable_name IN (%s, %s, %s, %s, %s)", VARIABLES
+            )  # fmt: skip
+            variables = {_text(r["Variable_name"]): _text(r["Value"]) for r in rows}
+            snap = self._statements(variables)
+            digests = self.db._optional(self._digests_in_period)
+        finally:
+            self.db.conn.close()
+            self.db.conn = None
+        try:
+            long_query = float(variables.get("long_query_time", ""))
+        except ValueError:
+            long_query = None
+        return snap.model_copy(
+            update={"long_query_time_s": long_query, "digests": digests, "prometheus": self._prometheus()}
+        )
+
+    def _statements(self, variables: dict[str, str]) -> FieldDatabaseSnapshot:
+        base = FieldDatabaseSnapshot(began=round(self.began, 3), ended=round(self.ended, 3))
+        if variables.get("slow_query_log", "").upper() not in ("ON", "1"):
+            return base.model_copy(update={"statements_note": "the slow log is off (slow_query_log = OFF)"})
+        outputs = variables.get("log_output", "").upper().split(",")
+        try:
+            if "TABLE" in outputs:
+                classes, executions, source, path = self._from_table(), None, "table", None
+            elif "FILE" in outputs:
+                path = server_path(variables.get("slow_query_log_file", ""), variables.get("datadir", ""))
+                classes, executions, source = self._from_file(path), None, "file"
+            else:
+                note = f"the slow log goes to {variables.get('log_output') or 'no known place'} (log_output)"
+                return base.model_copy(update={"statements_note": note})
+        except ProbeUnavailable as exc:
+            return base.model_copy(update={"statements_note": str(exc)})
+        kept = [
+            PeriodStatement(
+                sql=c.sample[:4000],
+                executions=c.executions,
+                total_s=round(c.total_s, 6),
+                max_s=round(c.max_s, 6),
+                rows_examined=c.rows_examined,
+                plan=self._explain(c.sample),
+            )
+            for c in classes[:STATEMENTS]
+        ]
+        executions = sum(c.executions for c in classes)
+        return base.model_copy(
+            update={
+                "source": source,
+                "slow_log_file": path,
+                "statements": kept,
+                "classes": len(classes),
+                "executions": executions,
+            }  # fmt: skip
+        )
+
+    def _explain(self, sql: str) -> Any:
+        if read_only_problem(sql) is not None:  # only plain SELECTs are EXPLAINed
+            return None
+        try:
+            return _plan(self.db._query("EXPLAIN " + sql))
+        except ProbeUnavailable:
+            return None
+
+    def _from_table(self) -> list[StatementClass]:
+        rows = self.db._query(
+            "SELECT sql_text, COUNT(*) AS n, SUM(TIME_TO_SEC(query_time)) AS t, MAX(TIME_TO_SEC(query_time)) AS mx, "
+            "SUM(rows_examined) AS r FROM mysql.slow_log WHERE start_time >= FROM_UNIXTIME(%s) "
+            "AND start_time <= FROM_UNIXTIME(%s) AND db = %s AND user_host NOT LIKE %s "
+            f"GROUP BY sql_text ORDER BY t DESC LIMIT {TABLE_TEXTS}",
+            (round(self.began, 3), round(self.ended, 3), self.db.cfg.database or "", f"{self.db.cfg.user}[%"),
+        )
+        from perfscore.sqltext import normalize_sql
+
+        classes: dict[str, StatementClass] = {}
+        for r in rows:
+            sql = _text(r["sql_text"])
+            c = classes.setdefault(normalize_sql(sql), StatementClass(sample=sql))
+            c.executions += int(r.get("n") or 0)
+            c.total_s += float(r.get("t") or 0.0)
+            c.max_s = max(c.max_s, float(r.get("mx") or 0.0))
+            c.rows_examined += int(r.get("r") or 0)
+        return sorted(classes.values(), key=lambda c: -c.total_s)
+
+    def _from_file(self, path: str) -> list[StatementClass]:
+        from perfscore.host.listeners import is_this_machine
+
+        if not is_this_machine(self.db.cfg.host):
+            raise ProbeUnavailable(
+                f"the slow log is a file on the database's machine ({self.db.cfg.host}), and log_output has no TABLE: "
+                "run perfscore there, or set log_output = FILE,TABLE"
+            )
+        try:
+            fh = open(path, "rb")  # noqa: SIM115 (closed below, after a seek)
+        except OSError as exc:
+            raise ProbeUnavailable(f"slow log file {path}: {(exc.strerror or str(exc)).lower()}") from None
+        deadline = time.monotonic() + FILE_BUDGET_S
+        with fh:
+            fh.seek(start_offset(fh, self.began))  # entries are in time order: skip what is older than the period
+
+            def lines() -> Any:
+                for raw in fh:
+                    if time.monotonic() > deadline:
+                        raise ProbeUnavailable(f"slow log file {path}: not read to its end in {FILE_BUDGET_S:g}s")
+                    yield raw.decode("utf-8", "replace")
+
+            found = (e for e in entries(lines()) if e.user != self.db.cfg.user)
+            classes, _ = fold(found, since=self.began, until=self.ended, schema=self.db.cfg.database)
+        return classes
+
+    def _digests_in_period(self) -> list[PeriodDigest] | None:
+        enabled = self.db._query("SHOW GLOBAL VARIABLES LIKE 'performance_schema'")
+        if not enabled or enabled[0]["Value"] != "ON":
+            return None
+        rows = self.db._query(
+            "SELECT DIGEST_TEXT, COUNT_STAR, SUM_NO_INDEX_USED, SUM_ROWS_EXAMINED, SUM_TIMER_WAIT, FIRST_SEEN, "
+            "LAST_SEEN FROM performance_schema.events_statements_summary_by_digest WHERE SCHEMA_NAME = %s "
+            f"AND LAST_SEEN >= FROM_UNIXTIME(%s) ORDER BY SUM_TIMER_WAIT DESC LIMIT {DIGESTS}",
+            (self.db.cfg.database or "", round(self.began, 3)),
+        )
+        return [
+            PeriodDigest(
+                text=_text(r["DIGEST_TEXT"])[:4000],
+                count_star=int(r["COUNT_STAR"] or 0),
+                sum_no_index_used=int(r["SUM_NO_INDEX_USED"] or 0),
+                sum_rows_examined=int(r["SUM_ROWS_EXAMINED"] or 0),
+                sum_timer_wait_ps=int(r["SUM_TIMER_WAIT"] or 0),
+                first_seen=_text(r["FIRST_SEEN"]),
+                last_seen=_text(r["LAST_SEEN"]),
+            )
+            for r in rows
+        ]
+
+    def _prometheus(self) -> list[Series] | None:
+        """The database exporters' slow statements and statements over the period (increase() at its end)."""
+        config = self.ctx.config
+        dbs = [h for h in config.hosts.values() if h.role == "database" and h.exporter_instance]
+        if config.prometheus is None or not dbs:
+            return None
+        from perfscore.errors import PerfscoreError
+        from perfscore.gatherers.cluster import Prometheus
+
+        window = f"{max(1, round(self.ended - self.began))}s"
+        queries = [
+            f'sum(increase(mysql_global_status_{counter}{{instance="{h.exporter_instance}"}}[{window}]))'
+            for h in dbs
+            for counter in ("slow_queries", "questions")
+        ]
+        try:
+            prom = Prometheus(config.prometheus, config)
+        except PerfscoreError as exc:
+            return [Series(query=q, error=exc.message) for q in queries]
+        return [prom.at(q, self.ended) for q in queries]

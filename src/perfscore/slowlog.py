@@ -1,0 +1,175 @@
+"""The MySQL/MariaDB slow query log file, read as a stream, and its statements folded into classes by their
+fingerprint, as pt-query-digest folds them (``perfscore.sqltext.normalize_sql``): executions, total and longest
+time, rows examined, and one sample of the statement as it ran.
+
+The file's entries (MariaDB 10.x and MySQL 8 write the same shape)::
+
+    # Time: 261206 20:43:51                      (only when the second changed)
+    # User@Host: app[app] @ localhost []
+    # Thread_id: 7  Schema: loanflow  QC_hit: No (MariaDB)
+    # Query_time: 0.114821  Lock_time: 0.000361  Rows_sent: 0  Rows_examined: 20000
+    use `loanflow`;                              (only when the schema changed)
+    SET timestamp=1796589831;
+    SELECT …;                                    (one line or many)
+
+A server that restarts writes its banner again (``…, Version: … started with:``, ``Tcp port: …``,
+``Time  Id Command  Argument``): those lines end an entry and are no statement. Bounded: a statement is cut at
+MAX_SQL characters, and past MAX_CLASSES fingerprints the rest are counted together, not kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from perfscore.sqltext import normalize_sql
+
+MAX_SQL = 4000
+MAX_CLASSES = 5000
+
+QUERY_TIME = re.compile(r"^# Query_time:\s*([\d.]+)\s+Lock_time:\s*[\d.]+\s+Rows_sent:\s*\d+\s+Rows_examined:\s*(\d+)")
+SCHEMA = re.compile(r"\bSchema:\s*(\S*)")
+TIMESTAMP = re.compile(r"^SET\s+timestamp\s*=\s*(\d+)\s*;", re.I)
+USER = re.compile(r"^# User@Host:\s*([^\[\s]*)\[")
+USE = re.compile(r"^use\s+`?([^`;\s]+)`?\s*;\s*$", re.I)
+BANNER = re.compile(r"^(?:\S.*, Version: .*started with:|Tcp port: \d+|Time\s+Id\s+Command\s+Argument)")
+
+
+@dataclass
+class Entry:
+    ts: float | None
+    query_s: float
+    rows_examined: int
+    schema: str | None
+    sql: str
+    user: str | None = None
+
+
+@dataclass
+class StatementClass:
+    sample: str  # the first statement of the class as it ran (values filled in: EXPLAIN can read it)
+    executions: int = 0
+    total_s: float = 0.0
+    max_s: float = 0.0
+    rows_examined: int = 0
+
+
+class _Open:
+    """The entry being read."""
+
+    def __init__(self, schema: str | None) -> None:
+        self.user: str | None = None
+        self.ts: float | None = None
+        self.query_s: float | None = None
+        self.rows = 0
+        self.schema = schema
+        self.sql: list[str] = []
+        self.size = 0
+
+    def add(self, line: str) -> None:
+        if self.size < MAX_SQL:
+            self.sql.append(line[: MAX_SQL - self.size])
+            self.size += len(line)
+
+    def done(self) -> Entry | None:
+        text = "\n".join(self.sql).strip()
+        if self.query_s is None or not text:
+            return None
+        return Entry(self.ts, self.query_s, self.rows, self.schema, text, self.user)
+
+
+def entries(lines: Iterable[str]) -> Iterator[Entry]:
+    """Each statement of the log with its time, duration, rows examined and schema; lines that belong to no
+    entry (a banner, a torn first entry) are passed over."""
+    cur: _Open | None = None
+    schema: str | None = None
+    for raw in lines:
+        line = raw.rstrip("\r\n")
+        if line.startswith(("# Time:", "# User@Host:")) or BANNER.match(line):
+            if cur is not None and (e := cur.done()) is not None:
+                yield e
+            cur = None if BANNER.match(line) else _Open(schema)  # "# Time:" then "# User@Host:": one entry
+            if cur is not None and (m := USER.match(line)):
+                cur.user = m.group(1)
+            continue
+        if cur is None:
+            continue
+        if line.startswith("#"):
+            if m := QUERY_TIME.match(line):
+                cur.query_s, cur.rows = float(m.group(1)), int(m.group(2))
+            elif m := SCHEMA.search(line):
+                cur.schema = schema = m.group(1) or schema
+            continue
+        if not cur.sql:
+            if m := TIMESTAMP.match(line):
+                cur.ts = float(m.group(1))
+                continue
+            if m := USE.match(line):
+                cur.schema = schema = m.group(1)
+                continue
+        cur.add(line)
+    if cur is not None and (e := cur.done()) is not None:
+        yield e
+
+
+def fold(
+    found: Iterable[Entry], *, since: float | None = None, until: float | None = None, schema: str | None = None
+) -> tuple[list[StatementClass], int]:
+    """The statements of [since, until] (of ``schema`` when given), one class per fingerprint, by total time
+    (most first); and how many executions fell past MAX_CLASSES fingerprints (counted, not kept)."""
+    classes: dict[str, StatementClass] = {}
+    overflow = 0
+    for e in found:
+        if since is not None and (e.ts is None or e.ts < since):
+            continue
+        if until is not None and e.ts is not None and e.ts > until:
+            continue
+        if schema and e.schema and e.schema != schema:
+            continue
+        key = normalize_sql(e.sql)
+        c = classes.get(key)
+        if c is None:
+            if len(classes) >= MAX_CLASSES:
+                overflow += 1
+                continue
+            c = classes[key] = StatementClass(sample=e.sql)
+        c.executions += 1
+        c.total_s += e.query_s
+        c.max_s = max(c.max_s, e.query_s)
+        c.rows_examined += e.rows_examined
+    return sorted(classes.values(), key=lambda c: -c.total_s), overflow
+
+
+PROBE = 64 * 1024  # read from a probed offset to find the next entry's timestamp
+
+
+def _stamp_after(fh: BinaryIO, offset: int) -> float | None:
+    """The first ``SET timestamp=`` at or after ``offset`` (within PROBE bytes), or None."""
+    fh.seek(offset)
+    chunk = fh.read(PROBE)
+    m = re.search(rb"\nSET\s+timestamp\s*=\s*(\d+)\s*;", chunk, re.I)
+    return float(m.group(1)) if m else None
+
+
+def start_offset(fh: BinaryIO, since: float) -> int:
+    """A byte offset at or before the first entry of ``since``, found by bisection (the file is in time order):
+    a multi-GB log is read from near the period, not from its first byte. 0 when unsure."""
+    fh.seek(0, 2)
+    lo, hi = 0, fh.tell()
+    for _ in range(40):
+        if hi - lo <= PROBE:
+            break
+        mid = (lo + hi) // 2
+        ts = _stamp_after(fh, mid)
+        if ts is None or ts >= since:
+            hi = mid
+        else:
+            lo = mid
+    if lo == 0:
+        return 0
+    fh.seek(lo)
+    head = fh.read(PROBE)
+    at = head.find(b"\n# ")  # the start of an entry's header: no statement is cut in two
+    return lo + at + 1 if at >= 0 else lo
