@@ -715,10 +715,7 @@ gate:                           # CI gate (flags override): exit 1 when a check 
   fail_on: [critical]           # any critical finding fails (served secrets, most requests failing, throttled)
   fail_under: 90
   categories: {database: 85}
-  max_drop: 2                   # with --baseline: points the score may fall. Measure your noise first:
-                                # `perfscore audit --runs 3 --save-run baseline-run.json` prints how far the score
-                                # moved on the unchanged stack and keeps it in the baseline; the gate then allows
-                                # a drop up to that noise, and names only the metrics that moved beyond their own
+@@MAX_DROP@@
   # budgets:                    # limits on any metric (ids: docs/metrics.md), as --assert 'http.p95_latency<200ms'
   #   - {metric: http.p95_latency, budget: "<200ms"}             # error (the default): fails the gate
   #   - {metric: http.error_rate, budget: "<0.1%", level: warn}   # warn: reported, never fails
@@ -858,6 +855,30 @@ def discovered_endpoints(grouping: Grouping) -> list[Endpoint]:
     return [Endpoint(name=r.name, path=r.sample, weight=r.weight) for r in grouping.routes[:MAX_INIT_ENDPOINTS]]
 
 
+MAX_DROP_DEFAULT = """\
+  max_drop: 2                   # with --baseline: points the score may fall. Measure your noise first:
+                                # `perfscore audit --runs 3 --save-run baseline-run.json` prints how far the score
+                                # moved on the unchanged stack and keeps it in the baseline; the gate then allows
+                                # a drop up to that noise, and names only the metrics that moved beyond their own
+                                # (`perfscore init --baseline-run baseline-run.json` writes max_drop from it)
+"""
+EXAMPLE = EXAMPLE.replace("@@MAX_DROP@@\n", MAX_DROP_DEFAULT, 1)
+NOISE_MARGIN = 1.5  # max_drop proposed from a baseline: its runs' score spread times this, rounded up to 0.5
+
+
+def noise_max_drop(runs: int, spread: float) -> str:
+    """The gate's max_drop line from a baseline's measured noise: its runs' score spread with a margin (three
+    runs see less than the whole spread), rounded up to half a point, at least one point."""
+    import math
+
+    proposed = max(1.0, math.ceil(spread * NOISE_MARGIN * 2) / 2)
+    key = f"  max_drop: {proposed:g}"
+    return (
+        f"{key:<32}# with --baseline: {runs} audits of the unchanged stack moved its score {spread:.2f}\n"
+        f"{'':<32}# points; {NOISE_MARGIN:g} x that, rounded up to half a point (init --baseline-run)\n"
+    )
+
+
 def example_config(
     base_url: str | None = None,
     mysql_port: int | None = None,
@@ -876,8 +897,11 @@ def example_config(
     databases: list[str] | None = None,
     endpoints: str | None = None,
     slo: str | None = None,
+    max_drop: str | None = None,
 ) -> str:
     """EXAMPLE with what `init` found on this machine in place of its defaults (JSON lists are YAML).
+
+    ``max_drop``: the gate's ``max_drop`` line proposed from a baseline's measured noise (``noise_max_drop``).
 
     ``endpoints``: the endpoints section a crawl wrote (``endpoints_section``) in place of the template's.
 
@@ -957,4 +981,6 @@ def example_config(
         section = "# The app's logs, as its servers name them: their top messages become the evidence.\nlogs:\n"
         section += "".join(f"  - {json.dumps(p)}\n" for p in logs) + "\n"
         text = text.replace("\nprocesses:\n", "\n" + section + "processes:\n", 1)
+    if max_drop is not None:
+        text = text.replace(MAX_DROP_DEFAULT, max_drop, 1)
     return text

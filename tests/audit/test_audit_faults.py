@@ -69,6 +69,7 @@ def test_servers_that_never_answer_cost_bounded_time(server: Callable[[str, str]
 
 
 @pytest.mark.stack
+@pytest.mark.untimed
 def test_wrong_passwords_are_access_denied(stack: Path) -> None:
     res = perfscore(
         "audit",
@@ -90,6 +91,7 @@ def test_wrong_passwords_are_access_denied(stack: Path) -> None:
 
 
 @pytest.mark.stack
+@pytest.mark.untimed
 def test_secrets_appear_nowhere(stack: Path, tmp_path: Path) -> None:
     mysql_pw = (SECRETS / "mysql-perfscore.pw").read_text().strip()
     redis_pw = (SECRETS / "redis.pw").read_text().strip()

@@ -18,7 +18,7 @@ from tests.stack.fixtures import AUDIT_CONFIG, STATE, Audited, stackctl
 pytestmark = [pytest.mark.stack, pytest.mark.slow]
 
 
-def _config(tmp: Path, *, scalability: bool = False, duration: float = 3, **audit_load: Any) -> Path:
+def _config(tmp: Path, *, scalability: bool = False, duration: float = 2, **audit_load: Any) -> Path:
     cfg = yaml.safe_load(AUDIT_CONFIG.read_text())
     cfg["audit"]["duration_s"] = duration
     cfg["audit"]["load"]["scalability"] = scalability

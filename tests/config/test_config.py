@@ -136,3 +136,24 @@ def test_no_ramp_is_said_where_the_ramp_would_run(tmp_path: Path) -> None:
     assert res.code == 3, res.err
     assert "auditing 127.0.0.1:9 " in res.err, res.err
     assert "ramp: skipped (the scalability ramp is off (audit.load.scalability: false, or --no-ramp))" in res.err
+
+
+def test_init_proposes_max_drop_from_the_noise_a_baseline_measured(tmp_path: Path) -> None:
+    """Issue 26: `init --baseline-run` writes gate.max_drop from the spread of the baseline's repeated audits
+    (1.5 x, rounded up to half a point, at least 1), not the template's 2; a one-audit baseline has no noise."""
+    from perfscore.run import Noise, load_run
+    from tests.conftest import REPO
+
+    run = load_run(REPO / "tests" / "fixtures" / "run-v2-reference-stack.json")
+    for spread, expected in ((2.65, 4.0), (0.2, 1.0), (1.0, 1.5)):
+        noisy = tmp_path / f"baseline-{spread}.json"
+        noisy.write_text(run.model_copy(update={"noise": Noise(runs=3, score_spread=spread)}).model_dump_json())
+        out = tmp_path / f"p-{spread}.yaml"
+        res = perfscore("init", str(out), "--baseline-run", str(noisy))
+        assert res.code == 0, res.err
+        assert f"3 audits of the unchanged stack moved the score {spread:.2f} points" in res.err
+        assert load_config(out).gate.max_drop == expected, out.read_text()
+    one = tmp_path / "one.json"
+    one.write_text(run.model_copy(update={"noise": None}).model_dump_json())
+    assert_clean_error(perfscore("init", str(tmp_path / "x.yaml"), "--baseline-run", str(one)), 2, "--runs 3")
+    assert not (tmp_path / "x.yaml").exists()

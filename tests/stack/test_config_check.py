@@ -11,7 +11,7 @@ import yaml
 from tests.conftest import perfscore
 from tests.stack.fixtures import AUDIT_CONFIG
 
-pytestmark = pytest.mark.stack
+pytestmark = [pytest.mark.stack, pytest.mark.untimed]
 
 
 def _check(cfg: Path) -> tuple[int, str]:

@@ -14,7 +14,7 @@ import pytest
 from perfscore.gatherers.clients import mysql_connect
 from tests.stack.fixtures import PORTS, secret
 
-pytestmark = pytest.mark.stack
+pytestmark = [pytest.mark.stack, pytest.mark.untimed]
 
 
 def connect(read_timeout: float, **kw: Any) -> Any:

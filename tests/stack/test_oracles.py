@@ -110,6 +110,7 @@ def extra_duplicates() -> Iterator[None]:
         conn.close()
 
 
+@pytest.mark.untimed
 def test_added_duplicates_are_found_by_both(extra_duplicates: None, tmp_path: Path) -> None:
     theirs = pt_duplicates()
     ours = perfscore_duplicates(mysql_only_audit(tmp_path))
@@ -211,6 +212,7 @@ def pt_query_digest(since: float, until: float) -> list[tuple[str, float, float]
     return sorted(ranked, key=lambda c: -c[1])
 
 
+@pytest.mark.untimed
 def test_slow_statements_rank_as_pt_query_digest_ranks_them(
     tmp_path: Path,
     knob,  # type: ignore[no-untyped-def]

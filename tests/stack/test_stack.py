@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.stack.fixtures import PORTS, STACKCTL, STATE, http, stackctl
 
-pytestmark = pytest.mark.stack
+pytestmark = [pytest.mark.stack, pytest.mark.untimed]
 
 
 def test_health_is_green_and_checks_both_dependencies(stack: Path) -> None:

@@ -291,6 +291,12 @@ def init(
     log_format: str | None = typer.Option(
         None, "--log-format", metavar="FORMAT", help="The access log's nginx log_format (default: combined)."
     ),
+    baseline_run: Path | None = typer.Option(
+        None,
+        "--baseline-run",
+        metavar="FILE",
+        help="A run saved by 'audit --runs 3 --save-run FILE': gate.max_drop from the noise it measured.",
+    ),
 ) -> None:
     """Write a commented example target config; with --url/--mysql-port/--redis-port, process patterns that
     match this app's own pool and servers, not every PHP-FPM or database on the machine; with --access-log,
@@ -308,6 +314,7 @@ def init(
     tls.configure(insecure)
     from perfscore.intent import infer
 
+    max_drop = _noise_max_drop(baseline_run) if baseline_run is not None else None
     traffic = from_traffic(access_logs, log_format) if access_logs else None
     found = discover(url, mysql_port, redis_port, mysql=_init_mysql(mysql_port))
     intent = infer(url, mysql_port, redis_port, replicas)
@@ -334,10 +341,26 @@ def init(
         databases=intent.databases,
         endpoints=section,
         slo=slo,
+        max_drop=max_drop,
     )
     write_output(path, text)
     env = "PERFSCORE_MYSQL_PASSWORD" + ("" if intent.redis_auth is False else " / PERFSCORE_REDIS_PASSWORD")
     typer.echo(f"wrote {path}: edit the URLs, set {env}, then run 'perfscore audit --config {path}'")
+
+
+def _noise_max_drop(path: Path) -> str:
+    """The gate's max_drop line from the noise a saved run measured on the target (audit --runs N)."""
+    from perfscore.config import noise_max_drop
+    from perfscore.run import load_run
+
+    run = load_run(path)
+    if run.noise is None:
+        raise PerfscoreError(
+            f"{path} holds one audit, so no noise: save it with 'perfscore audit --runs 3 --save-run {path}'."
+        )
+    say(f"max_drop from {path}: {run.noise.runs} audits of the unchanged stack moved the score "
+        f"{run.noise.score_spread:.2f} points")  # fmt: skip
+    return noise_max_drop(run.noise.runs, run.noise.score_spread)
 
 
 def _init_mysql(port: int | None) -> MySQLConfig | None:
