@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import io
 
-from perfscore.slowlog import MAX_SQL, entries, fold, start_offset
+from perfscore.slowlog import MAX_SQL, entries, fold, schema_before, start_offset
+from perfscore.sqltext import mask_literals, normalize_sql
 
 MARIADB = """/usr/sbin/mariadbd, Version: 10.11.6-MariaDB-log (Debian 12). started with:
 Tcp port: 3306  Unix socket: /run/mysqld/mysqld.sock
@@ -114,3 +115,36 @@ def test_a_large_file_is_read_from_near_the_period_not_from_its_first_byte() -> 
     classes, _ = fold(entries(io.TextIOWrapper(fh)), since=since)
     assert classes[0].executions == 5_000  # every entry of the period, none lost at the seek
     assert start_offset(io.BytesIO(data), 0) == 0 and start_offset(io.BytesIO(b""), 5) == 0
+
+
+def test_a_connection_with_no_database_is_no_ones_schema_and_the_login_user_is_the_bracketed_one() -> None:
+    text = (
+        "# User@Host: app[app] @ localhost []\n# Thread_id: 1  Schema: loanflow  QC_hit: No\n"
+        "# Query_time: 1.0  Lock_time: 0 Rows_sent: 0  Rows_examined: 0\nSET timestamp=1;\nSELECT 1;\n"
+        "# User@Host: proxy[perfscore] @ localhost []\n# Thread_id: 2  Schema:   QC_hit: No\n"
+        "# Query_time: 1.2.3  Lock_time: 0 Rows_sent: 0  Rows_examined: 0\n"  # no valid duration: no entry
+        "# Query_time: 2.0  Lock_time: 0 Rows_sent: 0  Rows_examined: 0\nSET timestamp=2;\nSELECT 2;\n"
+    )
+    first, second = entries(io.StringIO(text))
+    assert (first.schema, first.user) == ("loanflow", "app")
+    assert (second.schema, second.user) == ("", "perfscore")  # not the previous entry's database
+    assert [c.sample for c in fold([first, second], schema="loanflow")[0]] == ["SELECT 1;"]
+
+
+def test_a_timestamp_inside_a_statement_does_not_move_the_bisection_and_the_database_is_found_before() -> None:
+    head = "use `shop`;\n" + _big_log(20_000).decode()
+    hostile = head.replace("SELECT * FROM t WHERE id = 3000;", "SELECT '\nSET timestamp=99999999;\n';", 1)
+    fh = io.BytesIO(hostile.encode())
+    at = start_offset(fh, 10_000 + 15_000)
+    assert 0 < at < hostile.encode().index(b"SET timestamp=25000;")
+    assert schema_before(fh, at) == "shop"
+    assert schema_before(io.BytesIO(b"# User@Host: a[a] @ h []\n"), 20) is None
+
+
+def test_masked_statements_keep_their_shape_not_their_values() -> None:
+    sql = (
+        "SELECT id FROM users WHERE email = 'jane@example.test' AND token = \"s3cr3t\" AND name LIKE '%mith%' LIMIT 20"
+    )
+    masked = mask_literals(sql)
+    assert masked == "SELECT id FROM users WHERE email = ? AND token = ? AND name LIKE '%?' LIMIT ?"
+    assert normalize_sql(masked) == normalize_sql(sql)

@@ -29,10 +29,12 @@ from perfscore.sqltext import normalize_sql
 MAX_SQL = 4000
 MAX_CLASSES = 5000
 
-QUERY_TIME = re.compile(r"^# Query_time:\s*([\d.]+)\s+Lock_time:\s*[\d.]+\s+Rows_sent:\s*\d+\s+Rows_examined:\s*(\d+)")
-SCHEMA = re.compile(r"\bSchema:\s*(\S*)")
+QUERY_TIME = re.compile(
+    r"^# Query_time:\s*(\d+(?:\.\d+)?)\s+Lock_time:\s*[\d.]+\s+Rows_sent:\s*\d+\s+Rows_examined:\s*(\d+)"
+)
+SCHEMA = re.compile(r"\bSchema: ?(\S*)")  # MariaDB writes "Schema:   QC_hit:" for a connection with no database
 TIMESTAMP = re.compile(r"^SET\s+timestamp\s*=\s*(\d+)\s*;", re.I)
-USER = re.compile(r"^# User@Host:\s*([^\[\s]*)\[")
+USER = re.compile(r"^# User@Host:\s*[^\[]*\[([^\]]*)\]")  # the login user, in brackets
 USE = re.compile(r"^use\s+`?([^`;\s]+)`?\s*;\s*$", re.I)
 BANNER = re.compile(r"^(?:\S.*, Version: .*started with:|Tcp port: \d+|Time\s+Id\s+Command\s+Argument)")
 
@@ -80,11 +82,11 @@ class _Open:
         return Entry(self.ts, self.query_s, self.rows, self.schema, text, self.user)
 
 
-def entries(lines: Iterable[str]) -> Iterator[Entry]:
+def entries(lines: Iterable[str], schema: str | None = None) -> Iterator[Entry]:
     """Each statement of the log with its time, duration, rows examined and schema; lines that belong to no
-    entry (a banner, a torn first entry) are passed over."""
+    entry (a banner, a torn first entry) are passed over. ``schema``: the database in use where the lines
+    begin (MySQL 8 writes ``use db;`` only when it changes: a read that starts mid-file finds it before)."""
     cur: _Open | None = None
-    schema: str | None = None
     for raw in lines:
         line = raw.rstrip("\r\n")
         if line.startswith(("# Time:", "# User@Host:")) or BANNER.match(line):
@@ -100,7 +102,8 @@ def entries(lines: Iterable[str]) -> Iterator[Entry]:
             if m := QUERY_TIME.match(line):
                 cur.query_s, cur.rows = float(m.group(1)), int(m.group(2))
             elif m := SCHEMA.search(line):
-                cur.schema = schema = m.group(1) or schema
+                cur.schema = m.group(1) or ""  # "": no database (never the previous entry's)
+                schema = cur.schema or schema
             continue
         if not cur.sql:
             if m := TIMESTAMP.match(line):
@@ -126,7 +129,7 @@ def fold(
             continue
         if until is not None and e.ts is not None and e.ts > until:
             continue
-        if schema and e.schema and e.schema != schema:
+        if schema and e.schema != schema:  # an entry of no known database is not the app's
             continue
         key = normalize_sql(e.sql)
         c = classes.get(key)
@@ -145,12 +148,31 @@ def fold(
 PROBE = 64 * 1024  # read from a probed offset to find the next entry's timestamp
 
 
+STAMP = re.compile(rb"\n# Query_time:[^\n]*\n(?:#[^\n]*\n)*(?:use [^\n]*\n)?SET\s+timestamp\s*=\s*(\d+)\s*;", re.I)
+SLACK_S = 3600  # entries are written as statements end, stamped with their start: an hour-long one is out of order
+USE_LINE = re.compile(rb"(?m)^use\s+`?([^`;\s]+)`?\s*;")
+USE_BACK = 16 * 1024 * 1024  # how far back a read that starts mid-file looks for the database in use
+
+
 def _stamp_after(fh: BinaryIO, offset: int) -> float | None:
-    """The first ``SET timestamp=`` at or after ``offset`` (within PROBE bytes), or None."""
+    """The first entry's ``SET timestamp=`` at or after ``offset`` (within PROBE bytes), or None. Only a stamp
+    that follows an entry's header counts: a statement's own text cannot move the search."""
     fh.seek(offset)
-    chunk = fh.read(PROBE)
-    m = re.search(rb"\nSET\s+timestamp\s*=\s*(\d+)\s*;", chunk, re.I)
+    m = STAMP.search(fh.read(PROBE))
     return float(m.group(1)) if m else None
+
+
+def schema_before(fh: BinaryIO, offset: int) -> str | None:
+    """The last ``use db;`` before ``offset`` (within USE_BACK bytes): the database of the entries after it."""
+    end, floor = offset, max(0, offset - USE_BACK)
+    while end > floor:
+        start = max(floor, end - PROBE)
+        fh.seek(start)
+        found = list(USE_LINE.finditer(fh.read(min(offset, end + 64) - start)))  # 64: a line across the edge
+        if found:
+            return found[-1].group(1).decode("utf-8", "replace")
+        end = start
+    return None
 
 
 def start_offset(fh: BinaryIO, since: float) -> int:
@@ -163,7 +185,7 @@ def start_offset(fh: BinaryIO, since: float) -> int:
             break
         mid = (lo + hi) // 2
         ts = _stamp_after(fh, mid)
-        if ts is None or ts >= since:
+        if ts is None or ts >= since - SLACK_S:  # an hour early: a long statement logged late is not skipped
             hi = mid
         else:
             lo = mid

@@ -17,3 +17,16 @@ def normalize_sql(text: str) -> str:
     t = re.sub(r"\s*([(),=<>!+*/.-])\s*", r"\1", re.sub(r"\s+", " ", t)).strip().rstrip(";")
     t = re.sub(r"\blimit \?(?:,(?:\?|\.\.\.)| offset \?)", "limit ?,?", t)
     return re.sub(r"\((?:\?(?:,\?)*|\.\.\.)\)", "(?)", t)
+
+
+def mask_literals(text: str) -> str:
+    """A statement as it ran with its values masked (a user's token, e-mail or password is no evidence): each
+    literal becomes ``?``, a string's leading ``%`` kept (``LIKE '%?'``: what tells an index cannot serve it)."""
+
+    def masked(m: re.Match[str]) -> str:
+        lit = m.group(0)
+        if lit[:1] in ("'", '"'):
+            return f"{lit[0]}%?{lit[0]}" if lit[1:2] == "%" else "?"
+        return "?"
+
+    return LITERAL.sub(masked, text[:MAX_SQL])

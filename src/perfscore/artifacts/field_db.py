@@ -18,7 +18,7 @@ class PeriodStatement(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    sql: str = Field(description="a statement of the class as it ran (values filled in)")
+    sql: str = Field(description="a statement of the class as it ran, its values masked (users' data is no evidence)")
     executions: int
     total_s: float
     max_s: float
@@ -51,6 +51,11 @@ class FieldDatabaseSnapshot(Snapshot):
     long_query_time_s: float | None = None
     statements: list[PeriodStatement] | None = Field(None, description="None: no slow log could be read")
     statements_note: str | None = Field(None, description="why there are no statements")
+    slow_log_off: bool = Field(False, description="the server keeps no slow log (off, or log_output NONE)")
+    cut: str | None = Field(
+        None, description="why the slow log was not read to the period's end (its statements are a part)"
+    )
+    own_excluded: int = Field(0, description="slow statements of perfscore's own MySQL user, left out")
     classes: int = Field(0, description="statement classes in the period (the first STATEMENTS are kept)")
     executions: int = Field(0, description="slow statements in the period, every class")
     digests: list[PeriodDigest] | None = Field(None, description="None: performance_schema is off or refused")

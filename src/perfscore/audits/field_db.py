@@ -9,7 +9,7 @@ from typing import Any
 from perfscore.artifacts.field import FieldSnapshot
 from perfscore.artifacts.field_db import FieldDatabaseSnapshot
 from perfscore.artifacts.mysql import MySQLSnapshot
-from perfscore.audits.base import REGISTRY, Outcome, audit, measured, not_applicable
+from perfscore.audits.base import REGISTRY, Outcome, audit, measured, not_applicable, unavailable
 from perfscore.audits.mysql import HOT_PER, WHY_NO_WHERE, _scans_in, digest_deltas, unindexable
 from perfscore.sqltext import normalize_sql
 
@@ -23,8 +23,8 @@ def _hours(d: FieldDatabaseSnapshot) -> str:
 
 def _lab(s: MySQLSnapshot | None) -> set[str] | None:
     """What the audit's window ran or EXPLAINed, by fingerprint; None when the window saw no database."""
-    if s is None:
-        return None
+    if s is None or (s.slow_log is None and s.digests_after is None):
+        return None  # the window's statements were not seen: whether it ran one is unknown
     seen = {normalize_sql(st.sql) for st in s.slow_log or []}
     seen |= {normalize_sql(d.text) for d, _, _ in digest_deltas(s)}
     seen |= {normalize_sql(q.sql) for q in s.queries}
@@ -43,8 +43,9 @@ def _lab(s: MySQLSnapshot | None) -> set[str] | None:
 )
 def db_full_scans(d: FieldDatabaseSnapshot, f: FieldSnapshot | None, s: MySQLSnapshot | None) -> Outcome:
     if d.statements is None:
-        # mysql.slow_query_log scores a slow log that is off; this one has nothing to judge then
-        return not_applicable(f"no slow log over the users' period: {d.statements_note or 'it could not be read'}")
+        reason = f"no slow log over the users' period: {d.statements_note or 'it could not be read'}"
+        # mysql.slow_query_log scores a slow log that is off: this one has nothing to judge then
+        return not_applicable(reason) if d.slow_log_off else unavailable(reason)
     requests = f.summary.requests if f is not None and not f.error else None
     lab = _lab(s)
     scans: list[dict[str, Any]] = []
@@ -95,10 +96,17 @@ def db_full_scans(d: FieldDatabaseSnapshot, f: FieldSnapshot | None, s: MySQLSna
             f"{' '.join(top.sql.split())[:120]}"
         )
     else:
-        summary = f"no slow statement over the users' {period} (long_query_time {d.long_query_time_s or '?'} s)"
+        threshold = "?" if d.long_query_time_s is None else f"{d.long_query_time_s:g}"
+        summary = f"no slow statement over the users' {period} (long_query_time {threshold} s)"
+        if d.own_excluded:
+            summary += (
+                f"; {d.own_excluded:,} were perfscore's own MySQL user's, left out: if the app connects as that "
+                "user too, give perfscore a user of its own"
+            )
     advice = f"{beyond[0]['table']}: {beyond[0]['unindexable']}" if beyond and beyond[0]["unindexable"] else None
     return measured(
         float(len(beyond)),
+        low_confidence=f"the slow log was {d.cut}" if d.cut else None,
         summary=summary,
         advice=advice,
         statements=beyond + [x for x in scans if x["in_lab"]],

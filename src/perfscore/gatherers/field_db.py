@@ -7,23 +7,48 @@ gatherer whose connection and guard it shares; it reads after the audit's window
 
 from __future__ import annotations
 
+import os
+import stat
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from perfscore.artifacts.cluster import Series
 from perfscore.artifacts.field_db import FieldDatabaseSnapshot, PeriodDigest, PeriodStatement
 from perfscore.durations import parse_duration
 from perfscore.gatherers.base import GatherContext, Gatherer, ProbeUnavailable
-from perfscore.gatherers.mysql import MySQLGatherer, _plan, _text
+from perfscore.gatherers.mysql import SECONDS, SYSTEM_SCHEMAS, MySQLGatherer, _plan, _text
 from perfscore.host.mariadb import server_path
-from perfscore.slowlog import StatementClass, entries, fold, start_offset
+from perfscore.slowlog import Entry, StatementClass, entries, fold, schema_before, start_offset
 from perfscore.sqlguard import read_only_problem
+from perfscore.sqltext import mask_literals
 
 STATEMENTS = 15  # classes kept (by total time) and EXPLAINed
 TABLE_TEXTS = 2000  # distinct texts read from mysql.slow_log, folded into classes by fingerprint
 DIGESTS = 50
 FILE_BUDGET_S = 10.0  # reading the slow log file; the rest of a huge period is said to be unread
+MAX_LINE = 64 * 1024  # a longer line (a bulk INSERT) is cut: its statement is kept to slowlog.MAX_SQL anyway
 VARIABLES = ("slow_query_log", "slow_query_log_file", "log_output", "long_query_time", "datadir")
+
+
+class _Lines:
+    """The file's lines, each cut at MAX_LINE bytes (the rest of a longer one is skipped, never held), until the
+    deadline: then the read stops and says so (what was read is kept)."""
+
+    def __init__(self, fh: Any, deadline: float) -> None:
+        self.fh, self.deadline, self.stopped, self.at = fh, deadline, False, 0
+
+    def __iter__(self) -> Iterator[str]:
+        while raw := self.fh.readline(MAX_LINE):
+            if not raw.endswith(b"\n") and len(raw) >= MAX_LINE:
+                while (rest := self.fh.readline(MAX_LINE)) and not rest.endswith(b"\n"):
+                    if time.monotonic() > self.deadline:
+                        break
+            if time.monotonic() > self.deadline:
+                self.stopped = True
+                return
+            self.at = self.fh.tell()
+            yield raw.decode("utf-8", "replace")
 
 
 class FieldDatabaseGatherer(Gatherer):
@@ -68,39 +93,44 @@ class FieldDatabaseGatherer(Gatherer):
 
     def _statements(self, variables: dict[str, str]) -> FieldDatabaseSnapshot:
         base = FieldDatabaseSnapshot(began=round(self.began, 3), ended=round(self.ended, 3))
-        if variables.get("slow_query_log", "").upper() not in ("ON", "1"):
-            return base.model_copy(update={"statements_note": "the slow log is off (slow_query_log = OFF)"})
-        outputs = variables.get("log_output", "").upper().split(",")
+        outputs = [o.strip() for o in variables.get("log_output", "").upper().split(",")]
+        if variables.get("slow_query_log", "").upper() not in ("ON", "1") or outputs == ["NONE"]:
+            note = "the slow log is off (slow_query_log = OFF, or log_output = NONE)"
+            return base.model_copy(update={"statements_note": note, "slow_log_off": True})
+        path = None
         try:
             if "TABLE" in outputs:
-                classes, executions, source, path = self._from_table(), None, "table", None
+                classes, overflow, own, cut = *self._from_table(), None
+                source = "table"
             elif "FILE" in outputs:
                 path = server_path(variables.get("slow_query_log_file", ""), variables.get("datadir", ""))
-                classes, executions, source = self._from_file(path), None, "file"
+                classes, overflow, own, cut = self._from_file(path)
+                source = "file"
             else:
                 note = f"the slow log goes to {variables.get('log_output') or 'no known place'} (log_output)"
                 return base.model_copy(update={"statements_note": note})
         except ProbeUnavailable as exc:
-            return base.model_copy(update={"statements_note": str(exc)})
+            return base.model_copy(update={"statements_note": str(exc), "slow_log_file": path})
         kept = [
             PeriodStatement(
-                sql=c.sample[:4000],
+                sql=mask_literals(c.sample),
                 executions=c.executions,
                 total_s=round(c.total_s, 6),
                 max_s=round(c.max_s, 6),
                 rows_examined=c.rows_examined,
-                plan=self._explain(c.sample),
+                plan=self._explain(c.sample),  # the values as they ran, never kept
             )
             for c in classes[:STATEMENTS]
         ]
-        executions = sum(c.executions for c in classes)
         return base.model_copy(
             update={
                 "source": source,
                 "slow_log_file": path,
                 "statements": kept,
                 "classes": len(classes),
-                "executions": executions,
+                "executions": sum(c.executions for c in classes) + overflow,
+                "cut": cut,
+                "own_excluded": own,
             }  # fmt: skip
         )
 
@@ -112,61 +142,88 @@ class FieldDatabaseGatherer(Gatherer):
         except ProbeUnavailable:
             return None
 
-    def _from_table(self) -> list[StatementClass]:
+    def _schema_filter(self, column: str) -> tuple[str, tuple[Any, ...]]:
+        """The app's database, or (none configured) every schema but the server's own."""
+        if self.db.cfg.database:
+            return f"{column} = %s", (self.db.cfg.database,)
+        marks = ", ".join(["%s"] * len(SYSTEM_SCHEMAS))
+        return f"{column} NOT IN ({marks})", SYSTEM_SCHEMAS
+
+    def _from_table(self) -> tuple[list[StatementClass], int, int]:
+        """(classes, executions past TABLE_TEXTS texts, perfscore's own statements left out)."""
+        where, args = self._schema_filter("db")
+        login = "SUBSTRING_INDEX(SUBSTRING_INDEX(user_host, '[', -1), ']', 1)"  # the login user, in brackets
+        period = f"UNIX_TIMESTAMP(start_time) BETWEEN %s AND %s AND {where}"
+        span = (round(self.began, 3), round(self.ended, 3), *args)
+        own_rows = self.db._query(f"SELECT COUNT(*) AS n FROM mysql.slow_log WHERE {period} AND {login} = %s",
+                                  (*span, self.db.cfg.user))  # fmt: skip
         rows = self.db._query(
-            "SELECT sql_text, COUNT(*) AS n, SUM(TIME_TO_SEC(query_time)) AS t, MAX(TIME_TO_SEC(query_time)) AS mx, "
-            "SUM(rows_examined) AS r FROM mysql.slow_log WHERE start_time >= FROM_UNIXTIME(%s) "
-            "AND start_time <= FROM_UNIXTIME(%s) AND db = %s AND user_host NOT LIKE %s "
-            f"GROUP BY sql_text ORDER BY t DESC LIMIT {TABLE_TEXTS}",
-            (round(self.began, 3), round(self.ended, 3), self.db.cfg.database or "", f"{self.db.cfg.user}[%"),
+            f"SELECT sql_text, COUNT(*) AS n, SUM({SECONDS}) AS t, MAX({SECONDS}) AS mx, SUM(rows_examined) AS r "
+            f"FROM mysql.slow_log WHERE {period} AND {login} <> %s "
+            f"GROUP BY sql_text ORDER BY t DESC LIMIT {TABLE_TEXTS + 1}",
+            (*span, self.db.cfg.user),
         )
         from perfscore.sqltext import normalize_sql
 
         classes: dict[str, StatementClass] = {}
-        for r in rows:
+        for r in rows[:TABLE_TEXTS]:
             sql = _text(r["sql_text"])
             c = classes.setdefault(normalize_sql(sql), StatementClass(sample=sql))
             c.executions += int(r.get("n") or 0)
             c.total_s += float(r.get("t") or 0.0)
             c.max_s = max(c.max_s, float(r.get("mx") or 0.0))
             c.rows_examined += int(r.get("r") or 0)
-        return sorted(classes.values(), key=lambda c: -c.total_s)
+        overflow = sum(int(r.get("n") or 0) for r in rows[TABLE_TEXTS:])
+        own = int(own_rows[0]["n"] or 0) if own_rows else 0
+        return sorted(classes.values(), key=lambda c: -c.total_s), overflow, own
 
-    def _from_file(self, path: str) -> list[StatementClass]:
+    def _from_file(self, path: str) -> tuple[list[StatementClass], int, int, str | None]:
+        """(classes, executions past MAX_CLASSES, perfscore's own left out, why the read stopped short)."""
         from perfscore.host.listeners import is_this_machine
 
         if not is_this_machine(self.db.cfg.host):
             raise ProbeUnavailable(
-                f"the slow log is a file on the database's machine ({self.db.cfg.host}), and log_output has no TABLE: "
-                "run perfscore there, or set log_output = FILE,TABLE"
+                f"the slow log is a file on the database's machine ({self.db.cfg.host}), and log_output has no "
+                "TABLE: run perfscore there, or set log_output = FILE,TABLE"
             )
         try:
-            fh = open(path, "rb")  # noqa: SIM115 (closed below, after a seek)
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not block the open
         except OSError as exc:
             raise ProbeUnavailable(f"slow log file {path}: {(exc.strerror or str(exc)).lower()}") from None
-        deadline = time.monotonic() + FILE_BUDGET_S
-        with fh:
-            fh.seek(start_offset(fh, self.began))  # entries are in time order: skip what is older than the period
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise ProbeUnavailable(f"slow log file {path}: not a regular file")
+        with os.fdopen(fd, "rb") as fh:
+            try:
+                offset = start_offset(fh, self.began)  # entries in time order: skip what is older than the period
+                schema = schema_before(fh, offset) if offset else None
+                fh.seek(offset)
+                reader = _Lines(fh, time.monotonic() + FILE_BUDGET_S)
+                own = 0
 
-            def lines() -> Any:
-                for raw in fh:
-                    if time.monotonic() > deadline:
-                        raise ProbeUnavailable(f"slow log file {path}: not read to its end in {FILE_BUDGET_S:g}s")
-                    yield raw.decode("utf-8", "replace")
+                def theirs(e: Entry) -> bool:
+                    nonlocal own
+                    mine = e.user == self.db.cfg.user
+                    own += mine and (e.ts or 0) >= self.began
+                    return not mine
 
-            found = (e for e in entries(lines()) if e.user != self.db.cfg.user)
-            classes, _ = fold(found, since=self.began, until=self.ended, schema=self.db.cfg.database)
-        return classes
+                found = (e for e in entries(reader, schema) if theirs(e))
+                classes, overflow = fold(found, since=self.began, until=self.ended, schema=self.db.cfg.database)
+            except OSError as exc:
+                raise ProbeUnavailable(f"slow log file {path}: {(exc.strerror or str(exc)).lower()}") from None
+        cut = f"read for {FILE_BUDGET_S:g}s, up to {reader.at:,} bytes: the rest of the period is not counted"
+        return classes, overflow, own, cut if reader.stopped else None
 
     def _digests_in_period(self) -> list[PeriodDigest] | None:
         enabled = self.db._query("SHOW GLOBAL VARIABLES LIKE 'performance_schema'")
         if not enabled or enabled[0]["Value"] != "ON":
             return None
+        where, args = self._schema_filter("SCHEMA_NAME")
         rows = self.db._query(
             "SELECT DIGEST_TEXT, COUNT_STAR, SUM_NO_INDEX_USED, SUM_ROWS_EXAMINED, SUM_TIMER_WAIT, FIRST_SEEN, "
-            "LAST_SEEN FROM performance_schema.events_statements_summary_by_digest WHERE SCHEMA_NAME = %s "
-            f"AND LAST_SEEN >= FROM_UNIXTIME(%s) ORDER BY SUM_TIMER_WAIT DESC LIMIT {DIGESTS}",
-            (self.db.cfg.database or "", round(self.began, 3)),
+            f"LAST_SEEN FROM performance_schema.events_statements_summary_by_digest WHERE {where} "
+            f"AND UNIX_TIMESTAMP(LAST_SEEN) >= %s ORDER BY SUM_TIMER_WAIT DESC LIMIT {DIGESTS}",
+            (*args, round(self.began, 3)),
         )
         return [
             PeriodDigest(

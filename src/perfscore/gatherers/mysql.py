@@ -36,6 +36,8 @@ SLOW_LOG_STATEMENTS = 10
 SLOW_LOG_TEXTS = 500  # distinct texts read, folded into statements by their normalized form
 LARGEST_TABLES = 20
 SYSTEM_SCHEMAS = ("mysql", "information_schema", "performance_schema", "sys")
+# mysql.slow_log's query_time in seconds with its fraction: MySQL 8's TIME_TO_SEC drops it (MariaDB's keeps it).
+SECONDS = "(HOUR(query_time) * 3600 + MINUTE(query_time) * 60 + SECOND(query_time) + MICROSECOND(query_time) / 1e6)"
 
 # Error codes: https://mariadb.com/kb/en/mariadb-error-codes/
 _REASONS = {
@@ -251,7 +253,7 @@ class MySQLGatherer(Gatherer):
         if variables.get("slow_query_log") != "ON" or "TABLE" not in variables.get("log_output", ""):
             return None
         rows = self._query(
-            "SELECT sql_text, COUNT(*) AS n, SUM(TIME_TO_SEC(query_time)) AS t FROM mysql.slow_log "
+            f"SELECT sql_text, COUNT(*) AS n, SUM({SECONDS}) AS t FROM mysql.slow_log "
             f"WHERE start_time >= %s AND db = %s GROUP BY sql_text ORDER BY t DESC LIMIT {SLOW_LOG_TEXTS}",
             (self.server_t0, self.cfg.database or ""),
         )
