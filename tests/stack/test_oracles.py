@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -151,6 +152,12 @@ def test_ratios_agree_with_mysqltuner_over_the_same_lifetime_counters(healthy_au
     figures differ on a server whose past is not its present. Given the lifetime counters, perfscore's audits
     give MySQLTuner's figures (it prints whole or two-decimal percentages)."""
     with _root().cursor() as cur:  # read just before MySQLTuner reads them (its own queries move them after)
+        deadline = time.monotonic() + 10  # once the statements an earlier test left running have ended
+        while time.monotonic() < deadline:
+            cur.execute("SHOW GLOBAL STATUS LIKE 'Threads_running'")
+            if int(cur.fetchone()[1]) <= 1:
+                break
+            time.sleep(0.1)
         cur.execute("SHOW GLOBAL STATUS")
         status = {str(k): str(v) for k, v in cur.fetchall()}
     report = _mysqltuner()
