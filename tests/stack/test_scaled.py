@@ -213,3 +213,19 @@ def test_reads_fail_over_to_the_primary_when_the_replica_stops(
     assert fault["failed"] > 0 and fault["recovered"], fault
     assert set(fault["errors_by_endpoint"]) & {"loan", "loan_b", "borrower_loans", "search"}, fault
     assert "dashboard" not in fault["errors_by_endpoint"], fault  # the dashboard reads the primary
+
+
+def test_the_users_period_reads_the_database_exporters_counters(scaled: Path, tmp_path: Path) -> None:
+    """Issue 28, item 3: with access logs, the database over the users' period includes mysqld_exporter's slow
+    statements and statements through Prometheus (increase() over the period at its end)."""
+    log = tmp_path / "access.log"
+    now = time.time()
+    stamps = (time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now - 120 + i)) for i in range(120))
+    log.write_text("".join(f'127.0.0.1 - - [{t}] "GET / HTTP/1.1" 200 512 "-" "Mozilla/5.0"\n' for t in stamps))
+    field = {"access_logs": [str(log)], "log_format": "combined", "since": "10m"}
+    scans = metric(audit(config(tmp_path, field=field)), "field.db_full_scans")
+    assert scans["status"] == "measured", scans
+    prom = scans["evidence"]["prometheus"]
+    slow = [v for q, v in prom.items() if "mysql_global_status_slow_queries" in q]
+    questions = [v for q, v in prom.items() if "mysql_global_status_questions" in q]
+    assert slow and slow[0] >= 0 and questions and questions[0] > 0, prom
