@@ -230,22 +230,26 @@ def test_a_catch_all_site_that_answers_its_home_page_for_everything_exposes_noth
     assert m2.value is True and "/install.php" in m2.evidence["unrecognised_200"], m2.evidence
 
 
-@pytest.mark.slow
-def test_a_web_root_of_100000_files_is_checked_in_bounded_time_and_says_where_it_stopped(site: Site) -> None:
-    # 100 folders of 1,000 empty pages, made by touch(1) a thousand at a time (Python's touch() loop: 28 s).
+def test_a_web_root_past_the_entry_bound_is_checked_in_bounded_time_and_says_where_it_stopped(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The bound lowered to 5,000 entries, for 10 folders of 1,000 empty pages made by touch(1) a thousand at a
+    # time: the same cut as 100,000 files past the real 50,000 (tests/gatherers/test_webroot.py holds the
+    # listing's own bounds), at a tenth of the files to create and delete (65 s on a busy CI disk).
+    from perfscore.gatherers import webroot
+
+    monkeypatch.setattr(webroot, "MAX_ENTRIES", 5_000)
     pages = 'seq 0 999 | sed "s/^/page/;s/$/.html/" | xargs touch'
-    script = f'for d in $(seq -w 0 99); do mkdir "d0$d" && (cd "d0$d" && {pages}); done'
+    script = f'for d in $(seq -w 0 9); do mkdir "d0$d" && (cd "d0$d" && {pages}); done'
     subprocess.run(["sh", "-c", script], cwd=site.big, check=True)
-    assert len(list((site.big / "d099").iterdir())) == 1000
+    assert len(list((site.big / "d09").iterdir())) == 1000
     (site.big / "export.sql").write_text("CREATE TABLE loans (id int);\n")  # shallow: seen before any bound
     t0 = time.monotonic()
     snap = check_exposure(site.url, web_roots=[WebRoot(site.big, "/big/")], budget_s=20)
     took = time.monotonic() - t0
     root = snap.roots[0]
-    assert root.cut in ("stopped after 50,000 entries", "stopped after 3s"), root  # said, not silent
-    # The listing's own bound is 3 s of wall time, checked every 256 entries; on a loaded 2-core machine the
-    # process can lose the CPU for a second between two checks (4.3 s in one CI run): bounded, not exact.
-    assert root.seconds <= 8 and took < 20, (root.seconds, took)
+    assert root.cut is not None and root.cut.startswith("stopped after"), root  # said, not silent
+    assert root.entries <= 5_001 and took < 20, (root, took)  # the entries' bound, or the time's first
     m = no_exposed_files(snap)
     assert m.evidence["exposed"][0]["path"] == "/big/export.sql", m.evidence["exposed"]  # (the site's .env after)
     assert m.evidence["web_roots"][0]["cut"] == root.cut

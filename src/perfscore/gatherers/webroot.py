@@ -141,7 +141,7 @@ def list_root(
     root: WebRoot | Path,
     *,
     max_depth: int = MAX_DEPTH,
-    max_entries: int = MAX_ENTRIES,
+    max_entries: int | None = None,  # MAX_ENTRIES
     max_seconds: float = MAX_SECONDS,
     max_selected: int = MAX_SELECTED,
 ) -> Listing:
@@ -152,6 +152,7 @@ def list_root(
     (``.git/HEAD`` and ``.git/config``), not thousands of objects.
     """
     wr = root if isinstance(root, WebRoot) else WebRoot(root)
+    max_entries = MAX_ENTRIES if max_entries is None else max_entries
     out = Listing(root=str(wr.path))
     t0 = time.monotonic()
     try:
