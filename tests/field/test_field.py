@@ -232,3 +232,18 @@ def test_init_writes_a_loadable_config_whatever_the_users_sent(tmp_path: Path) -
     assert "injected" not in yaml.safe_load(cfg.read_text())
     assert {e.weight for e in loaded.endpoints} == {500}
     assert any("%F0%9F%98%80" in e.path for e in loaded.endpoints), [e.path for e in loaded.endpoints]
+
+
+def test_the_database_asked_for_and_not_reached_is_said_and_exit_3_never_its_password(tmp_path: Path) -> None:
+    log = write_log(tmp_path / "access.log", [combined_line(*r) for r in truth_requests()[:200]])
+    dsn = "mysql://perfscore:s3cr3t-Pw@127.0.0.1:9/shop"  # port 9: nothing listens
+    res = perfscore("field", str(log), "--log-format", TIMED, "--mysql", dsn)
+    assert res.code == 3, res.err
+    assert "200 from users" in res.out and "Database over the same period\n  not read: 127.0.0.1:9" in res.out
+    assert "s3cr3t-Pw" not in res.out + res.err
+    doc = json.loads(perfscore("field", str(log), "--log-format", TIMED, "--mysql", dsn, "-f", "json").out)
+    assert doc["requests"] == 200 and doc["database"]["error"].startswith("127.0.0.1:9"), doc["database"]
+    bare = tmp_path / "p.yaml"
+    bare.write_text("target: {base_url: 'http://127.0.0.1:8080'}\n")
+    assert_clean_error(perfscore("field", str(log), "--config", str(bare)), 2, "no mysql section", "--mysql")
+    assert_clean_error(perfscore("field", str(log), "--mysql", "shop"), 2, "--mysql")

@@ -114,6 +114,13 @@ def test_the_database_over_the_users_period_finds_the_scan_the_lab_mix_missed_as
     classes, _ = fold(entries(io.StringIO(text)), since=snap["began"], until=snap["ended"], schema="loanflow")
     mine = next(c for c in classes if normalize_sql(c.sample) == normalize_sql(scan["statement"]))
     assert mine.executions == scan["executions"] and mine.total_s == pytest.approx(scan["seconds"], rel=0.01)
+    # `perfscore field` with the config: the same class over the access log's own period, values masked.
+    res = perfscore("field", str(log), "--config", str(tmp_path / "perfscore.yaml"), "-f", "json")
+    assert res.code == 0, res.err
+    db = json.loads(res.out)["database"]
+    same = [st for st in db["statements"] if normalize_sql(st["sql"]) == normalize_sql(scan["statement"])]
+    assert same and 12 <= same[0]["executions"] <= 14 and "4242" not in same[0]["sql"], db
+    assert any(row["type"] == "ALL" for row in same[0]["plan"]), same[0]  # still no index: a full scan
 
 
 def pt_query_digest_of(path: Path) -> list[dict[str, Any]]:

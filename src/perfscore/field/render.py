@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from perfscore.artifacts.field import FieldSummary
+from perfscore.artifacts.field_db import FieldDatabaseSnapshot
 from perfscore.field.summary import MAX_ROUTES
 from perfscore.sanitize import clean
 
@@ -68,4 +69,33 @@ def terminal(s: FieldSummary, paths: list[str], top: int) -> str:
     if more > 0 or s.other_routes:
         past = f", and {s.other_routes:,} past the first {MAX_ROUTES}" if s.other_routes else ""
         out.append(f"  … {max(more, 0):,} more routes{past}")
+    return "\n".join(out) + "\n"
+
+
+def database_lines(d: FieldDatabaseSnapshot | None, problem: str | None, top: int = 10) -> str:
+    """The database over the same period: the slow log's statement classes by total time, each plan's scans."""
+    out = ["", "Database over the same period"]
+    if d is None or d.statements is None:
+        out.append(f"  not read: {clean(problem or (d.statements_note if d else None) or 'unknown', oneline=True)}")
+        return "\n".join(out) + "\n"
+    where = "mysql.slow_log" if d.source == "table" else clean(d.slow_log_file or "the slow log file", oneline=True)
+    threshold = "?" if d.long_query_time_s is None else f"{d.long_query_time_s:g}"
+    out.append(
+        f"  slow log     {d.executions:,} slow statements in {d.classes:,} classes ({where}; long_query_time "
+        f"{threshold} s; {d.own_excluded:,} of perfscore's own user left out)"
+    )
+    if d.cut:
+        out.append(f"  cut          {clean(d.cut, oneline=True)}")
+    if not d.statements:
+        return "\n".join(out) + "\n"
+    out.append("")
+    out.append(f"  {'runs':>7} {'total s':>9} {'max s':>7} {'rows/run':>10}  plan / statement")
+    for st in d.statements[:top]:
+        scans = [r for r in st.plan or [] if (r.type or "").upper() in ("ALL", "INDEX") and r.rows >= 1000]
+        plan = "; ".join(f"full scan of {r.table} (~{r.rows:,} rows)" for r in scans) or (
+            "no full scan" if st.plan else "not EXPLAINed"
+        )
+        text = clean(" ".join(st.sql.split()), oneline=True)
+        per_run = st.rows_examined // max(st.executions, 1)
+        out.append(f"  {st.executions:>7,} {st.total_s:>9,.2f} {st.max_s:>7,.2f} {per_run:>10,}  {plan}: {text[:90]}")
     return "\n".join(out) + "\n"

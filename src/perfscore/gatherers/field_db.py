@@ -72,6 +72,11 @@ class FieldDatabaseGatherer(Gatherer):
         self.began = self.ended - parse_duration(self.ctx.config.field.since, "field.since")
 
     def end(self) -> FieldDatabaseSnapshot:
+        return self.read(self.began, self.ended)
+
+    def read(self, began: float, ended: float) -> FieldDatabaseSnapshot:
+        """The database over [began, ended] (``perfscore field`` gives the access logs' own period)."""
+        self.began, self.ended = began, ended
         self.db.conn = self.db._connect()
         try:
             rows = self.db._query(
