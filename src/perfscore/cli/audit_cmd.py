@@ -144,6 +144,7 @@ def audit(
         no_history=no_history,
         engine=engine,
         ramp=ramp,
+        faults=faults,
         load_results=load_results,
         load_tool=load_tool,
         load_command=load_command,

@@ -47,6 +47,7 @@ class AuditOptions:
     runs: int = 1
     aggregate: str = "median"
     ramp: bool | None = None  # --ramp/--no-ramp over audit.load.scalability
+    faults: bool = False  # --faults: refused here against a remote target, before any packet is sent
     access_logs: tuple[Path, ...] = ()  # field data: these access logs, over the config's field section
     log_format: str | None = None
 
@@ -101,6 +102,11 @@ def build_plan(opts: AuditOptions, say: Callable[[str], None]) -> AuditPlan:
         raise PerfscoreError(
             f"nothing to audit: give --config (or put a {DISCOVERED} here), or at least one of --url, --mysql, --redis."
         )
+    if opts.faults:
+        from perfscore.session import resilience
+
+        if resilience.not_configured(cfg, True) is None:
+            resilience.check_allowed(cfg)  # before the preflight's first packet to the target
     preflight(cfg, say)
     if opts.config is None and opts.url and cfg.target.base_url and cfg.audit.external_load is None:
         # --url and no config (a ./perfscore.yaml is used only without --url): the app's pages, not / alone.
