@@ -35,6 +35,10 @@ class Gatherer:
     # after the other gatherers have begun and samples (``sample``) before they end, so that their own
     # requests to the app (single-user series, error and exposure probes) fall outside its window.
     reads_counters: ClassVar[bool] = False
+    # A long read of this machine's files (access logs, a slow log file): CPU-bound Python that would hold the
+    # interpreter while the other gatherers time things (a configured query's runs, a page's answer), so its
+    # ``end`` runs once theirs have ended.
+    after_others: ClassVar[bool] = False
 
     def __init__(self, ctx: GatherContext) -> None:
         self.ctx = ctx

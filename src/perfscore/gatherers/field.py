@@ -16,6 +16,7 @@ from perfscore.gatherers.base import Gatherer, ProbeUnavailable
 class FieldGatherer(Gatherer):
     name = "field"
     local = True
+    after_others = True  # a long read of log files: never inside the others' timings
 
     def not_configured(self) -> str | None:
         return None if self.ctx.config.field else "no access logs (config field:, or --access-log)"

@@ -53,6 +53,7 @@ class _Lines:
 
 class FieldDatabaseGatherer(Gatherer):
     name = "field_db"
+    after_others = True  # a long read of log files: never inside the others' timings
 
     def __init__(self, ctx: GatherContext) -> None:
         super().__init__(ctx)

@@ -336,7 +336,8 @@ class _Session:
         else:
             self.outcome("window", win, None)
         _concurrently({g.name: g.sample for g in alive if g.reads_counters}, timeout, aborts)
-        ended = _concurrently({g.name: g.end for g in alive}, timeout + 10, aborts)
+        ended = _concurrently({g.name: g.end for g in alive if not g.after_others}, timeout + 10, aborts)
+        ended |= _concurrently({g.name: g.end for g in alive if g.after_others}, timeout + 10, aborts)
         for g in alive:
             self.outcome(g.name, *ended[g.name])
 
