@@ -63,7 +63,7 @@ def test_a_fifo_a_missing_file_and_a_directory_are_unavailable_at_once(tmp_path:
         t0 = time.monotonic()
         with pytest.raises(ProbeUnavailable, match=said):
             g._from_file(str(path))
-        assert time.monotonic() - t0 < 2
+        assert time.monotonic() - t0 < 10  # no wait on the FIFO: at once, whatever else the machine runs
 
 
 def test_an_endless_line_is_cut_and_a_long_read_stops_at_its_budget(
