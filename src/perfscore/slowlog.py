@@ -145,6 +145,19 @@ def fold(
     return sorted(classes.values(), key=lambda c: -c.total_s), overflow
 
 
+def fold_rows(rows: Iterable[tuple[str, int, float, float, int]]) -> list[StatementClass]:
+    """``mysql.slow_log`` rows grouped by text (sql, runs, total s, max s, rows examined), folded into classes by
+    fingerprint as ``fold`` folds the file's entries: by total time, most first."""
+    classes: dict[str, StatementClass] = {}
+    for sql, runs, total, longest, examined in rows:
+        c = classes.setdefault(normalize_sql(sql), StatementClass(sample=sql))
+        c.executions += runs
+        c.total_s += total
+        c.max_s = max(c.max_s, longest)
+        c.rows_examined += examined
+    return sorted(classes.values(), key=lambda c: -c.total_s)
+
+
 PROBE = 64 * 1024  # read from a probed offset to find the next entry's timestamp
 
 

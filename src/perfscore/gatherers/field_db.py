@@ -19,7 +19,7 @@ from perfscore.durations import parse_duration
 from perfscore.gatherers.base import GatherContext, Gatherer, ProbeUnavailable
 from perfscore.gatherers.mysql import SECONDS, SYSTEM_SCHEMAS, MySQLGatherer, _plan, _text
 from perfscore.host.mariadb import server_path
-from perfscore.slowlog import Entry, StatementClass, entries, fold, schema_before, start_offset
+from perfscore.slowlog import Entry, StatementClass, entries, fold, fold_rows, schema_before, start_offset
 from perfscore.sqlguard import read_only_problem
 from perfscore.sqltext import mask_literals
 
@@ -169,19 +169,14 @@ class FieldDatabaseGatherer(Gatherer):
             f"GROUP BY sql_text ORDER BY t DESC LIMIT {TABLE_TEXTS + 1}",
             (*span, self.db.cfg.user),
         )
-        from perfscore.sqltext import normalize_sql
-
-        classes: dict[str, StatementClass] = {}
-        for r in rows[:TABLE_TEXTS]:
-            sql = _text(r["sql_text"])
-            c = classes.setdefault(normalize_sql(sql), StatementClass(sample=sql))
-            c.executions += int(r.get("n") or 0)
-            c.total_s += float(r.get("t") or 0.0)
-            c.max_s = max(c.max_s, float(r.get("mx") or 0.0))
-            c.rows_examined += int(r.get("r") or 0)
+        classes = fold_rows(
+            (_text(r["sql_text"]), int(r.get("n") or 0), float(r.get("t") or 0.0), float(r.get("mx") or 0.0),
+             int(r.get("r") or 0))
+            for r in rows[:TABLE_TEXTS]
+        )  # fmt: skip
         overflow = sum(int(r.get("n") or 0) for r in rows[TABLE_TEXTS:])
         own = int(own_rows[0]["n"] or 0) if own_rows else 0
-        return sorted(classes.values(), key=lambda c: -c.total_s), overflow, own
+        return classes, overflow, own
 
     def _from_file(self, path: str) -> tuple[list[StatementClass], int, int, str | None]:
         """(classes, executions past MAX_CLASSES, perfscore's own left out, why the read stopped short)."""

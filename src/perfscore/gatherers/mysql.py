@@ -25,8 +25,8 @@ from perfscore.artifacts.mysql import (
 from perfscore.config import MySQLConfig, resolve_password
 from perfscore.gatherers.base import Gatherer, ProbeUnavailable
 from perfscore.gatherers.clients import mysql_connect, mysql_socket, shutdown
+from perfscore.slowlog import fold_rows
 from perfscore.sqlguard import read_only_problem
-from perfscore.sqltext import normalize_sql
 
 T = TypeVar("T")
 _READ = re.compile(r"^\s*(SELECT|SHOW|EXPLAIN)\b", re.I)
@@ -258,14 +258,12 @@ class MySQLGatherer(Gatherer):
             (self.server_t0, self.cfg.database or ""),
         )
         # One statement whatever its values (pt-query-digest's fingerprint): ranked by its total time.
-        classes: dict[str, list[Any]] = {}
-        for r in rows:
-            sql = _text(r["sql_text"])
-            c = classes.setdefault(normalize_sql(sql), [sql, 0, 0.0])
-            c[1] += int(r.get("n") or 0)
-            c[2] += float(r.get("t") or 0.0)
+        classes = fold_rows(
+            (_text(r["sql_text"]), int(r.get("n") or 0), float(r.get("t") or 0.0), 0.0, 0) for r in rows
+        )
         found = []
-        for sql, n, total in sorted(classes.values(), key=lambda c: -c[2])[:SLOW_LOG_STATEMENTS]:
+        for c in classes[:SLOW_LOG_STATEMENTS]:
+            sql, n, total = c.sample, c.executions, c.total_s
             plan = None
             if read_only_problem(sql) is None:  # only plain SELECTs are EXPLAINed
                 try:
