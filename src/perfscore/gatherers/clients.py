@@ -78,6 +78,18 @@ def deadline(sock: socket.socket | None, seconds: float, before: Callable[[], No
         timer.cancel()
 
 
+def stop_statement(conn: Any) -> None:
+    """Stop ``conn``'s statement on the server (``KILL QUERY`` from a second connection, 1 s at most),
+    then end its read: the runner calls it when a gatherer overran its deadline or perfscore is
+    interrupted, so no statement of perfscore's runs on after it stopped reading."""
+    kill = getattr(conn, "kill_running", None)
+    if kill is not None:
+        killer = threading.Thread(target=_quietly, args=(kill,), daemon=True)
+        killer.start()
+        killer.join(KILL_WAIT_S)
+    shutdown(mysql_socket(conn))
+
+
 def mysql_connect(
     *,
     host: str,
@@ -116,10 +128,21 @@ def mysql_connect(
         _budget_bytes = MAX_ANSWER
         _kills = kill_at_deadline
 
+        _querying = False
+
         def query(self, sql: Any, unbuffered: bool = False) -> Any:
             self._budget_bytes = MAX_ANSWER
-            with deadline(self._sock, read_timeout, before=self._kill):
-                return super().query(sql, unbuffered)
+            self._querying = True
+            try:
+                with deadline(self._sock, read_timeout, before=self._kill):
+                    return super().query(sql, unbuffered)
+            finally:
+                self._querying = False
+
+        def kill_running(self) -> None:
+            """``KILL QUERY`` for the statement in progress, if one is (from another thread)."""
+            if self._querying:
+                self._kill()
 
         def _kill(self) -> None:
             """At perfscore's deadline the statement is stopped on the server too (``KILL QUERY`` from a

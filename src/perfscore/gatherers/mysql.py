@@ -24,7 +24,7 @@ from perfscore.artifacts.mysql import (
 )
 from perfscore.config import MySQLConfig, resolve_password
 from perfscore.gatherers.base import Gatherer, ProbeUnavailable
-from perfscore.gatherers.clients import mysql_connect, mysql_socket, shutdown
+from perfscore.gatherers.clients import mysql_connect, stop_statement
 from perfscore.slowlog import fold_rows
 from perfscore.sqlguard import read_only_problem
 
@@ -153,7 +153,7 @@ class MySQLGatherer(Gatherer):
 
     def abort(self) -> None:
         if self.conn is not None:
-            shutdown(mysql_socket(self.conn))
+            stop_statement(self.conn)  # killed on the server, not only no longer read
 
     def close(self) -> None:
         if self.conn is not None:

@@ -70,7 +70,7 @@ class Traffic:
         self.lat: dict[int, list[float]] = defaultdict(list)
         self.sent: Counter[int] = Counter()
         self.failed: Counter[int] = Counter()
-        self.by_endpoint: Counter[str] = Counter()
+        self.by_endpoint: Counter[tuple[int, str]] = Counter()  # failures by (second sent, endpoint)
         self.pending: Counter[int] = Counter()  # sent in that second, not yet answered or timed out
         self.stop = threading.Event()
         self.lock = threading.Lock()
@@ -115,7 +115,7 @@ class Traffic:
             else:
                 self.failed[sec] += 1
                 if sec >= 0:
-                    self.by_endpoint[name] += 1
+                    self.by_endpoint[sec, name] += 1
 
     def steady_for(self, seconds: int, after: int, p95_ms: float, error_rate: float) -> bool:
         """Whether the last ``seconds`` complete seconds (over, every request answered), all after ``after``,
@@ -134,12 +134,22 @@ class Traffic:
         return Second(t=t, requests=self.sent.get(t, 0), errors=self.failed.get(t, 0), p95_ms=p95)
 
     def finish(self) -> tuple[list[Second], dict[str, int]]:
+        """The complete seconds only (over when the traffic stopped, every request answered): the second in
+        progress at the stop, or one whose requests were cancelled, is not judged. steady_for decided on
+        complete seconds; a second judged later on a part of its requests could contradict it."""
         self.stop.set()
-        self.thread.join(5)
+        if self.thread.ident is not None:
+            self.thread.join(5)
+        stopped = int((time.monotonic() - self.zero) // 1)
         self.pool.shutdown(wait=True, cancel_futures=True)
         with self.lock:
-            ts = sorted(set(self.sent))[-MAX_SECONDS:]
-            return [self._second(t) for t in ts], dict(self.by_endpoint)
+            ts = [t for t in sorted(self.sent) if t < stopped and self.pending[t] <= 0][-MAX_SECONDS:]
+            kept = set(ts)
+            by_endpoint: Counter[str] = Counter()
+            for (t, name), n in self.by_endpoint.items():
+                if t in kept:
+                    by_endpoint[name] += n
+            return [self._second(t) for t in ts], dict(by_endpoint)
 
 
 def _steady(sec: Second, p95_ms: float, error_rate: float) -> bool:

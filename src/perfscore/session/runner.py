@@ -316,6 +316,15 @@ class _Session:
             self.say(f"{name}: gathered")
 
     def gather(self, gatherers: list[Gatherer], timeout: float, window: Callable[[bool], WindowSnapshot]) -> None:
+        try:
+            self._gather(gatherers, timeout, window)
+        except BaseException:  # interrupted (a signal): no statement of perfscore's runs on after it
+            for g in gatherers:
+                with contextlib.suppress(Exception):
+                    g.abort()
+            raise
+
+    def _gather(self, gatherers: list[Gatherer], timeout: float, window: Callable[[bool], WindowSnapshot]) -> None:
         for g in gatherers:
             self.started[g.name] = time.monotonic()
         aborts = {g.name: g.abort for g in gatherers}

@@ -1,0 +1,27 @@
+"""The steady traffic of a fault keeps the seconds it can judge whole (issue 27): the recovery loop stops on
+complete seconds, so a second still in progress at the stop — or one whose requests were never sent — must
+not be judged afterwards on a part of its requests (a CI run saw "not recovered" after two steady seconds:
+the second in progress had one early error)."""
+
+from __future__ import annotations
+
+import time
+
+from perfscore.config import Config
+from perfscore.session.resilience import Traffic
+
+
+def test_only_complete_seconds_are_kept_with_their_endpoints_failures() -> None:
+    cfg = Config.model_validate({"target": {"base_url": "http://127.0.0.1:9"}})
+    t = Traffic(cfg, rate=10)
+    t.zero = time.monotonic() - 3.5  # seconds 0-2 are over, second 3 is in progress
+    for sec in range(4):
+        t.sent[sec] = 10
+    t.lat.update({0: [5.0] * 10, 2: [5.0] * 9})
+    t.failed.update({2: 1, 3: 4})
+    t.by_endpoint.update({(2, "loan"): 1, (3, "search"): 4})
+    t.pending[1] = 3  # three of second 1's requests were never answered: it cannot be judged
+    seconds, by_endpoint = t.finish()
+    assert [s.t for s in seconds] == [0, 2]
+    assert [(s.requests, s.errors) for s in seconds] == [(10, 0), (10, 1)]
+    assert by_endpoint == {"loan": 1}  # second 3's four failures are not counted: it was not judged
