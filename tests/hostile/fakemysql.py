@@ -14,6 +14,7 @@ from perfscore.config import Config
 from perfscore.gatherers.base import GatherContext
 from perfscore.gatherers.mysql import MySQLGatherer
 
+THREAD_ID = 4242  # the scripted connection's thread on the server
 Answer = list[dict[str, Any]] | Exception | Callable[[str], list[dict[str, Any]]]
 
 VARIABLES = {"slow_query_log": "ON", "log_output": "TABLE", "version": "10.11.6-MariaDB", "performance_schema": "OFF"}
@@ -50,6 +51,7 @@ class Cursor:
 
     def execute(self, sql: str, args: Any = None) -> int:
         self.conn.sent.append(sql)
+        self.conn.args.append(args)
         for key, answer in sorted(self.conn.answers.items(), key=lambda kv: -len(kv[0])):  # the longest first
             if key in sql:
                 if isinstance(answer, Exception):
@@ -66,6 +68,10 @@ class Cursor:
 class Conn:
     def __init__(self, answers: dict[str, Answer]) -> None:
         self.answers, self.sent = answers, []  # type: list[str]
+        self.args: list[Any] = []
+
+    def thread_id(self) -> int:
+        return THREAD_ID
 
     def cursor(self, *_: Any) -> Cursor:
         return Cursor(self)

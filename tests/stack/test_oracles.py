@@ -119,7 +119,9 @@ def test_added_duplicates_are_found_by_both(extra_duplicates: None, tmp_path: Pa
     assert len(theirs) >= 3, theirs  # the clustered suffix and the two added ones (the exact pair counts once)
 
 
-def _mysqltuner() -> str:
+def _mysqltuner(*, sizes: bool = False) -> str:
+    """MySQLTuner's report on the reference MariaDB. Without ``sizes``, only the server's status counters."""
+    skips = ["--skipsize"] if not sizes else []
     return subprocess.run(
         [
             "mysqltuner",
@@ -136,7 +138,8 @@ def _mysqltuner() -> str:
             "1024",
             # Only the server's status counters: no table, index, schema, password or host enumeration
             # (15 s of the suite's time on the reference stack, and nothing this test compares).
-            *("--skipsize", "--skippassword", "--nodbstat", "--notbstat", "--nocolstat", "--noidxstat"),
+            *skips,
+            *("--skippassword", "--nodbstat", "--notbstat", "--nocolstat", "--noidxstat"),
             *("--nosysstat", "--nopfstat", "--noprocess"),
         ],
         capture_output=True,
@@ -224,10 +227,15 @@ def test_slow_statements_rank_as_pt_query_digest_ranks_them(
     knob,  # type: ignore[no-untyped-def]
 ) -> None:
     """The same slow log, the same window: perfscore's slow statements (one per fingerprint, by total time)
-    are pt-query-digest's classes in the same order, wherever their totals are not within 10 % of each other."""
+    are pt-query-digest's classes in the same order, wherever their totals are not within 10 % of each other.
+    Then MySQLTuner on the same server: its slow-query share is the lifetime's, perfscore's the window's,
+    and with the knob on the window is the slower (stated, not hidden: the two figures answer two questions)."""
+    import io
     import json
 
+    from perfscore.slowlog import entries, fold
     from perfscore.sqltext import normalize_sql
+    from tests.stack.test_field_stack import pt_query_digest_of
 
     knob(cache="off", missing_index="on")  # the schedule lookup scans: slow statements of the app's own
     cfg = yaml.safe_load(AUDIT_CONFIG.read_text())
@@ -236,6 +244,8 @@ def test_slow_statements_rank_as_pt_query_digest_ranks_them(
     cfg["mysql"]["queries"] = {}
     (tmp_path / "perfscore.yaml").write_text(yaml.safe_dump(cfg))
     run = tmp_path / "run.json"
+    slow_file = STATE / "logs" / "mysql-slow.log"
+    size0 = slow_file.stat().st_size
     res = perfscore("audit", "--config", str(tmp_path / "perfscore.yaml"), "--save-run", str(run), "--no-history")
     assert res.code in (0, 1), res.err
     snap = json.loads(run.read_text())["artifacts"]["mysql"]
@@ -246,9 +256,85 @@ def test_slow_statements_rank_as_pt_query_digest_ranks_them(
     assert [normalize_sql(q) for q, *_ in ours[:top]] == [normalize_sql(q) for q, *_ in theirs[:top]] or all(
         abs(a[1] - b[1]) <= 0.1 * max(a[1], b[1]) for a, b in zip(ours[:top], ours[1:top], strict=False)
     ), (ours[:top], theirs[:top])
+    # The window's edges differ between the two (the table's fractional start times, the file's whole
+    # seconds): over the very same bytes of the slow log file, perfscore's reader folds and ranks exactly as
+    # pt-query-digest does — every class, its executions, its total to the microsecond.
+    same_bytes = tmp_path / "slow-during-the-audit.log"
+    with slow_file.open("rb") as fh:
+        fh.seek(size0)
+        same_bytes.write_bytes(fh.read())
+    mine, _ = fold(entries(io.StringIO(same_bytes.read_text(errors="replace"))), schema="loanflow")
+    digest = {
+        normalize_sql(c["example"]["query"]): (c["query_count"], float(c["metrics"]["Query_time"]["sum"]))
+        for c in pt_query_digest_of(same_bytes)
+    }
+    assert {normalize_sql(c.sample): c.executions for c in mine} == {k: n for k, (n, _) in digest.items()}
+    for c in mine:
+        assert c.total_s == pytest.approx(digest[normalize_sql(c.sample)][1], abs=1e-5), c
+    ranked = sorted(digest, key=lambda k: -digest[k][1])
+    assert [normalize_sql(c.sample) for c in mine] == ranked  # by total time, most first
     assert normalize_sql(ours[0][0]) == normalize_sql(theirs[0][0]), (ours[0], theirs[0])
     # The same statements, the same seconds each. Totals differ by the window's edges: the slow log file
     # stamps whole seconds, so pt-query-digest's --since/--until take up to a second of the probes around
     # the window (the single-user series just before it runs the same slow statement).
     assert ours[0][2] == pytest.approx(theirs[0][2], rel=0.1), (ours[0], theirs[0])
     assert ours[0][1] == pytest.approx(theirs[0][1], rel=0.35), (ours[0], theirs[0])
+    if shutil.which("mysqltuner"):
+        before, after = snap["status_before"], snap["status_after"]
+        slow, asked = (int(after[k]) - int(before[k]) for k in ("Slow_queries", "Questions"))
+        m = re.search(r"Slow queries: ([\d.]+)%", _mysqltuner())
+        assert m is not None and asked > 0, (slow, asked)
+        # The knob's slow statements are a large share of the window's statements (a 3 s window is too short
+        # for a scored verdict, not for the share) and a small share of the server's lifetime (its seed, the
+        # other tests' audits with the index in place).
+        assert 100 * slow / asked > float(m.group(1)), (slow, asked, m.group(0))
+
+
+MIB = 1024 * 1024
+
+
+def _mini_audit(tmp: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A database-only audit of the stack's MariaDB (half a second of window, no traffic): (saved run, result)."""
+    import json
+
+    cfg = yaml.safe_load(AUDIT_CONFIG.read_text())
+    mysql = {**cfg["mysql"], "queries": {}}
+    path = tmp / "db-only.yaml"
+    path.write_text(yaml.safe_dump({"mysql": mysql, "audit": {"duration_s": 0.5}}))
+    run, out = tmp / "run.json", tmp / "result.json"
+    res = perfscore("audit", "--config", str(path), "-q", "-f", "json", "-o", str(out), "--save-run", str(run),
+                    "--no-history")  # fmt: skip
+    assert res.code in (0, 1), res.err
+    return json.loads(run.read_text()), json.loads(out.read_text())
+
+
+@pytest.mark.untimed
+@pytest.mark.skipif(not shutil.which("mysqltuner"), reason="mysqltuner is not installed")
+def test_data_size_and_buffer_pool_fit_are_mysqltuners_on_full_and_tiny_data(tmp_path: Path, knob) -> None:  # type: ignore[no-untyped-def]
+    """The data the buffer pool must hold, on the full dataset and on the tiny_dataset knob's few hundred rows:
+    perfscore's InnoDB data and index bytes are MySQLTuner's "Data in InnoDB tables" (printed in MiB to one
+    decimal), both run as the same least-privilege user (neither sees the mysql schema's tables: MySQLTuner
+    leaves them out by name, perfscore's user may not read them); both give the same fit verdict. Where they
+    part, by design: perfscore
+    marks the ratios of a tiny dataset low-confidence (every page fits in memory, whatever the tuning), a
+    judgement MySQLTuner does not make."""
+    sizes = {}
+    for tiny in ("off", "on"):
+        knob(tiny_dataset=tiny)
+        run, result = _mini_audit(tmp_path)
+        report = _mysqltuner(sizes=True)
+        m = re.search(r"Data in InnoDB tables: ([\d.]+)([BKMG]) \(Tables: (\d+)\)", report)
+        assert m is not None, report[-3000:]
+        theirs = float(m.group(1)) * {"B": 1, "K": 1024, "M": MIB, "G": 1024 * MIB}[m.group(2)]
+        ours = run["artifacts"]["mysql"]["innodb_data_bytes"]
+        unit = {"B": 1, "K": 1024, "M": MIB, "G": 1024 * MIB}[m.group(2)]
+        assert abs(ours - theirs) <= 0.05 * unit + 1, (tiny, ours, m.group(0))  # its one printed decimal
+        fits_theirs = re.search(r"\[(OK|!!)\] InnoDB buffer pool / data size", report)
+        assert fits_theirs is not None, report[-3000:]
+        ev = _metric(result, "mysql.innodb_read_efficiency")["evidence"]  # the ratio needs traffic; not the fit
+        fits_ours = ev["buffer_pool_mb"] >= ev["innodb_data_mb"]
+        assert fits_ours == (fits_theirs.group(1) == "OK"), (tiny, ev, fits_theirs.group(0))
+        doubt = audits.small_dataset(MySQLSnapshot.model_validate(run["artifacts"]["mysql"]))
+        assert (doubt is not None) == (tiny == "on"), (tiny, doubt)
+        sizes[tiny] = ours
+    assert sizes["on"] < sizes["off"] / 2, sizes  # the knob did swap the data under both tools

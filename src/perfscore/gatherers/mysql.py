@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 from perfscore.artifacts.mysql import (
@@ -83,6 +84,7 @@ class MySQLGatherer(Gatherer):
     status0: dict[str, str]
     digests0: list[DigestRow] | None = None
     server_t0: Any = None
+    server_t1: Any = None  # the server's clock when the window's counters were sampled again
     t0 = 0.0
     wall_t0 = 0.0
     sampled: tuple[dict[str, str], list[DigestRow] | None, float, float] | None = None
@@ -176,6 +178,11 @@ class MySQLGatherer(Gatherer):
             # Read with the counters, before the other probes' requests reach the app and its database.
             digests1 = self._optional(self._digests) if self.digests0 is not None else None
             self.sampled = (status1, digests1, window, wall_t1)
+            own, self.own = self.own, None  # after the counters: not one of the window's statements
+            try:
+                self.server_t1 = self._query("SELECT NOW(6) AS t")[0]["t"]
+            finally:
+                self.own = own
         except ProbeUnavailable as exc:
             self.sample_error = exc
 
@@ -252,10 +259,13 @@ class MySQLGatherer(Gatherer):
         """
         if variables.get("slow_query_log") != "ON" or "TABLE" not in variables.get("log_output", ""):
             return None
+        # The window's statements only: started between the two samples (the other probes' requests come
+        # after it), and not this connection's own (its thread: a user may audit with the app's login).
         rows = self._query(
             f"SELECT sql_text, COUNT(*) AS n, SUM({SECONDS}) AS t FROM mysql.slow_log "
-            f"WHERE start_time >= %s AND db = %s GROUP BY sql_text ORDER BY t DESC LIMIT {SLOW_LOG_TEXTS}",
-            (self.server_t0, self.cfg.database or ""),
+            "WHERE start_time >= %s AND start_time <= %s AND db = %s AND thread_id <> %s "
+            f"GROUP BY sql_text ORDER BY t DESC LIMIT {SLOW_LOG_TEXTS}",
+            (self.server_t0, self.server_t1 or datetime.max, self.cfg.database or "", self.conn.thread_id()),
         )
         # One statement whatever its values (pt-query-digest's fingerprint): ranked by its total time.
         classes = fold_rows(
