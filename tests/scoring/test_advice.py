@@ -63,7 +63,7 @@ def test_named_cases() -> None:
     )
     assert "PDO" not in choose(conn, _facts(db_client="mysqli"))[1]  # a mysqli app: no PDO advice
     assert "'p:" in choose(conn, _facts(db_client="mysqli"))[1]
-    assert "PDO" not in choose(conn, {})[1]  # an app nobody could tell: no LoanFlow code
+    assert "PDO" not in choose(conn, _facts(db_client="mysqli", framework="plain-php"))[1]
     assert "PDO::ATTR_PERSISTENT" in choose(conn, _facts(db_client="pdo_mysql"))[1]
     assert "wpdb" in choose(conn, _facts(framework="wordpress", db_client="mysqli"))[1]
     title, action, _ = choose(opc, _facts(opcache_enabled=True))  # OPcache measured on: never "turn it on"
@@ -79,7 +79,8 @@ def test_a_roadmap_item_says_which_measured_facts_its_advice_rests_on() -> None:
     item = next(i for i in items if i.metric == "mysql.connections_per_request")
     assert "wpdb" in item.action and item.assumes == ["framework: wordpress (test)"], item
     bare = next(i for i in score_run(Run(measurements=list(meas.values())), RUBRIC).roadmap if i.metric == item.metric)
-    assert "PDO" not in bare.action and bare.assumes == []  # a run that tells nothing: generic advice
+    # A run that tells nothing: the generic advice, never PDO's alone (a mysqli app would be told PDO).
+    assert "PDO::ATTR_PERSISTENT" in bare.action and "'p:" in bare.action and bare.assumes == []
 
 
 def test_a_fact_name_or_value_the_rubric_does_not_know_is_a_clear_error(tmp_path: Path) -> None:
@@ -94,3 +95,48 @@ def test_a_fact_name_or_value_the_rubric_does_not_know_is_a_clear_error(tmp_path
         path.write_text(f"extends: default\nmetrics:\n  {metric}:\n    remediation:\n      {body}\n")
         res = perfscore("rubric", "validate", str(path))
         assert res.code == 2 and why in res.err and "Traceback" not in res.err, res.err
+
+
+def _clients(text: str) -> set[str]:
+    """The MySQL clients a text gives code for: PDO's attribute, mysqli's ``p:`` host prefix."""
+    return {c for c, mark in (("pdo", "PDO::ATTR_PERSISTENT"), ("mysqli", "'p:")) if mark in text}
+
+
+@pytest.mark.parametrize(
+    ("facts", "clients"),
+    [
+        ({"db_client": "pdo_mysql"}, {"pdo"}),
+        ({"db_client": "mysqli"}, {"mysqli"}),
+        ({"db_client": "both"}, {"pdo", "mysqli"}),  # stock Debian PHP loads both: a mysqli app is not told PDO
+        ({"db_client": "both", "framework": "plain-php"}, {"pdo", "mysqli"}),
+        ({}, {"pdo", "mysqli"}),  # not told: both clients, never one of them alone
+        ({"db_client": "none"}, {"pdo", "mysqli"}),
+        ({"db_client": "pdo_mysql", "framework": "laravel"}, {"pdo"}),  # Laravel connects through PDO
+        ({"db_client": "both", "framework": "wordpress"}, set()),  # wpdb has no persistent option: a pool
+    ],
+)
+def test_connection_reuse_advice_names_the_clients_the_app_can_use(
+    facts: dict[str, str], clients: set[str]
+) -> None:
+    r = RUBRIC.metrics["mysql.connections_per_request"].remediation
+    _, action, assumed = choose(r, _facts(**facts))
+    assert _clients(action) == clients, action
+    if facts.get("db_client") == "both" and "framework" not in facts:
+        assert assumed == ["db_client: both (test)"]
+
+
+ON_DB_CLIENT = sorted(
+    mid
+    for mid, r in RUBRIC.metrics.items()
+    if "db_client" in r.remediation.assumes or any("db_client" in v.when for v in r.remediation.variants)
+)
+
+
+@pytest.mark.parametrize("mid", ON_DB_CLIENT)
+def test_no_remediation_gives_one_clients_code_where_both_or_neither_is_known(mid: str) -> None:
+    """``both`` or not told: a text with one client's code has the other's too (or neither, a pool)."""
+    r = RUBRIC.metrics[mid].remediation
+    for facts in (_facts(db_client="both"), {}, _facts(framework="plain-php")):
+        assert len(_clients(choose(r, facts)[1])) != 1, (mid, facts)
+    assert _clients(choose(r, _facts(db_client="mysqli"))[1]) <= {"mysqli"}, mid
+    assert _clients(choose(r, _facts(db_client="pdo_mysql"))[1]) <= {"pdo"}, mid
