@@ -8,11 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from perfscore.artifacts import Artifacts
+from perfscore.artifacts.php import OpcacheStatus, PhpSnapshot
+from perfscore.artifacts.stack import Fact, StackSnapshot
+from perfscore.audits import derive
 from perfscore.rubric import load_rubric
 from perfscore.rubric.model import FACTS, Remediation
 from perfscore.run import Measurement, Run
 from perfscore.scoring import score_run
-from perfscore.scoring.advice import choose
+from perfscore.scoring.advice import choose, facts_of
 from perfscore.scoring.core import score_all
 from perfscore.scoring.roadmap import build_roadmap
 from tests.conftest import perfscore
@@ -140,3 +144,68 @@ def test_no_remediation_gives_one_clients_code_where_both_or_neither_is_known(mi
         assert len(_clients(choose(r, facts)[1])) != 1, (mid, facts)
     assert _clients(choose(r, _facts(db_client="mysqli"))[1]) <= {"mysqli"}, mid
     assert _clients(choose(r, _facts(db_client="pdo_mysql"))[1]) <= {"pdo"}, mid
+
+
+def _opcache(value: bool | None, status: str = "measured", **evidence: object) -> Measurement:
+    return Measurement(metric="php.opcache", value=value, status=status, reason=None if value is not None else "x",
+                       evidence=evidence)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("measured", "fact"),
+    [
+        (_opcache(True, source="opcache_get_status()"), (True, "opcache_get_status()")),
+        (_opcache(True, source="pool www: opcache.enable = 1"), (True, "pool www: opcache.enable = 1")),
+        # "on and not full" is false when the cache is full: OPcache is on all the same
+        (
+            _opcache(False, source="opcache_get_status()", full=["cache_full is set"]),
+            (True, "opcache_get_status(): on, but full"),
+        ),
+        (_opcache(False, source="opcache_get_status()"), (False, "opcache_get_status()")),
+        (_opcache(False), None),  # off or full, nobody said which: not told
+        (_opcache(None, status="unavailable"), None),
+    ],
+)
+def test_the_measured_opcache_state_is_a_fact(measured: Measurement, fact: tuple[bool, str] | None) -> None:
+    assert facts_of(Run(measurements=[measured])).get("opcache_enabled") == fact
+
+
+def test_measured_opcache_beats_the_binarys_ini_and_silences_turn_it_on() -> None:
+    """The app's own pool answered opcache_get_status() with OPcache on; the PHP binary's -i said Off (the CLI
+    SAPI's ini): no remediation says "turn OPcache on"."""
+    run = Run(
+        artifacts=Artifacts(
+            php=PhpSnapshot(opcache=OpcacheStatus(path="/opcache-status", status=200, enabled=True)),
+            stack=StackSnapshot(
+                db_client=Fact(value="mysqli", source="php-fpm -m"),
+                opcache_enabled=Fact(value=False, source="php-fpm -i: opcache.enable Off"),
+            ),
+        )
+    )
+    measurements = {m.metric: m for m in derive(run)}
+    assert measurements["php.opcache"].value is True
+    facts = facts_of(run, measurements)
+    assert facts["opcache_enabled"] == (True, "opcache_get_status()")
+    assert facts_of(run, {})["opcache_enabled"][0] is False  # without the measurement: the binary's ini
+    for mid, m in RUBRIC.metrics.items():
+        title, action, _ = choose(m.remediation, facts)
+        said = f"{title} {action}".lower()
+        assert "turn opcache on" not in said and "opcache.enable=1" not in said, mid
+    cpu = choose(RUBRIC.metrics["host.cpu_utilisation"].remediation, facts)
+    assert "already on" in cpu[1] and cpu[2] == ["opcache_enabled: true (opcache_get_status())"]
+
+
+def test_a_scored_run_with_opcache_measured_on_is_not_told_to_turn_it_on() -> None:
+    """No stack snapshot at all (no local PHP-FPM): the measurement alone decides."""
+    run = Run(
+        measurements=[
+            _opcache(True, source="opcache_get_status()"),
+            Measurement(metric="host.cpu_utilisation", value=3.0, unit="ratio"),
+        ]
+    )
+    item = next(i for i in score_run(run, RUBRIC).roadmap if i.metric == "host.cpu_utilisation")
+    assert "Turn OPcache on" not in item.action and item.assumes == ["opcache_enabled: true (opcache_get_status())"]
+    unknown = next(
+        i for i in score_run(Run(measurements=run.measurements[1:]), RUBRIC).roadmap if i.metric == item.metric
+    )
+    assert "Turn OPcache on" not in unknown.action and "Check that OPcache is on" in unknown.action
