@@ -11,10 +11,11 @@ import pytest
 from perfscore.artifacts import Artifacts
 from perfscore.artifacts.php import OpcacheStatus, PhpSnapshot
 from perfscore.artifacts.stack import Fact, StackSnapshot
+from perfscore.artifacts.window import HostUsage
 from perfscore.audits import derive
 from perfscore.rubric import load_rubric
 from perfscore.rubric.model import FACTS, Remediation
-from perfscore.run import Measurement, Run
+from perfscore.run import Measurement, Run, load_run
 from perfscore.scoring import score_run
 from perfscore.scoring.advice import choose, facts_of
 from perfscore.scoring.core import score_all
@@ -209,3 +210,66 @@ def test_a_scored_run_with_opcache_measured_on_is_not_told_to_turn_it_on() -> No
         i for i in score_run(Run(measurements=run.measurements[1:]), RUBRIC).roadmap if i.metric == item.metric
     )
     assert "Turn OPcache on" not in unknown.action and "Check that OPcache is on" in unknown.action
+
+
+SAVED = Path(__file__).parents[1] / "fixtures" / "run-v2-reference-stack.json"
+
+
+def _loaded(
+    window: tuple[float, float] | None,
+    steps: tuple[tuple[int, float, float, bool], ...] = (),
+    *,
+    app_here: bool = True,
+    concurrent: bool = True,
+) -> Run:
+    """The saved reference run with this host's CPU during the window (busy, perfscore's own share of all
+    cores) and at its ramp's steps (users, busy, own, generator saturated)."""
+    run = load_run(SAVED)
+    a = run.artifacts
+    assert a is not None and a.window is not None and a.ramp is not None and a.memory is not None
+    host = None
+    if window is not None:
+        busy, own = window
+        host = HostUsage(wall_s=10.0, cores=2, busy_cpu_s=busy * 20.0, own_cpu_s=own * 20.0)
+    at = {users: {"host_busy": b, "perfscore_busy": o, "generator_saturated": g} for users, b, o, g in steps}
+    ramp = a.ramp.model_copy(
+        update={"steps": [s.model_copy(update=at[s.concurrency]) if s.concurrency in at else s for s in a.ramp.steps]}
+    )
+    window_snap = a.window.model_copy(update={"host": host, "concurrent": concurrent})
+    update = {"window": window_snap, "ramp": ramp, "memory": a.memory if app_here else None}
+    return run.model_copy(update={"artifacts": a.model_copy(update=update)})
+
+
+@pytest.mark.parametrize(
+    ("run", "fact"),
+    [
+        (_loaded((0.97, 0.10)), True),  # the stack took 97 % of what the generator left it
+        (_loaded((0.50, 0.30)), False),  # room to spare
+        (_loaded((0.95, 0.90)), False),  # the generator's own CPU is never the app's fault
+        (_loaded((0.80, 0.00)), None),  # busy, not saturated: not told
+        (_loaded((0.30, 0.10), ((16, 0.98, 0.05, False),)), True),  # the ramp ran it out
+        (_loaded((0.30, 0.10), ((16, 0.98, 0.05, True),)), False),  # ... at a step the generator could not drive
+        (_loaded((0.97, 0.10), app_here=False), None),  # the app runs elsewhere: this host's CPU is not its
+        (_loaded((0.97, 0.10), concurrent=False), None),  # another tool's load ran before the window
+        (_loaded(None), None),  # not sampled (an older run)
+    ],
+)
+def test_cpu_bound_is_this_hosts_cpu_run_out_under_the_audits_load(run: Run, fact: bool | None) -> None:
+    got = facts_of(run).get("cpu_bound")
+    assert (got[0] if got else None) is fact, got
+    if got:
+        assert "perfscore's own use left aside" in got[1] and ("window" in got[1] or "16 users" in got[1])
+
+
+def test_a_cpu_bound_host_is_told_to_cut_work_not_to_add_workers() -> None:
+    fpm = RUBRIC.metrics["php.fpm_not_saturated"].remediation
+    assert "Raise pm.max_children" in choose(fpm, _facts(cpu_bound=False))[1]
+    assert "Raise pm.max_children" in choose(fpm, {})[1]
+    title, action, assumed = choose(fpm, _facts(cpu_bound=True))
+    assert "Do not raise pm.max_children" in action and "cheaper" in title and assumed == ["cpu_bound: true (test)"]
+    # A saved run scored: the concurrency item follows the CPU the window measured.
+    for run, workers in ((_loaded((0.97, 0.10)), False), (_loaded((0.40, 0.10)), True)):
+        item = next(i for i in score_run(run, RUBRIC).roadmap if i.metric == "load.max_concurrency")
+        assert ("more workers," in item.action) is workers, item.action
+        assert item.assumes == ([] if workers else ["cpu_bound: true (this host's CPU 97% busy in the window's "
+                                                    "traffic, perfscore's own use left aside)"]), item.assumes
