@@ -120,9 +120,7 @@ def _clients(text: str) -> set[str]:
         ({"db_client": "both", "framework": "wordpress"}, set()),  # wpdb has no persistent option: a pool
     ],
 )
-def test_connection_reuse_advice_names_the_clients_the_app_can_use(
-    facts: dict[str, str], clients: set[str]
-) -> None:
+def test_connection_reuse_advice_names_the_clients_the_app_can_use(facts: dict[str, str], clients: set[str]) -> None:
     r = RUBRIC.metrics["mysql.connections_per_request"].remediation
     _, action, assumed = choose(r, _facts(**facts))
     assert _clients(action) == clients, action
@@ -271,5 +269,8 @@ def test_a_cpu_bound_host_is_told_to_cut_work_not_to_add_workers() -> None:
     for run, workers in ((_loaded((0.97, 0.10)), False), (_loaded((0.40, 0.10)), True)):
         item = next(i for i in score_run(run, RUBRIC).roadmap if i.metric == "load.max_concurrency")
         assert ("more workers," in item.action) is workers, item.action
-        assert item.assumes == ([] if workers else ["cpu_bound: true (this host's CPU 97% busy in the window's "
-                                                    "traffic, perfscore's own use left aside)"]), item.assumes
+        assert item.assumes == (
+            []
+            if workers
+            else ["cpu_bound: true (this host's CPU 97% busy in the window's traffic, perfscore's own use left aside)"]
+        ), item.assumes
