@@ -201,9 +201,16 @@ def slo_of(found: Discovered) -> tuple[str, str]:
 
     peak, note = read_peak(found.access_logs)
     if peak is None:
-        return slo_section(None, None, note), f"slo: LoanFlow's KPIs left as the default ({note})"
+        return default_slo(note)
     rps, users, source = proposed_slo(peak)
     return slo_section(rps, users, source), f"slo: {rps:g} req/s, {users:,} users ({note})"
+
+
+def default_slo(why: str) -> tuple[str, str]:
+    """init's ``slo:`` section when the site's own peak is unknown: LoanFlow's KPIs, commented out, and why."""
+    from perfscore.config import slo_section
+
+    return slo_section(None, None, why), f"slo: LoanFlow's KPIs left as the default ({why})"
 
 
 def from_traffic(paths: list[Path], log_format: str | None) -> tuple[str, str, str]:

@@ -12,6 +12,7 @@ import yaml
 from perfscore.config import Config, example_config
 from perfscore.discover import Discovered, slo_of
 from perfscore.host.accesslog import busiest_minute, nice_ceil, proposed_slo, read_peak
+from tests.conftest import perfscore
 
 
 def _line(minute: str, second: int, client: str = "203.0.113.7", path: str = "/") -> str:
@@ -116,3 +117,16 @@ def test_only_the_logs_tail_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(accesslog, "READ_LIMIT", len("\n".join(new)) + 10)
     peak, _ = read_peak([str(path)])
     assert peak is not None and peak.minute == "06/Dec/2026:12:00" and peak.requests == 100
+
+
+def test_init_without_a_url_says_why_loanflows_kpis_apply(tmp_path: Path) -> None:
+    """As the --url path does when no access log gives a peak: on stderr and in the config's slo section."""
+    path = tmp_path / "perfscore.yaml"
+    res = perfscore("init", str(path))
+    assert res.code == 0, res.err
+    said = " ".join(res.err.split())
+    assert "slo: LoanFlow's KPIs left as the default (no --url or --access-log given" in said, res.err
+    text = path.read_text()
+    assert "LoanFlow's KPIs apply" in text and "# no --url or --access-log given" in text
+    doc = yaml.safe_load(text)
+    assert "slo" not in doc and not Config.model_validate(doc).slo.snapshot().custom

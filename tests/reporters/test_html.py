@@ -290,3 +290,32 @@ def test_the_manager_report_renders_on_desktop_phone_and_paper(tmp_path: Path) -
     # nothing overflows the phone's width: the right-most column of pixels is page background, not content
     edge = [phone.getpixel((389, y)) for y in range(0, 2400, 4)]
     assert sum(1 for px in edge if sum(px) < 600) < 20
+
+
+def test_each_roadmap_item_says_which_facts_its_advice_is_for_in_every_format() -> None:
+    """The facts a roadmap item's advice rests on ("advice for: …") are printed per item in HTML as in the
+    terminal and Markdown reports, escaped, and only on the items whose advice rests on some."""
+    from perfscore.run import Measurement, Run
+
+    source = "pool <b>www</b> & co: opcache.enable = 1"
+    run = Run(
+        measurements=[
+            Measurement(metric="php.opcache", value=True, evidence={"source": source}),
+            Measurement(metric="host.cpu_utilisation", value=3.0, unit="ratio"),
+            Measurement(metric="mysql.connections_per_request", value=1.0),
+        ]
+    )
+    result = score_run(run, load_rubric())
+    items = {i.metric: i for i in result.roadmap}
+    assert items["host.cpu_utilisation"].assumes == [f"opcache_enabled: true ({source})"]
+    assert items["mysql.connections_per_request"].assumes == []  # nobody told its client: generic advice
+    html = render(result, "html")
+    rows = {i.metric: next(r for r in html.split("<tr>") if f">{i.metric} " in r or f">{i.metric}<" in r) for i in
+            items.values()}  # fmt: skip
+    said = "opcache_enabled: true (pool &lt;b&gt;www&lt;/b&gt; &amp; co: opcache.enable = 1)"
+    assert re.search(r"advice for: " + re.escape(said), rows["host.cpu_utilisation"], re.IGNORECASE)
+    assert "<b>www" not in html
+    assert "advice for" not in rows["mysql.connections_per_request"].lower()
+    for fmt in ("markdown", "terminal"):
+        text = " ".join(render(result, fmt).replace("\\_", "_").split())  # Markdown escapes the underscore
+        assert "advice for: opcache_enabled: true (pool" in text, fmt

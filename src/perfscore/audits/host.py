@@ -18,18 +18,26 @@ LOW_RATE = 100.0  # req/s below which background CPU weighs on a projection up t
 SATURATED = 0.90  # share of all cores busy: the CPU, not the workers, is the bottleneck
 
 
-def cpu_bound(busy: float | None, own: float | None, where: str) -> str | None:
-    """The advice when the app's host ran out of CPU, whatever the workers did; None when it did not.
+def stack_share(busy: float | None, own: float | None) -> float | None:
+    """The share of the CPU perfscore left that the rest of this host used (the stack, when it runs here).
 
-    ``busy`` is the share of all cores the machine was busy, ``own`` perfscore's part of it: the stack
-    must have used ≥ 90 % of what the load generator left, so a busy generator is never the app's fault.
+    ``busy`` is the share of all cores the machine was busy, ``own`` perfscore's part of it (its load
+    generators): a busy generator is never the app's fault. None: not sampled, or perfscore took it all.
     """
     if busy is None:
         return None
     own = own or 0.0
     left = 1.0 - own
-    if left <= 0 or (busy - own) / left < SATURATED:
+    return None if left <= 0 else max(0.0, busy - own) / left
+
+
+def cpu_bound(busy: float | None, own: float | None, where: str) -> str | None:
+    """The advice when the app's host ran out of CPU, whatever the workers did; None when it did not: the
+    stack must have used ≥ 90 % of what the load generator left (``stack_share``)."""
+    share = stack_share(busy, own)
+    if share is None or share < SATURATED:
         return None
+    own = own or 0.0
     gen = f" (perfscore's load generator used {own:.0%} of all cores)" if own >= 0.01 else ""
     return (
         f"Do not add workers: this host's CPU was {busy:.0%} busy {where}{gen}, so more workers make every "

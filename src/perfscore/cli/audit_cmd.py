@@ -303,7 +303,7 @@ def init(
     match this app's own pool and servers, not every PHP-FPM or database on the machine; with --access-log,
     the endpoint mix and the SLO of the site's real traffic."""
     from perfscore.config import example_config
-    from perfscore.discover import discover, from_traffic, slo_of
+    from perfscore.discover import default_slo, discover, from_traffic, slo_of
     from perfscore.files import write_output
 
     if path.exists() and not force:
@@ -319,7 +319,13 @@ def init(
     traffic = from_traffic(access_logs, log_format) if access_logs else None
     found = discover(url, mysql_port, redis_port, mysql=_init_mysql(mysql_port))
     intent = infer(url, mysql_port, redis_port, replicas)
-    slo, slo_note = slo_of(found) if url is not None and traffic is None else (None, None)
+    slo, slo_note = (
+        (None, None)
+        if traffic is not None
+        else slo_of(found)
+        if url is not None
+        else default_slo("no --url or --access-log given, so no access log to read the site's peak from")
+    )
     for note in found.notes + intent.notes + ([slo_note] if slo_note else []) + ([traffic[2]] if traffic else []):
         say(note)
     section: str | None = _discover_endpoints(url) if url is not None and traffic is None else None

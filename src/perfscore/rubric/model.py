@@ -56,6 +56,8 @@ FACTS: dict[str, tuple[str | bool, ...]] = {
     "framework": ("wordpress", "laravel", "drupal", "symfony", "codeigniter", "plain-php"),
     "opcache_enabled": (True, False),
     "page_cache_present": (True, False),
+    # this host's CPU ran out under the audit's load (scoring.advice.cpu_bound_of): add workers, or cut work
+    "cpu_bound": (True, False),
 }
 
 

@@ -141,7 +141,7 @@ def score_run(run: Run, rubric: Rubric) -> Result:
     causes |= {mid for mid, m in rubric.metrics.items() if m.remediation.critical and scored[mid].status == "measured"}
 
     impacts = {cid: (100.0 - s) * rubric.categories[cid].weight / 100.0 for cid, s in cats.items()}
-    roadmap, phases = build_roadmap(rubric, scored, measurements, critical=causes, facts=facts_of(run))
+    roadmap, phases = build_roadmap(rubric, scored, measurements, critical=causes, facts=facts_of(run, measurements))
     # One order everywhere: a category ranks where its first roadmap item stands; the rest by impact.
     first: dict[str, int] = {}
     for n, item in enumerate(roadmap):

@@ -26,8 +26,9 @@ final class Knobs
 
 /**
  * The app's own count of what each request sent to MariaDB: the truth the audit's per-request figures are
- * tested against (tests/stack/test_request_truth.py). One line per request, appended at shutdown to the
- * file LOANFLOW_TRUTH names: "<unix time> <statements> <connections or -1 when persistent> <path>".
+ * tested against (tests/audit/test_audit_stack.py::test_per_request_figures_are_the_apps_own_count).
+ * One line per request, appended at shutdown to the file LOANFLOW_TRUTH names:
+ * "<unix time> <statements> <connections or -1 when persistent> <path>".
  */
 final class Truth
 {
