@@ -3,12 +3,14 @@ FIFO as an output, a tampered history."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import stat
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -143,3 +145,33 @@ def test_a_fifo_with_a_reader_still_gets_the_report(tmp_path: Path) -> None:
         os.close(rfd)
     assert res.code == 0, res.err
     assert b'"title": "Run"' in got
+
+
+@pytest.mark.parametrize("writer", ["schema -o", "score -o"])
+def test_a_fifo_whose_reader_never_reads_is_an_error_in_bounded_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writer: str
+) -> None:
+    import fcntl
+
+    from perfscore import files
+
+    monkeypatch.setattr(files, "WRITE_STALL_S", 0.5)
+    fifo = tmp_path / "out.txt"
+    os.mkfifo(fifo)
+    rfd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # opened, and never read
+    fcntl.fcntl(rfd, fcntl.F_SETPIPE_SZ, 4096)  # the smallest pipe: every writer's output is more than it holds
+    # Should the bound fail, closing the reader breaks the write (EPIPE): the test fails instead of hanging.
+    watchdog = threading.Timer(30, os.close, (rfd,))
+    watchdog.start()
+    try:
+        t0 = time.monotonic()
+        res = perfscore(*_writers(tmp_path, fifo)[writer])
+        took = time.monotonic() - t0
+    finally:
+        watchdog.cancel()
+        with contextlib.suppress(OSError):
+            os.close(rfd)
+    assert res.code == 2, (res.code, res.err)
+    assert "its reader took nothing for 0.5 s" in res.err and "Traceback" not in res.err, res.err
+    assert took < 15, f"{took:.1f} s"
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
