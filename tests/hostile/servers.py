@@ -18,6 +18,9 @@ Modes:
                       what comes next (the password in clear if the client complies), then an ERR packet
                       with ANSI escapes, a fake score line and the password received.
   mysql-flood         handshake, any auth -> OK; every query answered with endless 16 MiB packets.
+  mysql-8, mysql-5.6, mariadb-10
+                      a greeting with that version; any login accepted, every statement recorded and answered
+                      OK, but SET of a time-limit variable the version lacks is error 1193.
   mysql-err-ansi      login answered with an ERR packet with ANSI escapes and a fake score line.
   redis-hello         records every command (HELLO 3 AUTH ..., AUTH ...), answers each with an error with
                       ANSI escapes that echoes the command's arguments (the password, if sent).
@@ -93,11 +96,12 @@ def _mysql_read(conn: socket.socket) -> tuple[int, bytes]:
     return head[3], _recv_exact(conn, n)
 
 
-def _handshake() -> bytes:
+def _handshake(version: bytes = b"5.7.99-hostile") -> bytes:
     salt = b"abcdefghijklmnopqrst"  # 20 bytes
     return (
         b"\x0a"
-        + b"5.7.99-hostile\x00"
+        + version
+        + b"\x00"
         + struct.pack("<I", 42)
         + salt[:8]
         + b"\x00"
@@ -176,6 +180,36 @@ def mysql_err_huge(conn: socket.socket, mode: str) -> None:
     seq, login = _mysql_read(conn)
     _record(mode, ("login", _parse_login(login)))
     conn.sendall(_mysql_err(seq + 1, "Access denied " + "A" * (1024 * 1024)))
+
+
+# The version each mode's greeting announces; the server has the statement time limit its version has.
+MYSQL_VERSIONS = {"mysql-8": b"8.0.36", "mysql-5.6": b"5.6.51-log", "mariadb-10": b"5.5.5-10.11.6-MariaDB"}
+MYSQL_LACKS = {
+    "mysql-8": ("max_statement_time",),
+    "mysql-5.6": ("max_statement_time", "max_execution_time"),
+    "mariadb-10": ("max_execution_time",),
+}
+
+
+def mysql_versioned(conn: socket.socket, mode: str) -> None:
+    """Any login is accepted; every statement is recorded and answered OK, but a session variable the
+    version lacks (MAX_EXECUTION_TIME before MySQL 5.7.8, max_statement_time on MySQL) is error 1193."""
+    version = MYSQL_VERSIONS[mode]
+    conn.sendall(_mysql_packet(0, _handshake(version)))
+    seq, login = _mysql_read(conn)
+    _record(mode, ("login", _parse_login(login)))
+    conn.sendall(_mysql_ok(seq + 1))
+    while True:
+        seq, packet = _mysql_read(conn)
+        if packet[:1] == b"\x01":  # COM_QUIT
+            return
+        sql = packet[1:].decode("utf-8", "replace")
+        _record(mode, ("query", sql))
+        lacks = [v for v in MYSQL_LACKS[mode] if v in sql.lower()]
+        if lacks:
+            conn.sendall(_mysql_err(seq + 1, f"Unknown system variable '{lacks[0]}'", code=1193))
+        else:
+            conn.sendall(_mysql_ok(seq + 1))
 
 
 def mysql_flood(conn: socket.socket, mode: str) -> None:
@@ -398,6 +432,7 @@ HANDLERS = {
     "mysql-cleartext": mysql_cleartext,
     "mysql-flood": mysql_flood,
     "mysql-err-ansi": mysql_err_ansi,
+    **dict.fromkeys(MYSQL_VERSIONS, mysql_versioned),
     "redis-hello": redis_hello,
     "redis-bulk": redis_bulk,
     "http-ok": http_server_loop,
