@@ -25,6 +25,8 @@ Modes:
   redis-hello         records every command (HELLO 3 AUTH ..., AUTH ...), answers each with an error with
                       ANSI escapes that echoes the command's arguments (the password, if sent).
   redis-bulk          answers any command with $3000000000\r\n then slow endless bytes.
+  prom-echo-forms     a Prometheus that echoes the basic-auth token and password it was sent, in every encoded
+                      form, in its build info, label values, warnings and error bodies.
   http-ok             a plain small HTML site (200 on /, 404 elsewhere): an HTTP target for audits.
   http-drip-asset     / links /app.css and /app.js; the first fetch of each asset is served whole, every
                       later fetch drips one byte every 5 s forever (HOSTILE_DRIP_FIRST=1: drip from the first).
@@ -256,22 +258,11 @@ def redis_hello(conn: socket.socket, mode: str) -> None:
 def redis_echo_forms(conn: socket.socket, mode: str) -> None:
     """Answers AUTH with the password it was sent in the spellings a log or a proxy may use: split by a
     control character, base64, URL-encoded and hex."""
-    import base64
-    import urllib.parse
-
     f = conn.makefile("rb")
     cmd = _resp_read(f)
     _record(mode, ("command", cmd))
     pw = (cmd or [b""])[-1]
-    mid = len(pw) // 2
-    forms = [
-        pw[:mid] + b"\x01" + pw[mid:],
-        base64.b64encode(pw),
-        base64.urlsafe_b64encode(pw).rstrip(b"="),
-        urllib.parse.quote_from_bytes(pw, safe="").encode(),
-        pw.hex().encode(),
-        pw.hex().upper().encode(),
-    ]
+    forms = echo_forms(pw)
     conn.sendall(b"-ERR wrong password: " + b" | ".join(forms) + b"\r\n")
 
 
@@ -351,6 +342,64 @@ def prom_drip(conn: socket.socket, mode: str) -> None:
     for byte in b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(_PROM_OK), _PROM_OK):
         conn.sendall(bytes([byte]))
         time.sleep(pause)
+
+
+def echo_forms(secret: bytes) -> list[bytes]:
+    """The spellings a log, a proxy or an error page may echo a password in: split by a control character,
+    base64 (standard, URL-safe unpadded), URL-encoded (%XX and +), hex (either case)."""
+    import base64
+    import urllib.parse
+
+    mid = len(secret) // 2
+    return [
+        secret[:mid] + b"\x01" + secret[mid:],
+        base64.b64encode(secret),
+        base64.urlsafe_b64encode(secret).rstrip(b"="),
+        urllib.parse.quote_from_bytes(secret, safe="").encode(),
+        urllib.parse.quote_plus(secret.decode("utf-8", "replace"), safe="").encode(),
+        secret.hex().encode(),
+        secret.hex().upper().encode(),
+    ]
+
+
+def prom_echo_forms(conn: socket.socket, mode: str) -> None:
+    """A Prometheus that echoes the basic-auth credentials it was sent (the header's token as is, and the
+    password decoded from it, in every form of ``echo_forms``) in each of its answers: the build info's
+    error page, label values and warnings of a successful query, a 422's JSON error and a 500's text page.
+    The credentials check (``query=1``) succeeds, so an audit goes on to ask the rest."""
+    import base64
+    import json
+
+    buf = bytearray()
+    while True:
+        while b"\r\n\r\n" not in buf:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return
+            buf += chunk
+        head, _, rest = bytes(buf).partition(b"\r\n\r\n")
+        buf[:] = rest
+        lines = head.decode("latin-1").split("\r\n")
+        path = lines[0].split(" ")[1] if len(lines[0].split(" ")) > 1 else "/"
+        token = next((h.split(" ", 2)[2] for h in lines[1:] if h.lower().startswith("authorization: basic ")), "")
+        _record(mode, ("request", path, token))
+        password = base64.b64decode(token).partition(b":")[2] if token else b""
+        said = " | ".join(f.decode("utf-8", "replace") for f in [token.encode(), password, *echo_forms(password)])
+        with _lock:
+            _connections[mode] = n = _connections.get(mode, 0) + 1
+        if path == "/api/v1/query?query=1":
+            status, body = "200 OK", _PROM_OK.decode()
+        elif path.startswith("/api/v1/status/buildinfo"):  # what config check asks
+            status, body = "500 Internal Server Error", f"build info unavailable for {said}"
+        elif n % 3 == 0:
+            status, body = "422 Unprocessable Entity", json.dumps({"status": "error", "error": f"bad query: {said}"})
+        elif n % 3 == 1:
+            status, body = "500 Internal Server Error", f"upstream said {said}"
+        else:
+            result = [{"metric": {"instance": said, "job": said}, "value": [time.time(), "1"]}]
+            doc = {"status": "success", "warnings": [said], "data": {"resultType": "vector", "result": result}}
+            status, body = "200 OK", json.dumps(doc)
+        _http_send(conn, status, body.encode(), ctype="application/json")
 
 
 def http_server_loop(conn: socket.socket, mode: str) -> None:
@@ -449,6 +498,7 @@ HANDLERS = {
     "mysql-rsa": mysql_rsa,
     "redis-echo-forms": redis_echo_forms,
     "prom-drip": prom_drip,
+    "prom-echo-forms": prom_echo_forms,
     **dict.fromkeys(PROM_ANSWERS, prom_malformed),
 }
 
