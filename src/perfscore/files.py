@@ -96,7 +96,7 @@ def _write_in_place(path: Path, data: bytes) -> None:
 
 
 def _write_bounded(fd: int, path: Path, data: bytes) -> None:
-    """``data`` to a non-blocking ``fd``, waiting (poll) while it is full, failing after WRITE_STALL_S of no progress."""
+    """``data`` to a non-blocking ``fd``: poll while it is full, fail after WRITE_STALL_S without progress."""
     view = memoryview(data)
     poller = select.poll()
     poller.register(fd, select.POLLOUT)

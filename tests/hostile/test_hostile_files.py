@@ -23,7 +23,8 @@ FIXTURE_RUN = REPO / "tests" / "fixtures" / "run-v2-reference-stack.json"
 
 K6_SUMMARY = REPO / "tests" / "imports" / "fixtures" / "k6-summary.json"
 ACCESS_LOG = "".join(
-    f'127.0.0.1 - - [06/Dec/2026:10:00:{i:02d} +0000] "GET /loans/{i} HTTP/1.1" 200 512 "-" "curl/8"\n' for i in range(20)
+    f'127.0.0.1 - - [06/Dec/2026:10:00:{i:02d} +0000] "GET /loans/{i} HTTP/1.1" 200 512 "-" "curl/8"\n'
+    for i in range(20)
 )
 
 
@@ -38,7 +39,10 @@ def _writers(tmp: Path, out: Path, port: int = 9) -> dict[str, list[str]]:
         "init": ["init", str(out), "--force"],
         "field -o": ["field", str(tmp / "access.log"), "-f", "json", "-o", str(out)],
         "import --save-run": ["import", "k6", str(K6_SUMMARY), "--save-run", str(out)],
-        "load -o": ["load", f"http://127.0.0.1:{port}/", "-d", "1", "-c", "2", "--warmup", "0", "-f", "json", "-o", str(out)],
+        "load -o": [
+            *("load", f"http://127.0.0.1:{port}/", "-d", "1", "-c", "2", "--warmup", "0"),
+            *("-f", "json", "-o", str(out)),
+        ],
         "audit --save-run": [
             *("audit", "--url", f"http://127.0.0.1:{port}/", "--config", str(NO_RAMP), "--duration", "1"),
             *("--history", str(tmp / "a.sqlite"), "-f", "json", "-o", str(tmp / "report.json"), "--save-run", str(out)),

@@ -67,7 +67,9 @@ def _echoed() -> list[object]:
 
 
 def test_config_check_prints_no_form_of_the_echoed_password(prometheus: int, tmp_path: Path) -> None:
-    res: Cli = perfscore_process("config", "check", "--config", str(_config(tmp_path, prometheus)), env=ENV, cwd=tmp_path)
+    res: Cli = perfscore_process(
+        "config", "check", "--config", str(_config(tmp_path, prometheus)), env=ENV, cwd=tmp_path
+    )
     assert "Traceback" not in res.err, res.err
     said = " ".join((res.out + res.err).split())
     assert res.code != 0 and "build info unavailable for ***" in said, (res.code, said)  # the echo, redacted
