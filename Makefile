@@ -109,10 +109,14 @@ pytest: test-fast test-server test-stack
 # core back at once; nice 19 delayed those wake-ups enough to move a single-user page time past 10 ms once):
 # the stack tier leaves 39 % of both cores idle (221 CPU-s in 180 s, measured from /proc/stat), which the
 # fast tier's 62 CPU-s fill without taking a core from the stack's measurements.
+# Each tier that ran cases of tests/hostile appends its count to .pytest-hostile.jsonl (tests/conftest.py);
+# the total over the tiers is the last line (the standing adversarial count, tests/hostile/tally.py).
 test: $(STAMP) test-deps
+	rm -f .pytest-hostile.jsonl
 	$(MAKE) --no-print-directory -j5 --output-sync=target lint typecheck docs test-servers test-untimed
 	$(MAKE) --no-print-directory test-timing
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-stack-alone test-fast-beside
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-stack-alone test-fast-beside; status=$$?; \
+		$(BIN)/python -m tests.hostile.tally .pytest-hostile.jsonl; exit $$status
 
 # The fast tier in the CPU nothing else wants, beside the stack tier in make test (its budget there: 180 s).
 test-fast-beside: $(STAMP)

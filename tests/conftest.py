@@ -11,6 +11,8 @@ from typing import IO
 
 import pytest
 
+from tests.hostile.tally import TALLY_FILE, Counter, record
+
 REPO = Path(__file__).resolve().parent.parent
 # Every audit appends to the user's history by default: the tests' audits go to a history of their own.
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="perfscore-tests-data-")
@@ -123,9 +125,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 _STARTED = time.monotonic()
 
 
+# The standing adversarial count (tests/hostile/tally.py): fed here, in the process that prints the summary
+# (pytest-xdist's controller never collects, so a hook in tests/hostile/conftest.py would never run there).
+_HOSTILE = Counter()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    _HOSTILE.add(report)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if hasattr(terminalreporter.config, "workerinput"):
+        return
     tier = os.environ.get("PERFSCORE_TIER")
-    if not tier or hasattr(terminalreporter.config, "workerinput"):
+    hostile = _HOSTILE.tally()
+    if hostile.tried or hostile.skipped:
+        terminalreporter.write_line(hostile.line())
+        if tier:  # make test adds up its tiers' figures at its end
+            record(TALLY_FILE, tier, hostile)
+    if not tier:
         return
     took = time.monotonic() - _STARTED
     budget = float(os.environ.get("PERFSCORE_TIER_BUDGET_S") or "inf")

@@ -6,7 +6,8 @@ created exclusively in the target's folder (``tempfile.mkstemp``: O_CREAT|O_EXCL
 link planted there by another user (``report.html.tmp -> ~/.bashrc``) is never followed.
 Anything else — a device such as /dev/null or /dev/stdout, a FIFO, a symlink — is written in
 place: renaming over it would replace the device or the link with a regular file (as root,
-/dev/null itself). Failures are a clear error with the path.
+/dev/null itself). A FIFO with no reader is refused at once; one whose reader stops reading fails
+after WRITE_STALL_S without progress, never a hang. Failures are a clear error with the path.
 Whatever is written passes ``sanitize.redact`` last: no secret this process holds reaches a file.
 """
 
@@ -15,8 +16,10 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import select
 import stat
 import tempfile
+import time
 from pathlib import Path
 
 from perfscore.errors import PerfscoreError
@@ -72,18 +75,47 @@ def _replace_atomically(path: Path, data: bytes) -> None:
         raise
 
 
+# A FIFO or a pipe whose reader opened it and then stopped reading would hold a write for ever: the write
+# fails once nothing has been taken from it for this long (a slow reader that keeps reading is waited for).
+WRITE_STALL_S = 10.0
+
+
 def _write_in_place(path: Path, data: bytes) -> None:
     """Open without blocking: a FIFO nobody reads would hold open() for ever. With a reader (``-o
-    /dev/stdout | jq``) it opens, and the writes block as a pipe's do."""
+    /dev/stdout | jq``) it opens, and the writes wait for the reader, WRITE_STALL_S at most without progress."""
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NONBLOCK, 0o666)
     except OSError as exc:
         if exc.errno == errno.ENXIO:
             raise PerfscoreError(f"cannot write {path}: it is a FIFO that nothing reads from.") from None
         raise
-    os.set_blocking(fd, True)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
+    try:
+        _write_bounded(fd, path, data)
+    finally:
+        os.close(fd)
+
+
+def _write_bounded(fd: int, path: Path, data: bytes) -> None:
+    """``data`` to a non-blocking ``fd``: poll while it is full, fail after WRITE_STALL_S without progress."""
+    view = memoryview(data)
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT)
+    progress = time.monotonic()
+    while view:
+        try:
+            n = os.write(fd, view)
+        except BlockingIOError:
+            n = 0
+        if n:
+            view, progress = view[n:], time.monotonic()
+            continue
+        left = progress + WRITE_STALL_S - time.monotonic()
+        if left <= 0:
+            raise PerfscoreError(
+                f"cannot write {path}: its reader took nothing for {WRITE_STALL_S:g} s "
+                f"({len(data) - len(view)} of {len(data)} bytes written); perfscore gave up."
+            )
+        poller.poll(max(1, int(left * 1000)))
 
 
 def write_output(path: Path, text: str) -> None:

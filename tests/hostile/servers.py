@@ -18,10 +18,15 @@ Modes:
                       what comes next (the password in clear if the client complies), then an ERR packet
                       with ANSI escapes, a fake score line and the password received.
   mysql-flood         handshake, any auth -> OK; every query answered with endless 16 MiB packets.
+  mysql-8, mysql-5.6, mariadb-10
+                      a greeting with that version; any login accepted, every statement recorded and answered
+                      OK, but SET of a time-limit variable the version lacks is error 1193.
   mysql-err-ansi      login answered with an ERR packet with ANSI escapes and a fake score line.
   redis-hello         records every command (HELLO 3 AUTH ..., AUTH ...), answers each with an error with
                       ANSI escapes that echoes the command's arguments (the password, if sent).
   redis-bulk          answers any command with $3000000000\r\n then slow endless bytes.
+  prom-echo-forms     a Prometheus that echoes the basic-auth token and password it was sent, in every encoded
+                      form, in its build info, label values, warnings and error bodies.
   http-ok             a plain small HTML site (200 on /, 404 elsewhere): an HTTP target for audits.
   http-drip-asset     / links /app.css and /app.js; the first fetch of each asset is served whole, every
                       later fetch drips one byte every 5 s forever (HOSTILE_DRIP_FIRST=1: drip from the first).
@@ -93,11 +98,12 @@ def _mysql_read(conn: socket.socket) -> tuple[int, bytes]:
     return head[3], _recv_exact(conn, n)
 
 
-def _handshake() -> bytes:
+def _handshake(version: bytes = b"5.7.99-hostile") -> bytes:
     salt = b"abcdefghijklmnopqrst"  # 20 bytes
     return (
         b"\x0a"
-        + b"5.7.99-hostile\x00"
+        + version
+        + b"\x00"
         + struct.pack("<I", 42)
         + salt[:8]
         + b"\x00"
@@ -178,6 +184,36 @@ def mysql_err_huge(conn: socket.socket, mode: str) -> None:
     conn.sendall(_mysql_err(seq + 1, "Access denied " + "A" * (1024 * 1024)))
 
 
+# The version each mode's greeting announces; the server has the statement time limit its version has.
+MYSQL_VERSIONS = {"mysql-8": b"8.0.36", "mysql-5.6": b"5.6.51-log", "mariadb-10": b"5.5.5-10.11.6-MariaDB"}
+MYSQL_LACKS = {
+    "mysql-8": ("max_statement_time",),
+    "mysql-5.6": ("max_statement_time", "max_execution_time"),
+    "mariadb-10": ("max_execution_time",),
+}
+
+
+def mysql_versioned(conn: socket.socket, mode: str) -> None:
+    """Any login is accepted; every statement is recorded and answered OK, but a session variable the
+    version lacks (MAX_EXECUTION_TIME before MySQL 5.7.8, max_statement_time on MySQL) is error 1193."""
+    version = MYSQL_VERSIONS[mode]
+    conn.sendall(_mysql_packet(0, _handshake(version)))
+    seq, login = _mysql_read(conn)
+    _record(mode, ("login", _parse_login(login)))
+    conn.sendall(_mysql_ok(seq + 1))
+    while True:
+        seq, packet = _mysql_read(conn)
+        if packet[:1] == b"\x01":  # COM_QUIT
+            return
+        sql = packet[1:].decode("utf-8", "replace")
+        _record(mode, ("query", sql))
+        lacks = [v for v in MYSQL_LACKS[mode] if v in sql.lower()]
+        if lacks:
+            conn.sendall(_mysql_err(seq + 1, f"Unknown system variable '{lacks[0]}'", code=1193))
+        else:
+            conn.sendall(_mysql_ok(seq + 1))
+
+
 def mysql_flood(conn: socket.socket, mode: str) -> None:
     conn.sendall(_mysql_packet(0, _handshake()))
     seq, login = _mysql_read(conn)
@@ -222,22 +258,11 @@ def redis_hello(conn: socket.socket, mode: str) -> None:
 def redis_echo_forms(conn: socket.socket, mode: str) -> None:
     """Answers AUTH with the password it was sent in the spellings a log or a proxy may use: split by a
     control character, base64, URL-encoded and hex."""
-    import base64
-    import urllib.parse
-
     f = conn.makefile("rb")
     cmd = _resp_read(f)
     _record(mode, ("command", cmd))
     pw = (cmd or [b""])[-1]
-    mid = len(pw) // 2
-    forms = [
-        pw[:mid] + b"\x01" + pw[mid:],
-        base64.b64encode(pw),
-        base64.urlsafe_b64encode(pw).rstrip(b"="),
-        urllib.parse.quote_from_bytes(pw, safe="").encode(),
-        pw.hex().encode(),
-        pw.hex().upper().encode(),
-    ]
+    forms = echo_forms(pw)
     conn.sendall(b"-ERR wrong password: " + b" | ".join(forms) + b"\r\n")
 
 
@@ -319,6 +344,64 @@ def prom_drip(conn: socket.socket, mode: str) -> None:
         time.sleep(pause)
 
 
+def echo_forms(secret: bytes) -> list[bytes]:
+    """The spellings a log, a proxy or an error page may echo a password in: split by a control character,
+    base64 (standard, URL-safe unpadded), URL-encoded (%XX and +), hex (either case)."""
+    import base64
+    import urllib.parse
+
+    mid = len(secret) // 2
+    return [
+        secret[:mid] + b"\x01" + secret[mid:],
+        base64.b64encode(secret),
+        base64.urlsafe_b64encode(secret).rstrip(b"="),
+        urllib.parse.quote_from_bytes(secret, safe="").encode(),
+        urllib.parse.quote_plus(secret.decode("utf-8", "replace"), safe="").encode(),
+        secret.hex().encode(),
+        secret.hex().upper().encode(),
+    ]
+
+
+def prom_echo_forms(conn: socket.socket, mode: str) -> None:
+    """A Prometheus that echoes the basic-auth credentials it was sent (the header's token as is, and the
+    password decoded from it, in every form of ``echo_forms``) in each of its answers: the build info's
+    error page, label values and warnings of a successful query, a 422's JSON error and a 500's text page.
+    The credentials check (``query=1``) succeeds, so an audit goes on to ask the rest."""
+    import base64
+    import json
+
+    buf = bytearray()
+    while True:
+        while b"\r\n\r\n" not in buf:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return
+            buf += chunk
+        head, _, rest = bytes(buf).partition(b"\r\n\r\n")
+        buf[:] = rest
+        lines = head.decode("latin-1").split("\r\n")
+        path = lines[0].split(" ")[1] if len(lines[0].split(" ")) > 1 else "/"
+        token = next((h.split(" ", 2)[2] for h in lines[1:] if h.lower().startswith("authorization: basic ")), "")
+        _record(mode, ("request", path, token))
+        password = base64.b64decode(token).partition(b":")[2] if token else b""
+        said = " | ".join(f.decode("utf-8", "replace") for f in [token.encode(), password, *echo_forms(password)])
+        with _lock:
+            _connections[mode] = n = _connections.get(mode, 0) + 1
+        if path == "/api/v1/query?query=1":
+            status, body = "200 OK", _PROM_OK.decode()
+        elif path.startswith("/api/v1/status/buildinfo"):  # what config check asks
+            status, body = "500 Internal Server Error", f"build info unavailable for {said}"
+        elif n % 3 == 0:
+            status, body = "422 Unprocessable Entity", json.dumps({"status": "error", "error": f"bad query: {said}"})
+        elif n % 3 == 1:
+            status, body = "500 Internal Server Error", f"upstream said {said}"
+        else:
+            result = [{"metric": {"instance": said, "job": said}, "value": [time.time(), "1"]}]
+            doc = {"status": "success", "warnings": [said], "data": {"resultType": "vector", "result": result}}
+            status, body = "200 OK", json.dumps(doc)
+        _http_send(conn, status, body.encode(), ctype="application/json")
+
+
 def http_server_loop(conn: socket.socket, mode: str) -> None:
     buf = bytearray()
     while True:
@@ -398,6 +481,7 @@ HANDLERS = {
     "mysql-cleartext": mysql_cleartext,
     "mysql-flood": mysql_flood,
     "mysql-err-ansi": mysql_err_ansi,
+    **dict.fromkeys(MYSQL_VERSIONS, mysql_versioned),
     "redis-hello": redis_hello,
     "redis-bulk": redis_bulk,
     "http-ok": http_server_loop,
@@ -414,6 +498,7 @@ HANDLERS = {
     "mysql-rsa": mysql_rsa,
     "redis-echo-forms": redis_echo_forms,
     "prom-drip": prom_drip,
+    "prom-echo-forms": prom_echo_forms,
     **dict.fromkeys(PROM_ANSWERS, prom_malformed),
 }
 

@@ -3,45 +3,95 @@ FIFO as an output, a tampered history."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import stat
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, perfscore
+from tests.conftest import NO_RAMP, REPO, Cli, perfscore
+from tests.hostile import servers
 
 FIXTURE_RUN = REPO / "tests" / "fixtures" / "run-v2-reference-stack.json"
 
 
-def _writers(tmp: Path, out: Path) -> dict[str, list[str]]:
+K6_SUMMARY = REPO / "tests" / "imports" / "fixtures" / "k6-summary.json"
+ACCESS_LOG = "".join(
+    f'127.0.0.1 - - [06/Dec/2026:10:00:{i:02d} +0000] "GET /loans/{i} HTTP/1.1" 200 512 "-" "curl/8"\n'
+    for i in range(20)
+)
+
+
+def _writers(tmp: Path, out: Path, port: int = 9) -> dict[str, list[str]]:
+    """Each command that writes a file, writing ``out`` (``port``: the local server a load or an audit targets)."""
+    (tmp / "access.log").write_text(ACCESS_LOG)
     return {
         "score -o": ["score", str(FIXTURE_RUN), "-o", str(out)],
         "schema -o": ["schema", "run", "-o", str(out)],
         "compare -o": ["compare", str(FIXTURE_RUN), str(FIXTURE_RUN), "-o", str(out)],
         "history -o": ["history", "--history", str(tmp / "h.sqlite"), "-o", str(out)],
         "init": ["init", str(out), "--force"],
+        "field -o": ["field", str(tmp / "access.log"), "-f", "json", "-o", str(out)],
+        "import --save-run": ["import", "k6", str(K6_SUMMARY), "--save-run", str(out)],
+        "load -o": [
+            *("load", f"http://127.0.0.1:{port}/", "-d", "1", "-c", "2", "--warmup", "0"),
+            *("-f", "json", "-o", str(out)),
+        ],
+        "audit --save-run": [
+            *("audit", "--url", f"http://127.0.0.1:{port}/", "--config", str(NO_RAMP), "--duration", "1"),
+            *("--history", str(tmp / "a.sqlite"), "-f", "json", "-o", str(tmp / "report.json"), "--save-run", str(out)),
+        ],
     }
 
 
-@pytest.mark.parametrize("writer", ["score -o", "schema -o", "compare -o", "history -o", "init"])
-def test_a_link_planted_at_the_temporary_name_is_not_followed(tmp_path: Path, writer: str) -> None:
-    victim = tmp_path / "victim"
+def _plant(tmp: Path, out: Path) -> Path:
+    """Links at the names a writer might use for its temporary file, to a file of someone else's."""
+    victim = tmp / "victim"
     victim.write_text("precious\n")
-    out = tmp_path / "report.txt"
-    for planted in (out.with_name(out.name + ".tmp"), tmp_path / f".{out.name}.tmp"):
+    for planted in (out.with_name(out.name + ".tmp"), tmp / f".{out.name}.tmp"):
         planted.symlink_to(victim)
+    return victim
+
+
+def _not_followed(tmp: Path, out: Path, victim: Path, res: Cli, codes: tuple[int, ...] = (0,)) -> None:
+    assert res.code in codes, (res.code, res.err)
+    assert victim.read_text() == "precious\n"
+    assert out.is_file() and not out.is_symlink() and out.stat().st_size > 0
+    assert not [p.name for p in tmp.iterdir() if p.name.endswith(".tmp") and not p.is_symlink()]
+
+
+@pytest.mark.parametrize(
+    "writer", ["score -o", "schema -o", "compare -o", "history -o", "init", "field -o", "import --save-run"]
+)
+def test_a_link_planted_at_the_temporary_name_is_not_followed(tmp_path: Path, writer: str) -> None:
+    out = tmp_path / "report.txt"
+    victim = _plant(tmp_path, out)
     if writer == "history -o":
         assert perfscore("score", str(FIXTURE_RUN), "--history", str(tmp_path / "h.sqlite")).code == 0
     res = perfscore(*_writers(tmp_path, out)[writer], cwd=tmp_path)
-    assert res.code == 0, res.err
-    assert victim.read_text() == "precious\n"
-    assert out.is_file() and not out.is_symlink() and out.stat().st_size > 0
-    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp") and not p.is_symlink()]
+    _not_followed(tmp_path, out, victim, res, (0, 1) if writer == "import --save-run" else (0,))
+    if writer in ("field -o", "import --save-run"):
+        assert out.read_text().lstrip().startswith("{")  # the writer's own output, whole
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("writer", ["load -o", "audit --save-run"])
+def test_a_link_planted_beside_a_measured_output_is_not_followed(tmp_path: Path, writer: str) -> None:
+    port, stop = servers.start("http-ok")
+    try:
+        out = tmp_path / "out.json"
+        victim = _plant(tmp_path, out)
+        res = perfscore(*_writers(tmp_path, out, port)[writer], cwd=tmp_path)
+    finally:
+        stop()
+    _not_followed(tmp_path, out, victim, res, (0, 1))  # 1: a gate of the tiny site's audit may fail
+    assert out.read_text().lstrip().startswith("{")
 
 
 def test_a_report_written_through_a_temporary_file_gets_the_usual_permissions(tmp_path: Path) -> None:
@@ -143,3 +193,33 @@ def test_a_fifo_with_a_reader_still_gets_the_report(tmp_path: Path) -> None:
         os.close(rfd)
     assert res.code == 0, res.err
     assert b'"title": "Run"' in got
+
+
+@pytest.mark.parametrize("writer", ["schema -o", "score -o"])
+def test_a_fifo_whose_reader_never_reads_is_an_error_in_bounded_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writer: str
+) -> None:
+    import fcntl
+
+    from perfscore import files
+
+    monkeypatch.setattr(files, "WRITE_STALL_S", 0.5)
+    fifo = tmp_path / "out.txt"
+    os.mkfifo(fifo)
+    rfd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # opened, and never read
+    fcntl.fcntl(rfd, fcntl.F_SETPIPE_SZ, 4096)  # the smallest pipe: every writer's output is more than it holds
+    # Should the bound fail, closing the reader breaks the write (EPIPE): the test fails instead of hanging.
+    watchdog = threading.Timer(30, os.close, (rfd,))
+    watchdog.start()
+    try:
+        t0 = time.monotonic()
+        res = perfscore(*_writers(tmp_path, fifo)[writer])
+        took = time.monotonic() - t0
+    finally:
+        watchdog.cancel()
+        with contextlib.suppress(OSError):
+            os.close(rfd)
+    assert res.code == 2, (res.code, res.err)
+    assert "its reader took nothing for 0.5 s" in res.err and "Traceback" not in res.err, res.err
+    assert took < 15, f"{took:.1f} s"
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
