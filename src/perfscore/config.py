@@ -236,21 +236,34 @@ class ExternalLoadConfig(_Model):
 
 
 class FaultConfig(_Model):
-    """One fault to inject under steady traffic: a command (run without a shell, cut at ``duration_s``)
-    with an ``undo`` that always runs, or a built-in: ``pause`` the processes a pattern matches (SIGSTOP,
-    then SIGCONT after ``duration_s``, whatever happens) or ``kill`` them (a supervisor restarts them)."""
+    """One fault to inject under steady traffic: a command (run without a shell, cut at ``duration_s``,
+    the fault then held in place ``hold_s``) with an ``undo`` that always runs, or a built-in: ``pause``
+    the processes a pattern matches (SIGSTOP, then SIGCONT after ``duration_s``, whatever happens) or
+    ``kill`` them (a supervisor restarts them)."""
 
     name: Annotated[str, AfterValidator(one_line)] = Field(max_length=80, description="named in the report")
     command: Annotated[str | None, AfterValidator(_command)] = Field(
         None, max_length=4096, description="run without a shell as the fault, in its own process group"
     )
     undo: Annotated[str | None, AfterValidator(_command)] = Field(
-        None, max_length=4096, description="run after the fault whatever happened (signals, timeouts, errors)"
+        None,
+        max_length=4096,
+        description="run after the fault whatever happened (signals, timeouts, errors), to its end: a signal that "
+        "arrives meanwhile waits for it (up to 120 s)",
     )
     pause: str | None = Field(None, max_length=300, description="built-in: SIGSTOP the processes this regex matches")
     kill: str | None = Field(None, max_length=300, description="built-in: SIGKILL the processes this regex matches")
     count: int = Field(1, ge=1, le=1000, description="kill: how many of the matching processes")
-    duration_s: float = Field(10.0, gt=0, le=300, description="the fault's bound: a command is cut here")
+    duration_s: float = Field(
+        10.0, gt=0, le=300, description="the fault's bound: a command is cut here; a pause lasts this long"
+    )
+    hold_s: float = Field(
+        0.0,
+        ge=0,
+        le=300,
+        description="command: how long the fault stays in place after its command returned, traffic going on, "
+        "before the undo runs ('stop Redis' with hold_s: 10 is Redis down for 10 s); 0: the undo runs at once",
+    )
     degrades: bool = Field(
         False, description="the app should keep serving through it (a cache or replica down): failures are a finding"
     )
@@ -260,6 +273,12 @@ class FaultConfig(_Model):
         kinds = [k for k in ("command", "pause", "kill") if getattr(self, k) is not None]
         if len(kinds) != 1:
             raise ValueError("a fault needs exactly one of command, pause or kill")
+        if self.hold_s and self.command is None:
+            raise ValueError(
+                "hold_s holds a command's fault before its undo: a pause lasts duration_s, a kill has no undo"
+            )
+        if self.hold_s and self.undo is None:
+            raise ValueError("hold_s is the time before the undo runs: a fault held in place needs an undo command")
         for pattern in (self.pause, self.kill):
             if pattern is not None:
                 try:

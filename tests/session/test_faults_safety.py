@@ -3,6 +3,7 @@ says --faults; a remote target is refused before any traffic unless the config a
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -48,3 +49,75 @@ def test_a_remote_target_is_refused_before_any_traffic(tmp_path: Path) -> None:
 def test_a_fault_that_cannot_be_bounded_or_undone_is_refused(fault: dict[str, object], why: str) -> None:
     with pytest.raises(ValueError, match=why):
         FaultConfig.model_validate(fault)
+
+
+@pytest.mark.parametrize(
+    ("fault", "why"),
+    [
+        ({"name": "x", "pause": "a", "hold_s": 5}, "a pause lasts duration_s"),
+        ({"name": "x", "kill": "a", "hold_s": 5}, "a kill has no undo"),
+        ({"name": "x", "command": "true", "hold_s": 5}, "needs an undo command"),
+        ({"name": "x", "command": "true", "undo": "true", "hold_s": 301}, "less than or equal to 300"),
+        ({"name": "x", "command": "true", "undo": "true", "hold_s": -1}, "greater than or equal to 0"),
+    ],
+)
+def test_a_hold_is_for_a_command_with_an_undo_and_bounded(fault: dict[str, object], why: str) -> None:
+    with pytest.raises(ValueError, match=why):
+        FaultConfig.model_validate(fault)
+
+
+def test_a_held_command_fault_is_accepted_and_no_hold_is_the_default() -> None:
+    held = FaultConfig.model_validate({"name": "x", "command": "stop redis", "undo": "start redis", "hold_s": 10})
+    assert held.hold_s == 10
+    assert FaultConfig.model_validate({"name": "x", "command": "restart fpm"}).hold_s == 0
+
+
+def _plan_until_preflight(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, allow_remote: bool) -> list[str]:
+    """build_plan for `audit --faults` on a remote target, stopped where its first packet would go (the
+    preflight): nothing is sent anywhere. Returns the targets the preflight was reached with."""
+    from perfscore.session import plan
+
+    reached: list[str] = []
+
+    class Reached(Exception):
+        pass
+
+    def preflight(cfg: object, say: object) -> None:
+        reached.append(str(cfg.target.base_url))  # type: ignore[attr-defined]
+        raise Reached
+
+    monkeypatch.setattr(plan, "preflight", preflight)
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(
+        "target: {base_url: 'http://192.0.2.10', allow_remote: true}\n"
+        + FAULTS.replace("  resilience:\n", f"  resilience:\n    allow_remote: {str(allow_remote).lower()}\n")
+    )
+    with contextlib.suppress(Reached):
+        plan.build_plan(plan.AuditOptions(config=cfg, faults=True, no_history=True), lambda _: None)
+    return reached
+
+
+def test_allow_remote_lets_faults_against_a_remote_target_past_the_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert _plan_until_preflight(tmp_path, monkeypatch, allow_remote=True) == ["http://192.0.2.10"]
+
+
+def test_without_allow_remote_the_plan_refuses_before_the_preflight(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from perfscore.errors import PerfscoreError
+
+    with pytest.raises(PerfscoreError, match="allow_remote: true"):
+        _plan_until_preflight(tmp_path, monkeypatch, allow_remote=False)
+
+
+def test_faults_asked_for_but_none_configured_are_said_and_skipped(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("target: {base_url: 'http://127.0.0.1:9'}\naudit: {duration_s: 0.2}\n")
+    run = tmp_path / "run.json"
+    res = perfscore("audit", "--config", str(cfg), "--faults", "--no-history", "--save-run", str(run))
+    assert "--faults, but the config names no fault" in res.err, res.err
+    assert "Traceback" not in res.err
+    probes = {p["name"]: p for p in json.loads(run.read_text())["probes"]}
+    assert probes["resilience"]["status"] == "skipped", probes["resilience"]

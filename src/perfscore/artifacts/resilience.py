@@ -32,9 +32,21 @@ class FaultResult(BaseModel):
     name: str
     kind: Literal["command", "pause", "kill"]
     degrades: bool = False
-    started_at: float = Field(description="unix time the fault began")
-    fault_s: float = Field(0.0, description="how long the fault ran (a command until it ended or was cut)")
-    undone_s: float | None = Field(None, description="when its undo (or SIGCONT) finished, since it began")
+    started_at: float = Field(description="unix time the fault began (its second t = 0)")
+    # The marks below count seconds since the fault began, in the order they happen.
+    returned_s: float | None = Field(
+        None,
+        description="when the fault was in place: its command returned (or was cut), the processes were "
+        "stopped or killed; none when it could not run (and in runs saved before this mark)",
+    )
+    held_s: float | None = Field(
+        None, description="how long it was then held in place before its undo began (hold_s; a pause's duration)"
+    )
+    undo_started_s: float | None = Field(None, description="when its undo (command or SIGCONT) began")
+    undone_s: float | None = Field(None, description="when its undo finished (also with nothing to undo)")
+    fault_s: float = Field(
+        0.0, description="when the wait for recovery began: the fault over and undone (a cut command: at its bound)"
+    )
     cut: bool = Field(False, description="the fault command outran its bound and was killed")
     waited_s: float = Field(0.0, description="how long the traffic ran after the fault, waiting for recovery")
     steady_s: int = Field(3, description="consecutive steady seconds that count as recovered")

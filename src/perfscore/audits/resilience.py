@@ -5,6 +5,7 @@ it holds for ``steady_s`` seconds in a row."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from perfscore.artifacts.cluster import ClusterSnapshot
@@ -45,18 +46,28 @@ def _line(f: FaultResult, s: ResilienceSnapshot) -> str:
 
 
 def _evidence(f: FaultResult, s: ResilienceSnapshot) -> dict[str, Any]:
+    """One fault as every report lists it: when it began (UTC), its marks in seconds since then (in place,
+    held, undo begun and done, recovered), what failed meanwhile and where."""
     ok, took = recovery(f, s)
+    ran = not f.error
+    # The first seven as the reports' fault table has them (the HTML evidence shows seven columns).
     return {
         "fault": f.name,
         "kind": f.kind,
-        "recovered": ok,
-        "recovery_s": took if ok else None,
-        "fault_s": f.fault_s,
+        "started_at": datetime.fromtimestamp(f.started_at, UTC).isoformat(timespec="milliseconds"),
+        "held_s": f.held_s,
         "undone_s": f.undone_s,
+        "recovery_s": took if ok and ran else None,
+        "failed": sum(f.errors_by_endpoint.values()),
+        "recovered": ok if ran else None,
+        "error": f.error,
+        "returned_s": f.returned_s,
+        "undo_started_s": f.undo_started_s,
+        "fault_s": f.fault_s,
         "cut_at_bound": f.cut,
         "waited_s": f.waited_s,
-        "failed": sum(f.errors_by_endpoint.values()),
         "errors_by_endpoint": f.errors_by_endpoint,
+        "processes": f.processes,
         "notes": f.notes,
     }
 

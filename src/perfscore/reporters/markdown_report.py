@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from perfscore.gate import GateCheck
 from perfscore.reporters.context import ReportContext
+from perfscore.reporters.faults import CAPTION, HEADINGS, fault_rows, fault_title
 from perfscore.reporters.values import band_name, fmt, printable
 from perfscore.result import Result
 
@@ -51,6 +52,17 @@ def _roadmap(result: Result) -> list[str]:
     return out + [""]
 
 
+def _faults(result: Result) -> list[str]:
+    rows = fault_rows(result)
+    if not rows:
+        return []
+    out = [f"### {fault_title(result)}", "", "| " + " | ".join(HEADINGS) + " |", "|---|---|---|---:|---:|---|---:|---|"]
+    out += ["| " + " | ".join(md(c) for c in r.cells()) + " |" for r in rows]
+    out += ["", md(CAPTION)]
+    notes = [f"- {md(r.name)}: {md(r.notes[:300])}" for r in rows if r.notes]
+    return out + ([""] + notes if notes else []) + [""]
+
+
 def render(result: Result, *, color: bool = False, ctx: ReportContext | None = None) -> str:
     ctx = ctx or ReportContext()
     failed = [g for g in ctx.gate if g.failed]
@@ -90,6 +102,7 @@ def render(result: Result, *, color: bool = False, ctx: ReportContext | None = N
         )
     out.append("")
     out += _roadmap(result)
+    out += _faults(result)
     if ctx.comparison and ctx.comparison.regressed:
         out += ["### Regressions", "", "| Metric | Before | After | Points lost |", "|---|---:|---:|---:|"]
         for r in ctx.comparison.regressed[:15]:

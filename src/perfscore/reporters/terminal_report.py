@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from perfscore.reporters.context import ReportContext
+from perfscore.reporters.faults import CAPTION, HEADINGS, fault_rows, fault_title
 from perfscore.reporters.values import band_class, fmt, nothing_to_fix, printable
 from perfscore.result import Priority, Result
 
@@ -129,6 +130,22 @@ def _roadmap(console: Console, result: Result) -> None:
             console.print(f"[dim]Phase {p.phase}: {escape(p.note)}[/dim]")
 
 
+def _faults(console: Console, result: Result) -> None:
+    rows = fault_rows(result)
+    if not rows:
+        return
+    ft = Table(box=box.SIMPLE, title=fault_title(result), title_justify="left", caption=CAPTION, caption_justify="left")
+    for heading in HEADINGS:
+        numeric = heading in ("Held", "Undone at", "Failed")
+        ft.add_column(heading, justify="right" if numeric else "left", overflow="fold", no_wrap=numeric)
+    for r in rows:
+        ft.add_row(*(escape(c) for c in r.cells()))
+    console.print(ft)
+    for r in rows:
+        if r.notes:
+            console.print(f"[dim]{escape(r.name)}: {escape(r.notes[:300])}[/dim]")
+
+
 def _context(console: Console, ctx: ReportContext) -> None:
     if ctx.comparison is not None and ctx.comparison.regressed:
         cmp = ctx.comparison
@@ -179,6 +196,7 @@ def render(result: Result, *, color: bool = False, ctx: ReportContext | None = N
     _categories(console, result)
     _below_target(console, result)
     _roadmap(console, result)
+    _faults(console, result)
     _context(console, ctx or ReportContext())
     _unmeasured(console, result)
     return buf.getvalue()

@@ -4,7 +4,14 @@ for recovery. Records what the traffic saw second by second; ``perfscore.audits.
 Safety: nothing runs without both the config's ``audit.resilience`` and the ``--faults`` flag; a target
 off this machine's loopback is refused unless ``allow_remote: true``; every fault is undone before the
 phase returns — a paused process is continued and an ``undo`` command runs whatever happened (an error,
-a timeout, SIGINT or SIGTERM), and a fault command that outruns its bound is killed with its group.
+a timeout, SIGINT or SIGTERM), and a fault command that outruns its bound is killed with its group. A
+signal stops the fault command (and a hold), never the undo: the undo runs to its end (or its own bound,
+``UNDO_TIMEOUT_S``) and the signal is acted on after it. Both commands start with SIGINT, SIGTERM and
+SIGHUP at their defaults, whatever perfscore does with them.
+
+The marks of a fault, in seconds since it began: its command returned (``returned_s``), it was held in
+place (``held_s``, the config's ``hold_s``), its undo began and ended (``undo_started_s``, ``undone_s``),
+then the wait for recovery (``waited_s``); the audits read recovery from the seconds of traffic.
 """
 
 from __future__ import annotations
@@ -21,11 +28,12 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 from urllib.parse import urlsplit
 
 from perfscore.artifacts.resilience import MAX_SECONDS, FaultResult, ResilienceSnapshot, Second
 from perfscore.config import Config, FaultConfig
-from perfscore.errors import PerfscoreError
+from perfscore.errors import Interrupted, PerfscoreError
 from perfscore.gatherers.base import ProbeUnavailable
 from perfscore.gatherers.http import fetch, join
 
@@ -175,20 +183,117 @@ def _signal(pids: list[int], sig: int) -> None:
             os.kill(pid, sig)
 
 
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def _in_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+def _drop(signum: int, frame: object) -> None:
+    """A signal that was ignored, caught for the instant of a fork: still ignored."""
+
+
+def _start(command: str) -> subprocess.Popen[bytes]:
+    """Start a fault's command or undo: no shell, its own session and process group (a Ctrl-C at the
+    terminal reaches perfscore, not it), output to stderr, and SIGINT, SIGTERM and SIGHUP at their
+    defaults. exec resets a caught signal to its default but keeps an ignored one ignored, and the CLI
+    ignores all three once the first arrived, while it cleans up: a daemon an undo restarts would then
+    ignore its own SIGTERM for good. So any of them ignored here is caught (and dropped, as it would have
+    been) for the instant of the fork."""
+    argv = shlex.split(command)
+    swapped: dict[signal.Signals, Any] = {}
+    if _in_main_thread():
+        for sig in SIGNALS:
+            if signal.getsignal(sig) == signal.SIG_IGN:
+                swapped[sig] = signal.signal(sig, _drop)
+    try:
+        return subprocess.Popen(argv, stdout=sys.stderr, stdin=subprocess.DEVNULL, start_new_session=True)
+    finally:
+        for sig, handler in swapped.items():
+            signal.signal(sig, handler)
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
 def _run_bounded(command: str, bound_s: float) -> tuple[int | None, bool]:
-    """Run a command in its own process group, no shell, output to stderr; kill the group at its bound."""
-    proc = subprocess.Popen(shlex.split(command), stdout=sys.stderr, stdin=subprocess.DEVNULL, start_new_session=True)
+    """Run a command (see ``_start``); kill its group at its bound, or when perfscore is interrupted while
+    it runs (SIGINT, SIGTERM: the fault command stops there, and its undo runs)."""
+    proc = _start(command)
     try:
         return proc.wait(timeout=bound_s), False
     except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+        _kill_group(proc)
         return None, True
     except BaseException:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
+        _kill_group(proc)
         raise
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[list[int]]:
+    """SIGINT, SIGTERM and SIGHUP noted, not acted on, while the block runs (an undo: killed half-way, it
+    would leave the fault in place); then acted on as the handler they found would have: the CLI's
+    raises ``Interrupted`` (exit 130, 143), Python's default a KeyboardInterrupt. One ignored before stays
+    ignored. Signals reach Python's handlers in the main thread only: elsewhere there is nothing to hold."""
+    got: list[int] = []
+    if not _in_main_thread():
+        yield got
+        return
+    previous: dict[signal.Signals, Any] = {}
+    try:
+        for sig in SIGNALS:
+            previous[sig] = signal.signal(sig, lambda signum, frame: got.append(signum))
+        yield got
+    finally:
+        for sig, handler in previous.items():
+            if handler is not None:  # None: a handler not set from Python, which cannot be set back
+                signal.signal(sig, handler)
+        if got:
+            _act_on(got[0], previous.get(signal.Signals(got[0])))
+
+
+def _act_on(signum: int, handler: Any) -> None:
+    if callable(handler):
+        handler(signum, None)
+    elif handler == signal.SIG_DFL:
+        os.kill(os.getpid(), signum)
+
+
+def _undo(f: FaultConfig, paused: list[int], notes: list[str], marks: dict[str, float], t0: float) -> None:
+    """Continue what was paused and run the undo command, whatever signal arrives meanwhile: it runs to its
+    end (or its own bound), and the signal is acted on after it. A signal in the instant before the hold
+    was set up (the fault's own end) is raised after the undo all the same."""
+    late: BaseException | None = None
+    while "undone" not in marks:  # again only when a signal came before the hold (the next finds it set)
+        try:
+            with _signals_held():
+                if "undo_started" not in marks:
+                    marks["undo_started"] = time.monotonic() - t0
+                if paused:
+                    _signal(paused, signal.SIGCONT)
+                if f.undo:
+                    try:
+                        code, cut = _run_bounded(f.undo, UNDO_TIMEOUT_S)
+                        if cut or code:
+                            notes.append(
+                                f"the undo command was cut at its {UNDO_TIMEOUT_S:g} s bound"
+                                if cut
+                                else f"the undo command exited {code}"
+                            )
+                    except OSError as exc:
+                        notes.append(f"the undo command could not run: {exc.strerror or exc}")
+                marks["undone"] = time.monotonic() - t0
+        except (Interrupted, KeyboardInterrupt) as exc:
+            if "undone" in marks:
+                raise
+            late = exc
+    if late is not None:
+        raise late
 
 
 @contextlib.contextmanager
@@ -198,24 +303,21 @@ def _undone(f: FaultConfig, notes: list[str], marks: dict[str, float], t0: float
     try:
         yield paused
     finally:
-        if paused:
-            _signal(paused, signal.SIGCONT)
-        if f.undo:
-            try:
-                code, cut = _run_bounded(f.undo, UNDO_TIMEOUT_S)
-                if cut or code:
-                    notes.append(f"the undo command {'was cut at 120 s' if cut else f'exited {code}'}")
-            except OSError as exc:
-                notes.append(f"the undo command could not run: {exc.strerror or exc}")
-        marks["undone"] = time.monotonic() - t0
+        _undo(f, paused, notes, marks, t0)
 
 
-def _inject(f: FaultConfig, paused: list[int], notes: list[str]) -> tuple[bool, int | None]:
-    """Run the fault for its duration; (cut at its bound, processes matched)."""
+def _inject(
+    f: FaultConfig, paused: list[int], notes: list[str], marks: dict[str, float], t0: float
+) -> tuple[bool, int | None]:
+    """Put the fault in place and hold it there (a command: ``hold_s`` after it returned; a pause: its
+    duration); (cut at its bound, processes matched)."""
     if f.command:
         code, cut = _run_bounded(f.command, f.duration_s)
+        marks["returned"] = time.monotonic() - t0
         if code:
             notes.append(f"the fault command exited {code}")
+        if f.hold_s:
+            time.sleep(f.hold_s)  # the fault stays in place, the traffic goes on; a signal here: undone
         return cut, None
     pattern = f.pause or f.kill or ""
     pids = _matching(pattern)
@@ -223,9 +325,11 @@ def _inject(f: FaultConfig, paused: list[int], notes: list[str]) -> tuple[bool, 
         raise PerfscoreError(f"no process matches {pattern!r}")
     if f.kill:
         _signal(pids[: f.count], signal.SIGKILL)
+        marks["returned"] = time.monotonic() - t0
         return False, len(pids)
     paused.extend(pids)
     _signal(pids, signal.SIGSTOP)
+    marks["returned"] = time.monotonic() - t0
     time.sleep(f.duration_s)
     return False, len(pids)
 
@@ -244,10 +348,11 @@ def _one_fault(cfg: Config, f: FaultConfig, say: Say) -> FaultResult:
     cut, matched, error = False, None, None
     try:
         time.sleep(BEFORE_S)
-        say(f"faults: {f.name}: {kind} for up to {f.duration_s:g}s under {res.rate:g} requests/s")
+        held = f", held {f.hold_s:g}s" if f.hold_s else ""
+        say(f"faults: {f.name}: {kind} for up to {f.duration_s:g}s{held} under {res.rate:g} requests/s")
         with _undone(f, notes, marks, t0) as paused:
             try:
-                cut, matched = _inject(f, paused, notes)
+                cut, matched = _inject(f, paused, notes, marks, t0)
             except (PerfscoreError, OSError, ValueError) as exc:
                 error = exc.message if isinstance(exc, PerfscoreError) else str(exc)
         fault_s = time.monotonic() - t0
@@ -267,8 +372,13 @@ def _one_fault(cfg: Config, f: FaultConfig, say: Say) -> FaultResult:
         kind=kind,
         degrades=f.degrades,
         started_at=round(started_at, 3),
+        returned_s=_mark(marks, "returned"),
+        held_s=(
+            round(marks["undo_started"] - marks["returned"], 3) if {"returned", "undo_started"} <= set(marks) else None
+        ),
+        undo_started_s=_mark(marks, "undo_started"),
+        undone_s=_mark(marks, "undone"),
         fault_s=round(fault_s, 3),
-        undone_s=round(marks["undone"], 3) if "undone" in marks else None,
         cut=cut,
         waited_s=round(waited, 3),
         steady_s=res.steady_s,
@@ -278,6 +388,10 @@ def _one_fault(cfg: Config, f: FaultConfig, say: Say) -> FaultResult:
         notes=notes,
         error=error,
     )
+
+
+def _mark(marks: dict[str, float], name: str) -> float | None:
+    return round(marks[name], 3) if name in marks else None
 
 
 def run_faults(cfg: Config, say: Say) -> ResilienceSnapshot:
