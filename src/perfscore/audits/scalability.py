@@ -95,7 +95,8 @@ def _served(st: RampStep) -> float:
     unit="req/s",
     category=CATEGORY,
     description="requests per second of the highest ramp step whose p95 and error rate met the SLO (0 when none "
-    "did); each step's rps, p95 and error rate and a Universal Scalability Law fit in the evidence",
+    "did; requests cut off at a step's end, the app still answering, are in neither figure); each step's rps, p95, "
+    "error rate and cut-off requests and a Universal Scalability Law fit in the evidence",
     source="https://grafana.com/docs/k6/latest/testing-guides/test-types/breakpoint-testing/",
 )
 def max_throughput(s: RampSnapshot) -> Outcome:
