@@ -140,9 +140,15 @@ class LoadResult(BaseModel):
     local_errors: Count = Field(
         0, description="connects this machine could not make (out of file descriptors or ports): the generator's fault"
     )
-    unfinished: Count = Field(0, description="requests still waiting at the deadline, counted as timeouts")
+    unfinished: Count = Field(
+        0,
+        description="requests still waiting at the deadline past the request timeout, or after the server had stopped "
+        "answering: counted as timeouts",
+    )
     abandoned: Count = Field(
-        0, description="requests in flight at the end, no slower than answers that came: neither success nor error"
+        0,
+        description="requests in flight at the end while the server still answered (cut off by the run's end): "
+        "neither success nor error",
     )
     warmup_requests: Count = Field(
         0, description="responses during the warm-up: not measured, but the app served them (counter windows)"

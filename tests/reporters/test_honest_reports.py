@@ -63,10 +63,11 @@ def test_the_ramp_chart_plots_successes_on_an_axis_failed_steps_do_not_set() -> 
 
     steps = [
         {"concurrency": 1, "rps": 1000.0, "error_rate": 0.0, "p95_ms": 2.0, "meets_slo": True},
-        {"concurrency": 64, "rps": 1500.0, "error_rate": 0.0, "p95_ms": 40.0, "meets_slo": True},
+        {"concurrency": 64, "rps": 1500.0, "error_rate": 0.0, "p95_ms": 40.0, "meets_slo": True, "abandoned": 37},
         {"concurrency": 5000, "rps": 17440.0, "error_rate": 0.96, "p95_ms": 2000.0, "meets_slo": False},
     ]
     svg = ramp_chart(steps, 200)
     axis = [float(t.replace(",", "")) for t in re.findall(r'fill="#1a5c8a">([\d,.]+)</text>', svg)]
     assert max(axis) == 1650  # 1.1 x the best step's 1,500 successes/s, not the failed step's 17,440 req/s
     assert "96% errors" in svg and "e+" not in svg and "successful requests/s" in svg
+    assert svg.count("cut off at the step's end") == 1 and "37 cut off at the step's end (left out)" in svg

@@ -15,7 +15,15 @@ class RampStep(BaseModel):
     concurrency: int = Field(ge=1)
     rps: float = Field(ge=0, allow_inf_nan=False)
     p95_ms: float | None = Field(None, ge=0, allow_inf_nan=False, description="None: no successful response")
-    error_rate: float = Field(ge=0, le=1)
+    error_rate: float = Field(
+        ge=0, le=1, description="errors among the requests answered or failed (abandoned left out)"
+    )
+    abandoned: int = Field(
+        0,
+        ge=0,
+        description="requests in flight when the step ended, the app still answering: cut off by the generator, "
+        "neither successes nor errors (0 in runs saved before it was counted)",
+    )
     valid: bool = True
     generator_saturated: bool = False
     local_errors: int = Field(0, ge=0, description="connects this machine could not open (descriptors, ports)")
@@ -27,6 +35,24 @@ class RampStep(BaseModel):
     perfscore_busy: float | None = Field(
         None, ge=0, le=1, allow_inf_nan=False, description="of which perfscore's own (its load generators)"
     )
+    requests: int | None = Field(
+        None,
+        ge=0,
+        description="requests answered or failed after the warm-up, errors in; None: not counted (older runs)",
+    )
+    errors: int | None = Field(
+        None, ge=0, description="of which errors (statuses, timeouts, resets); None: not counted"
+    )
+    warmup_requests: int | None = Field(
+        None, ge=0, description="answers during the step's warm-up: not measured, but the app served them"
+    )
+
+    @property
+    def sent(self) -> int | None:
+        """Every request the step sent that reached a figure: warm-up, measured, cut off at the end."""
+        if self.requests is None:
+            return None
+        return (self.warmup_requests or 0) + self.requests + self.abandoned
 
 
 class RampSnapshot(Snapshot):

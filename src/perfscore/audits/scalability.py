@@ -45,6 +45,12 @@ def _ramp(s: RampSnapshot) -> tuple[RampStep | None, list[RampStep], str, dict[s
         if best
         else f"no step met the SLO ({slo})"
     )
+    cut = sum(st.abandoned for st in s.steps)
+    if cut:  # the generator's cut-off: in no step's error rate or throughput, so in no verdict
+        summary += (
+            f"; {cut:,} request{'s' if cut != 1 else ''} cut off at the steps' ends (in flight as a step ended, the "
+            "app still answering): left out, neither successes nor errors"
+        )
     steps = [{**st.model_dump(), "meets_slo": st in good} for st in s.steps]
     evidence = {"steps": steps, "slo": slo, "slo_p95_ms": s.slo_p95_ms, "usl": _usl(s.steps)}
     return best, good, summary, evidence
@@ -77,13 +83,20 @@ def _cpu_advice(s: RampSnapshot) -> str | None:
     return None
 
 
+def _served(st: RampStep) -> float:
+    """The requests the app served during the step's counter window: the warm-up's, the measured ones and those
+    cut off at its end (the app ran them all); estimated from the rate for steps saved without the counts."""
+    return float(st.sent) if st.sent is not None else st.rps * (st.wall_s or 0.0)
+
+
 @audit(
     "load.max_throughput",
     title="Highest throughput meeting the SLO",
     unit="req/s",
     category=CATEGORY,
     description="requests per second of the highest ramp step whose p95 and error rate met the SLO (0 when none "
-    "did); each step's rps, p95 and error rate and a Universal Scalability Law fit in the evidence",
+    "did; requests cut off at a step's end, the app still answering, are in neither figure); each step's rps, p95, "
+    "error rate and cut-off requests and a Universal Scalability Law fit in the evidence",
     source="https://grafana.com/docs/k6/latest/testing-guides/test-types/breakpoint-testing/",
 )
 def max_throughput(s: RampSnapshot) -> Outcome:
@@ -142,7 +155,7 @@ def peak_queries_per_second(s: RampSnapshot) -> Outcome:
         summary=None,
         at_rps=round(best.rps, 1),
         at_users=best.concurrency,
-        queries_per_request=round(best.db_queries / max(best.rps * best.wall_s, 1e-9), 3),
+        queries_per_request=round(best.db_queries / max(_served(best), 1e-9), 3),
         steps=[
             {"users": st.concurrency, "qps": round(st.db_queries / st.wall_s, 1)}
             for st in s.steps

@@ -127,11 +127,14 @@ def merge(spec: LoadSpec, parts: list[dict[str, Any]]) -> LoadResult:
             "raise 'ulimit -n' or use fewer connections): the generator's fault, not the target's; the run is invalid"
         )
     if totals["unfinished"]:
-        notes.append(f"{totals['unfinished']} requests were still waiting at the deadline: counted as timeouts")
+        notes.append(
+            f"{totals['unfinished']} requests were still waiting at the deadline, past the request timeout or after "
+            "the server had stopped answering: counted as timeouts"
+        )
     if totals["abandoned"]:
         notes.append(
-            f"{totals['abandoned']} requests were in flight when the run ended, no slower yet than answers that "
-            "came: left out (neither successes nor errors)"
+            f"{totals['abandoned']} requests were in flight when the run ended, the server still answering: cut off "
+            "by the run's end, left out (neither successes nor errors)"
         )
     if totals["dropped"]:
         notes.append(f"{totals['dropped']} arrivals dropped: the target fell behind the arrival rate")

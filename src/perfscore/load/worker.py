@@ -123,6 +123,7 @@ class Worker:
         self.max_requests = spec.max_requests
         self.sent = 0  # measured sends: with -n N, the N+1-th is never sent
         self.stopped_at = 0.0
+        self.last_answer_at = 0.0  # when a response last came, on any connection (the run's start before one)
 
     def is_error(self, idx: int, status: int) -> bool:
         ok = self.ok_status[idx]
@@ -135,6 +136,7 @@ class Worker:
             return
         st = self.stats
         st.completed += 1
+        self.last_answer_at = now
         if now >= self.measure_from:
             st.measured += 1
             label = self.labels[idx]
@@ -175,16 +177,21 @@ class Worker:
         if self.stopping:
             return
         self.stopped_at = now = perf_counter()
-        # A request still waiting at the deadline is a timeout when it has waited long (against a server
-        # that never answers, every request is one of these) and longer than any answer that came; one
-        # cut off sooner is the generator's doing, not the app's error: left out and counted apart (a
-        # saturated app's queue at a ramp step's end). Only at the deadline: with -n N nothing else waits.
+        # A request still waiting at the deadline is a timeout when it waited past the request timeout (the
+        # sweep runs every few ticks), or when it waited long (longer than any answer that came) while the
+        # server answered nothing at all: it stopped answering (against a server that never answers, every
+        # request is one of these). One cut off while answers were still coming is the generator's doing,
+        # not the app's error: left out and counted apart. A saturated app's queue at a ramp step's end
+        # holds requests older than any answer yet (its latency still grows) while it answers on: those
+        # are cut off, not timed out. Only at the deadline: with -n N nothing else waits.
         patience = max(min(self.spec.timeout_s, max(1.0, self.spec.duration_s / 2)), self.stats.slowest_ok)
+        silent = now - self.last_answer_at > patience
         for u in self.users if deadline else ():
             if not u.in_flight:
                 continue
             u.in_flight = False
-            if now - u.sent_at > patience:
+            waited = now - u.sent_at
+            if waited > self.spec.timeout_s or (silent and waited > patience):
                 self.stats.unfinished += 1
                 self.stats.timeouts += 1
                 self.stats.errors[self.labels[u.ep]] += 1
@@ -224,7 +231,7 @@ class Worker:
     async def run(self) -> None:
         self.loop = asyncio.get_running_loop()
         self.done = self.loop.create_future()
-        self.t0 = perf_counter()
+        self.t0 = self.last_answer_at = perf_counter()
         self.measure_from = self.t0 + self.spec.warmup_s
         if self.spec.warmup_s == 0:
             self.stats.bytes_at_measure = 0

@@ -89,8 +89,15 @@ def ramp_chart(steps: list[dict[str, Any]], slo_p95_ms: float | None) -> str:
         ok = _ok_rps(s)
         bh = plot_h * ok / top_rps
         fill = BLUE if s.get("meets_slo") else "#9db4c8"
+        cut = s.get("abandoned")
+        cut_off = (  # the generator's cut-off at the step's end: in neither bar, said on hover
+            f"<title>{ok:,.0f} successful requests/s; {int(cut):,} cut off at the step's end (left out)</title>"
+            if isinstance(cut, int) and not isinstance(cut, bool) and cut > 0
+            else ""
+        )
         parts.append(
-            f'<rect x="{x:.1f}" y="{top + plot_h - bh:.1f}" width="{slot * 0.45:.1f}" height="{bh:.1f}" fill="{fill}"/>'
+            f'<rect x="{x:.1f}" y="{top + plot_h - bh:.1f}" width="{slot * 0.45:.1f}" height="{bh:.1f}" '
+            f'fill="{fill}">{cut_off}</rect>'
             f'<text x="{x + slot * 0.3:.1f}" y="{h - bottom + 14}" font-size="10" text-anchor="middle" '
             f'fill="{INK}">{int(s["concurrency"]):,}</text>'
         )

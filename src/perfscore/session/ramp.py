@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from perfscore.artifacts.ramp import RampSnapshot, RampStep
 from perfscore.audits.scalability import meets_slo
@@ -20,6 +20,10 @@ from perfscore.gatherers.base import GatherContext, ProbeUnavailable
 from perfscore.gatherers.host import HostMeter, app_is_here
 from perfscore.gatherers.mysql import MySQLGatherer
 from perfscore.session.traffic import load_spec, preflight
+
+if TYPE_CHECKING:
+    from perfscore.artifacts.window import HostUsage
+    from perfscore.loadmodel import LoadResult
 
 STOP_AFTER_BROKEN = 2
 STOP_ERROR_RATE = 0.5
@@ -84,6 +88,30 @@ def _locust_steps(cfg: Config, say: Callable[[str], None] | None) -> list[RampSt
     return steps
 
 
+def ramp_step(
+    concurrency: int, r: LoadResult, *, warmup_s: float, db_queries: int | None = None, host: HostUsage | None = None
+) -> RampStep:
+    """One step's figures from its load run. Requests in flight when the step ended, the app still answering,
+    are the generator's cut-off: left out of the error rate and the throughput, counted apart (``abandoned``)."""
+    return RampStep(
+        concurrency=concurrency,
+        rps=r.rps,
+        p95_ms=r.latency_ms.p95 if r.latency_ms else None,
+        error_rate=round(r.error_rate, 6),
+        abandoned=r.abandoned,
+        valid=r.valid,
+        generator_saturated=r.generator is not None and r.generator.saturated,
+        local_errors=r.local_errors,
+        wall_s=round(warmup_s + r.duration_s, 3),  # the counter also saw the warm-up; start-up sends nothing
+        db_queries=db_queries,
+        host_busy=host.busy_share if host else None,
+        perfscore_busy=host.own_share if host else None,
+        requests=r.requests,
+        errors=r.errors,
+        warmup_requests=r.warmup_requests,
+    )
+
+
 def _steps(
     cfg: Config,
     snap: RampSnapshot,
@@ -112,29 +140,18 @@ def _steps(
             raise ProbeUnavailable(str(exc)) from None
         host = meter.stop() if metering else None
         q1 = db.questions() if db and q0 is not None else None
-        loaded = spec.warmup_s + r.duration_s  # the counter also saw the warm-up; process start-up sends nothing
-        step = RampStep(
-            concurrency=c,
-            rps=r.rps,
-            p95_ms=r.latency_ms.p95 if r.latency_ms else None,
-            error_rate=round(r.error_rate, 6),
-            valid=r.valid,
-            generator_saturated=r.generator is not None and r.generator.saturated,
-            local_errors=r.local_errors,
-            wall_s=round(loaded, 3),
-            db_queries=q1 - q0 if q0 is not None and q1 is not None and q1 >= q0 else None,
-            host_busy=host.busy_share if host else None,
-            perfscore_busy=host.own_share if host else None,
-        )
+        queries = q1 - q0 if q0 is not None and q1 is not None and q1 >= q0 else None
+        step = ramp_step(c, r, warmup_s=spec.warmup_s, db_queries=queries, host=host)
         steps.append(step)
         ok = meets_slo(step, snap.slo_p95_ms, snap.slo_error_rate)
         broken = 0 if ok else broken + 1
         if say is not None:
             p95 = f"p95 {step.p95_ms:,.1f} ms" if step.p95_ms is not None else "no successful response"
             left = (len(levels) - n) * (time.monotonic() - started) / n  # steps to go, at the pace so far
+            cut = f", {step.abandoned:,} cut off at the step's end" if step.abandoned else ""
             say(
                 f"ramp: step {n}/{len(levels)}, {c:,} user{'s' if c > 1 else ''}: {step.rps:,.0f} req/s, {p95}, "
-                f"errors {step.error_rate:.2%}{'' if ok else ', breaks the SLO'} (at most ~{left:.0f}s left)"
+                f"errors {step.error_rate:.2%}{cut}{'' if ok else ', breaks the SLO'} (at most ~{left:.0f}s left)"
             )
         if broken >= STOP_AFTER_BROKEN or r.error_rate > STOP_ERROR_RATE:
             break
