@@ -137,6 +137,7 @@ def test_a_device_as_the_history_is_refused_not_journaled_beside(tmp_path: Path,
         (["schema", "run"], 0),
     ],
 )
+@pytest.mark.e2e  # a real process: only it has a standard error on /dev/full
 def test_standard_error_on_a_full_disk_leaves_the_exit_code_alone(tmp_path: Path, args: list[str], code: int) -> None:
     with open("/dev/full", "w") as full:
         proc = subprocess.run(
@@ -151,6 +152,7 @@ def test_standard_error_on_a_full_disk_leaves_the_exit_code_alone(tmp_path: Path
     assert proc.returncode == code
 
 
+@pytest.mark.e2e  # in a process, bounded by its timeout: a regression blocks it, not the suite
 @pytest.mark.parametrize("writer", ["score -o", "init"])
 def test_a_fifo_nobody_reads_as_the_output_is_refused_at_once(tmp_path: Path, writer: str) -> None:
     fifo = tmp_path / "out.txt"

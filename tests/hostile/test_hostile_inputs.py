@@ -273,7 +273,10 @@ CASES: list[tuple[str, dict[str, str], list[str], int, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("name", "files", "args", "code", "needle"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("name", "files", "args", "code", "needle"),
+    [pytest.param(*c, id=c[0], marks=[pytest.mark.e2e] if "--stdout-to" in c[2] else []) for c in CASES],
+)
 def test_hostile_input(
     tmp_path: Path, name: str, files: dict[str, str], args: list[str], code: int, needle: str
 ) -> None:

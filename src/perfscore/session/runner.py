@@ -35,6 +35,21 @@ RAMP_TIMEOUT_FACTOR = 6  # the ramp may take this many probe timeouts
 ABORT_GRACE_S = 2.0  # after a deadline, how long a gatherer's thread gets to notice its closed sockets
 
 
+SIGNAL_SLICE_S = 0.2  # the main thread waits in slices this long: a signal another thread took is acted on
+
+
+def _join(thread: threading.Thread, timeout: float) -> None:
+    """``thread.join(timeout)`` in short slices. A process-directed signal (Ctrl-C, SIGTERM) may be delivered
+    to any thread; CPython runs its handler in the main thread only when that thread next runs Python code,
+    and a main thread blocked in one long join would not, for up to the whole timeout."""
+    end = time.monotonic() + max(0.0, timeout)
+    while thread.is_alive():
+        left = end - time.monotonic()
+        if left <= 0:
+            return
+        thread.join(min(SIGNAL_SLICE_S, left))
+
+
 def _call(fn: Callable[[], Any], timeout: float, abort: Callable[[], None] | None = None) -> tuple[Any, str | None]:
     box: dict[str, Any] = {}
 
@@ -54,11 +69,11 @@ def _call(fn: Callable[[], Any], timeout: float, abort: Callable[[], None] | Non
 
     t = threading.Thread(target=target, daemon=True)
     t.start()
-    t.join(timeout)
+    _join(t, timeout)
     if t.is_alive():
         if abort is not None:
             abort()  # stop its reads: the thread ends instead of reading on from a server that never stops
-            t.join(ABORT_GRACE_S)
+            _join(t, ABORT_GRACE_S)
         return None, f"timeout: no result within {timeout:g}s"
     return box.get("value"), box.get("error")
 
@@ -86,7 +101,7 @@ def _concurrently(
         threads.append(th)
     deadline = time.monotonic() + timeout + ABORT_GRACE_S + 1
     for th in threads:
-        th.join(max(0.0, deadline - time.monotonic()))
+        _join(th, deadline - time.monotonic())
     return {name: results.get(name, (None, f"timeout: no result within {timeout:g}s")) for name in calls}
 
 
