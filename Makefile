@@ -74,7 +74,7 @@ test-server: test-servers test-timing
 # The tests that start servers of their own mostly wait on them (hangs, timeouts, drips): they run beside
 # the fast tier and the stack's start-up. The few that time something run alone.
 test-servers: $(STAMP) test-deps
-	PERFSCORE_TIER=server PERFSCORE_TIER_BUDGET_S=150 $(BIN)/pytest -q -n 4 -m "$(SERVER) and not timing" $(PYTEST_ARGS)
+	PERFSCORE_TIER=server PERFSCORE_TIER_BUDGET_S=150 $(BIN)/pytest -q -n 6 -m "$(SERVER) and not timing" $(PYTEST_ARGS)
 
 test-timing: $(STAMP) test-deps
 	PERFSCORE_TIER=timing PERFSCORE_TIER_BUDGET_S=40 $(BIN)/pytest -q -m "$(SERVER) and timing" $(PYTEST_ARGS)

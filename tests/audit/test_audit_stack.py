@@ -302,6 +302,7 @@ def test_added_latency_lowers_response_time(baseline: dict[str, Any], request_kn
     assert metric(request_knobs, "http.p95_latency")["value"] >= 400
 
 
+@pytest.mark.untimed  # errors and logs, not times: beside the other tiers in make test's first phase
 def test_error_injection_lowers_error_handling(cfg: Path, baseline: dict[str, Any], knob) -> None:  # type: ignore[no-untyped-def]
     # Alone: failing requests make other figures invalid, and beside added latency too few would fail.
     knob(error_rate=0.05)
@@ -310,6 +311,7 @@ def test_error_injection_lowers_error_handling(cfg: Path, baseline: dict[str, An
     assert 0.02 <= metric(doc, "http.error_rate")["value"] <= 0.08
 
 
+@pytest.mark.untimed  # errors and logs, not times: beside the other tiers in make test's first phase
 def test_a_mostly_failing_app_gets_a_failing_verdict(cfg: Path, knob, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     # Every /api/ request answers 500: with the dashboard still served, about 11 of 12 requests fail.
     knob(error_rate=1.0)
@@ -379,6 +381,7 @@ def test_a_tiny_window_gives_no_verdict_on_thin_ratios(tmp_path: Path, stack: Pa
     assert metric(doc, "mysql.thread_cache_hit_ratio")["score"] is None
 
 
+@pytest.mark.untimed  # errors and logs, not times: beside the other tiers in make test's first phase
 def test_a_fatal_error_on_every_page_is_diagnosed_from_the_logs(cfg: Path, knob) -> None:  # type: ignore[no-untyped-def]
     knob(fatal="on")
     doc = audit(cfg)
@@ -390,6 +393,7 @@ def test_a_fatal_error_on_every_page_is_diagnosed_from_the_logs(cfg: Path, knob)
     assert re.search(r"getCurrentUser\(\).* ×[\d,]+", first["detail"]), first["detail"]
 
 
+@pytest.mark.untimed  # errors and logs, not times: beside the other tiers in make test's first phase
 def test_silent_500s_say_that_nothing_was_logged(cfg: Path, knob) -> None:  # type: ignore[no-untyped-def]
     knob(silent_errors="on")
     doc = audit(cfg)
@@ -460,6 +464,7 @@ def test_a_cpu_bound_host_is_told_to_cut_work_not_to_add_workers(tmp_path: Path,
     assert metric(doc, "host.cpu_utilisation")["value"] > 1.0  # ~15 ms per request: far past 70 % at 1,000 req/s
 
 
+@pytest.mark.untimed  # errors and logs, not times: beside the other tiers in make test's first phase
 def test_patterns_that_match_two_fpm_masters_warn_that_figures_mix_apps(tmp_path: Path, stack: Path) -> None:
     import shutil
     import subprocess
