@@ -292,7 +292,16 @@ class ResilienceConfig(_Model):
     """Recovery under named faults (runs only with ``perfscore audit --faults``)."""
 
     faults: list[FaultConfig] = Field(min_length=1, max_length=20, description="injected one after another")
-    rate: float = Field(20.0, gt=0, le=1000, description="requests/s of steady traffic during each fault")
+    rate: float | None = Field(
+        None,
+        gt=0,
+        le=1000,
+        description="requests/s of steady traffic during each fault; unset: capacity_share of the capacity the "
+        "audit measured (the ramp's best step, else the window's rate), at most 100/s",
+    )
+    capacity_share: float = Field(
+        0.25, gt=0, le=1, description="the share of the measured capacity the steady traffic runs at, rate unset"
+    )
     steady_s: int = Field(3, ge=1, le=60, description="consecutive steady seconds that count as recovered")
     recover_within_s: float = Field(60.0, gt=0, le=600, description="how long to wait for recovery after a fault")
     allow_remote: bool = Field(False, description="faults against a target not on this machine's loopback")

@@ -61,6 +61,7 @@ class ResilienceSnapshot(Snapshot):
     artifact: ClassVar[str] = "resilience"
 
     rate: float = Field(description="requests/s of steady traffic")
+    rate_basis: str | None = Field(None, description="where the rate came from (the config, or the measured capacity)")
     slo_p95_ms: float = Field(description="a steady second: no more errors than the SLO allows, p95 within it")
     slo_error_rate: float
     faults: list[FaultResult] = Field(default_factory=list)

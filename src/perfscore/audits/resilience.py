@@ -100,6 +100,8 @@ def recovery_time(s: ResilienceSnapshot) -> Outcome:
             else None
         ),
         faults=[_evidence(f, s) for f in s.faults],
+        steady_rate=s.rate,
+        steady_rate_basis=s.rate_basis,
     )
 
 

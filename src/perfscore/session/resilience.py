@@ -41,6 +41,10 @@ Say = Callable[[str], None]
 BEFORE_S = 2.0  # steady traffic before each fault: its seconds show the steady state it breaks
 UNDO_TIMEOUT_S = 120.0
 REQUEST_TIMEOUT_S = 5.0
+DEFAULT_RATE = 20.0  # requests/s when no capacity was measured (no ramp, no window traffic)
+MIN_RATE = 2.0  # fewer than two a second leaves too few requests per second to judge one steady
+MAX_AUTO_RATE = 100.0  # a share of a large capacity stops here: recovery is no better told by more, and the
+# traffic's threads (one per request in flight) would cost this machine more than the app
 
 
 def not_configured(cfg: Config, flag: bool) -> str | None:
@@ -334,12 +338,12 @@ def _inject(
     return False, len(pids)
 
 
-def _one_fault(cfg: Config, f: FaultConfig, say: Say) -> FaultResult:
+def _one_fault(cfg: Config, f: FaultConfig, say: Say, rate: float) -> FaultResult:
     res = cfg.audit.resilience
     assert res is not None
     slo = cfg.slo
     kind = "command" if f.command else "pause" if f.pause else "kill"
-    traffic = Traffic(cfg, res.rate)
+    traffic = Traffic(cfg, rate)
     t0 = time.monotonic() + BEFORE_S
     started_at = time.time() + BEFORE_S
     traffic.start(t0)
@@ -349,7 +353,7 @@ def _one_fault(cfg: Config, f: FaultConfig, say: Say) -> FaultResult:
     try:
         time.sleep(BEFORE_S)
         held = f", held {f.hold_s:g}s" if f.hold_s else ""
-        say(f"faults: {f.name}: {kind} for up to {f.duration_s:g}s{held} under {res.rate:g} requests/s")
+        say(f"faults: {f.name}: {kind} for up to {f.duration_s:g}s{held} under {rate:g} requests/s")
         with _undone(f, notes, marks, t0) as paused:
             try:
                 cut, matched = _inject(f, paused, notes, marks, t0)
@@ -394,15 +398,37 @@ def _mark(marks: dict[str, float], name: str) -> float | None:
     return round(marks[name], 3) if name in marks else None
 
 
-def run_faults(cfg: Config, say: Say) -> ResilienceSnapshot:
+def steady_rate(cfg: Config, capacity: float | None, basis: str) -> tuple[float, str]:
+    """The steady traffic's requests/s and where it comes from: the config's ``rate``, else ``capacity_share``
+    of the capacity the audit measured (``basis`` says where), between MIN_RATE and MAX_AUTO_RATE; without
+    a measured capacity, DEFAULT_RATE."""
+    res = cfg.audit.resilience
+    assert res is not None
+    if res.rate is not None:
+        return res.rate, f"{res.rate:g} requests/s, set in the config (audit.resilience.rate)"
+    if not capacity:
+        return DEFAULT_RATE, f"{DEFAULT_RATE:g} requests/s: no capacity measured to take a share of"
+    want = res.capacity_share * capacity
+    rate = round(min(MAX_AUTO_RATE, max(MIN_RATE, want)), 1)
+    capped = f", capped at {MAX_AUTO_RATE:g}" if want > MAX_AUTO_RATE else ""
+    return rate, f"{res.capacity_share:.0%} of {capacity:,.1f} requests/s ({basis}){capped}"
+
+
+def run_faults(cfg: Config, say: Say, capacity: float | None = None, basis: str = "") -> ResilienceSnapshot:
     res = cfg.audit.resilience
     assert res is not None
     check_allowed(cfg)
+    rate, rate_basis = steady_rate(cfg, capacity, basis)
+    say(f"faults: steady traffic at {rate_basis}")
     results = []
     for f in res.faults:
-        r = _one_fault(cfg, f, say)
+        r = _one_fault(cfg, f, say, rate)
         say("faults: " + (f"{f.name}: did not run ({r.error})" if r.error else f"{f.name}: done"))
         results.append(r)
     return ResilienceSnapshot(
-        rate=res.rate, slo_p95_ms=cfg.slo.p95_ms, slo_error_rate=cfg.slo.error_rate, faults=results
+        rate=rate,
+        rate_basis=rate_basis,
+        slo_p95_ms=cfg.slo.p95_ms,
+        slo_error_rate=cfg.slo.error_rate,
+        faults=results,
     )

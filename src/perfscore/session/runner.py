@@ -380,6 +380,24 @@ def _gatherer(cls: type[Gatherer], ctx: GatherContext) -> Gatherer:
     return cls(ctx)
 
 
+def _capacity(snapshots: dict[str, Any]) -> tuple[float | None, str]:
+    """The capacity the audit measured, for the faults' steady traffic: the ramp's best valid step within its
+    SLO, else the window's rate (what the app served its configured users: a lower bound)."""
+    from perfscore.artifacts.ramp import RampSnapshot
+
+    rmp = snapshots.get("ramp")
+    if isinstance(rmp, RampSnapshot):
+        good = [s for s in rmp.steps if s.valid and s.error_rate <= rmp.slo_error_rate and s.rps > 0]
+        if good:
+            best = max(good, key=lambda s: s.rps)
+            return best.rps, f"the ramp's best step, {best.concurrency} users"
+    win = snapshots.get("window")
+    load = getattr(win, "load", None)
+    if load is not None and load.rps > 0:
+        return float(load.rps), "the window's rate"
+    return None, ""
+
+
 def run_audit(cfg: Config, say: Say, progress: Progress | None = None, faults: bool = False) -> Run:
     from perfscore.session import resilience
 
@@ -431,7 +449,8 @@ def run_audit(cfg: Config, say: Say, progress: Progress | None = None, faults: b
         session.skip("resilience", no_faults)
     else:  # in this thread: SIGINT or SIGTERM reaches it, and every fault is undone on the way out
         session.started["resilience"] = time.monotonic()
-        session.outcome("resilience", resilience.run_faults(cfg, say), None)
+        capacity, basis = _capacity(session.snapshots)
+        session.outcome("resilience", resilience.run_faults(cfg, say, capacity, basis), None)
     run = Run(
         started_at=started,
         duration_s=round(time.monotonic() - t0, 3),
