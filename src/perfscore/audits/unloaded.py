@@ -168,3 +168,69 @@ def page_cache(u: UnloadedSnapshot, st: StackSnapshot | None) -> Outcome:
         saving_basis=f"{label(e)} alone takes {page_ms:g} ms, {static_name} {static or 0:g} ms",
         **known,
     )
+
+
+SHARED_CC = re.compile(r"\bpublic\b|\bs-maxage\s*=\s*[1-9]|\bmax-age\s*=\s*[1-9]", re.I)
+KEPT_PRIVATE = re.compile(r"\b(private|no-store|no-cache)\b", re.I)
+REVALIDATES = re.compile(r"\bmax-age\s*=\s*[1-9]", re.I)
+
+
+def _per_visitor(e: EndpointSeries) -> str | None:
+    """Why this answer belongs to one visitor (so no shared cache may keep it), or None."""
+    if e.credentials:
+        return "requested with the config's credentials"
+    cookies = sorted({c for r in e.repeats for c in r.set_cookie})
+    if cookies:
+        return f"sets cookies ({', '.join(cookies[:3])})"
+    return None
+
+
+@audit(
+    "http.route_cache_headers",
+    title="Per-visitor answers a shared cache may keep",
+    unit="routes",
+    category="caching",
+    description="the Cache-Control and validators (ETag, Last-Modified) of every GET route of the mix, timed alone "
+    "before the window: a route that answers per visitor (it sets a cookie, or is requested with credentials) "
+    "sent with Cache-Control that lets a shared cache (a CDN, a proxy) keep it (public, s-maxage, or max-age "
+    "without private/no-store/no-cache) counts 1 — one visitor's page may be served to another. Answers that "
+    "are the same for every visitor and carry neither max-age nor a validator are named (every view downloads "
+    "them whole), not counted: the seed asks cache headers of static assets, which http.static_cache_headers "
+    "judges",
+    source="https://www.rfc-editor.org/rfc/rfc9111#name-cache-control",
+)
+def route_cache_headers(u: UnloadedSnapshot) -> Outcome:
+    answered = [e for e in u.endpoints if any(r.status == 200 for r in e.repeats)]
+    if not answered:
+        raise Unmeasurable("no GET route of the mix answered 200 alone")
+    rows, shared, refetched = [], [], []
+    for e in answered:
+        first = next(r for r in e.repeats if r.status == 200)
+        cc = first.cache_control
+        mine = _per_visitor(e)
+        row: dict[str, Any] = {"endpoint": label(e), "cache_control": cc or None, "validators": first.validators}
+        if mine and SHARED_CC.search(cc) and not KEPT_PRIVATE.search(cc):
+            row["problem"] = f"{mine}, yet Cache-Control: {cc}"
+            shared.append(row)
+        elif not_cacheable(e) is None and not REVALIDATES.search(cc) and not first.validators:
+            row["note"] = "the same for every visitor; no max-age, no ETag or Last-Modified"
+            refetched.append(label(e))
+        rows.append(row)
+    summary = (
+        f"{len(shared)} of {len(answered)} routes answer per visitor with headers a shared cache may keep: "
+        + "; ".join(f"{r['endpoint']} ({r['problem']})" for r in shared[:3])
+        if shared
+        else f"no per-visitor answer of the {len(answered)} routes may be kept by a shared cache"
+    )
+    if refetched:
+        summary += (
+            f"; {len(refetched)} the same for every visitor are sent with no max-age nor validator (every view "
+            f"downloads them whole): {', '.join(refetched[:4])}"
+        )
+    advice = (
+        f"Send Cache-Control: private (or no-store) with {', '.join(r['endpoint'] for r in shared[:4])}: a CDN or "
+        "proxy that honours public/max-age may hand one visitor's page, session cookie included, to the next."
+        if shared
+        else None
+    )
+    return measured(len(shared), summary=summary, advice=advice, routes=rows[:30], same_for_all_refetched=refetched)
