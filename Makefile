@@ -16,7 +16,7 @@ help:
 	@echo "make test-server  the tests that start servers of their own, four at a time: they mostly wait (budget: 150 s)"
 	@echo "make test         install what the tests need, run ruff, mypy and every tier (budget: 6 min)"
 	@echo "make stack-up     start MariaDB, Redis, PHP-FPM and nginx on loopback (idempotent)"
-	@echo "make test-integrations  WordPress, JMeter and a Locust cluster beside perfscore"
+	@echo "make test-integrations  WordPress, JMeter, a Locust cluster and Chromium beside perfscore"
 	@echo "make test-faults  faults injected into the reference stack (audit --faults) and their recovery"
 	@echo "make test-scaled  the scaled topology (replica, two app nodes, Prometheus) and its tests"
 	@echo "make stack-down   stop them;  make stack-status  show them"
@@ -90,7 +90,8 @@ test-stack-alone: $(STAMP) stack-up test-deps
 	PERFSCORE_TIER=stack PERFSCORE_TIER_BUDGET_S=180 $(BIN)/pytest -q -m "$(STACK) and not untimed" $(PYTEST_ARGS)
 
 # Real third-party apps and tools beside perfscore (Debian's WordPress, JMeter's JVM, a Locust master and
-# its workers): slow topologies of their own, run after the suite (.ci/run runs them after make test).
+# its workers, headless Chromium rendering the HTML report): slow topologies of their own, run after the
+# suite (.ci/run runs them after make test).
 test-integrations: $(STAMP) stack-up test-deps
 	PERFSCORE_TIER=integrations PERFSCORE_TIER_BUDGET_S=150 $(BIN)/pytest -q -m "integration" $(PYTEST_ARGS)
 

@@ -169,6 +169,7 @@ def check_screenshot(shot: Path, size: tuple[int, int] = (1200, 1600)) -> None:
 
 @pytest.mark.slow
 @pytest.mark.e2e  # a real headless Chromium
+@pytest.mark.integration  # a browser beside perfscore, a few CPU-s a page: make test-integrations
 def test_the_spy_sees_a_page_that_loads_from_the_network(tmp_path: Path) -> None:
     page = tmp_path / "leaky.html"
     page.write_text('<html><body><img src="http://perfscore.invalid/x.png">hi</body></html>')
@@ -182,6 +183,7 @@ def test_the_spy_sees_a_page_that_loads_from_the_network(tmp_path: Path) -> None
 
 @pytest.mark.slow
 @pytest.mark.e2e  # a real headless Chromium
+@pytest.mark.integration  # a browser beside perfscore, a few CPU-s a page: make test-integrations
 def test_renders_in_headless_chromium_without_network(tmp_path: Path) -> None:
     page = tmp_path / "report.html"
     shot = tmp_path / "shot.png"
@@ -268,6 +270,7 @@ def test_a_manager_reads_one_sentence_one_view_and_charts() -> None:
 
 @pytest.mark.slow
 @pytest.mark.e2e  # a real headless Chromium
+@pytest.mark.integration  # a browser beside perfscore, a few CPU-s a page: make test-integrations
 def test_the_manager_report_renders_on_desktop_phone_and_paper(tmp_path: Path) -> None:
     """Screenshots at 1280 px and 390 px and a print preview (not committed: under the test's tmp dir)."""
     page = tmp_path / "report.html"
