@@ -297,7 +297,7 @@ class ResilienceConfig(_Model):
         gt=0,
         le=1000,
         description="requests/s of steady traffic during each fault; unset: capacity_share of the capacity the "
-        "audit measured (the ramp's best step, else the window's rate), at most 100/s",
+        "audit measured (the ramp's best step, else the window's rate), at most 50/s",
     )
     capacity_share: float = Field(
         0.25, gt=0, le=1, description="the share of the measured capacity the steady traffic runs at, rate unset"

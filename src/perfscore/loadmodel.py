@@ -150,6 +150,9 @@ class LoadResult(BaseModel):
         description="requests in flight at the end while the server still answered (cut off by the run's end): "
         "neither success nor error",
     )
+    abandoned_late: Count = Field(
+        0, description="of which had already waited longer than every answer served: slower than any latency figure"
+    )
     warmup_requests: Count = Field(
         0, description="responses during the warm-up: not measured, but the app served them (counter windows)"
     )

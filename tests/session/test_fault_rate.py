@@ -27,8 +27,9 @@ def cfg(**resilience: Any) -> Config:
     [
         ({"rate": 7}, 800.0, 7.0, "set in the config"),  # the config's rate wins over any capacity
         ({}, 160.0, 40.0, "25% of 160.0 requests/s (the ramp)"),
+        ({}, 4000.0, 50.0, "25% of 4,000.0"),
         ({"capacity_share": 0.5}, 60.0, 30.0, "50% of 60.0"),
-        ({}, 4000.0, 100.0, "capped at 100"),  # a large capacity: perfscore's threads, not the app, would tire
+        ({}, 4000.0, 50.0, "capped at 50"),  # a large capacity: perfscore's threads, not the app, would tire
         ({}, 3.0, 2.0, "25% of 3.0"),  # too few a second to judge one steady: the floor
         ({}, None, 20.0, "no capacity measured"),
     ],
@@ -40,17 +41,25 @@ def test_the_steady_rate_follows_the_measured_capacity(
     assert got == rate and said in basis, (got, basis)
 
 
-def step(users: int, rps: float, error_rate: float = 0.0, valid: bool = True) -> RampStep:
-    return RampStep(concurrency=users, rps=rps, p95_ms=10.0, error_rate=error_rate, valid=valid)
+def step(users: int, rps: float, error_rate: float = 0.0, valid: bool = True, p95_ms: float = 10.0) -> RampStep:
+    return RampStep(concurrency=users, rps=rps, p95_ms=p95_ms, error_rate=error_rate, valid=valid)
 
 
 def test_the_capacity_is_the_ramps_best_good_step_else_the_windows_rate() -> None:
     ramp = RampSnapshot(
         slo_p95_ms=200,
         slo_error_rate=0.001,
-        steps=[step(1, 90), step(8, 400), step(32, 900, error_rate=0.2), step(64, 950, valid=False)],
+        steps=[
+            step(1, 90),
+            step(8, 400),
+            step(16, 600, p95_ms=450.0),  # past the SLO's p95
+            step(32, 900, error_rate=0.2),
+            step(64, 950, valid=False),
+        ],
     )
-    window = SimpleNamespace(load=SimpleNamespace(rps=120.0))  # a window snapshot's rate, as _capacity reads it
-    assert _capacity({"ramp": ramp, "window": window}) == (400.0, "the ramp's best step, 8 users")
-    assert _capacity({"window": window}) == (120.0, "the window's rate")
-    assert _capacity({}) == (None, "")
+    window = SimpleNamespace(load=SimpleNamespace(rps=120.0, error_rate=0.0))  # as _capacity reads a window
+    failing = SimpleNamespace(load=SimpleNamespace(rps=2000.0, error_rate=0.4))  # fast 502s are no capacity
+    assert _capacity({"ramp": ramp, "window": window}, 0.001) == (400.0, "the ramp's best step, 8 users")
+    assert _capacity({"window": window}, 0.001) == (120.0, "the window's rate")
+    assert _capacity({"window": failing}, 0.001) == (None, "")
+    assert _capacity({}, 0.001) == (None, "")

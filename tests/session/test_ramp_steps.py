@@ -121,3 +121,37 @@ def test_a_steps_error_rate_and_throughput_leave_out_the_requests_cut_off_at_its
 def test_a_step_saved_before_cut_offs_were_counted_still_loads() -> None:
     old = RampStep.model_validate({"concurrency": 4, "rps": 120.5, "p95_ms": 30.0, "error_rate": 0.0, "wall_s": 2.5})
     assert old.abandoned == 0 and old.requests is None and old.sent is None
+
+
+@pytest.mark.parametrize(
+    ("late", "p95_at_least_the_slowest"),
+    [
+        pytest.param(0, False, id="nothing slower than the answers: the served p95 stands"),
+        pytest.param(4, False, id="a few users' last requests, under 5 % of the step's: the served p95 stands"),
+        pytest.param(20, True, id="a hung endpoint's requests, never answered in the step: p95 is the slowest answer"),
+    ],
+)
+def test_requests_cut_off_slower_than_every_answer_bound_the_steps_p95(
+    late: int, p95_at_least_the_slowest: bool
+) -> None:
+    """A reviewer's case: a tenth of the mix hangs 4 s, the steps last 2 s. Those requests are never answered
+    within a step, so only the fast ones are timed: they must not pass the SLO alone. Cut off at the step's end
+    slower than every answer, they are still left out of the errors and the rate, but bound its p95."""
+    h = new_histogram()
+    for latency_us in [50_000] * 98 + [300_000] * 2:  # p95 50 ms, the slowest answer 300 ms
+        h.record_value(latency_us)
+    part = _part(0, 0, 22, 0, 0) | {"hists": [h.encode()], "status": {LABEL: {"200": 100}}, "abandoned_late": late}
+    r = merge(SPEC, [part])
+    step = ramp_step(8, r, warmup_s=0.5)
+    assert r.abandoned_late == late and step.error_rate == 0.0 and step.rps == 50.0
+    assert (step.p95_ms == r.latency_ms.max) is p95_at_least_the_slowest, (step.p95_ms, r.latency_ms)
+
+
+def test_the_worker_counts_the_cut_off_requests_slower_than_every_answer() -> None:
+    w = Worker(SPEC, connections=3, rate=None, seed=1)
+    now = perf_counter()
+    w.users = [User(sent_at=now - age) for age in (1.5, 1.4, 0.1)]  # type: ignore[assignment]
+    w.last_answer_at = now - 0.02
+    w.stats.slowest_ok = 1.2
+    w.stop(deadline=True)
+    assert (w.stats.abandoned, w.stats.abandoned_late, w.stats.timeouts) == (3, 2, 0)

@@ -18,17 +18,22 @@ LOW_RATE = 100.0  # req/s below which background CPU weighs on a projection up t
 SATURATED = 0.90  # share of all cores busy: the CPU, not the workers, is the bottleneck
 
 
+MIN_LEFT = 0.2  # the share of the CPU perfscore must leave the stack for its share of it to say anything
+
+
 def stack_share(busy: float | None, own: float | None) -> float | None:
     """The share of the CPU perfscore left that the rest of this host used (the stack, when it runs here).
 
     ``busy`` is the share of all cores the machine was busy, ``own`` perfscore's part of it (its load
-    generators): a busy generator is never the app's fault. None: not sampled, or perfscore took it all.
+    generators): a busy generator is never the app's fault. None: not sampled, or perfscore took all but
+    MIN_LEFT of it.
     """
     if busy is None:
         return None
     own = own or 0.0
     left = 1.0 - own
-    return None if left <= 0 else max(0.0, busy - own) / left
+    # Under a fifth of the machine left to the stack, the share is noise over a small divisor: not told.
+    return None if left < MIN_LEFT else max(0.0, busy - own) / left
 
 
 def cpu_bound(busy: float | None, own: float | None, where: str) -> str | None:

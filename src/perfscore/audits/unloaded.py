@@ -170,9 +170,43 @@ def page_cache(u: UnloadedSnapshot, st: StackSnapshot | None) -> Outcome:
     )
 
 
-SHARED_CC = re.compile(r"\bpublic\b|\bs-maxage\s*=\s*[1-9]|\bmax-age\s*=\s*[1-9]", re.I)
-KEPT_PRIVATE = re.compile(r"\b(private|no-store|no-cache)\b", re.I)
-REVALIDATES = re.compile(r"\bmax-age\s*=\s*[1-9]", re.I)
+_DIRECTIVE = re.compile(r'\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\s*(?:=\s*("(?:[^"\\\\]|\\\\.)*"|[^,]*))?\s*(?:,|$)')
+
+
+def directives(cache_control: str) -> dict[str, str | None]:
+    """Cache-Control's directives by lowercase name, their values unquoted (None: no value); quote-aware, so
+    ``private="Set-Cookie, X"`` is one directive with a value."""
+    out: dict[str, str | None] = {}
+    for m in _DIRECTIVE.finditer(cache_control):
+        if m.group(1):
+            value = m.group(2)
+            out.setdefault(m.group(1).lower(), value.strip().strip('"') if value is not None else None)
+    return out
+
+
+def _seconds(value: str | None) -> int:
+    try:
+        return int(value or "")
+    except ValueError:
+        return 0
+
+
+def shared_may_serve(cache_control: str, *, authorization: bool) -> bool:
+    """Whether a shared cache may store this answer and serve it to others without asking the origin (RFC 9111):
+    fresh for a shared cache (s-maxage, max-age, or public with no max-age: heuristic freshness), and not kept
+    from it by an unqualified ``private``, ``no-store`` or ``no-cache`` (``private="Set-Cookie"`` keeps out one
+    header only). A request with credentials that may be an Authorization header is stored by a shared cache
+    only when the answer says public, s-maxage or must-revalidate (§3.5)."""
+    d = directives(cache_control)
+    if "no-store" in d or ("private" in d and d["private"] is None) or ("no-cache" in d and d["no-cache"] is None):
+        return False
+    if authorization and not ({"public", "s-maxage", "must-revalidate"} & d.keys()):
+        return False
+    if "s-maxage" in d:
+        return _seconds(d["s-maxage"]) > 0
+    if "max-age" in d:
+        return _seconds(d["max-age"]) > 0
+    return "public" in d
 
 
 def _per_visitor(e: EndpointSeries) -> str | None:
@@ -192,8 +226,10 @@ def _per_visitor(e: EndpointSeries) -> str | None:
     category="caching",
     description="the Cache-Control and validators (ETag, Last-Modified) of every GET route of the mix, timed alone "
     "before the window: a route that answers per visitor (it sets a cookie, or is requested with credentials) "
-    "sent with Cache-Control that lets a shared cache (a CDN, a proxy) keep it (public, s-maxage, or max-age "
-    "without private/no-store/no-cache) counts 1 — one visitor's page may be served to another. Answers that "
+    "sent with Cache-Control that lets a shared cache (a CDN, a proxy) serve it to others without asking the origin "
+    "(RFC 9111: s-maxage or max-age above 0, or public alone, and no unqualified private, no-store or no-cache; with "
+    "credentials, only when public, s-maxage or must-revalidate say so) counts 1 — one visitor's page may be "
+    "served to another. Answers that "
     "are the same for every visitor and carry neither max-age nor a validator are named (every view downloads "
     "them whole), not counted: the seed asks cache headers of static assets, which http.static_cache_headers "
     "judges",
@@ -209,10 +245,10 @@ def route_cache_headers(u: UnloadedSnapshot) -> Outcome:
         cc = first.cache_control
         mine = _per_visitor(e)
         row: dict[str, Any] = {"endpoint": label(e), "cache_control": cc or None, "validators": first.validators}
-        if mine and SHARED_CC.search(cc) and not KEPT_PRIVATE.search(cc):
+        if mine and shared_may_serve(cc, authorization=e.credentials):
             row["problem"] = f"{mine}, yet Cache-Control: {cc}"
             shared.append(row)
-        elif not_cacheable(e) is None and not REVALIDATES.search(cc) and not first.validators:
+        elif not_cacheable(e) is None and _seconds(directives(cc).get("max-age")) <= 0 and not first.validators:
             row["note"] = "the same for every visitor; no max-age, no ETag or Last-Modified"
             refetched.append(label(e))
         rows.append(row)

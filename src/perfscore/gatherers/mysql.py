@@ -181,6 +181,8 @@ class MySQLGatherer(Gatherer):
             own, self.own = self.own, None  # after the counters: not one of the window's statements
             try:
                 self.server_t1 = self._query("SELECT NOW(6) AS t")[0]["t"]
+            except (ProbeUnavailable, LookupError):
+                self.server_t1 = None  # the slow log's read then has no upper bound; the counters stand
             finally:
                 self.own = own
         except ProbeUnavailable as exc:

@@ -103,6 +103,7 @@ def merge(spec: LoadSpec, parts: list[dict[str, Any]]) -> LoadResult:
             "local_errors",
             "unfinished",
             "abandoned",
+            "abandoned_late",
             "warmup",
             "bytes_read",
         ):
@@ -172,6 +173,7 @@ def merge(spec: LoadSpec, parts: list[dict[str, Any]]) -> LoadResult:
         local_errors=totals["local_errors"],
         unfinished=totals["unfinished"],
         abandoned=totals["abandoned"],
+        abandoned_late=totals["abandoned_late"],
         warmup_requests=totals["warmup"],
         bytes_read=totals["bytes_read"],
         warmup_s=spec.warmup_s,

@@ -84,6 +84,7 @@ class Stats:
         self.unfinished = 0
         self.warmup = 0  # responses during the warm-up: not measured, but they reached the app
         self.abandoned = 0  # in flight when the run ended and no slower than answers that came: left out
+        self.abandoned_late = 0  # of which had already waited longer than every answer served
         self.slowest_ok = 0.0  # s: the slowest successful answer so far
         self.bytes = [0]  # every byte received; shared with the protocols (one add per packet)
         self.bytes_at_measure = -1  # the count when the warm-up ended
@@ -197,6 +198,8 @@ class Worker:
                 self.stats.errors[self.labels[u.ep]] += 1
             else:
                 self.stats.abandoned += 1
+                if waited > self.stats.slowest_ok:  # slower already than every answer served: the tail
+                    self.stats.abandoned_late += 1
         self.stopping = True
         for u in self.users:
             u.close()
@@ -547,6 +550,7 @@ def _raw(worker: Worker, ru0: Any, wall0: float) -> dict[str, Any]:
         "local_errors": st.local_errors,
         "unfinished": st.unfinished,
         "abandoned": st.abandoned,
+        "abandoned_late": st.abandoned_late,
         "warmup": st.warmup,
         "bytes_read": st.bytes[0] - max(0, st.bytes_at_measure),
         "cpu_s": cpu,

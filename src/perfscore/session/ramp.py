@@ -88,15 +88,24 @@ def _locust_steps(cfg: Config, say: Callable[[str], None] | None) -> list[RampSt
     return steps
 
 
+LATE_SHARE = 0.05  # past this share of a step's requests cut off slower than every answer, its p95 is bounded
+
+
 def ramp_step(
     concurrency: int, r: LoadResult, *, warmup_s: float, db_queries: int | None = None, host: HostUsage | None = None
 ) -> RampStep:
     """One step's figures from its load run. Requests in flight when the step ended, the app still answering,
-    are the generator's cut-off: left out of the error rate and the throughput, counted apart (``abandoned``)."""
+    are the generator's cut-off: left out of the error rate and the throughput, counted apart (``abandoned``).
+    Their waits still bound the step's latency: when over 5 % of its requests had waited longer than every
+    answer served when the step ended, its p95 is at least the slowest answer (a hung endpoint's requests,
+    never answered within a step, must not leave the fast ones' p95 behind)."""
+    p95 = r.latency_ms.p95 if r.latency_ms else None
+    if r.latency_ms and r.abandoned_late > LATE_SHARE * (r.requests + r.abandoned_late):
+        p95 = max(p95 or 0.0, r.latency_ms.max)
     return RampStep(
         concurrency=concurrency,
         rps=r.rps,
-        p95_ms=r.latency_ms.p95 if r.latency_ms else None,
+        p95_ms=p95,
         error_rate=round(r.error_rate, 6),
         abandoned=r.abandoned,
         valid=r.valid,

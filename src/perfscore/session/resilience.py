@@ -43,8 +43,8 @@ UNDO_TIMEOUT_S = 120.0
 REQUEST_TIMEOUT_S = 5.0
 DEFAULT_RATE = 20.0  # requests/s when no capacity was measured (no ramp, no window traffic)
 MIN_RATE = 2.0  # fewer than two a second leaves too few requests per second to judge one steady
-MAX_AUTO_RATE = 100.0  # a share of a large capacity stops here: recovery is no better told by more, and the
-# traffic's threads (one per request in flight) would cost this machine more than the app
+MAX_AUTO_RATE = 50.0  # a share of a large capacity stops here: recovery is no better told by more, and the
+# traffic's pool (256 threads, one per request in flight) holds a hung app's 5 s timeouts at 50 requests/s
 
 
 def not_configured(cfg: Config, flag: bool) -> str | None:

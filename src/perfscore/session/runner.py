@@ -69,7 +69,13 @@ def _call(fn: Callable[[], Any], timeout: float, abort: Callable[[], None] | Non
 
     t = threading.Thread(target=target, daemon=True)
     t.start()
-    _join(t, timeout)
+    try:
+        _join(t, timeout)
+    except BaseException:  # interrupted: the work stops too (the ramp starts no new step, reads end)
+        if abort is not None:
+            with contextlib.suppress(Exception):
+                abort()
+        raise
     if t.is_alive():
         if abort is not None:
             abort()  # stop its reads: the thread ends instead of reading on from a server that never stops
@@ -380,20 +386,28 @@ def _gatherer(cls: type[Gatherer], ctx: GatherContext) -> Gatherer:
     return cls(ctx)
 
 
-def _capacity(snapshots: dict[str, Any]) -> tuple[float | None, str]:
+def _capacity(snapshots: dict[str, Any], slo_error_rate: float) -> tuple[float | None, str]:
     """The capacity the audit measured, for the faults' steady traffic: the ramp's best valid step within its
     SLO, else the window's rate (what the app served its configured users: a lower bound)."""
     from perfscore.artifacts.ramp import RampSnapshot
 
     rmp = snapshots.get("ramp")
     if isinstance(rmp, RampSnapshot):
-        good = [s for s in rmp.steps if s.valid and s.error_rate <= rmp.slo_error_rate and s.rps > 0]
+        good = [
+            s
+            for s in rmp.steps
+            if s.valid
+            and s.rps > 0
+            and s.error_rate < rmp.slo_error_rate
+            and s.p95_ms is not None
+            and s.p95_ms <= rmp.slo_p95_ms
+        ]
         if good:
             best = max(good, key=lambda s: s.rps)
             return best.rps, f"the ramp's best step, {best.concurrency} users"
     win = snapshots.get("window")
     load = getattr(win, "load", None)
-    if load is not None and load.rps > 0:
+    if load is not None and load.rps > 0 and load.error_rate < slo_error_rate:
         return float(load.rps), "the window's rate"
     return None, ""
 
@@ -449,7 +463,7 @@ def run_audit(cfg: Config, say: Say, progress: Progress | None = None, faults: b
         session.skip("resilience", no_faults)
     else:  # in this thread: SIGINT or SIGTERM reaches it, and every fault is undone on the way out
         session.started["resilience"] = time.monotonic()
-        capacity, basis = _capacity(session.snapshots)
+        capacity, basis = _capacity(session.snapshots, cfg.slo.error_rate)
         session.outcome("resilience", resilience.run_faults(cfg, say, capacity, basis), None)
     run = Run(
         started_at=started,
