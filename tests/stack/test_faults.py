@@ -1,5 +1,6 @@
 """Recovery time and graceful degradation under named faults (issue 27), on the reference stack whose
-knobs set the truth: PHP-FPM restarted with a 5 s start delay (recovery 5 ± 1 s), Redis stopped for 10 s
+knobs set the truth: PHP-FPM restarted with a 5 s start delay (recovery 5 ± 1 s), the database restarted
+(back within 30 s), Redis stopped for 10 s
 and paused for 4 s with the app's database fallback on (no page fails) or stopped with it off (the cached
 pages fail, named, and recover once the undo starts Redis again)."""
 
@@ -61,7 +62,12 @@ def _redis() -> psutil.Process:
     )
 
 
+def _mysqld_pid() -> int:
+    return int((STATE / "run" / "mysqld.pid").read_text().strip())
+
+
 def test_the_stacks_faults_recover_as_their_knobs_say(tmp_path: Path) -> None:
+    mysqld_before = _mysqld_pid()
     doc = _audit(_config(tmp_path))
     faults = _faults(doc)
     restart = faults["php-fpm restarted, 5 s to start"]
@@ -70,6 +76,11 @@ def test_the_stacks_faults_recover_as_their_knobs_say(tmp_path: Path) -> None:
     stopped = faults["Redis stopped for 10 s"]
     assert stopped["failed"] == 0 and stopped["recovered"], stopped  # the app reads the database meanwhile
     assert stopped["held_s"] == pytest.approx(10, abs=0.5), stopped
+    # Stopped, then started by the undo: the cached pages keep answering from Redis meanwhile, and the pages that
+    # read the database are back within the seed's 30 s once MariaDB is up.
+    restarted = faults["the database restarted"]
+    assert restarted["undone_s"] is not None and restarted["recovered"] and restarted["recovery_s"] < 30, restarted
+    assert _mysqld_pid() != mysqld_before, "the database was not restarted"
     pause = faults["Redis paused for 4 s"]
     assert pause["failed"] == 0 and pause["recovered"], pause
     assert _metric(doc, "resilience.degrades_gracefully")["value"] is True
