@@ -125,3 +125,16 @@ def test_perfscore_score_of_the_saved_run_lists_the_faults() -> None:
     res = perfscore("score", str(RUN), "-f", "markdown")
     assert res.code in (0, 1), res.err
     assert "| Redis stopped for 10 s | command | 09:27:30 | 10.0 s | +10.4 s | +11 s | 123 |" in res.out, res.out
+
+
+@pytest.mark.parametrize("fmt", ["terminal", "markdown", "html"])
+def test_every_format_says_what_steady_traffic_the_faults_ran_under(fmt: str) -> None:
+    """A stranger's pass: the rate's basis was in the progress lines and the JSON only."""
+    run = load_run(RUN)
+    assert run.artifacts is not None and run.artifacts.resilience is not None
+    basis = "25% of 793.0 requests/s (the window's rate), capped at 50"
+    res = run.artifacts.resilience.model_copy(update={"rate_basis": basis})
+    run = run.model_copy(update={"artifacts": run.artifacts.model_copy(update={"resilience": res})})
+    text = render(score_run(run, load_rubric()), fmt)
+    assert "Steady traffic: 25% of 793.0 requests/s" in re.sub(r"\s+", " ", text), text[-2000:]
+    assert "Steady traffic" not in render(RESULT, fmt)  # a run saved before the basis was kept says nothing

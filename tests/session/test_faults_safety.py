@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -112,12 +113,11 @@ def test_without_allow_remote_the_plan_refuses_before_the_preflight(
         _plan_until_preflight(tmp_path, monkeypatch, allow_remote=False)
 
 
-def test_faults_asked_for_but_none_configured_are_said_and_skipped(tmp_path: Path) -> None:
+def test_faults_asked_for_but_none_configured_are_a_usage_error_before_any_traffic(tmp_path: Path) -> None:
     cfg = tmp_path / "c.yaml"
     cfg.write_text("target: {base_url: 'http://127.0.0.1:9'}\naudit: {duration_s: 0.2}\n")
     run = tmp_path / "run.json"
+    t0 = time.monotonic()
     res = perfscore("audit", "--config", str(cfg), "--faults", "--no-history", "--save-run", str(run))
-    assert "--faults, but the config names no fault" in res.err, res.err
-    assert "Traceback" not in res.err
-    probes = {p["name"]: p for p in json.loads(run.read_text())["probes"]}
-    assert probes["resilience"]["status"] == "skipped", probes["resilience"]
+    assert_clean_error(res, 2, "--faults, but the config names no fault", "audit.resilience.faults")
+    assert not run.exists() and time.monotonic() - t0 < 5  # refused before the preflight: nothing ran

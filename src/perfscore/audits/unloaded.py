@@ -245,6 +245,8 @@ def route_cache_headers(u: UnloadedSnapshot) -> Outcome:
         cc = first.cache_control
         mine = _per_visitor(e)
         row: dict[str, Any] = {"endpoint": label(e), "cache_control": cc or None, "validators": first.validators}
+        if mine:
+            row["per_visitor"] = mine
         if mine and shared_may_serve(cc, authorization=e.credentials):
             row["problem"] = f"{mine}, yet Cache-Control: {cc}"
             shared.append(row)
@@ -255,18 +257,29 @@ def route_cache_headers(u: UnloadedSnapshot) -> Outcome:
     summary = (
         f"{len(shared)} of {len(answered)} routes answer per visitor with headers a shared cache may keep: "
         + "; ".join(f"{r['endpoint']} ({r['problem']})" for r in shared[:3])
+        + ("; …" if len(shared) > 3 else "")
         if shared
         else f"no per-visitor answer of the {len(answered)} routes may be kept by a shared cache"
     )
     if refetched:
         summary += (
             f"; {len(refetched)} the same for every visitor are sent with no max-age nor validator (every view "
-            f"downloads them whole): {', '.join(refetched[:4])}"
+            f"downloads them whole): {', '.join(refetched[:4])}" + (", …" if len(refetched) > 4 else "")
         )
+    left_out = [label(e) for e in u.endpoints if e not in answered]
+    if left_out:
+        summary += f"; {len(left_out)} not answering 200 left out: {', '.join(left_out[:3])}"
     advice = (
         f"Send Cache-Control: private (or no-store) with {', '.join(r['endpoint'] for r in shared[:4])}: a CDN or "
         "proxy that honours public/max-age may hand one visitor's page, session cookie included, to the next."
         if shared
         else None
     )
-    return measured(len(shared), summary=summary, advice=advice, routes=rows[:30], same_for_all_refetched=refetched)
+    return measured(
+        len(shared),
+        summary=summary,
+        advice=advice,
+        routes=rows[:30],
+        same_for_all_refetched=refetched,
+        not_answering_200=left_out,
+    )

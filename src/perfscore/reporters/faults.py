@@ -146,3 +146,17 @@ CAPTION = (
     "Held: how long the fault stayed in place before its undo began (hold_s; a pause's duration). Undone at, "
     "Recovered at: seconds since the fault began; recovered once steady_s seconds in a row were within the SLO."
 )
+
+
+def fault_caption(result: Result) -> str:
+    """CAPTION, with the steady traffic the faults ran under and where its rate came from."""
+    basis = next(
+        (
+            m.evidence.get("steady_rate_basis")
+            for c in result.categories
+            for m in c.metrics
+            if isinstance(m.evidence.get("steady_rate_basis"), str)
+        ),
+        None,
+    )
+    return CAPTION + (f" Steady traffic: {printable(basis)[:200]}." if basis else "")

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from perfscore.reporters.context import ReportContext
-from perfscore.reporters.faults import CAPTION, HEADINGS, fault_rows, fault_title
+from perfscore.reporters.faults import HEADINGS, fault_caption, fault_rows, fault_title
 from perfscore.reporters.html_charts import gauge, latency_chart, ramp_chart, trend
 from perfscore.reporters.html_evidence import evidence_html
 from perfscore.reporters.values import band_class, band_name, human, nothing_to_fix, printable, priority_class
@@ -127,6 +127,6 @@ def render(result: Result, *, color: bool = False, ctx: ReportContext | None = N
         evidence=evidence_html,
         faults=fault_rows(result),
         fault_headings=HEADINGS,
-        fault_caption=CAPTION,
+        fault_caption=fault_caption(result),
         fault_title=fault_title(result),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from perfscore.gate import GateCheck
 from perfscore.reporters.context import ReportContext
-from perfscore.reporters.faults import CAPTION, HEADINGS, fault_rows, fault_title
+from perfscore.reporters.faults import HEADINGS, fault_caption, fault_rows, fault_title
 from perfscore.reporters.values import band_name, fmt, printable
 from perfscore.result import Result
 
@@ -58,7 +58,7 @@ def _faults(result: Result) -> list[str]:
         return []
     out = [f"### {fault_title(result)}", "", "| " + " | ".join(HEADINGS) + " |", "|---|---|---|---:|---:|---|---:|---|"]
     out += ["| " + " | ".join(md(c) for c in r.cells()) + " |" for r in rows]
-    out += ["", md(CAPTION)]
+    out += ["", md(fault_caption(result))]
     notes = [f"- {md(r.name)}: {md(r.notes[:300])}" for r in rows if r.notes]
     return out + ([""] + notes if notes else []) + [""]
 

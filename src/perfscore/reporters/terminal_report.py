@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from perfscore.reporters.context import ReportContext
-from perfscore.reporters.faults import CAPTION, HEADINGS, fault_rows, fault_title
+from perfscore.reporters.faults import HEADINGS, fault_caption, fault_rows, fault_title
 from perfscore.reporters.values import band_class, fmt, nothing_to_fix, printable
 from perfscore.result import Priority, Result
 
@@ -134,7 +134,13 @@ def _faults(console: Console, result: Result) -> None:
     rows = fault_rows(result)
     if not rows:
         return
-    ft = Table(box=box.SIMPLE, title=fault_title(result), title_justify="left", caption=CAPTION, caption_justify="left")
+    ft = Table(
+        box=box.SIMPLE,
+        title=fault_title(result),
+        title_justify="left",
+        caption=fault_caption(result),
+        caption_justify="left",
+    )
     for heading in HEADINGS:
         numeric = heading in ("Held", "Undone at", "Failed")
         ft.add_column(heading, justify="right" if numeric else "left", overflow="fold", no_wrap=numeric)

@@ -105,6 +105,11 @@ def build_plan(opts: AuditOptions, say: Callable[[str], None]) -> AuditPlan:
     if opts.faults:
         from perfscore.session import resilience
 
+        if cfg.audit.resilience is None:  # asked for by name: a usage error, before a whole audit runs
+            raise PerfscoreError(
+                "--faults, but the config names no fault: add audit.resilience.faults (docs/auditing.md, "
+                "Faults and recovery), or leave --faults out."
+            )
         if resilience.not_configured(cfg, True) is None:
             resilience.check_allowed(cfg)  # before the preflight's first packet to the target
     preflight(cfg, say)

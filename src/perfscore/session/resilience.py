@@ -36,6 +36,7 @@ from perfscore.config import Config, FaultConfig
 from perfscore.errors import Interrupted, PerfscoreError
 from perfscore.gatherers.base import ProbeUnavailable
 from perfscore.gatherers.http import fetch, join
+from perfscore.sanitize import clean
 
 Say = Callable[[str], None]
 BEFORE_S = 2.0  # steady traffic before each fault: its seconds show the steady state it breaks
@@ -423,6 +424,11 @@ def run_faults(cfg: Config, say: Say, capacity: float | None = None, basis: str 
     results = []
     for f in res.faults:
         r = _one_fault(cfg, f, say, rate)
+        undo = next((n for n in r.notes if n.startswith("the undo command")), None)
+        if undo:  # the fault may still be in place: said whatever -q says (on standard error)
+            sys.stderr.write(
+                f"perfscore: warning: fault {clean(f.name, oneline=True)}: {undo}: it may still be in place\n"
+            )
         say("faults: " + (f"{f.name}: did not run ({r.error})" if r.error else f"{f.name}: done"))
         results.append(r)
     return ResilienceSnapshot(
