@@ -309,11 +309,10 @@ def _mini_audit(tmp: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     return json.loads(run.read_text()), json.loads(out.read_text())
 
 
+@pytest.mark.untimed
 @pytest.mark.skipif(not shutil.which("mysqltuner"), reason="mysqltuner is not installed")
 def test_data_size_and_buffer_pool_fit_are_mysqltuners_on_full_and_tiny_data(tmp_path: Path, knob) -> None:  # type: ignore[no-untyped-def]
-    """(In the stack tier, though it times nothing: make test's first phase is its longest, the stack tier
-    its shortest; 21 s here balance them.) The data the buffer pool must hold, on the full dataset and on the
-    tiny_dataset knob's few hundred rows:
+    """The data the buffer pool must hold, on the full dataset and on the tiny_dataset knob's few hundred rows:
     perfscore's InnoDB data and index bytes are MySQLTuner's "Data in InnoDB tables" (printed in MiB to one
     decimal), both run as the same least-privilege user (neither sees the mysql schema's tables: MySQLTuner
     leaves them out by name, perfscore's user may not read them); both give the same fit verdict. Where they
