@@ -38,6 +38,14 @@ def _quietly(action: Callable[[], None]) -> None:
         action()
 
 
+def _for_at_most(action: Callable[[], None], seconds: float) -> None:
+    """Run ``action`` on a thread of its own, waiting for it ``seconds`` at most (its errors swallowed): a
+    server slow to take a KILL QUERY delays what follows that long, no longer."""
+    worker = threading.Thread(target=_quietly, args=(action,), daemon=True)
+    worker.start()
+    worker.join(seconds)
+
+
 def shutdown(sock: socket.socket | None) -> None:
     """End any blocking read on ``sock`` now (safe from another thread, and on a closed socket)."""
     if sock is None:
@@ -59,10 +67,8 @@ def deadline(sock: socket.socket | None, seconds: float, before: Callable[[], No
         with lock:
             if not active[0]:
                 return
-        if before is not None:  # on its own thread: a server slow to take the KILL delays the shutdown 1 s at most
-            killer = threading.Thread(target=_quietly, args=(before,), daemon=True)
-            killer.start()
-            killer.join(KILL_WAIT_S)
+        if before is not None:  # a server slow to take the KILL delays the shutdown 1 s at most
+            _for_at_most(before, KILL_WAIT_S)
         with lock:
             if active[0]:
                 shutdown(sock)
@@ -84,9 +90,7 @@ def stop_statement(conn: Any) -> None:
     interrupted, so no statement of perfscore's runs on after it stopped reading."""
     kill = getattr(conn, "kill_running", None)
     if kill is not None:
-        killer = threading.Thread(target=_quietly, args=(kill,), daemon=True)
-        killer.start()
-        killer.join(KILL_WAIT_S)
+        _for_at_most(kill, KILL_WAIT_S)
     shutdown(mysql_socket(conn))
 
 

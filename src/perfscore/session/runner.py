@@ -390,18 +390,11 @@ def _capacity(snapshots: dict[str, Any], slo_error_rate: float) -> tuple[float |
     """The capacity the audit measured, for the faults' steady traffic: the ramp's best valid step within its
     SLO, else the window's rate (what the app served its configured users: a lower bound)."""
     from perfscore.artifacts.ramp import RampSnapshot
+    from perfscore.audits.scalability import meets_slo
 
     rmp = snapshots.get("ramp")
     if isinstance(rmp, RampSnapshot):
-        good = [
-            s
-            for s in rmp.steps
-            if s.valid
-            and s.rps > 0
-            and s.error_rate < rmp.slo_error_rate
-            and s.p95_ms is not None
-            and s.p95_ms <= rmp.slo_p95_ms
-        ]
+        good = [s for s in rmp.steps if s.rps > 0 and meets_slo(s, rmp.slo_p95_ms, rmp.slo_error_rate)]
         if good:
             best = max(good, key=lambda s: s.rps)
             return best.rps, f"the ramp's best step, {best.concurrency} users"
