@@ -495,7 +495,9 @@ def test_patterns_that_match_two_fpm_masters_warn_that_figures_mix_apps(tmp_path
         other.wait(10)
     rss = metric(doc, "php.worker_rss_mean")
     # LoanFlow's pool, Bookshelf's pool in the same master, and the other master's pool.
-    assert "match workers of 3 masters or pools" in (rss["low_confidence"] or ""), rss
+    # At least these three: the server tier's tests start PHP-FPM masters of their own beside this one.
+    said = re.search(r"match workers of (\d+) masters or pools", rss["low_confidence"] or "")
+    assert said and int(said[1]) >= 3, rss
     assert "pool loanflow" in rss["low_confidence"] and "pool other" in rss["low_confidence"]
     assert "pool bookshelf" in rss["low_confidence"]
     assert "narrow processes.app" in rss["low_confidence"]

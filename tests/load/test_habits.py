@@ -47,7 +47,8 @@ def test_latency_distribution_as_wrk2_prints_it(server: Callable[[str, str], int
     assert "Detailed percentile spectrum" in text and "1/(1-Percentile)" in text
     rows = [line.split() for line in text.split("Detailed percentile spectrum:")[1].splitlines()[2:] if line.strip()]
     values = [float(r[0]) for r in rows if len(r) >= 4 and r[0][0].isdigit()]
-    assert len(values) >= 5 and values == sorted(values) and 1.5 <= values[len(values) // 2] <= 20
+    # In milliseconds (the server waits 2 ms a request): neither seconds nor microseconds, however loaded the machine.
+    assert len(values) >= 5 and values == sorted(values) and 1.5 <= values[len(values) // 2] <= 500
 
 
 def test_thresholds_set_the_exit_code_and_are_listed(server: Callable[[str, str], int]) -> None:
