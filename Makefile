@@ -84,7 +84,7 @@ test-stack: test-untimed test-stack-alone
 # The stack's tests that time nothing (knobs, stackctl, oracles read off the same records) share the CPU with
 # the fast and server tiers in make test's first phase; the rest measure the stack and run alone.
 test-untimed: $(STAMP) stack-up test-deps
-	PERFSCORE_TIER=untimed PERFSCORE_TIER_BUDGET_S=90 $(BIN)/pytest -q -m "$(STACK) and untimed" $(PYTEST_ARGS)
+	PERFSCORE_TIER=untimed PERFSCORE_TIER_BUDGET_S=120 $(BIN)/pytest -q -m "$(STACK) and untimed" $(PYTEST_ARGS)
 
 test-stack-alone: $(STAMP) stack-up test-deps
 	PERFSCORE_TIER=stack PERFSCORE_TIER_BUDGET_S=180 $(BIN)/pytest -q -m "$(STACK) and not untimed" $(PYTEST_ARGS)

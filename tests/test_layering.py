@@ -10,6 +10,7 @@ all, within a layer either.
 from __future__ import annotations
 
 import ast
+import functools
 from collections import defaultdict
 from pathlib import Path
 
@@ -113,6 +114,7 @@ def _imports(path: Path, root: Path = SRC) -> list[tuple[int, str, str | None]]:
     return found
 
 
+@functools.cache  # the tree does not change during a run: two tests read one walk of it
 def _edges() -> dict[tuple[str, str], list[str]]:
     """(importer, imported) between different units → where: 'load/target.py:11 imports perfscore.urls'."""
     edges: dict[tuple[str, str], list[str]] = defaultdict(list)

@@ -89,24 +89,23 @@ def _expanded_size(root: yaml.Node, what: str, path: Path) -> None:
     seen: dict[int, tuple[int, int]] = {}  # node -> (values once expanded, levels below it)
 
     def size(node: yaml.Node, depth: int) -> tuple[int, int]:
+        if depth > MAX_DEPTH:
+            raise PerfscoreError(f"{what} {path}: nested more than {MAX_DEPTH} levels deep.")
+        if isinstance(node, yaml.ScalarNode):
+            return 1, 1  # most of a document: one value, no level below, whatever aliases it
         key = id(node)
         if key not in seen:
-            if depth > MAX_DEPTH:
-                raise PerfscoreError(f"{what} {path}: nested more than {MAX_DEPTH} levels deep.")
-            children = (
-                [c for kv in node.value for c in kv]
-                if isinstance(node, yaml.MappingNode)
-                else list(node.value)
-                if isinstance(node, yaml.SequenceNode)
-                else []
-            )
-            parts = [size(c, depth + 1) for c in children]
-            n = 1 + sum(p[0] for p in parts)
+            children = [c for kv in node.value for c in kv] if isinstance(node, yaml.MappingNode) else list(node.value)
+            n, below = 1, 0
+            for c in children:
+                cn, ch = size(c, depth + 1)
+                n += cn
+                below = max(below, ch)
             if n > MAX_NODES:
                 raise PerfscoreError(
                     f"{what} {path}: more than {MAX_NODES:,} values once its aliases are expanded (an alias bomb?)."
                 )
-            seen[key] = (n, 1 + max((p[1] for p in parts), default=0))
+            seen[key] = (n, 1 + below)
         n, height = seen[key]
         if depth + height > MAX_DEPTH + 1:  # an anchor first met shallow, then reached through a deep alias
             raise PerfscoreError(f"{what} {path}: nested more than {MAX_DEPTH} levels deep.")

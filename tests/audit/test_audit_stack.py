@@ -330,6 +330,7 @@ def test_a_mostly_failing_app_gets_a_failing_verdict(cfg: Path, knob, tmp_path: 
         assert opener in "\n".join(text.splitlines()[:4]), text[:500]
 
 
+@pytest.mark.untimed  # counts and advice, not times: beside the other tiers in make test's first phase
 def test_an_app_without_cache_code_is_told_to_cache_not_to_tune_redis(cfg: Path, knob, redis_client) -> None:  # type: ignore[no-untyped-def]
     knob(use_redis="off")
     # Another client warmed this Redis minutes ago: its lifetime hits are not the app's cache.
@@ -372,6 +373,7 @@ def test_a_rate_limiter_is_throttling_not_app_errors(tmp_path: Path, stack: Path
     assert errors["value"] < 0.05 and errors["evidence"]["throttled"] > 100, errors  # not the app's errors
 
 
+@pytest.mark.untimed  # a loaded machine only thins the window further: beside the other tiers in make test's first phase
 def test_a_tiny_window_gives_no_verdict_on_thin_ratios(tmp_path: Path, stack: Path) -> None:
     doc = audit(_config(tmp_path, duration=0.5))
     thin = {n["metric"]: n["reason"] for n in doc["insufficient"]}
@@ -433,6 +435,7 @@ def test_server_reported_figures_agree(baseline: dict[str, Any], mysql) -> None:
     assert eff["value"] == pytest.approx(req / total, abs=1e-6)
 
 
+@pytest.mark.untimed  # a 100,000-row scan is slow however loaded the machine: beside the other tiers in make test's first phase
 def test_slow_log_finds_full_scans_the_app_runs(tmp_path: Path, stack: Path, knob) -> None:  # type: ignore[no-untyped-def]
     # No configured queries: only what the app itself ran during the window (cache off, so
     # reads reach MariaDB) can show the scan the missing index causes. PDO's server-side
@@ -503,6 +506,7 @@ def test_patterns_that_match_two_fpm_masters_warn_that_figures_mix_apps(tmp_path
     assert "narrow processes.app" in rss["low_confidence"]
 
 
+@pytest.mark.untimed  # EXPLAIN and advice, not times: beside the other tiers in make test's first phase
 def test_a_configured_query_the_app_never_runs_is_a_hypothesis_with_fitting_advice(tmp_path: Path, stack: Path) -> None:
     cfg = _config(tmp_path, duration=2)
     doc_cfg = yaml.safe_load(cfg.read_text())

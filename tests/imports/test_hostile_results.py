@@ -94,6 +94,7 @@ def test_a_failed_load_command_is_not_scored_on_an_old_file(tmp_path: Path) -> N
     assert_clean_error(perfscore("audit", "--config", str(_config(tmp_path, "sh -c 'x"))), 2, "does not parse")
 
 
+@pytest.mark.e2e  # a real process group, waited on for its 2 s timeout: in the server tier, not the inner loop
 def test_the_load_commands_whole_process_group_is_killed_at_its_timeout(tmp_path: Path) -> None:
     now = int(time.time() * 1000) + 60_000  # samples of this run: after the command starts
     write_csv(tmp_path / "src.jtl", [(now + i * 10, *rest) for i, (_, *rest) in enumerate(samples())])
