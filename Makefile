@@ -8,7 +8,7 @@ unexport PYTHONDONTWRITEBYTECODE
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv install test test-measured test-fast test-server test-servers test-timing test-stack test-untimed test-stack-alone test-fast-beside test-faults test-integrations test-scaled test-deps lint typecheck pytest stack-up stack-down stack-status demo bench clean
+.PHONY: help venv install test test-measured checks-beside test-fast test-server test-servers test-timing test-stack test-untimed test-stack-alone test-fast-beside test-faults test-integrations test-scaled test-deps lint typecheck pytest stack-up stack-down stack-status demo bench clean
 
 help:
 	@echo "make demo         create .venv, install perfscore, start the LoanFlow stack, audit it"
@@ -104,23 +104,28 @@ test-faults: $(STAMP) stack-up test-deps
 pytest: test-fast test-server test-stack
 
 # The stack starts (MariaDB, its seed, Redis, PHP-FPM, nginx: stack/stackctl needs only the system's Python)
-# while the venv is built, then ruff, mypy, mkdocs and the server tier run beside the stack's untimed tests;
-# each job's output is printed whole when it ends. The server tier runs at nice 10: its tests wait on
-# servers of their own and have CPU to spare, and the untimed tests' chain (the stack's start, then its
-# audits one at a time) is the first phase's longest, so it gets the CPU first (the untimed tier took
-# 165-176 s beside the server tier at equal priority, 100 s with the server tier niced). Then the tests that
-# measure: the stack's, and the timing tests of the server tier, in one session, with the fast tier beside
-# them under the idle scheduling policy (chrt --idle: it runs only on a core nothing else wants, and a waking
-# server takes the core back at once; nice 19 delayed those wake-ups enough to move a single-user page time
-# past 10 ms once): the stack tier leaves 39 % of both cores idle (221 CPU-s in 180 s, measured from
-# /proc/stat), which the fast tier's 62 CPU-s fill without taking a core from the stack's measurements.
+# while the venv is built; then the server tier runs beside the stack's untimed tests. This first phase is
+# CPU-bound, and the untimed tests' chain (the stack's start, then its audits one at a time) is its longest,
+# so they get the CPU first: the server tier runs at nice 10 (the untimed tier took 165-176 s beside it at
+# equal priority, 100 s with it niced), and their audits send an open model of 100 requests a second, not 8
+# users flat out. Then the tests that measure: the stack's, and the timing tests of the server tier, in one
+# session, with the fast tier, ruff, mypy and mkdocs beside them under the idle scheduling policy (chrt
+# --idle: they run only on a core nothing else wants, and a waking server takes the core back at once; nice
+# 19 delayed those wake-ups enough to move a single-user page time past 10 ms once): the stack tier leaves
+# 39 % of both cores idle (221 CPU-s in 180 s, measured from /proc/stat), which they fill without taking a
+# core from the stack's measurements. Each job's output is printed whole when it ends.
 # Each tier that ran cases of tests/hostile appends its count to .pytest-hostile.jsonl (tests/conftest.py);
 # the total over the tiers is the last line (the standing adversarial count, tests/hostile/tally.py).
 test: test-deps
 	rm -f .pytest-hostile.jsonl
-	$(MAKE) --no-print-directory -j6 --output-sync=target lint typecheck docs test-servers test-untimed
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-measured test-fast-beside; status=$$?; \
+	$(MAKE) --no-print-directory -j6 --output-sync=target test-servers test-untimed
+	$(MAKE) --no-print-directory -j3 --output-sync=target test-measured test-fast-beside checks-beside; status=$$?; \
 		$(BIN)/python -m tests.hostile.tally .pytest-hostile.jsonl; exit $$status
+
+# ruff, mypy and mkdocs in the CPU the stack tier leaves idle, as the fast tier (16 CPU-s the first phase,
+# CPU-bound, no longer spends).
+checks-beside: $(STAMP)
+	chrt --idle 0 nice -n 19 $(MAKE) --no-print-directory lint typecheck docs
 
 # The stack's tests that measure it and the server tier's timing tests: one session, nothing else in the CPU
 # but the fast tier under chrt --idle (make test's last phase).

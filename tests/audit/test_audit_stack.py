@@ -62,6 +62,17 @@ def cfg(tmp_path_factory: pytest.TempPathFactory, stack: Path) -> Path:
     return _config(tmp_path_factory.mktemp("audit"))
 
 
+# The untimed tests count errors, read logs and give advice: an open model of 100 requests a second is 200
+# requests in the 2 s window, and spares the CPU make test's first phase shares with the server tier (an
+# audit of the stack at 8 users flat out used 7.7 CPU-s of the machine, at 100 req/s ~3.5; /proc/stat).
+UNTIMED_RATE = 100
+
+
+@pytest.fixture(scope="module")
+def untimed_cfg(tmp_path_factory: pytest.TempPathFactory, stack: Path) -> Path:
+    return _config(tmp_path_factory.mktemp("untimed-audit"), rate=UNTIMED_RATE)
+
+
 @pytest.fixture(scope="module")
 def baseline(healthy_audit: Audited) -> dict[str, Any]:
     return healthy_audit.doc  # the session's one audit of the healthy stack, with this module's settings
@@ -303,20 +314,23 @@ def test_added_latency_lowers_response_time(baseline: dict[str, Any], request_kn
 
 
 @pytest.mark.untimed  # errors and logs, not times: beside the other tiers in make test's first phase
-def test_error_injection_lowers_error_handling(cfg: Path, baseline: dict[str, Any], knob) -> None:  # type: ignore[no-untyped-def]
-    # Alone: failing requests make other figures invalid, and beside added latency too few would fail.
+def test_error_injection_lowers_error_handling(tmp_path: Path, knob) -> None:  # type: ignore[no-untyped-def]
+    # Alone: failing requests make other figures invalid, and beside added latency too few would fail. 800
+    # requests at 400/s: 5 % of them fail within 0.02-0.08 but for one run in ~10^4 (binomial, ±3.9 sd).
     knob(error_rate=0.05)
-    doc = audit(cfg)
-    assert cats(doc)["error_handling"] < cats(baseline)["error_handling"] - 30
+    doc = audit(_config(tmp_path, rate=400))
+    # The healthy stack's error handling scores 100 here (at least 90: test_baseline_measures_every_configured_
+    # category); 5 % of requests failing costs it more than 30 points.
+    assert cats(doc)["error_handling"] < 70
     assert 0.02 <= metric(doc, "http.error_rate")["value"] <= 0.08
 
 
 @pytest.mark.untimed  # errors and logs, not times: beside the other tiers in make test's first phase
-def test_a_mostly_failing_app_gets_a_failing_verdict(cfg: Path, knob, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_mostly_failing_app_gets_a_failing_verdict(untimed_cfg: Path, knob, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     # Every /api/ request answers 500: with the dashboard still served, about 11 of 12 requests fail.
     knob(error_rate=1.0)
     run = tmp_path / "run.json"
-    doc = audit(cfg, "--save-run", str(run))
+    doc = audit(untimed_cfg, "--save-run", str(run))
     assert metric(doc, "http.error_rate")["value"] > 0.5
     assert doc["score"] <= 20 and doc["verdict"] and "capped at 20" in doc["verdict"][0], doc["verdict"]
     first = doc["roadmap"][0]
@@ -331,13 +345,13 @@ def test_a_mostly_failing_app_gets_a_failing_verdict(cfg: Path, knob, tmp_path: 
 
 
 @pytest.mark.untimed  # counts and advice, not times: beside the other tiers in make test's first phase
-def test_an_app_without_cache_code_is_told_to_cache_not_to_tune_redis(cfg: Path, knob, redis_client) -> None:  # type: ignore[no-untyped-def]
+def test_an_app_without_cache_code_is_told_to_cache_not_to_tune_redis(untimed_cfg: Path, knob, redis_client) -> None:  # type: ignore[no-untyped-def]
     knob(use_redis="off")
     # Another client warmed this Redis minutes ago: its lifetime hits are not the app's cache.
     redis_client.set("perfscore-test:warm", "1")
     for _ in range(2000):
         redis_client.get("perfscore-test:warm")
-    doc = audit(cfg)
+    doc = audit(untimed_cfg)
     hit = metric(doc, "redis.hit_ratio")
     assert hit["status"] == "not_applicable" and "no commands" in hit["reason"], hit
     per = metric(doc, "redis.reads_per_request")
@@ -384,9 +398,9 @@ def test_a_tiny_window_gives_no_verdict_on_thin_ratios(tmp_path: Path, stack: Pa
 
 
 @pytest.mark.untimed  # errors and logs, not times: beside the other tiers in make test's first phase
-def test_a_fatal_error_on_every_page_is_diagnosed_from_the_logs(cfg: Path, knob) -> None:  # type: ignore[no-untyped-def]
+def test_a_fatal_error_on_every_page_is_diagnosed_from_the_logs(untimed_cfg: Path, knob) -> None:  # type: ignore[no-untyped-def]
     knob(fatal="on")
-    doc = audit(cfg)
+    doc = audit(untimed_cfg)
     assert doc["score"] <= 20 and "capped at 20" in doc["verdict"][0], doc["verdict"]
     first = doc["roadmap"][0]
     assert first["metric"] == "http.error_rate" and first["critical"], first
@@ -396,9 +410,9 @@ def test_a_fatal_error_on_every_page_is_diagnosed_from_the_logs(cfg: Path, knob)
 
 
 @pytest.mark.untimed  # errors and logs, not times: beside the other tiers in make test's first phase
-def test_silent_500s_say_that_nothing_was_logged(cfg: Path, knob) -> None:  # type: ignore[no-untyped-def]
+def test_silent_500s_say_that_nothing_was_logged(untimed_cfg: Path, knob) -> None:  # type: ignore[no-untyped-def]
     knob(silent_errors="on")
-    doc = audit(cfg)
+    doc = audit(untimed_cfg)
     first = doc["roadmap"][0]
     assert first["metric"] == "http.error_rate" and doc["score"] <= 20, first
     assert "nothing was logged" in first["detail"] and "500 pages are empty" in first["detail"], first["detail"]
@@ -488,7 +502,7 @@ def test_patterns_that_match_two_fpm_masters_warn_that_figures_mix_apps(tmp_path
             if (tmp_path / "other.sock").exists():
                 break
             time.sleep(0.1)
-        cfg = _config(tmp_path, duration=2)
+        cfg = _config(tmp_path, duration=2, rate=UNTIMED_RATE)
         doc_cfg = yaml.safe_load(cfg.read_text())
         # As broad as `init`'s default ("php-fpm: pool") over the pools of these two masters; the server tier's
         # tests, beside this one in make test, start PHP-FPM masters of their own that it would match too.
@@ -508,7 +522,7 @@ def test_patterns_that_match_two_fpm_masters_warn_that_figures_mix_apps(tmp_path
 
 @pytest.mark.untimed  # EXPLAIN and advice, not times: beside the other tiers in make test's first phase
 def test_a_configured_query_the_app_never_runs_is_a_hypothesis_with_fitting_advice(tmp_path: Path, stack: Path) -> None:
-    cfg = _config(tmp_path, duration=2)
+    cfg = _config(tmp_path, duration=2, rate=UNTIMED_RATE)
     doc_cfg = yaml.safe_load(cfg.read_text())
     # On columns the audit's user may read (the README's grants): id, first_name, last_name of borrowers.
     never_run = "SELECT id, first_name FROM borrowers WHERE last_name LIKE '%mith%' LIMIT 20"
