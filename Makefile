@@ -71,8 +71,9 @@ test-fast: $(STAMP)
 
 test-server: test-servers test-timing
 
-# The tests that start servers of their own mostly wait on them (hangs, timeouts, drips): they run beside
-# the fast tier and the stack's start-up. The few that time something run alone.
+# The tests that start servers of their own mostly wait on them (hangs, timeouts, drips): in make test they
+# run beside the stack's start-up and its untimed tests, at nice 10. The few that time something run in
+# make test's last phase, in the stack tier's session (test-measured), or alone here (test-timing).
 test-servers: $(STAMP) test-deps
 	PERFSCORE_TIER=server PERFSCORE_TIER_BUDGET_S=150 nice -n 10 $(BIN)/pytest -q -n 6 -m "$(SERVER) and not timing" $(PYTEST_ARGS)
 
@@ -125,7 +126,7 @@ test: test-deps
 # ruff, mypy and mkdocs in the CPU the stack tier leaves idle, as the fast tier (16 CPU-s the first phase,
 # CPU-bound, no longer spends).
 checks-beside: $(STAMP)
-	chrt --idle 0 nice -n 19 $(MAKE) --no-print-directory lint typecheck docs
+	chrt --idle 0 nice -n 19 $(MAKE) --no-print-directory -k lint typecheck docs
 
 # The stack's tests that measure it and the server tier's timing tests: one session, nothing else in the CPU
 # but the fast tier under chrt --idle (make test's last phase).

@@ -63,3 +63,18 @@ def test_a_rubric_read_again_in_one_process_follows_every_change_to_its_files(
     assert load_rubric(over).name == "team-b-secret-9q"
     sanitize.remember(["secret-9q"])  # a secret this process learned later is redacted from what was kept
     assert "secret-9q" not in load_rubric(over).name
+
+
+def test_a_rubric_read_again_follows_a_retargeted_link_to_its_parent(tmp_path: Path) -> None:
+    """A parent reached through a symlink (``current -> v1.yaml``) is the link's new target once it moves."""
+    for version, target in (("v1", 150), ("v2", 175)):
+        (tmp_path / f"{version}.yaml").write_text(
+            f"extends: default\nname: {version}\nmetrics:\n  http.p95_latency:\n    target: {target}\n"
+        )
+    (tmp_path / "current.yaml").symlink_to(tmp_path / "v1.yaml")
+    team = tmp_path / "team.yaml"
+    team.write_text("extends: current.yaml\nname: team\n")
+    assert load_rubric(team).metrics["http.p95_latency"].target == 150
+    (tmp_path / "current.yaml").unlink()
+    (tmp_path / "current.yaml").symlink_to(tmp_path / "v2.yaml")
+    assert load_rubric(team).metrics["http.p95_latency"].target == 175

@@ -46,13 +46,20 @@ class RampStep(BaseModel):
     warmup_requests: int | None = Field(
         None, ge=0, description="answers during the step's warm-up: not measured, but the app served them"
     )
+    connect_errors: int = Field(
+        0,
+        ge=0,
+        description="of the errors, connections the target refused or never accepted: the app served none of "
+        "them (0 in runs saved before it was counted)",
+    )
 
     @property
     def sent(self) -> int | None:
-        """Every request the step sent that reached a figure: warm-up, measured, cut off at the end."""
+        """Every request of the step the app served: warm-up, measured, cut off at the end; not those that
+        never got a connection."""
         if self.requests is None:
             return None
-        return (self.warmup_requests or 0) + self.requests + self.abandoned
+        return (self.warmup_requests or 0) + max(self.requests - self.connect_errors, 0) + self.abandoned
 
 
 class RampSnapshot(Snapshot):

@@ -70,8 +70,9 @@ def window_requests(w: WindowSnapshot) -> int:
     if w.load.requests < MIN_REQUESTS:
         raise NotEnoughData(f"{w.load.requests:,} HTTP requests in the window, {MIN_REQUESTS:,} needed for a verdict")
     # The servers' counters also saw the warm-up's requests and those still in flight at the end: the app
-    # served them, so they divide its statements, connections and log lines too.
-    return w.load.requests + w.load.warmup_requests + w.load.abandoned
+    # served them, so they divide its statements, connections and log lines too. A request that never got a
+    # connection (refused, or never accepted) is an error the app did not serve.
+    return max(w.load.requests - w.load.connect_errors, 0) + w.load.warmup_requests + w.load.abandoned
 
 
 def p95(values: list[float]) -> float:

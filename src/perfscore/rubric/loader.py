@@ -43,51 +43,80 @@ def _merge(base: Any, overlay: Any) -> Any:
     return overlay
 
 
-def _load_chain(path: Path, seen: tuple[Path, ...], read: list[_Stamp] | None = None) -> YamlDoc:
+def _load_chain(
+    path: Path, seen: tuple[Path, ...], read: list[_Stamp] | None = None, link: _Link | None = None
+) -> YamlDoc:
     path = path.resolve()
     if path in seen:
         raise PerfscoreError(f"rubric {path}: 'extends' loops back to a file already read.")
     if len(seen) >= MAX_DEPTH:
         raise PerfscoreError(f"rubric {path}: 'extends' nests more than {MAX_DEPTH} levels.")
     if read is not None:
-        read.append(_stamp(path))  # before it is parsed: a file changed meanwhile is read again next time
+        read.append(_stamp(path, link))  # before it is parsed: a file changed meanwhile is read again next time
     doc = load_yaml(path, "rubric")
     ref = doc.data.pop("extends", None)
     if ref is None:
         return doc
-    parent = _load_chain(_resolve_parent(ref, path), seen + (path,), read)
+    parent = _load_chain(_resolve_parent(ref, path), seen + (path,), read, (ref, path))
     lines: dict[Loc, tuple[Path, int]] = dict(parent.lines)
     lines.update(doc.lines)
     return YamlDoc(data=_merge(parent.data, doc.data), path=path, lines=lines)
 
 
-_Stamp = tuple[Path, bytes | None]  # a file and what it held (None: not a regular file of at most MAX_BYTES)
+_Link = tuple[object, Path]  # how a parent was reached: the child's `extends:` value and the child's path
+_Stamp = tuple[Path, bytes | None, _Link | None]  # a file, what it held (None: not a regular file of at most
+# MAX_BYTES), and the link that led to it (None: the rubric asked for)
 
 
-def _stamp(path: Path) -> _Stamp:
+def _stamp(path: Path, link: _Link | None) -> _Stamp:
     """What ``path`` holds now, compared whole: an mtime moves in steps of a few ms, and a test (or a
     script) may rewrite a rubric with the same size within one."""
     try:
-        st = path.stat()
-        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_BYTES:
-            return (path, None)  # load_yaml says what is wrong with it; a FIFO is never opened here
-        return (path, path.read_bytes())
+        if not stat.S_ISREG(path.stat().st_mode):
+            return (path, None, link)  # load_yaml says what is wrong with it; a FIFO is never opened here
+        with path.open("rb") as fh:
+            held = fh.read(MAX_BYTES + 1)
     except OSError:
-        return (path, None)
+        return (path, None, link)
+    return (path, held if len(held) <= MAX_BYTES else None, link)
 
 
-# The files of a rubric read once per process, as long as none of them changed and no new secret is known:
-# reading, checking and cleaning the default rubric takes ~50 ms, validating what that left 2 ms (each
-# command loads it once; the suite runs ~300 commands in one process). Each call still gets a new Rubric.
-_READ: dict[Path, tuple[list[_Stamp], tuple[str, ...], YamlDoc, Any]] = {}
+def _unchanged(s: _Stamp) -> bool:
+    """The file holds what it held, and its link still leads to it (a symlink retargeted, a file now
+    shadowing a bundled rubric)."""
+    path, held, link = s
+    if held is None:
+        return False
+    if link is not None:
+        try:
+            if _resolve_parent(link[0], link[1]).resolve() != path:
+                return False
+        except (PerfscoreError, OSError):
+            return False
+    return _stamp(path, link)[1] == held
+
+
+def _registry_key() -> tuple[tuple[object, ...], ...]:
+    """What the audits lend a rubric (title, unit, category): a test may patch an audit's spec."""
+    from perfscore.audits import REGISTRY
+    from perfscore.rubric.registry_check import FROM_AUDIT
+
+    return tuple((mid, *(getattr(spec, k) for k in FROM_AUDIT)) for mid, spec in REGISTRY.items())
+
+
+# The files of a rubric read once per process, as long as none of them changed, no new secret is known and the
+# audits lend the same titles, units and categories: reading, checking and cleaning the default rubric takes
+# ~50 ms, validating what that left 2 ms (each command loads it once; the suite runs ~300 commands in one
+# process). Each call still gets a new Rubric.
+_READ: dict[Path, tuple[list[_Stamp], tuple[object, ...], YamlDoc, Any]] = {}
 
 
 def _read_rubric(top: Path) -> tuple[YamlDoc, Any]:
     from perfscore.rubric.registry_check import fill_from_audits
 
-    secrets = tuple(known_secrets())
+    key = (tuple(known_secrets()), _registry_key())
     hit = _READ.get(top.resolve())
-    if hit is not None and hit[1] == secrets and all(s[1] is not None and _stamp(s[0]) == s for s in hit[0]):
+    if hit is not None and hit[1] == key and all(_unchanged(s) for s in hit[0]):
         return hit[2], hit[3]
     read: list[_Stamp] = []
     doc = _load_chain(top, (), read)
@@ -97,7 +126,7 @@ def _read_rubric(top: Path) -> tuple[YamlDoc, Any]:
     cleaned = clean_tree(doc.data)  # titles reach terminals, XML and labels
     if len(_READ) >= 8:
         _READ.clear()
-    _READ[top.resolve()] = (read, secrets, doc, cleaned)
+    _READ[top.resolve()] = (read, key, doc, cleaned)
     return doc, cleaned
 
 

@@ -118,6 +118,7 @@ def ramp_step(
         requests=r.requests,
         errors=r.errors,
         warmup_requests=r.warmup_requests,
+        connect_errors=r.connect_errors,
     )
 
 
