@@ -18,11 +18,20 @@ def served(c: PathCheck) -> bool:
     return any(k not in SETUP_KINDS for k in c.kinds) or c.matches_disk
 
 
+def _runs(c: PathCheck) -> bool:
+    """An installer that runs for anyone: it shows its setup form or says the GET installed. One served as
+    its source (a plugin's ``views/setup.php`` sent as text by a ``location`` that never reaches PHP) cannot
+    rewrite the config: its code is public, which is a finding of its own."""
+    return c.kind == INSTALLER and any(k in SETUP_KINDS for k in c.kinds)
+
+
 def _severity(c: PathCheck) -> int:
-    return -1 if c.kind == INSTALLER else 0
+    return -1 if _runs(c) else 0
 
 
 def _label(c: PathCheck) -> str:
+    if c.kind == INSTALLER and not _runs(c):
+        return f"{c.path} (a setup script's source, sent as a file: the server does not run it)"
     kinds = list(c.kinds) or ([c.kind] if c.kind else [])
     return f"{c.path} ({', '.join(kinds)})"
 
