@@ -57,3 +57,26 @@ def test_a_digest_and_its_statement_normalize_alike() -> None:
     )
     assert normalize_sql("SELECT * FROM t WHERE a IN (...)") == normalize_sql("SELECT * FROM t WHERE a IN (1, 2, 3)")
     assert normalize_sql("SELECT * FROM t WHERE city = ?") != normalize_sql("SELECT * FROM t WHERE email LIKE '%x%'")
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "/* app:cart,trace=4f2a */ SELECT id FROM loans WHERE id = 7",
+        "SELECT id FROM loans -- the cart's loan\nWHERE id = 7",
+        "SELECT id FROM loans # a note\nWHERE id = 7",
+        "SELECT /* hint */ id FROM loans WHERE id = 7 /* unterminated",
+    ],
+)
+def test_a_statement_with_comments_is_its_digest_without_them(written: str) -> None:
+    """The slow log keeps the comments an app adds (a tag, a trace id); the server's digest and
+    pt-query-digest drop them: one statement, judged once, whichever source saw it."""
+    assert normalize_sql(written) == normalize_sql("SELECT `id` FROM `loans` WHERE `id` = ?")
+
+
+def test_what_looks_like_a_comment_but_is_not_one_stays() -> None:
+    assert normalize_sql("SELECT a--1 FROM t") != normalize_sql("SELECT a FROM t")  # "--" with no space: minus
+    assert normalize_sql("SELECT * FROM t WHERE note = '/* x */ -- y # z'") == normalize_sql(
+        "SELECT * FROM t WHERE note = ?"
+    )
+    assert "/*!? sql_no_cache*/" in normalize_sql("SELECT /*!50000 SQL_NO_CACHE */ id FROM t")  # the server runs it
