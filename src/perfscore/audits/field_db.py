@@ -4,6 +4,7 @@ the window ran too is judged once, by ``mysql.full_scan_statements``."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from perfscore.artifacts.field import FieldSnapshot
@@ -11,7 +12,7 @@ from perfscore.artifacts.field_db import FieldDatabaseSnapshot
 from perfscore.artifacts.mysql import MySQLSnapshot
 from perfscore.audits.base import REGISTRY, Outcome, audit, measured, not_applicable, unavailable
 from perfscore.audits.mysql import HOT_PER, WHY_NO_WHERE, _scans_in, digest_deltas, unindexable
-from perfscore.sqltext import normalize_sql
+from perfscore.sqltext import mask_literals, normalize_sql
 
 
 def _hours(d: FieldDatabaseSnapshot) -> str:
@@ -31,6 +32,43 @@ def _lab(s: MySQLSnapshot | None) -> set[str] | None:
     return seen
 
 
+# A digest names no user: perfscore's own reads (the slow log table, the catalogue, SHOW, SELECT @@ or NOW()) are told
+# by what they read. An app's statements do not read the server's own schemas.
+SERVERS_OWN = re.compile(
+    r"(?i)^\s*(show|set|explain|kill)\b|^\s*select\s+(@@|now\s*\()"
+    r"|\b(mysql|information_schema|performance_schema|sys)\s*`?\s*\.\s*`?\w"
+)
+
+
+def _digests(d: FieldDatabaseSnapshot) -> dict[str, Any]:
+    """performance_schema's statements last seen in the period, the most time first: what the users' traffic
+    ran beside the slow log, statements under long_query_time included; not perfscore's own reads."""
+    if d.digests is None:
+        return {"digests_note": "performance_schema is off, or its digests could not be read"}
+    apps = [g for g in d.digests if not SERVERS_OWN.search(g.text)]
+    rows = sorted(apps, key=lambda g: -g.sum_timer_wait_ps)[:DIGESTS_SHOWN]
+    return {
+        "digests": [
+            {
+                "statement": mask_literals(" ".join(g.text.split()))[:300],
+                "runs": g.count_star,
+                "total_s": round(g.sum_timer_wait_ps / 1e12, 3),
+                "no_index_runs": g.sum_no_index_used,
+                "rows_per_run": round(g.sum_rows_examined / max(g.count_star, 1), 1),
+                "last_seen": g.last_seen,
+            }
+            for g in rows
+        ],
+        "digests_note": f"{len(apps):,} performance_schema digests last seen in the period (left out: "
+        f"{len(d.digests) - len(apps):,} that read the server's own schemas or settings, as perfscore's do); their "
+        "counts run from each one's first_seen (the server keeps no history), so they may cover more than the period"
+        + ("; none of the app's: prepared statements leave no digest in MariaDB" if not apps else ""),
+    }
+
+
+DIGESTS_SHOWN = 5
+
+
 @audit(
     "field.db_full_scans",
     title="Full scans the users' traffic ran beyond the lab's",
@@ -38,7 +76,8 @@ def _lab(s: MySQLSnapshot | None) -> set[str] | None:
     category="database",
     description="statements of the slow log over the access logs' period (field.since before the audit) whose plan "
     "scans ≥ 1,000 rows and that the audit's window did not run, each 1 (the window's own are judged by "
-    "mysql.full_scan_statements); folded by fingerprint as pt-query-digest folds them",
+    "mysql.full_scan_statements); folded by fingerprint as pt-query-digest folds them; the evidence also lists "
+    "performance_schema's digests last seen in the period, the most time first",
     source="https://docs.percona.com/percona-toolkit/pt-query-digest.html",
 )
 def db_full_scans(d: FieldDatabaseSnapshot, f: FieldSnapshot | None, s: MySQLSnapshot | None) -> Outcome:
@@ -119,6 +158,7 @@ def db_full_scans(d: FieldDatabaseSnapshot, f: FieldSnapshot | None, s: MySQLSna
         period_ended=d.ended,
         prometheus={p.query: p.mean for p in d.prometheus or [] if p.error is None},
         **saving,
+        **_digests(d),
     )
 
 
