@@ -15,6 +15,7 @@ It imports nothing of perfscore.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -96,13 +97,24 @@ def segment(seg: str) -> str:
     return seg
 
 
+def _pattern(p: str) -> str:
+    p = re.sub(r"\d{4}/\d{2}/\d{2}", "{date}", p)  # a date spread over three segments
+    return "/".join(segment(s) for s in p.split("/")) or "/"
+
+
+_known_pattern = functools.lru_cache(maxsize=8192)(_pattern)  # at most 8,192 paths of ≤ 256 characters: ~3 MB
+
+
+def _path_pattern(p: str) -> str:
+    """A path's pattern: an access log repeats its paths (a route's ids repeat too), so a short one is worked
+    out once; a long one (a scanner's) is worked out each time, and never kept."""
+    return _known_pattern(p) if len(p) <= 256 else _pattern(p)
+
+
 def route_of(path: str) -> str:
     """``/loan/123?page=2&q=x`` -> ``/loan/{id}?page={page}&q={q}``: segments generalised, queries by name."""
     parts = urlsplit(path)
-    p = parts.path or "/"
-    p = re.sub(r"\d{4}/\d{2}/\d{2}", "{date}", p)  # a date spread over three segments
-    segs = [segment(s) for s in p.split("/")]
-    pattern = "/".join(segs) or "/"
+    pattern = _path_pattern(parts.path or "/")
     names = sorted({k for k, _ in parse_qsl(parts.query, keep_blank_values=True) if k})
     if names:
         pattern += "?" + "&".join(f"{n}={{{_ident(n)}}}" for n in names)
