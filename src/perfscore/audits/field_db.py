@@ -32,6 +32,8 @@ def _lab(s: MySQLSnapshot | None) -> set[str] | None:
     return seen
 
 
+DIGESTS_SHOWN = 5
+
 # A digest names no user: perfscore's own reads (the slow log table, the catalogue, SHOW, SELECT @@ or NOW()) are told
 # by what they read. An app's statements do not read the server's own schemas.
 SERVERS_OWN = re.compile(
@@ -64,9 +66,6 @@ def _digests(d: FieldDatabaseSnapshot) -> dict[str, Any]:
         "counts run from each one's first_seen (the server keeps no history), so they may cover more than the period"
         + ("; none of the app's: prepared statements leave no digest in MariaDB" if not apps else ""),
     }
-
-
-DIGESTS_SHOWN = 5
 
 
 @audit(

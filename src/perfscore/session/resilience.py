@@ -117,14 +117,13 @@ class Traffic:
         """Timed from when the request was due, not from when a thread got to it: a request that waited for
         the pacer or for a free thread waited as a user would have (wrk2's correction of coordinated
         omission, as the load engine's open model does)."""
-        sent = due
         ok = False
         try:
             r = fetch(url, headers=headers, user_agent=self.cfg.target.user_agent, timeout=REQUEST_TIMEOUT_S)
             ok = r.status < 400
         except ProbeUnavailable:
             ok = False
-        took = (time.monotonic() - sent) * 1000
+        took = (time.monotonic() - due) * 1000
         with self.lock:
             self.pending[sec] -= 1
             if ok:
